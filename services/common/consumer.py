@@ -1,0 +1,170 @@
+"""Idempotent consumer: effects and the event id commit in one transaction; offsets after.
+
+An event that keeps failing (or cannot be parsed) goes to the topic's dead-letter topic with
+the error attached, and the consumer moves on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import exists, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from proto.envelope import Envelope, Event
+from proto.registry import event_class
+from services.common import metrics
+from services.common.bus import Message, Publisher, Record, Subscription, dead_letter_topic
+from services.common.db import UnitOfWork, UnitOfWorkFactory
+from services.common.logs import correlation_id
+from services.common.messaging_tables import inbox_table
+
+log = logging.getLogger(__name__)
+
+# Handlers take the concrete event class their type maps to.
+Handler = Callable[[UnitOfWork, Envelope, Any], None]
+
+
+class Malformed(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    processed: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+
+
+class Consumer:
+    def __init__(
+        self,
+        name: str,
+        subscribe: Callable[[], Subscription],
+        uow: UnitOfWorkFactory,
+        handlers: Mapping[str, Handler],
+        dead_letters: Publisher,
+        max_attempts: int = 3,
+        retry_delay: float = 0.2,
+    ):
+        self.name = name
+        self._subscribe = subscribe
+        self._subscription: Subscription | None = None
+        self.uow = uow
+        self.handlers = handlers
+        self.dead_letters = dead_letters
+        self.max_attempts = max_attempts
+        self.retry_delay = retry_delay
+        self._lag_reported = 0.0
+
+    @property
+    def subscription(self) -> Subscription:
+        # Subscribing reaches the broker, so it happens on the worker's first step, not at
+        # start-up: a service must come up (and take calls) while the broker is away.
+        if self._subscription is None:
+            self._subscription = self._subscribe()
+        return self._subscription
+
+    def close(self) -> None:
+        if self._subscription is not None:
+            self._subscription.close()
+
+    def run_once(self, timeout: float = 0.5) -> int:
+        """Processes what one poll returns, then commits its offsets; returns the count."""
+        records = self.subscription.poll(timeout)
+        for record in records:
+            self.handle(record)
+        if records:
+            self.subscription.commit(records)
+        self._report_lag()
+        return len(records)
+
+    def _report_lag(self, every: float = 5.0) -> None:
+        # Asking the broker for end offsets costs a round trip: not on every poll.
+        now = time.monotonic()
+        if now - self._lag_reported < every:
+            return
+        self._lag_reported = now
+        for topic, lag in self.subscription.lag().items():
+            metrics.CONSUMER_LAG.labels(self.name, topic).set(lag)
+
+    def handle(self, record: Record) -> str:
+        """Returns what happened: processed, duplicate, skipped or dead-lettered."""
+        try:
+            envelope = Envelope.model_validate_json(record.value)
+        except ValidationError as exc:
+            return self._dead_letter(record, "?", f"malformed envelope: {exc}")
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            return "skipped"
+        token = correlation_id.set(envelope.correlation_id)
+        try:
+            return self._handle_with_retries(record, envelope, handler)
+        finally:
+            correlation_id.reset(token)
+
+    def _handle_with_retries(self, record: Record, envelope: Envelope, handler: Handler) -> str:
+        try:
+            event = event_class(envelope.type, envelope.schema_version).model_validate(
+                envelope.payload
+            )
+        except (ValueError, ValidationError) as exc:
+            return self._dead_letter(record, envelope.type, f"malformed payload: {exc}")
+        error = ""
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                return self._apply(envelope, event, handler)
+            except Exception as exc:
+                metrics.EVENTS_FAILED.labels(self.name, envelope.type).inc()
+                error = f"{type(exc).__name__}: {exc}"
+                log.warning("event failed (attempt %d): %s", attempt, error, exc_info=True)
+                time.sleep(self.retry_delay * attempt)
+        return self._dead_letter(record, envelope.type, error)
+
+    def _apply(self, envelope: Envelope, event: Event, handler: Handler) -> str:
+        with self.uow() as uow:
+            inbox = inbox_table(uow.metadata)
+            seen = select(
+                exists().where(inbox.c.consumer == self.name, inbox.c.event_id == envelope.event_id)
+            )
+            if uow.session.execute(seen).scalar():
+                metrics.EVENTS_DUPLICATE.labels(self.name, envelope.type).inc()
+                return "duplicate"
+            handler(uow, envelope, event)
+            try:
+                uow.session.execute(
+                    insert(inbox).values(
+                        consumer=self.name,
+                        event_id=envelope.event_id,
+                        processed_at=datetime.now(UTC),
+                    )
+                )
+                uow.commit()
+            except IntegrityError:
+                # Another instance of this consumer committed the same event first.
+                metrics.EVENTS_DUPLICATE.labels(self.name, envelope.type).inc()
+                return "duplicate"
+        metrics.EVENTS_PROCESSED.labels(self.name, envelope.type).inc()
+        return "processed"
+
+    def _dead_letter(self, record: Record, type_: str, error: str) -> str:
+        headers = dict(record.headers)
+        headers.update(
+            {
+                "error": error[:2000],
+                "consumer": self.name,
+                "original_topic": record.topic,
+                "original_offset": f"{record.partition}:{record.offset}",
+            }
+        )
+        dlq = dead_letter_topic(record.topic)
+        self.dead_letters.publish([Message(dlq, record.key, record.value, headers)])
+        metrics.EVENTS_DEAD_LETTERED.labels(self.name, record.topic).inc()
+        log.error("event dead-lettered to %s: %s", dlq, error, extra={"fields": {"type": type_}})
+        return "dead-lettered"

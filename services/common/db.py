@@ -1,0 +1,107 @@
+"""Engines and the unit of work: one use case, one transaction, events in the same one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, create_engine, event, insert
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from proto.envelope import Envelope, Event
+from proto.registry import encode
+from services.common.logs import correlation_id
+from services.common.messaging_tables import outbox_table
+
+
+def make_engine(url: str) -> Engine:
+    """SQLite files get WAL and a busy timeout, since a relay and consumers write beside the API."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    return engine
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+class UnitOfWork:
+    """Rolls back unless `commit()` is called; `publish()` writes to the outbox in the same
+    transaction as the state change, so an event exists exactly when its change does."""
+
+    def __init__(self, sessions: sessionmaker[Session], metadata: MetaData, producer: str):
+        self._sessions = sessions
+        self.metadata = metadata
+        self._outbox = outbox_table(metadata)
+        self.producer = producer
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside its `with` block")
+        return self._session
+
+    def __enter__(self) -> UnitOfWork:
+        self._session = self._sessions()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self.session
+        session.rollback()
+        session.close()
+        self._session = None
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def publish(self, event: Event, *, ticket_id: str, occurred_at: Any = None) -> Envelope:
+        envelope = Envelope.wrap(
+            event, producer=self.producer, ticket_id=ticket_id, correlation_id=correlation_id.get()
+        )
+        if occurred_at is not None:
+            envelope = envelope.model_copy(update={"occurred_at": occurred_at})
+        self.session.execute(
+            insert(self._outbox).values(
+                event_id=envelope.event_id,
+                topic=event.TOPIC,
+                key=ticket_id,
+                payload=encode(envelope).decode(),
+                headers=json.dumps(
+                    {"type": envelope.type, "correlation_id": envelope.correlation_id}
+                ),
+                created_at=envelope.occurred_at,
+            )
+        )
+        return envelope
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+def uow_factory(engine: Engine, metadata: MetaData, producer: str) -> UnitOfWorkFactory:
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    return lambda: UnitOfWork(sessions, metadata, producer)

@@ -1,0 +1,40 @@
+"""Platform metrics shared by every service (one process = one service, so no service label)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_REQUESTS = Counter(
+    "hotline_http_requests_total", "HTTP requests answered", ["method", "route", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "hotline_http_request_duration_seconds",
+    "Time to answer an HTTP request",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+OUTBOX_BACKLOG = Gauge("hotline_outbox_backlog", "Outbox rows not yet acknowledged by the broker")
+OUTBOX_OLDEST_AGE = Gauge(
+    "hotline_outbox_oldest_unsent_age_seconds", "Age of the oldest outbox row not yet sent"
+)
+OUTBOX_PUBLISHED = Counter("hotline_outbox_published_total", "Outbox rows acknowledged", ["topic"])
+RELAY_FAILURES = Counter("hotline_outbox_relay_failures_total", "Relay attempts the broker refused")
+CONSUMER_LAG = Gauge(
+    "hotline_consumer_lag", "Records on the bus not yet processed", ["consumer", "topic"]
+)
+EVENTS_PROCESSED = Counter(
+    "hotline_events_processed_total", "Events processed (duplicates included)", ["consumer", "type"]
+)
+EVENTS_DUPLICATE = Counter(
+    "hotline_events_duplicate_total",
+    "Redelivered events recognised by the inbox",
+    ["consumer", "type"],
+)
+EVENTS_FAILED = Counter(
+    "hotline_events_failed_total", "Failed attempts to process an event", ["consumer", "type"]
+)
+EVENTS_DEAD_LETTERED = Counter(
+    "hotline_events_dead_lettered_total",
+    "Events sent to a dead-letter topic",
+    ["consumer", "topic"],
+)

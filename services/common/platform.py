@@ -1,0 +1,75 @@
+"""Assembles a service's runtime from settings: database, bus, relay, consumers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import partial
+
+from sqlalchemy import MetaData
+
+from proto.events import TOPICS
+from services.common.app import Platform
+from services.common.auth import AuthContext
+from services.common.bus import Bus, dead_letter_topic
+from services.common.bus.factory import make_bus
+from services.common.consumer import Consumer, Handler
+from services.common.db import UnitOfWorkFactory, make_engine
+from services.common.migrations import upgrade
+from services.common.relay import Relay
+from services.common.settings import Settings
+from services.common.workers import Worker
+
+ALL_TOPICS = (*TOPICS, *(dead_letter_topic(t) for t in TOPICS))
+
+
+def make_platform(service: str, settings: Settings, metadata: MetaData) -> Platform:
+    """Migrates the service's database and prepares its relay; connects to no broker yet."""
+    url = settings.database_url_for(service)
+    upgrade(service, url)
+    engine = make_engine(url)
+    bus = make_bus(settings)
+    publisher = bus.publisher()
+    relay = Relay(engine, metadata, publisher, settings.relay_batch)
+    platform = Platform(service, engine, bus, relay, AuthContext.from_settings(settings))
+    platform.workers.append(
+        Worker(f"{service}-relay", _TopicsFirst(bus, relay).step, idle=settings.relay_idle_seconds)
+    )
+    platform.closers.append(publisher.close)
+    return platform
+
+
+def add_consumer(
+    platform: Platform,
+    settings: Settings,
+    name: str,
+    topics: Sequence[str],
+    handlers: Mapping[str, Handler],
+    uow: UnitOfWorkFactory,
+) -> Consumer:
+    consumer = Consumer(
+        name,
+        partial(platform.bus.subscribe, name, topics),
+        uow,
+        handlers,
+        platform.relay.publisher,
+        max_attempts=settings.consumer_max_attempts,
+    )
+    platform.workers.append(Worker(name, consumer.run_once, idle=0.0))
+    platform.closers.append(consumer.close)
+    return consumer
+
+
+class _TopicsFirst:
+    """Creates the topics once the broker answers, then relays; a broker that is away at
+    start-up only delays publishing (rows wait in the outbox)."""
+
+    def __init__(self, bus: Bus, relay: Relay):
+        self.bus = bus
+        self.relay = relay
+        self.ready = False
+
+    def step(self) -> int:
+        if not self.ready:
+            self.bus.ensure_topics(ALL_TOPICS)
+            self.ready = True
+        return self.relay.run_once()

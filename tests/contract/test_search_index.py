@@ -1,0 +1,370 @@
+"""One contract for the search index port, run against SQLite FTS5 and a real
+Elasticsearch-API server (osmem-server): same documents in, same hits out."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from services.common.settings import Settings
+from services.search.adapters.elastic import NODE_CLASS_ENV, ElasticIndex, make_client
+from services.search.adapters.fts import EmbeddedIndex
+from services.search.adapters.index import SearchIndex, SearchPage, text_values
+from services.search.domain.tokenize import tokens
+from tests import es_compat
+from tests.peers import Peer
+
+CITY = "北京市"
+# (id, description, category path, area path below the city, status, request type)
+CORPUS_ROWS = [
+    ("t01", "望京西园三区5号楼楼下工地夜间施工噪音扰民，凌晨两点还在打桩，严重影响休息。",
+     "城市管理/施工噪音", "朝阳区/望京街道", "dispatched", "complaint"),
+    ("t02", "小区内广场舞音响声音过大，每天晚上八点到十点噪音扰民，希望社区协调。",
+     "城市管理/生活噪音", "海淀区/学院路街道", "created", "complaint"),
+    ("t03", "15号楼2单元停水已经两天，物业说是管道爆裂，没有通知何时恢复供水。",
+     "公共服务/供水", "丰台区/方庄街道", "dispatched", "complaint"),
+    ("t04", "独居老人家中停了三样：水、电、燃气，请尽快派人查看。",
+     "公共服务/供电", "西城区/德胜街道", "created", "help"),
+    ("t05", "道路井盖缺失，位于建国路与东三环交叉口东南角，存在安全隐患。",
+     "市政设施/井盖", "朝阳区/建外街道", "dispatched", "report"),
+    ("t06", "咨询新生儿医保办理流程及所需材料。",
+     "社会保障/医疗保险", "西城区/金融街街道", "created", "consultation"),
+    ("t07", "楼上住户装修电钻噪音从早上七点开始，违反装修时间规定。",
+     "城市管理/生活噪音", "东城区/东华门街道", "dispatched", "complaint"),
+    ("t08", "公交站牌信息错误，300路末班车时间与实际不符。",
+     "交通运输/公交", "海淀区/中关村街道", "created", "complaint"),
+    ("t09", "小区垃圾分类桶长期满溢无人清运，夏天异味严重，招引蚊蝇。",
+     "城市管理/垃圾清运", "通州区/永顺镇", "dispatched", "complaint"),
+    ("t10", "投诉商场免费WiFi无法连接，工作人员态度差。",
+     "商业服务/消费纠纷", "朝阳区/三里屯街道", "created", "complaint"),
+    ("t11", "5号楼电梯频繁故障，困人两次，物业维修不及时。",
+     "特种设备/电梯", "昌平区/回龙观街道", "dispatched", "complaint"),
+    ("t12", "建议在学校门口增设人行横道和减速带，上下学时段车辆车速过快。",
+     "交通运输/道路设施", "海淀区/学院路街道", "created", "suggestion"),
+    ("t13", "暖气不热，室温只有14度，供暖公司一直未上门检修。",
+     "公共服务/供暖", "石景山区/八角街道", "dispatched", "complaint"),
+    ("t14", "餐馆油烟直排，住户窗户上全是油污，夜间还有排风机噪音。",
+     "生态环境/油烟污染", "东城区/和平里街道", "created", "complaint"),
+    ("t15", "拖欠农民工工资三个月，共计4.5万元，包工头联系不上。",
+     "劳动保障/欠薪", "大兴区/亦庄镇", "dispatched", "complaint"),
+    ("t16", "表扬：朝阳区环卫工人拾金不昧，归还了市民遗失的钱包。",
+     "城市管理/环境卫生", "朝阳区/六里屯街道", "created", "praise"),
+    ("t17", "共享单车乱停乱放堵塞地铁站B口，行人无法通行。",
+     "交通运输/共享单车", "海淀区/海淀街道", "dispatched", "complaint"),
+    ("t18", "路灯不亮，小区北门外一段路晚上漆黑一片，存在安全隐患。",
+     "市政设施/路灯", "房山区/长阳镇", "created", "complaint"),
+    ("t19", "举报无证经营的黑诊所，地址在天通苑北二区3号楼底商。",
+     "卫生健康/非法行医", "昌平区/天通苑北街道", "dispatched", "report"),
+    ("t20", "夜间施工噪音问题已反映多次，渣土车夜间运输，尘土飞扬。",
+     "城市管理/施工噪音", "大兴区/旧宫镇", "dispatched", "complaint"),
+    ("t21", "户籍迁移咨询：子女随迁落户需要哪些证明？",
+     "公安/户籍", "顺义区/胜利街道", "created", "consultation"),
+    ("t22", "燃气费缴费后未到账，营业厅让等待，已经三天无法做饭。",
+     "公共服务/燃气", "通州区/梨园镇", "dispatched", "complaint"),
+    ("t23", "宠物狗在小区内不拴绳，吓到小孩，业主之间发生纠纷。",
+     "社区治理/文明养犬", "丰台区/卢沟桥街道", "created", "complaint"),
+    ("t24", "楼道堆放杂物和电动自行车充电，存在消防隐患。",
+     "应急管理/消防安全", "西城区/展览路街道", "dispatched", "report"),
+    ("t25", "地铁10号线车厢空调温度过低，乘客普遍反映太冷。",
+     "交通运输/轨道交通", "海淀区/北太平庄街道", "created", "complaint"),
+    ("t26", "小区门口的菜市场早上五点开始卸货，噪音很大。",
+     "城市管理/生活噪音", "通州区/北苑街道", "dispatched", "complaint"),
+    ("t27", "出租车拒载，车牌号京B·12345，从首都机场T3航站楼打车。",
+     "交通运输/出租车", "顺义区/首都机场街道", "created", "complaint"),
+    ("t28", "供热管道漏水，楼下车库积水严重。",
+     "公共服务/供暖", "门头沟区/大峪街道", "dispatched", "complaint"),
+    ("t29", "老旧小区加装电梯意见征集，一楼住户反对，希望街道协调。",
+     "住房城乡建设/老旧小区改造", "东城区/景山街道", "created", "suggestion"),
+    ("t30", "12345热线回访时未接到电话，要求重新回访。",
+     "热线服务/回访", "西城区/月坛街道", "dispatched", "complaint"),
+]  # fmt: skip
+# Query -> the tickets it must find, worked out by hand from the corpus above.
+EXPECTED = {
+    "噪音": {"t01", "t02", "t07", "t14", "t20", "t26"},
+    "夜间施工噪音": {"t01", "t20"},
+    "小区 噪音 扰民": {"t02"},
+    "5号楼": {"t01", "t11"},
+    "水": {"t04"},
+    "WiFi": {"t10"},
+    "ＷＩＦＩ": {"t10"},
+    "朝阳区 噪音": {"t01"},
+    "施工噪音": {"t01", "t20"},
+    "电梯 故障": {"t11"},
+    "12345": {"t27", "t30"},
+    "T3航站楼": {"t27"},
+    "安全隐患": {"t05", "t18"},
+    "停水": {"t03"},
+    "供暖": {"t13", "t28"},
+    "地震": set(),
+}
+
+
+def make_doc(ticket_id: str, description: str, **fields: Any) -> dict[str, Any]:
+    """A document shaped like the projection's, with overridable fields."""
+    day = int(ticket_id.lstrip("tx") or 0) % 28 + 1
+    doc: dict[str, Any] = {
+        "ticket_id": ticket_id,
+        "number": f"2405{day:02d}{int(ticket_id.lstrip('tx') or 0):05d}",
+        "status": "created",
+        "request_type": "complaint",
+        "urgency": "general",
+        "channel": "phone",
+        "description": description,
+        "category_code": "c-general",
+        "category_path": ["城市管理"],
+        "area_code": "a-110105",
+        "area_path": [CITY, "朝阳区"],
+        "department_code": None,
+        "department_name": None,
+        "caller_masked": "138****5678",
+        "calls": 1,
+        "created_at": f"2024-05-{day:02d}T09:30:00+08:00",
+        "updated_at": f"2024-05-{day:02d}T09:30:00+08:00",
+        "timeline": [
+            {"event_id": f"e-{ticket_id}", "type": "TicketCreated",
+             "at": f"2024-05-{day:02d}T01:30:00+00:00", "by": "agent1",
+             "summary": "受理来电"},
+        ],
+    }  # fmt: skip
+    return doc | fields
+
+
+def corpus() -> list[dict[str, Any]]:
+    return [
+        make_doc(
+            tid, text, status=status, request_type=kind,
+            category_code="c-" + category.split("/")[-1], category_path=category.split("/"),
+            area_code="a-" + area.split("/")[0], area_path=[CITY, *area.split("/")],
+        )
+        for tid, text, category, area, status, kind in CORPUS_ROWS
+    ]  # fmt: skip
+
+
+def reference_hits(docs: list[dict[str, Any]], query: str) -> set[str]:
+    """What any adapter must return: docs holding every query term in their text fields."""
+    wanted = set(tokens(query))
+    return {
+        d["ticket_id"]
+        for d in docs
+        if wanted <= {t for value in text_values(d) for t in tokens(value)}
+    }
+
+
+def ids(page: SearchPage) -> set[str]:
+    return {hit["ticket_id"] for hit in page.hits}
+
+
+def load(index: SearchIndex, docs: list[dict[str, Any]]) -> None:
+    assert index.put_many(docs) == len(docs)
+    index.refresh()
+
+
+class SearchIndexContract:
+    """The behaviours every `SearchIndex` adapter must have; subclasses provide `index`."""
+
+    @pytest.fixture
+    def index(self) -> Iterator[SearchIndex]:
+        raise NotImplementedError
+
+    def test_round_trip_keeps_every_key(self, index: SearchIndex) -> None:
+        doc = make_doc("t1", "路灯不亮", extra={"nested": [1, "二", None]}, versions={})
+        index.put(doc)
+        assert index.get("t1") == doc
+        assert index.get("nobody") is None
+
+    def test_put_replaces_the_whole_document(self, index: SearchIndex) -> None:
+        index.put(make_doc("t1", "楼下噪音扰民", extra="old"))
+        index.put(make_doc("t1", "小区停水三天", status="dispatched"))
+        index.refresh()
+        stored = index.get("t1")
+        assert stored is not None and "extra" not in stored
+        assert stored["status"] == "dispatched"
+        assert ids(index.search("噪音")) == set()
+        assert ids(index.search("停水")) == {"t1"}
+        assert index.search("").total == 1
+
+    def test_a_word_finds_its_ticket_and_an_absent_word_does_not(self, index: SearchIndex) -> None:
+        load(index, [make_doc("t1", "楼下餐馆夜里噪音很大"), make_doc("t2", "路灯不亮")])
+        assert ids(index.search("噪音")) == {"t1"}
+        assert ids(index.search("停电")) == set()
+
+    def test_every_word_must_match(self, index: SearchIndex) -> None:
+        load(index, [make_doc("t1", "夜间施工噪音"), make_doc("t2", "白天装修噪音")])
+        assert ids(index.search("噪音 夜间")) == {"t1"}
+        assert ids(index.search("噪音 装修")) == {"t2"}
+        assert ids(index.search("夜间 装修")) == set()
+
+    def test_a_single_character_matches_only_where_it_stands_alone(
+        self, index: SearchIndex
+    ) -> None:
+        # Bigram analysis indexes 停水 as one term: 水 alone does not find it.
+        load(index, [make_doc("t1", "家中停了：水、电。"), make_doc("t2", "小区停水")])
+        assert ids(index.search("水")) == {"t1"}
+        assert ids(index.search("停水")) == {"t2"}
+
+    def test_sentences_match_inside_longer_text(self, index: SearchIndex) -> None:
+        load(index, corpus())
+        assert ids(index.search("小区 噪音 扰民")) == {"t02"}
+        assert ids(index.search("夜间施工噪音")) == {"t01", "t20"}
+
+    def test_latin_letters_and_digits(self, index: SearchIndex) -> None:
+        load(index, corpus())
+        assert ids(index.search("5号楼")) == {"t01", "t11"}  # not 15号楼 (t03)
+        assert ids(index.search("wifi")) == ids(index.search("ＷｉＦｉ")) == {"t10"}
+        assert ids(index.search("4.5万元")) == {"t15"}
+
+    def test_number_category_and_area_are_searched(self, index: SearchIndex) -> None:
+        load(index, corpus())
+        number = corpus()[4]["number"]
+        assert ids(index.search(number)) == {"t05"}
+        assert ids(index.search("朝阳区 噪音")) == {"t01"}
+        assert ids(index.search("文明养犬")) == {"t23"}
+
+    def test_filters_are_exact_keyword_matches(self, index: SearchIndex) -> None:
+        load(index, corpus())
+        page = index.search("噪音", {"status": "dispatched"})
+        assert ids(page) == {"t01", "t07", "t20", "t26"}
+        both = index.search("", {"status": "created", "request_type": "consultation"})
+        assert ids(both) == {"t06", "t21"}
+        assert ids(index.search("", {"category_code": "c-供暖"})) == {"t13", "t28"}
+        assert index.search("", {"status": "dispatch"}).total == 0
+        with pytest.raises(ValueError, match="description"):
+            index.search("", {"description": "噪音"})
+
+    def test_pages_are_stable_and_total_counts_all(self, index: SearchIndex) -> None:
+        docs = [make_doc(f"x{n}", "路灯不亮") for n in range(1, 26)]
+        load(index, docs)
+        pages = [index.search("路灯", limit=10, offset=offset) for offset in (0, 10, 20)]
+        assert [page.total for page in pages] == [25, 25, 25]
+        assert [len(page.hits) for page in pages] == [10, 10, 5]
+        everything = [hit["ticket_id"] for page in pages for hit in page.hits]
+        newest_first = sorted(docs, key=lambda d: (-int(d["number"][4:6]), d["ticket_id"]))
+        assert everything == [d["ticket_id"] for d in newest_first]
+        assert index.search("路灯", limit=0).total == 25
+        with pytest.raises(ValueError):
+            index.search("路灯", offset=-1)
+
+    def test_newest_first_compares_instants_not_strings(self, index: SearchIndex) -> None:
+        load(index, [
+            make_doc("t1", "路灯", created_at="2024-05-01T09:00:00+08:00"),  # 01:00 UTC
+            make_doc("t2", "路灯", created_at="2024-05-01T02:00:00Z"),
+            make_doc("t3", "路灯", created_at="not a date"),
+        ])  # fmt: skip
+        assert [hit["ticket_id"] for hit in index.search("").hits] == ["t2", "t1", "t3"]
+
+    def test_blank_query_matches_all_and_punctuation_matches_none(self, index: SearchIndex) -> None:
+        load(index, corpus())
+        assert index.search("").total == index.search("   ").total == len(CORPUS_ROWS)
+        assert index.search("，。！").total == 0
+        assert index.search("the").total == 0  # a stop word of the cjk analyzer
+
+    @pytest.mark.parametrize("query", sorted(EXPECTED))
+    def test_corpus_queries(self, index: SearchIndex, query: str) -> None:
+        docs = corpus()
+        load(index, docs)
+        assert reference_hits(docs, query) == EXPECTED[query]
+        assert ids(index.search(query, limit=50)) == EXPECTED[query]
+
+    def test_drop_then_ensure_starts_empty(self, index: SearchIndex) -> None:
+        load(index, corpus())
+        index.ensure()  # again: harmless
+        assert index.search("").total == len(CORPUS_ROWS)
+        index.drop()
+        index.ensure()
+        index.refresh()
+        assert index.search("").total == 0
+        assert index.get("t01") is None
+
+    def test_ping(self, index: SearchIndex) -> None:
+        assert isinstance(index, SearchIndex)
+        assert index.ping() is True
+
+
+class TestEmbeddedIndex(SearchIndexContract):
+    @pytest.fixture
+    def index(self, tmp_path: Path) -> Iterator[SearchIndex]:
+        index = EmbeddedIndex(tmp_path / "search" / "index.db")
+        index.ensure()
+        yield index
+        index.close()
+
+    def test_index_lives_in_its_own_wal_file(self, tmp_path: Path) -> None:
+        index = EmbeddedIndex(tmp_path / "own.db")
+        index.ensure()
+        index.put(make_doc("t1", "路灯"))
+        assert (tmp_path / "own.db-wal").exists()
+        index.close()
+        assert index.ping() is False
+
+
+def _settings(url: str) -> Settings:
+    name = f"hotline-test-{uuid.uuid4().hex[:12]}"
+    return Settings(search_backend="elasticsearch", elasticsearch_url=url, elasticsearch_index=name)
+
+
+@pytest.mark.peers
+class TestElasticIndex(SearchIndexContract):
+    @pytest.fixture
+    def index(self, elasticsearch: Peer) -> Iterator[SearchIndex]:
+        client = es_compat.test_client(elasticsearch.url)
+        index = ElasticIndex(_settings(elasticsearch.url), client=client)
+        index.ensure()
+        yield index
+        index.drop()
+        client.close()
+
+    def test_alias_points_at_a_versioned_index(self, elasticsearch: Peer) -> None:
+        settings = _settings(elasticsearch.url)
+        client = es_compat.test_client(elasticsearch.url)
+        index = ElasticIndex(settings, client=client)
+        index.ensure()
+        aliased = client.indices.get_alias(name=settings.elasticsearch_index)
+        assert list(aliased.body) == [f"{settings.elasticsearch_index}-v1"]
+        index.drop()
+        assert not client.indices.exists_alias(name=settings.elasticsearch_index)
+        client.close()
+
+    def test_node_class_comes_from_the_environment(
+        self, elasticsearch: Peer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv(NODE_CLASS_ENV, "tests.es_compat.CompatNode")
+        index = ElasticIndex(_settings(elasticsearch.url))
+        index.ensure()
+        index.put(make_doc("t1", "路灯不亮"))
+        assert index.get("t1") is not None
+        index.drop()
+        index.close()
+        monkeypatch.setenv(NODE_CLASS_ENV, "tests.es_compat.NoSuchNode")
+        with pytest.raises(ValueError, match=NODE_CLASS_ENV):
+            make_client(_settings(elasticsearch.url))
+
+    def test_unreachable_server_pings_false(self) -> None:
+        client = Elasticsearch("http://127.0.0.1:9", request_timeout=0.5, max_retries=0)
+        assert ElasticIndex(_settings("http://127.0.0.1:9"), client=client).ping() is False
+
+
+@pytest.mark.peers
+def test_both_backends_return_the_same_tickets(tmp_path: Path, elasticsearch: Peer) -> None:
+    client = es_compat.test_client(elasticsearch.url)
+    backends: list[SearchIndex] = [
+        EmbeddedIndex(tmp_path / "index.db"),
+        ElasticIndex(_settings(elasticsearch.url), client=client),
+    ]
+    for backend in backends:
+        backend.ensure()
+        load(backend, corpus())
+    filters: list[dict[str, str]] = [{}, {"status": "dispatched"}, {"request_type": "complaint"}]
+    for query in EXPECTED:
+        for chosen in filters:
+            embedded, elastic = (b.search(query, chosen, limit=50) for b in backends)
+            assert ids(embedded) == ids(elastic), (query, chosen)
+            assert embedded.total == elastic.total, (query, chosen)
+    for backend in backends:
+        backend.drop()
+        backend.close()
+    client.close()

