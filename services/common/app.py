@@ -36,6 +36,7 @@ class Platform:
     relay: Relay
     auth: AuthContext
     workers: list[Worker] = field(default_factory=list)
+    checks: dict[str, Callable[[], bool]] = field(default_factory=dict)
     closers: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -93,6 +94,7 @@ def _operations_router(platform: Platform) -> APIRouter:
     @router.get("/readyz")
     def readyz() -> JSONResponse:
         checks = {"database": _database_ok(platform.engine), "bus": platform.bus.ping()}
+        checks |= {name: check() for name, check in platform.checks.items()}
         ok = all(checks.values())
         return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
 

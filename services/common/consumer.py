@@ -20,7 +20,14 @@ from sqlalchemy.exc import IntegrityError
 from proto.envelope import Envelope, Event
 from proto.registry import event_class
 from services.common import metrics
-from services.common.bus import Message, Publisher, Record, Subscription, dead_letter_topic
+from services.common.bus import (
+    BusError,
+    Message,
+    Publisher,
+    Record,
+    Subscription,
+    dead_letter_topic,
+)
 from services.common.db import UnitOfWork, UnitOfWorkFactory
 from services.common.logs import correlation_id
 from services.common.messaging_tables import inbox_table
@@ -91,7 +98,11 @@ class Consumer:
         if now - self._lag_reported < every:
             return
         self._lag_reported = now
-        for topic, lag in self.subscription.lag().items():
+        try:
+            lags = self.subscription.lag()
+        except BusError:
+            return  # the broker is away; the records themselves will be retried by poll
+        for topic, lag in lags.items():
             metrics.CONSUMER_LAG.labels(self.name, topic).set(lag)
 
     def handle(self, record: Record) -> str:

@@ -39,5 +39,5 @@ def configure(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("kafka", "elastic_transport", "uvicorn.access"):
+    for noisy in ("kafka", "elastic_transport", "uvicorn.access", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from functools import partial
 
 from sqlalchemy import MetaData
@@ -32,7 +34,11 @@ def make_platform(service: str, settings: Settings, metadata: MetaData) -> Platf
     relay = Relay(engine, metadata, publisher, settings.relay_batch)
     platform = Platform(service, engine, bus, relay, AuthContext.from_settings(settings))
     platform.workers.append(
-        Worker(f"{service}-relay", _TopicsFirst(bus, relay).step, idle=settings.relay_idle_seconds)
+        Worker(
+            f"{service}-relay",
+            _RelayLoop(bus, relay, timedelta(hours=settings.outbox_retention_hours)).step,
+            idle=settings.relay_idle_seconds,
+        )
     )
     platform.closers.append(publisher.close)
     return platform
@@ -59,17 +65,26 @@ def add_consumer(
     return consumer
 
 
-class _TopicsFirst:
+class _RelayLoop:
     """Creates the topics once the broker answers, then relays; a broker that is away at
-    start-up only delays publishing (rows wait in the outbox)."""
+    start-up only delays publishing (rows wait in the outbox). When idle, now and then,
+    forgets rows the broker acknowledged long ago so the outbox stays small."""
 
-    def __init__(self, bus: Bus, relay: Relay):
+    PURGE_EVERY = 600.0
+
+    def __init__(self, bus: Bus, relay: Relay, retention: timedelta):
         self.bus = bus
         self.relay = relay
-        self.ready = False
+        self.retention = retention
+        self.topics_ready = False
+        self.last_purge = 0.0
 
     def step(self) -> int:
-        if not self.ready:
+        if not self.topics_ready:
             self.bus.ensure_topics(ALL_TOPICS)
-            self.ready = True
-        return self.relay.run_once()
+            self.topics_ready = True
+        sent = self.relay.run_once()
+        if not sent and time.monotonic() - self.last_purge > self.PURGE_EVERY:
+            self.relay.purge(self.retention)
+            self.last_purge = time.monotonic()
+        return sent

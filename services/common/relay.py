@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, MetaData, func, select, update
+from sqlalchemy import Engine, MetaData, delete, func, select, update
 
 from services.common import metrics
 from services.common.bus import BusError, Message, Publisher
@@ -53,6 +53,15 @@ class Relay:
         for m in messages:
             metrics.OUTBOX_PUBLISHED.labels(m.topic).inc()
         return len(rows)
+
+    def purge(self, retention: timedelta) -> int:
+        """Deletes rows acknowledged longer ago than `retention`; unsent rows are never touched."""
+        cutoff = datetime.now(UTC) - retention
+        with self.engine.begin() as conn:
+            t = self.table
+            return conn.execute(
+                delete(t).where(t.c.sent_at.is_not(None), t.c.sent_at < cutoff)
+            ).rowcount
 
     def backlog(self) -> tuple[int, float]:
         """Unsent rows and the age in seconds of the oldest one."""

@@ -55,6 +55,7 @@ class Settings(BaseSettings):
 
     relay_batch: int = 500
     relay_idle_seconds: float = 0.05
+    outbox_retention_hours: int = 72
     consumer_max_attempts: int = 3
     log_level: str = "INFO"
 

@@ -44,5 +44,6 @@ def build(settings: Settings) -> FastAPI:
         {TicketCreated.TYPE: fold, AssignmentDispatched.TYPE: fold},
         uow,
     )
+    platform.checks["index"] = index.ping
     platform.closers.append(index.close)
     return create_app(platform, [api.router(index)], "Hotline search")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,8 @@ def test_the_relay_publishes_in_order_and_marks_rows_sent(engine: Engine, bus: E
     assert _unsent(engine) == 0
     keys = [r.key for r in _drain(bus, "reader", ASSIGNMENTS)]
     assert keys == [f"t{n}" for n in range(5)]
+    assert relay.purge(timedelta(hours=1)) == 0  # too recent to forget
+    assert relay.purge(timedelta(seconds=-1)) == 5
 
 
 class RefusingPublisher:
