@@ -6,7 +6,7 @@ from functools import partial
 
 from fastapi import FastAPI
 
-from proto.events import TICKETS, TicketCreated
+from proto.tickets import TICKETS, TicketCreated
 from services.common.app import create_app
 from services.common.db import uow_factory
 from services.common.i18n import register

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert
 
+from proto.assignments import AssignmentDispatched
 from proto.envelope import Envelope, new_id
-from proto.events import AssignmentDispatched, TicketCreated
+from proto.tickets import TicketCreated
 from services.common.db import UnitOfWork
 from services.dispatch.adapters.orm import assignments
 from services.dispatch.domain.routing import Router

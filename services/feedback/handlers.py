@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import insert
 
+from proto.assignments import AssignmentDispatched
 from proto.envelope import Envelope
-from proto.events import AssignmentDispatched
 from services.common.db import UnitOfWork
 from services.feedback.adapters.orm import assignments
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from proto.events import Channel, RequestType, Urgency
+from proto.tickets import Channel, RequestType, Urgency
 from services.common.auth import CurrentUser, Role, require_roles
 from services.common.db import UnitOfWorkFactory
 from services.common.problems import Problem

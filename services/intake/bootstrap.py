@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from proto.events import ASSIGNMENTS, AssignmentDispatched
+from proto.assignments import ASSIGNMENTS, AssignmentDispatched
 from services.common.app import create_app
 from services.common.db import uow_factory
 from services.common.i18n import register

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from proto.assignments import AssignmentDispatched
 from proto.envelope import Envelope, new_id
-from proto.events import AssignmentDispatched
 from services.common.auth import Principal
 from services.common.db import UnitOfWork, UnitOfWorkFactory
 from services.common.problems import field_problem

@@ -6,7 +6,8 @@ from functools import partial
 
 from fastapi import FastAPI
 
-from proto.events import ASSIGNMENTS, TICKETS, AssignmentDispatched, TicketCreated
+from proto.assignments import ASSIGNMENTS, AssignmentDispatched
+from proto.tickets import TICKETS, TicketCreated
 from services.common.app import create_app
 from services.common.db import uow_factory
 from services.common.i18n import register

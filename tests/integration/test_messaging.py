@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Column, Engine, MetaData, String, Table, func, insert, select
 
+from proto.assignments import ASSIGNMENTS, AssignmentDispatched
 from proto.envelope import Envelope
-from proto.events import ASSIGNMENTS, AssignmentDispatched
 from services.common.bus import BusError, Message, dead_letter_topic
 from services.common.bus.embedded import EmbeddedBus
 from services.common.consumer import Consumer

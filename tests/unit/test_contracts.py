@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from proto.assignments import AssignmentDispatched
 from proto.envelope import Envelope
-from proto.events import AssignmentDispatched
 from proto.registry import UnknownEvent, decode, encode
 from proto.schemas import SCHEMA_DIR, rendered
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
+from proto.assignments import AssignmentDispatched
 from proto.envelope import Envelope, Event
-from proto.events import AssignmentDispatched, TicketCreated
+from proto.tickets import TicketCreated
 from services.search.domain.projection import apply
 
 T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)

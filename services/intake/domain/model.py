@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from proto.events import Channel, RequestType, TicketCreated, Urgency
+from proto.tickets import Channel, RequestType, TicketCreated, Urgency
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")

@@ -8,8 +8,9 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
+from proto.assignments import AssignmentDispatched
 from proto.envelope import Envelope, Event
-from proto.events import AssignmentDispatched, TicketCreated
+from proto.tickets import TicketCreated
 
 STATUS_RANK = {"created": 0, "dispatched": 1}
 

@@ -1,0 +1,191 @@
+"""Events dispatch publishes on `hotline.assignments`. Every one says who acted and when."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from proto.envelope import Event
+
+ASSIGNMENTS = "hotline.assignments"
+
+Clock = Literal["acknowledge", "contact", "resolve"]
+
+
+class AssignmentDispatched(Event):
+    """Dispatch chose a department that must act on a ticket."""
+
+    TYPE = "AssignmentDispatched"
+    TOPIC = ASSIGNMENTS
+
+    assignment_id: str
+    department_code: str
+    department_name: str
+    rule: str = Field(description="Which routing rule chose the department")
+    dispatched_at: AwareDatetime
+    role: Literal["lead", "co"] = Field(default="lead", description="牵头 or 协办")
+    round: int = Field(default=1, ge=1, description="1, then +1 for each reopening (重办)")
+    deadlines: dict[Clock, AwareDatetime] = Field(default_factory=dict)
+    dispatched_by: str = "routing"
+
+
+class AssignmentAcknowledged(Event):
+    """签收"""
+
+    TYPE = "AssignmentAcknowledged"
+    TOPIC = ASSIGNMENTS
+
+    assignment_id: str
+    department_code: str
+    by: str
+    at: AwareDatetime
+
+
+class CitizenContacted(Event):
+    """The department recorded its contact with the citizen (联系)."""
+
+    TYPE = "CitizenContacted"
+    TOPIC = ASSIGNMENTS
+
+    assignment_id: str
+    department_code: str
+    note: str
+    by: str
+    at: AwareDatetime
+
+
+class ProgressNoted(Event):
+    TYPE = "ProgressNoted"
+    TOPIC = ASSIGNMENTS
+
+    assignment_id: str
+    department_code: str
+    note: str
+    by: str
+    at: AwareDatetime
+
+
+class AssignmentResolved(Event):
+    """办结: the department says it is done; the citizen will be asked."""
+
+    TYPE = "AssignmentResolved"
+    TOPIC = ASSIGNMENTS
+
+    assignment_id: str
+    department_code: str
+    department_name: str
+    role: Literal["lead", "co"] = "lead"
+    outcome: str
+    by: str
+    at: AwareDatetime
+    dispatched_at: AwareDatetime
+    acknowledged_at: AwareDatetime | None = None
+    contacted_at: AwareDatetime | None = None
+    within_sla: bool = True
+
+
+class AssignmentReturned(Event):
+    """退单: the department says it is not theirs; a dispatcher re-routes it."""
+
+    TYPE = "AssignmentReturned"
+    TOPIC = ASSIGNMENTS
+
+    assignment_id: str
+    department_code: str
+    reason_code: str
+    reason: str
+    by: str
+    at: AwareDatetime
+
+
+class ExtensionRequested(Event):
+    """延期 asked for."""
+
+    TYPE = "ExtensionRequested"
+    TOPIC = ASSIGNMENTS
+
+    assignment_id: str
+    department_code: str
+    new_due: AwareDatetime
+    reason: str
+    by: str
+    at: AwareDatetime
+
+
+class ExtensionDecided(Event):
+    TYPE = "ExtensionDecided"
+    TOPIC = ASSIGNMENTS
+
+    assignment_id: str
+    department_code: str
+    granted: bool
+    new_due: AwareDatetime | None
+    note: str = ""
+    by: str
+    at: AwareDatetime
+
+
+class SlaWarningRaised(Event):
+    """催办: a clock is close to its deadline."""
+
+    TYPE = "SlaWarningRaised"
+    TOPIC = ASSIGNMENTS
+
+    assignment_id: str
+    department_code: str
+    clock: Clock
+    due_at: AwareDatetime
+    at: AwareDatetime
+
+
+class SlaBreached(Event):
+    """A clock passed its deadline; the assignment goes on the supervision list (督办)."""
+
+    TYPE = "SlaBreached"
+    TOPIC = ASSIGNMENTS
+
+    assignment_id: str
+    department_code: str
+    clock: Clock
+    due_at: AwareDatetime
+    at: AwareDatetime
+
+
+class AssignmentSupervised(Event):
+    """A dispatcher put the assignment under supervision (督办) or acted on it."""
+
+    TYPE = "AssignmentSupervised"
+    TOPIC = ASSIGNMENTS
+
+    assignment_id: str
+    department_code: str
+    reason: str
+    by: str
+    at: AwareDatetime
+
+
+class TicketQueuedForReview(Event):
+    """No rule could route the ticket confidently: a dispatcher must decide."""
+
+    TYPE = "TicketQueuedForReview"
+    TOPIC = ASSIGNMENTS
+
+    reason: str
+    at: AwareDatetime
+
+
+EVENTS: tuple[type[Event], ...] = (
+    AssignmentDispatched,
+    AssignmentAcknowledged,
+    CitizenContacted,
+    ProgressNoted,
+    AssignmentResolved,
+    AssignmentReturned,
+    ExtensionRequested,
+    ExtensionDecided,
+    SlaWarningRaised,
+    SlaBreached,
+    AssignmentSupervised,
+    TicketQueuedForReview,
+)

@@ -1,0 +1,83 @@
+"""Events intake publishes on `hotline.tickets`. Additive changes only, or a new VERSION."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from proto.envelope import Event
+
+TICKETS = "hotline.tickets"
+
+Channel = Literal["phone", "web", "app", "email"]
+RequestType = Literal["complaint", "help", "consultation", "suggestion", "report", "praise"]
+Urgency = Literal["urgent", "utilities", "general", "complex"]
+
+
+class TicketCreated(Event):
+    """A call was accepted and recorded as a new ticket. Carries no phone number."""
+
+    TYPE = "TicketCreated"
+    TOPIC = TICKETS
+
+    number: str = Field(description="Short human number read over the phone")
+    channel: Channel
+    request_type: RequestType
+    category_code: str
+    category_path: list[str]
+    area_code: str | None
+    area_path: list[str]
+    urgency: Urgency
+    description: str
+    caller_masked: str | None = Field(description="e.g. 138****5678; null for anonymous calls")
+    caller_key: str | None = Field(description="HMAC of the number, for counting repeat callers")
+    created_by: str
+    created_at: AwareDatetime
+
+
+class CallAttached(Event):
+    """Another call about the same problem was attached to an existing ticket (重复件)."""
+
+    TYPE = "CallAttached"
+    TOPIC = TICKETS
+
+    call_id: str
+    channel: Channel
+    caller_masked: str | None
+    caller_key: str | None
+    calls: int = Field(ge=2, description="Calls on the ticket, this one included")
+    attached_by: str
+    attached_at: AwareDatetime
+
+
+class TicketAnsweredDirectly(Event):
+    """A consultation answered at intake from the knowledge base (直接答复); the ticket is
+    closed at intake and still offered for rating."""
+
+    TYPE = "TicketAnsweredDirectly"
+    TOPIC = TICKETS
+
+    answer: str
+    knowledge_entry_id: str | None
+    answered_by: str
+    answered_at: AwareDatetime
+
+
+class TicketRaisedForSupervision(Event):
+    """The ticket needs a supervisor's attention (督办), e.g. its third call."""
+
+    TYPE = "TicketRaisedForSupervision"
+    TOPIC = TICKETS
+
+    reason: Literal["repeat_calls"]
+    calls: int
+    raised_at: AwareDatetime
+
+
+EVENTS: tuple[type[Event], ...] = (
+    TicketCreated,
+    CallAttached,
+    TicketAnsweredDirectly,
+    TicketRaisedForSupervision,
+)
