@@ -310,11 +310,30 @@ async def logout(request: Request, response: Response) -> None:
     )
 
 
+class Me(BaseModel):
+    username: str
+    name: str
+    role: Role
+    department: str | None
+
+
+async def me(principal: CurrentUser) -> Me:
+    """Who the token or cookie belongs to; pages use it to greet and to choose what to show."""
+    return Me(
+        username=principal.username,
+        name=principal.name,
+        role=principal.role,
+        department=principal.department,
+    )
+
+
 def auth_router() -> APIRouter:
-    """`POST /api/v1/auth/token` (OAuth2 password form) and `POST /api/v1/auth/logout`."""
+    """`POST /api/v1/auth/token` (OAuth2 password form), `POST /api/v1/auth/logout` and
+    `GET /api/v1/auth/me`."""
     router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
     router.add_api_route("/token", issue_token, methods=["POST"], response_model=TokenResponse)
     router.add_api_route("/logout", logout, methods=["POST"], status_code=204)
+    router.add_api_route("/me", me, methods=["GET"], response_model=Me)
     return router
 
 

@@ -1,0 +1,135 @@
+// Shared page helpers: language (zh first, en), API calls with the session cookie and
+// RFC 9457 problems, the header bar, Beijing time. No dependencies, works offline.
+"use strict";
+const Hotline = (() => {
+  const LANG_KEY = "hotline.lang";
+  const dict = {
+    zh: {
+      "app.name": "12345 市民服务热线", "nav.logout": "退出", "nav.lang": "English",
+      "login.title": "登录", "login.username": "用户名", "login.password": "密码",
+      "login.submit": "登录", "common.loading": "加载中…", "common.error": "出错了",
+      "common.retry": "重试", "common.empty": "暂无数据", "common.save": "保存",
+      "common.cancel": "取消", "common.network": "网络不可用，请稍后重试",
+    },
+    en: {
+      "app.name": "12345 Citizen Hotline", "nav.logout": "Sign out", "nav.lang": "中文",
+      "login.title": "Sign in", "login.username": "Username", "login.password": "Password",
+      "login.submit": "Sign in", "common.loading": "Loading…", "common.error": "Something went wrong",
+      "common.retry": "Retry", "common.empty": "Nothing here yet", "common.save": "Save",
+      "common.cancel": "Cancel", "common.network": "The network is unavailable, try again shortly",
+    },
+  };
+
+  class Problem extends Error {
+    constructor(body, status) {
+      super(body.detail || body.title || String(status));
+      this.status = status;
+      this.body = body;
+      this.errors = body.errors || [];
+    }
+  }
+
+  function lang() { return localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh"; }
+
+  function messages(extra) {
+    for (const l of Object.keys(extra)) Object.assign(dict[l], extra[l]);
+  }
+
+  function t(key, params = {}) {
+    const text = dict[lang()][key] ?? dict.zh[key] ?? key;
+    return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? params[name] : m));
+  }
+
+  function translate(root = document) {
+    document.documentElement.lang = lang() === "zh" ? "zh-CN" : "en";
+    root.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+    root.querySelectorAll("[data-i18n-placeholder]").forEach((el) => {
+      el.placeholder = t(el.dataset.i18nPlaceholder);
+    });
+    root.querySelectorAll("[data-i18n-aria]").forEach((el) => {
+      el.setAttribute("aria-label", t(el.dataset.i18nAria));
+    });
+  }
+
+  function setLang(next) {
+    localStorage.setItem(LANG_KEY, next);
+    translate();
+    document.dispatchEvent(new CustomEvent("hotline:lang", { detail: next }));
+  }
+
+  async function api(path, { method = "GET", body, form, redirectOn401 = true } = {}) {
+    const headers = { "Accept-Language": lang() === "zh" ? "zh-CN" : "en" };
+    let payload;
+    if (form) payload = new URLSearchParams(form);
+    else if (body !== undefined) { headers["Content-Type"] = "application/json"; payload = JSON.stringify(body); }
+    let response;
+    try {
+      response = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
+    } catch (err) {
+      throw new Problem({ detail: t("common.network") }, 0);
+    }
+    if (response.status === 401 && redirectOn401) {
+      location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+      throw new Problem({ detail: "401" }, 401);
+    }
+    const type = response.headers.get("content-type") || "";
+    const data = type.includes("json") ? await response.json() : await response.text();
+    if (!response.ok) throw new Problem(typeof data === "object" ? data : { detail: data }, response.status);
+    return data;
+  }
+
+  function fmtTime(iso, withSeconds = false) {
+    if (!iso) return "";
+    const options = { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hour12: false };
+    if (withSeconds) options.second = "2-digit";
+    return new Intl.DateTimeFormat(lang() === "zh" ? "zh-CN" : "en-GB", options).format(new Date(iso));
+  }
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (k === "class") node.className = v;
+      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? "" : v);
+    }
+    for (const child of children.flat()) {
+      if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
+    }
+    return node;
+  }
+
+  function showErrors(form, problem) {
+    form.querySelectorAll(".error[data-for]").forEach((n) => { n.textContent = ""; });
+    form.querySelectorAll("[aria-invalid]").forEach((n) => n.removeAttribute("aria-invalid"));
+    const general = form.querySelector(".error[data-for='_']");
+    let placed = false;
+    for (const e of problem.errors || []) {
+      const slot = form.querySelector(`.error[data-for='${e.field}']`);
+      const input = form.querySelector(`[name='${e.field}']`);
+      if (slot) { slot.textContent = e.message; placed = true; }
+      if (input) input.setAttribute("aria-invalid", "true");
+    }
+    if (general && !placed) general.textContent = problem.message || problem.body?.detail || t("common.error");
+  }
+
+  async function header(titleKey) {
+    const bar = document.querySelector("header.bar");
+    let user = null;
+    try { user = await api("/api/v1/auth/me"); } catch (e) { if (e.status === 401) return null; }
+    bar.replaceChildren(
+      el("h1", { "data-i18n": titleKey }, t(titleKey)),
+      el("span", { class: "spacer" }),
+      el("span", { id: "who" }, user ? user.name : ""),
+      el("button", { type: "button", id: "lang-switch", "data-i18n": "nav.lang",
+        onclick: () => setLang(lang() === "zh" ? "en" : "zh") }, t("nav.lang")),
+      el("button", { type: "button", id: "logout", "data-i18n": "nav.logout", onclick: async () => {
+        await api("/api/v1/auth/logout", { method: "POST", redirectOn401: false }).catch(() => null);
+        location.href = "/login";
+      } }, t("nav.logout")),
+    );
+    return user;
+  }
+
+  return { api, t, messages, translate, setLang, lang, fmtTime, el, showErrors, header, Problem };
+})();
