@@ -3,6 +3,7 @@ Elasticsearch-API server (osmem-server): same documents in, same hits out."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -292,6 +293,19 @@ class TestEmbeddedIndex(SearchIndexContract):
         index.ensure()
         yield index
         index.close()
+
+    def test_threads_share_one_index(self, index: SearchIndex) -> None:
+        def writer(worker: int) -> None:
+            for n in range(100):
+                index.put(make_doc(f"x{worker * 1000 + n}", "路灯不亮"))
+                index.search("路灯", limit=5)
+
+        threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert index.search("路灯").total == 400
 
     def test_index_lives_in_its_own_wal_file(self, tmp_path: Path) -> None:
         index = EmbeddedIndex(tmp_path / "own.db")

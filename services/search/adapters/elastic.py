@@ -2,7 +2,8 @@
 
 Layout: an index template `<name>-template` for `<name>-*`, and a concrete index `<name>-v1`
 behind the alias `<name>` (`settings.elasticsearch_index`). Everything reads and writes the
-alias, so a rebuild can fill `<name>-v2` and swap the alias in one atomic step.
+alias, so a rebuild can fill `<name>-v2` and swap the alias in one atomic step. The template
+only shapes indices created after it, so a changed analyzer takes effect through such a rebuild.
 
 The text fields are copied into one `fulltext` field searched with `operator: and`: every query
 term must occur somewhere in description, number, category or area. A `multi_match` would

@@ -36,6 +36,9 @@ _FTS = "search_terms"
 # White space and control characters separate terms; everything a term can hold does not.
 _TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* M* N* P* S* Co Cf'"
 
+# Selective filters get an index; request type, urgency and channel have a handful of values
+# each, where an index would cost every upsert more than it saves a search.
+_INDEXED = ("status", "category_code", "area_code", "department_code")
 # `id` is an INTEGER PRIMARY KEY so the FTS rowids pointing at it survive VACUUM, which may
 # renumber the implicit rowid of a table keyed by text.
 _SCHEMA = [
@@ -46,7 +49,7 @@ _SCHEMA = [
         created_ms INTEGER,
         body TEXT NOT NULL
     )""",
-    *(f"CREATE INDEX IF NOT EXISTS {_DOCS}_{name} ON {_DOCS} ({name})" for name in KEYWORD_FIELDS),
+    *(f"CREATE INDEX IF NOT EXISTS {_DOCS}_{name} ON {_DOCS} ({name})" for name in _INDEXED),
     f"CREATE INDEX IF NOT EXISTS {_DOCS}_created ON {_DOCS} (created_ms DESC, ticket_id)",
     f'CREATE VIRTUAL TABLE IF NOT EXISTS {_FTS} USING fts5(terms, tokenize="{_TOKENIZER}")',
 ]
@@ -79,17 +82,20 @@ class EmbeddedIndex:
                 db.execute(statement)
 
     def put(self, doc: Mapping[str, Any]) -> None:
+        entry = _entry(doc)
         with self._transaction() as db:
-            self._write(db, doc)
+            _write(db, *entry)
 
     def put_many(self, docs: Iterable[Mapping[str, Any]]) -> int:
         written = 0
         batches = iter(docs)
         while batch := list(islice(batches, BATCH)):
+            # Analyzed before taking the lock, so searches wait only for the writes themselves.
+            entries = [_entry(doc) for doc in batch]
             with self._transaction() as db:
-                for doc in batch:
-                    self._write(db, doc)
-            written += len(batch)
+                for entry in entries:
+                    _write(db, *entry)
+            written += len(entries)
         return written
 
     def get(self, ticket_id: str) -> Doc | None:
@@ -108,26 +114,14 @@ class EmbeddedIndex:
     ) -> SearchPage:
         chosen = check_filters(filters)
         check_page(limit, offset)
-        where = [f"d.{name} = ?" for name in chosen]
-        params: list[Any] = list(chosen.values())
-        if not query.strip():
-            source, order = f"{_DOCS} d", _ORDER
-        else:
-            terms = tokens(query)
-            if not terms:
-                return SearchPage(total=0, hits=[])
-            source, order = f"{_DOCS} d JOIN {_FTS} f ON f.rowid = d.id", f"f.rank, {_ORDER}"
-            where.insert(0, f"{_FTS} MATCH ?")
-            params.insert(0, _match_expression(terms))
-        condition = f"WHERE {' AND '.join(where)}" if where else ""
+        plan = _plan(query, chosen)
+        if plan is None:
+            return SearchPage(total=0, hits=[])
+        count_sql, page_sql, params = plan
         # One read transaction, so the total and the page come from the same snapshot.
         with self._transaction("BEGIN") as db:
-            total = db.execute(f"SELECT count(*) FROM {source} {condition}", params)
-            count = int(total.fetchone()[0])
-            rows = db.execute(
-                f"SELECT d.body FROM {source} {condition} ORDER BY {order} LIMIT ? OFFSET ?",
-                [*params, limit, offset],
-            ).fetchall()
+            count = int(db.execute(count_sql, params).fetchone()[0])
+            rows = db.execute(page_sql, [*params, limit, offset]).fetchall()
         return SearchPage(total=count, hits=[_loads(body) for (body,) in rows])
 
     def refresh(self) -> None:
@@ -161,15 +155,44 @@ class EmbeddedIndex:
                 raise
             self._db.execute("COMMIT")
 
-    @staticmethod
-    def _write(db: sqlite3.Connection, doc: Mapping[str, Any]) -> None:
-        row: list[Any] = [ticket_id_of(doc)]
-        row += [_keyword(doc.get(name)) for name in KEYWORD_FIELDS]
-        row += [_epoch_ms(doc.get("created_at")), json.dumps(doc, ensure_ascii=False)]
-        (rowid,) = db.execute(_UPSERT, row).fetchone()
-        terms = " ".join(term for value in text_values(doc) for term in tokens(value))
-        db.execute(f"DELETE FROM {_FTS} WHERE rowid = ?", (rowid,))
-        db.execute(f"INSERT INTO {_FTS} (rowid, terms) VALUES (?, ?)", (rowid, terms))
+
+def _entry(doc: Mapping[str, Any]) -> tuple[list[Any], str]:
+    """The docs-table row of `doc` (in `_COLUMNS` order) and its space-separated terms."""
+    row: list[Any] = [ticket_id_of(doc)]
+    row += [_keyword(doc.get(name)) for name in KEYWORD_FIELDS]
+    row += [_epoch_ms(doc.get("created_at")), json.dumps(doc, ensure_ascii=False)]
+    terms = " ".join(term for value in text_values(doc) for term in tokens(value))
+    return row, terms
+
+
+def _write(db: sqlite3.Connection, row: list[Any], terms: str) -> None:
+    (rowid,) = db.execute(_UPSERT, row).fetchone()
+    db.execute(f"DELETE FROM {_FTS} WHERE rowid = ?", (rowid,))
+    db.execute(f"INSERT INTO {_FTS} (rowid, terms) VALUES (?, ?)", (rowid, terms))
+
+
+def _plan(query: str, chosen: dict[str, str]) -> tuple[str, str, list[Any]] | None:
+    """(count SQL, page SQL, parameters) of a search; None when nothing can match."""
+    where = [f"d.{name} = ?" for name in chosen]
+    params: list[Any] = list(chosen.values())
+    source, order = f"{_DOCS} d", _ORDER
+    terms = tokens(query) if query.strip() else None
+    if terms is not None:
+        if not terms:
+            return None  # only punctuation or stop words: Elasticsearch matches nothing either
+        # CROSS JOIN makes the full-text match drive the loop; left to itself the planner
+        # may walk a keyword index and re-run the match for every row it finds.
+        source = f"{_FTS} f CROSS JOIN {_DOCS} d ON d.id = f.rowid"
+        order = f"f.rank, {_ORDER}"
+        where.insert(0, f"{_FTS} MATCH ?")
+        params.insert(0, _match_expression(terms))
+    condition = f"WHERE {' AND '.join(where)}" if where else ""
+    count_sql = f"SELECT count(*) FROM {source} {condition}"
+    if terms and not chosen:
+        # Every term row has its document, so the match alone counts them, without the join.
+        count_sql = f"SELECT count(*) FROM {_FTS} WHERE {_FTS} MATCH ?"
+    page_sql = f"SELECT d.body FROM {source} {condition} ORDER BY {order} LIMIT ? OFFSET ?"
+    return count_sql, page_sql, params
 
 
 def _match_expression(terms: list[str]) -> str:

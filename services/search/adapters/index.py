@@ -62,7 +62,8 @@ class SearchIndex(Protocol):
         """Store `doc`, replacing any document with the same `ticket_id` as a whole."""
 
     def put_many(self, docs: Iterable[Mapping[str, Any]]) -> int:
-        """Store many documents as `put` would, in batches; returns how many were written."""
+        """Store many documents as `put` would, in batches; returns how many were written.
+        A bad document raises and stops the run; batches before it stay written."""
 
     def get(self, ticket_id: str) -> Doc | None:
         """The document of `ticket_id` as last put, or None."""

@@ -34,16 +34,18 @@ STOP_WORDS = frozenset({
 })  # fmt: skip
 MAX_TOKEN_LENGTH = 255  # the standard tokenizer cuts longer words into pieces of this size
 
-# Character classes, named after the UAX #29 word-break properties they stand for.
-_OTHER, _HAN, _KATAKANA, _HANGUL, _LETTER, _DIGIT = range(6)
-_EXTEND_NUM_LET, _MID_LETTER, _MID_NUM, _MID_NUM_LET, _EXTEND = range(6, 11)
-_EMOJI, _REGIONAL, _MODIFIER = range(11, 14)
+# Character classes, named after the UAX #29 word-break properties they stand for. Each is one
+# character so that a text's classes form a string that regular expressions can scan.
+_OTHER, _HAN, _KATAKANA, _HANGUL, _LETTER, _DIGIT, _EXTEND_NUM_LET = "oHKGLDX"
+_MID_LETTER, _MID_NUM, _MID_NUM_LET, _EXTEND, _EMOJI, _REGIONAL, _MODIFIER = "mnbEJRM"
 _EMOJI_PARTS = frozenset({_EMOJI, _REGIONAL, _MODIFIER})
 _ATTACHED = frozenset({_EXTEND, _MODIFIER})  # skin tones attach like combining marks
-
 _WORD_PARTS = frozenset({_KATAKANA, _HANGUL, _LETTER, _DIGIT, _EXTEND_NUM_LET})
 _ALETTER = frozenset({_LETTER, _HANGUL})
 _ALNUM = frozenset({_LETTER, _HANGUL, _DIGIT})
+_PURE_CJK_WORDS = ({_KATAKANA}, {_HANGUL})
+_CJK_UNITS = re.compile("[HEM]*")  # what may follow an ideograph inside a bigram run
+_NOTHING = re.compile("[omnbE]*")  # what starts no term
 
 # (first, last, class) code point ranges, checked before the general category.
 _RANGES = (
@@ -108,47 +110,62 @@ _BY_CATEGORY = {
 }  # fmt: skip
 # What `cjk_width` folds: full-width ASCII and half-width Katakana (not half-width Hangul).
 _FULL_OR_HALF_WIDTH = re.compile("[\uff01-\uff5e\uff65-\uff9f]+")
-_class_cache: dict[str, int] = {}
+
+
+class _ClassTable(dict[int, str]):
+    """Code point -> class, filled on first sight; `str.translate` reads it."""
+
+    def __missing__(self, code: int) -> str:
+        cls = self[code] = _classify(chr(code))
+        return cls
+
+
+_CLASSES = _ClassTable()
 
 
 def tokens(text: str) -> list[str]:
     """The terms of `text` in order, repeats kept; [] for a text with nothing searchable."""
     text = _FULL_OR_HALF_WIDTH.sub(_fold_width, text)
-    classes = [_class_of(ch) for ch in text]
+    classes = text.translate(_CLASSES)
     out: list[str] = []
-    run: list[str] = []  # the CJK characters waiting to become bigrams
-    run_end = -1  # where the pending run stops; only a CJK unit starting there extends it
+    run_start = run_end = -1  # the CJK run waiting to become bigrams: text[run_start:run_end]
     i, n = 0, len(text)
     while i < n:
         cls = classes[i]
+        end = i + 1
         if cls == _HAN or (cls in _ATTACHED and i == run_end):
-            if i != run_end:
-                _flush(run, out)
-            run.append(text[i])
-            i += 1
-            run_end = i
+            end = _scan(_CJK_UNITS, classes, end)
         elif cls in _WORD_PARTS:
             end, kinds = _word_end(classes, i)
-            if kinds <= {_EXTEND_NUM_LET}:
-                pass  # underscores alone are not a word
-            elif kinds in ({_KATAKANA}, {_HANGUL}):
-                if i != run_end:
-                    _flush(run, out)
-                run.extend(text[i:end])
-                run_end = end
-            else:
-                _flush(run, out)
-                _add_word(text[i:end], out)
-            i = end
+            if kinds not in _PURE_CJK_WORDS:
+                if not kinds <= {_EXTEND_NUM_LET}:  # underscores alone are not a word
+                    _flush(text[run_start:run_end], out)
+                    run_start = run_end = -1
+                    _add_word(text[i:end], out)
+                i = end
+                continue
         elif cls in _EMOJI_PARTS:
-            _flush(run, out)
-            end = _emoji_end(text, classes, i)
-            out.append(text[i:end])
-            i = end
+            _flush(text[run_start:run_end], out)
+            run_start = run_end = -1
+            i = _emoji_end(text, classes, i)
+            out.append(text[end - 1 : i])
+            continue
         else:
-            i += 1
-    _flush(run, out)
+            i = _scan(_NOTHING, classes, end)
+            continue
+        # Adjacent CJK characters, whatever their script, extend one run.
+        if i != run_end:
+            _flush(text[run_start:run_end], out)
+            run_start = i
+        i = run_end = end
+    _flush(text[run_start:run_end], out)
     return out
+
+
+def _scan(pattern: re.Pattern[str], classes: str, pos: int) -> int:
+    """Where a run of `pattern`'s classes starting at `pos` ends (`pos` if there is none)."""
+    found = pattern.match(classes, pos)
+    return found.end() if found else pos
 
 
 def _fold_width(match: re.Match[str]) -> str:
@@ -157,14 +174,7 @@ def _fold_width(match: re.Match[str]) -> str:
     return unicodedata.normalize("NFKC", match.group())
 
 
-def _class_of(ch: str) -> int:
-    cls = _class_cache.get(ch)
-    if cls is None:
-        cls = _class_cache[ch] = _classify(ch)
-    return cls
-
-
-def _classify(ch: str) -> int:
+def _classify(ch: str) -> str:
     code = ord(ch)
     for first, last, cls in _RANGES:
         if first <= code <= last:
@@ -174,7 +184,7 @@ def _classify(ch: str) -> int:
     return _BY_CATEGORY.get(unicodedata.category(ch), _OTHER)
 
 
-def _joins(before: int, after: int) -> bool:
+def _joins(before: str, after: str) -> bool:
     """Whether no word boundary falls between two adjacent word parts (UAX #29 WB5-WB13b)."""
     if before in _ALNUM and after in _ALNUM:
         return True
@@ -185,7 +195,7 @@ def _joins(before: int, after: int) -> bool:
     return before == _EXTEND_NUM_LET and after in _WORD_PARTS
 
 
-def _joins_across(before: int, mid: int, after: int) -> bool:
+def _joins_across(before: str, mid: str, after: str) -> bool:
     """Whether punctuation `mid` stays inside a word (WB6/WB7 and WB11/WB12)."""
     if before in _ALETTER and after in _ALETTER:
         return mid in (_MID_LETTER, _MID_NUM_LET)
@@ -194,7 +204,7 @@ def _joins_across(before: int, mid: int, after: int) -> bool:
     return False
 
 
-def _word_end(classes: list[int], start: int) -> tuple[int, set[int]]:
+def _word_end(classes: str, start: int) -> tuple[int, set[str]]:
     """Where the word starting at `start` ends, and the classes of its parts."""
     last = classes[start]
     kinds = {last}
@@ -208,7 +218,7 @@ def _word_end(classes: list[int], start: int) -> tuple[int, set[int]]:
             kinds.add(cls)
             j += 1
         else:
-            after = _skip_extend(classes, j + 1)
+            after = _skip_attached(classes, j + 1)
             if after == n or not _joins_across(last, cls, classes[after]):
                 break
             last = classes[after]
@@ -217,30 +227,31 @@ def _word_end(classes: list[int], start: int) -> tuple[int, set[int]]:
     return j, kinds
 
 
-def _skip_extend(classes: list[int], j: int) -> int:
+def _skip_attached(classes: str, j: int) -> int:
     # Combining marks and format characters never separate anything (WB4).
     while j < len(classes) and classes[j] in _ATTACHED:
         j += 1
     return j
 
 
-def _emoji_end(text: str, classes: list[int], start: int) -> int:
+def _emoji_end(text: str, classes: str, start: int) -> int:
     """Where the emoji sequence (modifiers, ZWJ sequences, flag pairs) at `start` ends."""
-    paired = classes[start] == _REGIONAL and classes[start + 1 : start + 2] == [_REGIONAL]
-    j = _skip_extend(classes, start + (2 if paired else 1))
+    paired = classes[start : start + 2] == _REGIONAL * 2
+    j = _skip_attached(classes, start + (2 if paired else 1))
     while classes[start] == _EMOJI and j < len(classes) and classes[j] == _EMOJI:
         if text[j - 1] != "\u200d":
             break
-        j = _skip_extend(classes, j + 1)
+        j = _skip_attached(classes, j + 1)
     return j
 
 
-def _flush(run: list[str], out: list[str]) -> None:
+def _flush(run: str, out: list[str]) -> None:
+    if not run:
+        return
     if len(run) == 1:
-        out.append(run[0])
+        out.append(run)
     else:
-        out.extend(run[k] + run[k + 1] for k in range(len(run) - 1))
-    run.clear()
+        out.extend([run[k : k + 2] for k in range(len(run) - 1)])
 
 
 def _add_word(word: str, out: list[str]) -> None:
