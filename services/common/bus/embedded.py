@@ -50,10 +50,11 @@ def _connect(path: Path) -> sqlite3.Connection:
         path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
     )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    # WAL lets readers in other processes go on while one process appends; NORMAL skips
-    # the fsync per commit (a power cut may lose the last commits, a crashed process not).
+    # WAL lets readers in other processes go on while one process appends. FULL syncs each
+    # commit: an append is the broker's acknowledgement, after which the relay forgets the
+    # outbox row, so it must survive a power cut too (a batch costs one fsync).
     conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA synchronous = FULL")
     return conn
 
 
