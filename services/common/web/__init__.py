@@ -25,7 +25,8 @@ def mount_pages(app: FastAPI, pages_dir: Path, pages: dict[str, str], home: str)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
-        return RedirectResponse(home)
+        # Relative, so it also lands right behind the proxy's /<service>/ prefix.
+        return RedirectResponse(home.lstrip("/"))
 
 
 def _add_page(app: FastAPI, path: str, file: Path) -> None:

@@ -3,6 +3,9 @@
 "use strict";
 const Hotline = (() => {
   const LANG_KEY = "hotline.lang";
+  // Behind the reverse proxy a service lives under a prefix (/intake/...); pages sit one
+  // level below it, so the prefix is the page's folder. Direct access gives "".
+  const BASE = location.pathname.replace(/\/[^/]*$/, "");
   const dict = {
     zh: {
       "app.name": "12345 市民服务热线", "nav.logout": "退出", "nav.lang": "English",
@@ -64,12 +67,12 @@ const Hotline = (() => {
     else if (body !== undefined) { headers["Content-Type"] = "application/json"; payload = JSON.stringify(body); }
     let response;
     try {
-      response = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
+      response = await fetch(BASE + path, { method, headers, body: payload, credentials: "same-origin" });
     } catch (err) {
       throw new Problem({ detail: t("common.network") }, 0);
     }
     if (response.status === 401 && redirectOn401) {
-      location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+      location.href = BASE + "/login?next=" + encodeURIComponent(location.pathname + location.search);
       throw new Problem({ detail: "401" }, 401);
     }
     const type = response.headers.get("content-type") || "";
@@ -125,11 +128,11 @@ const Hotline = (() => {
         onclick: () => setLang(lang() === "zh" ? "en" : "zh") }, t("nav.lang")),
       el("button", { type: "button", id: "logout", "data-i18n": "nav.logout", onclick: async () => {
         await api("/api/v1/auth/logout", { method: "POST", redirectOn401: false }).catch(() => null);
-        location.href = "/login";
+        location.href = BASE + "/login";
       } }, t("nav.logout")),
     );
     return user;
   }
 
-  return { api, t, messages, translate, setLang, lang, fmtTime, el, showErrors, header, Problem };
+  return { BASE, api, t, messages, translate, setLang, lang, fmtTime, el, showErrors, header, Problem };
 })();
