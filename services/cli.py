@@ -36,6 +36,7 @@ def serve(service: str = typer.Argument(..., help="intake, dispatch, feedback or
         build(settings),
         host=settings.host,
         port=settings.port(service),
+        root_path=settings.root_path,
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=5,
