@@ -17,10 +17,13 @@ import os
 import platform as host
 import random
 import shutil
+import signal
 import statistics
+import subprocess
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+import tomllib
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -34,21 +37,35 @@ from rich.console import Console
 from rich.table import Table
 
 from tests import peers
-from tests.harness import SERVICES, Cluster, embedded_env, full_env
+from tests.harness import ROOT, SERVICES, Cluster, embedded_env, full_env
 
 console = Console(stderr=True)
-app = typer.Typer(add_completion=False, help=__doc__)
+app = typer.Typer(add_completion=False, help=__doc__, pretty_exceptions_enable=False)
 
-CATEGORIES = ("010101", "010102", "010103", "020101", "020102", "020201")
-AREAS = ("110101001001", "110105001001", "110105001002", "110105002001", "110108001001")
-DESCRIPTIONS = (
-    "永安里小区夜间施工噪音扰民，严重影响休息",
-    "楼下垃圾桶三天没有清运，气味很大",
-    "小区内有人私自加盖房屋",
-    "整栋楼停水，没有提前通知",
-    "自来水发黄有异味",
-    "片区突然停电，已经两个小时",
-)
+SEED_DIR = ROOT / "services" / "intake" / "seed"
+# Used when the intake seed files cannot be read; valid in the catalogue of commit 8fff4bd.
+FALLBACK_CATEGORIES = (("010101", "噪音扰民"), ("010102", "垃圾清运"), ("020101", "停水"))
+FALLBACK_AREAS = ("110101001001", "110105001001", "110108001001")
+
+
+def _leaves(file: str, key: str) -> list[tuple[str, str]]:
+    """(code, name) of the leaves of a seed tree (codes that are no entry's parent)."""
+    try:
+        entries = tomllib.loads((SEED_DIR / file).read_text(encoding="utf-8"))[key]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return []
+    parents = {e.get("parent") for e in entries}
+    return [(e["code"], e.get("name", "")) for e in entries if e["code"] not in parents]
+
+
+def _spread(items: list[tuple[str, str]], count: int) -> list[tuple[str, str]]:
+    """Up to `count` items spread evenly over the list (deterministic)."""
+    step = max(1, len(items) // count)
+    return items[::step][:count]
+
+
+CATEGORIES = _spread(_leaves("catalogue.toml", "categories"), 12) or list(FALLBACK_CATEGORIES)
+AREAS = [c for c, _ in _spread(_leaves("addresses.toml", "areas"), 12)] or list(FALLBACK_AREAS)
 
 
 class Profile(StrEnum):
@@ -201,6 +218,7 @@ def platform(profile: Profile, keep: bool) -> Iterator[Running]:
     (work / "logs").mkdir()
     started: list[peers.Peer] = []
     cluster: Cluster | None = None
+    failed = True
     try:
         roots: dict[str, int] = {"benchmark client": os.getpid()}
         if profile is Profile.production:
@@ -229,12 +247,13 @@ def platform(profile: Profile, keep: bool) -> Iterator[Running]:
             roots[service] = cluster.procs[service].pid
         console.print(f"[dim]platform up ({profile.value}); logs in {work / 'logs'}[/dim]")
         yield Running(cluster, CpuMeter(roots))
+        failed = False
     finally:
         if cluster is not None:
             cluster.stop()
         for peer in reversed(started):
             peer.stop()
-        if keep:
+        if keep or failed:
             console.print(f"[dim]kept {work}[/dim]")
         else:
             shutil.rmtree(work, ignore_errors=True)
@@ -255,14 +274,14 @@ class Sent:
 
 
 def call_body(rng: random.Random, i: int) -> dict[str, Any]:
-    k = rng.randrange(len(CATEGORIES))
+    code, name = rng.choice(CATEGORIES)
     return {
         "channel": rng.choice(("phone", "phone", "phone", "web", "app")),
-        "request_type": rng.choice(("complaint", "complaint", "request", "consultation")),
-        "category_code": CATEGORIES[k],
+        "request_type": rng.choice(("complaint", "complaint", "help", "consultation", "report")),
+        "category_code": code,
         "area_code": rng.choice(AREAS),
         "urgency": "urgent" if rng.random() < 0.1 else "general",
-        "description": f"{DESCRIPTIONS[k]}（压测 {i}）",
+        "description": f"市民来电反映{name}问题，希望尽快处理（压测 {i}）",
         "caller_phone": f"138{rng.randrange(10**8):08d}",
     }
 
@@ -298,10 +317,11 @@ async def closed_loop(client: httpx.AsyncClient, calls: int, concurrency: int) -
 
 async def open_loop(
     client: httpx.AsyncClient, rate: float, duration: float, max_in_flight: int
-) -> list[Sent]:
+) -> tuple[list[Sent], int]:
     """A call every 1/rate seconds on a fixed schedule, whatever the answers take, with at
-    most `max_in_flight` outstanding; a call that cannot start on time starts late (counted
-    as schedule slip, and included in the from-schedule latency)."""
+    most `max_in_flight` outstanding. A call that cannot start on time starts late (schedule
+    slip, included in the from-schedule latency); calls that could not even start before
+    the `duration` is over are not sent and are returned as the missed count."""
     rng = random.Random(2)
     total = int(rate * duration)
     gate = asyncio.Semaphore(max_in_flight)
@@ -315,15 +335,21 @@ async def open_loop(
             gate.release()
 
     t0 = time.monotonic() + 0.05
+    end = t0 + duration
+    missed = 0
     for i in range(total):
         due = t0 + i / rate
         delay = due - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
         await gate.acquire()
+        if time.monotonic() > end:
+            gate.release()
+            missed = total - i
+            break
         tasks.append(asyncio.create_task(one(call_body(rng, i), due)))
     await asyncio.gather(*tasks)
-    return results
+    return results, missed
 
 
 # --------------------------------------------------------------------------- metrics sampling
@@ -389,6 +415,56 @@ class Sampler:
             self._task.cancel()
             with suppress(asyncio.CancelledError):
                 await self._task
+
+
+# --------------------------------------------------------------------------- profiling
+
+
+def start_py_spy(opts: Options, cluster: Cluster) -> list[subprocess.Popen[bytes]]:
+    """py-spy on every service from the start of the load to the end of the drain, as
+    collapsed stacks per thread in <py_spy_dir>/<profile>-<service>[-gil].txt: every thread
+    including idle ones (where each thread's wall-clock time goes), or with `py_spy_gil` only
+    samples holding the GIL (where the CPU goes)."""
+    if opts.py_spy is None:
+        return []
+    folder = opts.py_spy_dir or Path(tempfile.gettempdir()) / "hotline-profiles"
+    folder.mkdir(parents=True, exist_ok=True)
+    return [
+        subprocess.Popen(
+            [
+                str(opts.py_spy),
+                "record",
+                "--pid",
+                str(proc.pid),
+                "--rate",
+                "50",
+                "--format",
+                "raw",
+                "--threads",
+                "--gil" if opts.py_spy_gil else "--idle",
+                "--nolineno",
+                "--nonblocking",
+                "--output",
+                str(
+                    folder
+                    / f"{opts.profile.value}-{service}{'-gil' if opts.py_spy_gil else ''}.txt"
+                ),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for service, proc in cluster.procs.items()
+    ]
+
+
+def stop_py_spy(spies: list[subprocess.Popen[bytes]]) -> None:
+    for spy in spies:
+        spy.send_signal(signal.SIGINT)  # py-spy writes its output when interrupted
+    for spy in spies:
+        try:
+            spy.wait(30)
+        except subprocess.TimeoutExpired:
+            spy.kill()
 
 
 # --------------------------------------------------------------------------- reading back
@@ -466,6 +542,9 @@ class Options:
     warmup: int
     settle_timeout: float
     fetch_concurrency: int
+    py_spy: Path | None = None
+    py_spy_dir: Path | None = None
+    py_spy_gil: bool = False
 
 
 @dataclass
@@ -479,6 +558,9 @@ class Report:
     backlog: dict[str, Any]
     consumer_lag: dict[str, Any]
     cpu_cores: dict[str, dict[str, float]]
+    cpu_ms_per_call: dict[str, Any]
+    phases_s: dict[str, float]
+    targets: dict[str, Any]
     errors: dict[str, Any]
     samples: list[dict[str, Any]] = field(default_factory=list)
     open_loop: dict[str, Any] | None = None
@@ -489,7 +571,11 @@ async def run(opts: Options, running: Running) -> Report:
     agent = {"Authorization": f"Bearer {cluster.token('agent1')}"}
     dispatcher = {"Authorization": f"Bearer {cluster.token('dispatcher')}"}
     in_flight = opts.concurrency
-    limits = httpx.Limits(max_connections=in_flight + 8, max_keepalive_connections=in_flight + 8)
+    # keepalive_expiry below uvicorn's 5 s keep-alive, so no request goes out on a connection
+    # the server is closing (a ReadError that is the client's fault, not the service's).
+    limits = httpx.Limits(
+        max_connections=in_flight + 8, max_keepalive_connections=in_flight + 8, keepalive_expiry=2
+    )
     loadavg_before = os.getloadavg()
 
     async with (
@@ -516,14 +602,15 @@ async def run(opts: Options, running: Running) -> Report:
         sampler = Sampler(cluster, t0)
         sampler.start()
         cpu_start = running.cpu.snapshot()
+        spies = start_py_spy(opts, cluster)
         if opts.rate:
             assert opts.duration
             label = f"open loop {opts.rate:g}/s for {opts.duration:g}s"
             console.print(f"[bold]sending: {label}, ≤{in_flight} in flight[/bold]")
-            sent = await open_loop(intake, opts.rate, opts.duration, in_flight)
+            sent, missed = await open_loop(intake, opts.rate, opts.duration, in_flight)
         else:
             console.print(f"[bold]sending: {opts.calls} calls, concurrency {in_flight}[/bold]")
-            sent = await closed_loop(intake, opts.calls, in_flight)
+            sent, missed = await closed_loop(intake, opts.calls, in_flight), 0
         t_end = time.monotonic()
         cpu_load_end = running.cpu.snapshot()
         loadavg_end = os.getloadavg()
@@ -533,9 +620,16 @@ async def run(opts: Options, running: Running) -> Report:
         console.print(f"sent {len(sent)}, accepted {len(accepted)}; waiting until all settle")
         drain = await wait_settled(search, opts.warmup + len(accepted), opts.settle_timeout)
         cpu_drain_end = running.cpu.snapshot()
+        stop_py_spy(spies)
         await sampler.stop()
+        # Each consumer refreshes its lag gauge at most every 5 s, and only between two poll
+        # batches: read until the gauges show zero, for up to 30 s.
         async with httpx.AsyncClient() as plain:
-            final = await sampler.read(plain)
+            for _ in range(30):
+                final = await sampler.read(plain)
+                if sum(final.lag.values()) + sum(final.backlog.values()) == 0:
+                    break
+                await asyncio.sleep(1)
         console.print(
             f"settled after {drain:.1f}s" if drain is not None else "[red]not settled[/red]"
         )
@@ -581,6 +675,8 @@ async def run(opts: Options, running: Running) -> Report:
         full_seconds = [per_second.get(i, 0) for i in range(int(opts.duration or 0))]
         open_info = {
             "target_rate": opts.rate,
+            "scheduled": int(opts.rate * (opts.duration or 0)),
+            "missed_not_sent": missed,
             "duration_s": opts.duration,
             "send_window_s": round(max(s.started for s in sent) - first, 3),
             "achieved_send_rate": round(
@@ -592,6 +688,32 @@ async def run(opts: Options, running: Running) -> Report:
             "accepted_per_second_min": min(full_seconds[1:-1] or full_seconds or [0]),
             "accepted_per_second_max": max(full_seconds or [0]),
         }
+
+    load_cpu = CpuMeter.between(cpu_start, cpu_load_end)
+    drain_cpu = CpuMeter.between(cpu_load_end, cpu_drain_end)
+    load_s = cpu_load_end.at - cpu_start.at
+    drain_s = cpu_drain_end.at - cpu_load_end.at
+    # CPU per accepted call, load and drain together: what a call costs end to end.
+    per_call = {
+        k: (load_cpu[k] * load_s + drain_cpu.get(k, 0.0) * drain_s) / max(len(accepted), 1) * 1000
+        for k in running.cpu.roots
+    }
+    platform_ms = sum(v for k, v in per_call.items() if k != "benchmark client")
+    searchable = percentiles(to_search)
+    growth = [
+        x for x in (slope(half), slope(half_lag)) if x is not None
+    ]  # rows (events) per second
+    targets: dict[str, Any] = {
+        "searchable_p95_under_2s": searchable["p95"] is not None and searchable["p95"] < 2000,
+        # A queue that keeps up drains within seconds of the last call; one that grows does not.
+        "no_growing_backlog": drain is not None and drain < 5 and all(g < 1.0 for g in growth),
+    }
+    if opts.rate:
+        targets["sustained_rate"] = (
+            missed == 0
+            and len(accepted) / window >= 0.95 * opts.rate
+            and len(accepted) == len(sent)
+        )
 
     ncpu = os.cpu_count() or 1
     return Report(
@@ -622,7 +744,7 @@ async def run(opts: Options, running: Running) -> Report:
         },
         accept_latency_ms=percentiles([(s.finished - s.started) * 1000 for s in accepted]),
         post_to_dispatched_ms=percentiles(to_dispatch),
-        post_to_searchable_ms=percentiles(to_search),
+        post_to_searchable_ms=searchable,
         backlog={
             "max_total": max((v for _, v in total_backlog), default=0.0),
             "max_per_service": per_service([x.backlog for x in load]),
@@ -636,12 +758,18 @@ async def run(opts: Options, running: Running) -> Report:
             "at_end_of_load": load[-1].lag if load else {},
             "after_drain": final.lag,
             "slope_second_half_per_s": slope(half_lag),
-            "note": "the gauge is refreshed by each consumer every 5 s",
+            "note": "each consumer refreshes the gauge at most every 5 s, between poll batches",
         },
-        cpu_cores={
-            "load": CpuMeter.between(cpu_start, cpu_load_end),
-            "drain": CpuMeter.between(cpu_load_end, cpu_drain_end),
+        cpu_cores={"load": load_cpu, "drain": drain_cpu},
+        cpu_ms_per_call={
+            **{k: round(v, 2) for k, v in per_call.items()},
+            "platform total": round(platform_ms, 2),
+            "calls/s this CPU cost allows on all cores": round(ncpu * 1000 / platform_ms, 1)
+            if platform_ms
+            else None,
         },
+        phases_s={"load": round(load_s, 2), "drain": round(drain_s, 2)},
+        targets=targets,
         errors={
             "failed_calls": len(sent) - len(accepted),
             "by_status": _count(str(s.status) for s in sent if s.status != 201),
@@ -654,7 +782,7 @@ async def run(opts: Options, running: Running) -> Report:
     )
 
 
-def _count(items: Iterator[str] | Any) -> dict[str, int]:
+def _count(items: Iterable[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for item in items:
         found[item] = found.get(item, 0) + 1
@@ -693,6 +821,7 @@ def show(report: Report) -> None:
         ol = report.open_loop
         summary.add_row("achieved send rate /s", f"{ol['achieved_send_rate']}")
         summary.add_row("calls started >50 ms late", str(ol["calls_started_over_50ms_late"]))
+        summary.add_row("scheduled but never sent (in-flight cap)", str(ol["missed_not_sent"]))
         summary.add_row(
             "accepted per second (min/max)",
             f"{ol['accepted_per_second_min']} / {ol['accepted_per_second_max']}",
@@ -715,6 +844,10 @@ def show(report: Report) -> None:
         f"{sum(lg['after_drain'].values()):.0f}",
     )
     summary.add_row("errors", json.dumps(report.errors["by_status"]) or "0")
+    summary.add_row(
+        "targets met",
+        ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in report.targets.items()),
+    )
     console.print(summary)
 
     lat = Table(title="latency (ms)", show_header=True)
@@ -735,9 +868,23 @@ def show(report: Report) -> None:
     cpu.add_column("component")
     cpu.add_column("during load", justify="right")
     cpu.add_column("during drain", justify="right")
+    cpu.add_column("ms CPU per call", justify="right")
+    per_call = report.cpu_ms_per_call
     for name, value in report.cpu_cores["load"].items():
-        cpu.add_row(name, f"{value:.2f}", f"{report.cpu_cores['drain'].get(name, 0):.2f}")
+        cost = per_call.get(name)
+        cpu.add_row(
+            name,
+            f"{value:.2f}",
+            f"{report.cpu_cores['drain'].get(name, 0):.2f}",
+            "" if cost is None else f"{cost:.1f}",
+        )
+    cpu.add_row("platform total (services + peers)", "", "", f"{per_call['platform total']:.1f}")
     console.print(cpu)
+    allowed = per_call["calls/s this CPU cost allows on all cores"]
+    console.print(
+        f"At this CPU cost per call, {report.machine['cpu_count']} cores could carry about "
+        f"{allowed} calls/s if nothing else ran and no lock serialised the work."
+    )
 
 
 @app.command()
@@ -760,6 +907,16 @@ def main(
     ] = 16,
     out: Annotated[Path | None, typer.Option(help="Write the results as JSON here")] = None,
     keep: Annotated[bool, typer.Option(help="Keep the data and log folder")] = False,
+    py_spy: Annotated[
+        Path | None, typer.Option(help="A py-spy binary: profile every service during the run")
+    ] = None,
+    py_spy_dir: Annotated[
+        Path | None, typer.Option(help="Where py-spy writes (default: <tmp>/hotline-profiles)")
+    ] = None,
+    py_spy_gil: Annotated[
+        bool,
+        typer.Option(help="Only samples holding the GIL (where CPU goes), not wall-clock time"),
+    ] = False,
 ) -> None:
     """Starts the platform, sends calls, prints the figures and writes them as JSON."""
     opts = Options(
@@ -771,6 +928,9 @@ def main(
         warmup,
         settle_timeout,
         fetch_concurrency,
+        py_spy,
+        py_spy_dir,
+        py_spy_gil,
     )
     with platform(profile, keep) as running:
         report = _event_loop_run(run(opts, running))

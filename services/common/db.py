@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -54,6 +54,9 @@ class UnitOfWork:
         self._outbox = outbox_table(metadata)
         self.producer = producer
         self._session: Session | None = None
+        # Work that must happen inside the transaction, just before it commits (e.g. one bulk
+        # write to a search index for all the documents a batch of events changed).
+        self.before_commit: list[Callable[[], None]] = []
 
     @property
     def session(self) -> Session:
@@ -72,32 +75,51 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session = self.session
+        self.before_commit.clear()
         session.rollback()
         session.close()
         self._session = None
 
     def commit(self) -> None:
+        for hook in self.before_commit:
+            hook()
+        self.before_commit.clear()
         self.session.commit()
 
     def publish(self, event: Event, *, ticket_id: str, occurred_at: Any = None) -> Envelope:
+        envelope, row = self._outbox_row(event, ticket_id, occurred_at)
+        self.session.execute(insert(self._outbox).values(**row))
+        return envelope
+
+    def publish_all(
+        self, events: Sequence[tuple[Event, str]], *, occurred_at: Any = None
+    ) -> list[Envelope]:
+        """`publish` for many (event, ticket id) pairs in one statement: the same rows, for
+        use cases that record hundreds of events in one transaction (e.g. a scheduler)."""
+        made = [self._outbox_row(event, ticket_id, occurred_at) for event, ticket_id in events]
+        if made:
+            self.session.execute(insert(self._outbox), [row for _, row in made])
+        return [envelope for envelope, _ in made]
+
+    def _outbox_row(
+        self, event: Event, ticket_id: str, occurred_at: Any
+    ) -> tuple[Envelope, dict[str, Any]]:
         envelope = Envelope.wrap(
             event, producer=self.producer, ticket_id=ticket_id, correlation_id=correlation_id.get()
         )
         if occurred_at is not None:
             envelope = envelope.model_copy(update={"occurred_at": occurred_at})
-        self.session.execute(
-            insert(self._outbox).values(
-                event_id=envelope.event_id,
-                topic=event.TOPIC,
-                key=ticket_id,
-                payload=encode(envelope).decode(),
-                headers=json.dumps(
-                    {"type": envelope.type, "correlation_id": envelope.correlation_id}
-                ),
-                created_at=envelope.occurred_at,
-            )
-        )
-        return envelope
+        row = {
+            "event_id": envelope.event_id,
+            "topic": event.TOPIC,
+            "key": ticket_id,
+            "payload": encode(envelope).decode(),
+            "headers": json.dumps(
+                {"type": envelope.type, "correlation_id": envelope.correlation_id}
+            ),
+            "created_at": envelope.occurred_at,
+        }
+        return envelope, row
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
