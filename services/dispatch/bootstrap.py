@@ -1,37 +1,90 @@
-"""Builds the dispatch service from settings."""
+"""Builds the dispatch service from settings: the one place its parts are wired."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from functools import partial
+from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
 
-from proto.tickets import TICKETS, TicketCreated
+from proto.feedback import FEEDBACK, ReopenRequested
+from proto.tickets import TICKETS, TicketCreated, TicketRaisedForSupervision
 from services.common.app import create_app
 from services.common.db import uow_factory
 from services.common.i18n import register
 from services.common.platform import add_consumer, make_platform
 from services.common.settings import Settings
-from services.dispatch import api, handlers
+from services.common.web import mount_pages
+from services.common.workers import Worker
+from services.dispatch.adapters.calendar_data import working_days
+from services.dispatch.adapters.directory import Directory, seed_database
 from services.dispatch.adapters.orm import metadata
-from services.dispatch.adapters.seed import load_router
+from services.dispatch.adapters.seed import load_policies
+from services.dispatch.api import routers
+from services.dispatch.handlers import consumers
+from services.dispatch.handlers.context import Deps, utcnow
+from services.dispatch.handlers.scheduler import Scheduler
+from services.dispatch.messages import MESSAGES
+from services.dispatch.options import DispatchOptions
 
-MESSAGES = {
-    "dispatch.assignment_not_found": {"zh": "派单 {id} 不存在", "en": "Assignment {id} not found"},
+PAGES = Path(__file__).resolve().parent / "pages"
+DESK = "desk.html"
+PAGE_MAP = {
+    "/workbench": "workbench.html",
+    "/review": DESK,
+    "/returned": DESK,
+    "/extensions": DESK,
+    "/supervision": DESK,
 }
 
 
-def build(settings: Settings) -> FastAPI:
+def build(
+    settings: Settings,
+    options: DispatchOptions | None = None,
+    now: Callable[[], datetime] = utcnow,
+) -> FastAPI:
+    """The dispatch app; `now` lets tests drive the clocks."""
     register(MESSAGES)
+    options = options or DispatchOptions()
     platform = make_platform("dispatch", settings, metadata)
     uow = uow_factory(platform.engine, metadata, "dispatch")
-    router = load_router()
+    policies = load_policies(options.sla_file)
+    deps = Deps(uow, Directory(), policies, working_days(options.calendar_file), now=now)
+    _seed(deps)
     add_consumer(
         platform,
         settings,
         "dispatch",
-        [TICKETS],
-        {TicketCreated.TYPE: partial(handlers.on_ticket_created, router)},
+        [TICKETS, FEEDBACK],
+        {
+            TicketCreated.TYPE: partial(consumers.on_ticket_created, deps),
+            TicketRaisedForSupervision.TYPE: partial(consumers.on_raised_for_supervision, deps),
+            ReopenRequested.TYPE: partial(consumers.on_reopen_requested, deps),
+        },
         uow,
     )
-    return create_app(platform, [api.router(uow)], "Hotline dispatch")
+    scheduler = Scheduler(deps, options.scheduler_batch, options.gauge_seconds)
+    if options.scheduler:
+        step = Worker("dispatch-scheduler", scheduler.tick, idle=options.scheduler_interval)
+        platform.workers.append(step)
+    app = create_app(platform, routers(deps), "Hotline dispatch")
+    mount_pages(app, PAGES, PAGE_MAP, home="/workbench")
+    app.state.deps, app.state.scheduler = deps, scheduler
+    return app
+
+
+def _seed(deps: Deps, attempts: int = 3) -> None:
+    # Two instances starting together may insert the same seed row; the loser tries again
+    # and then finds everything in place.
+    for attempt in range(attempts):
+        try:
+            with deps.uow() as u:
+                seed_database(u.session, deps.now())
+                u.commit()
+            return
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise

@@ -86,3 +86,59 @@ def test_every_service_reports_health_readiness_and_metrics(cluster: Cluster) ->
     assert search_checks == {"database": True, "bus": True, "index": True}
     consumed = httpx.get(f"{cluster.url('dispatch')}/metrics").text
     assert 'hotline_events_processed_total{consumer="dispatch",type="TicketCreated"}' in consumed
+
+
+def test_the_street_office_works_its_ticket_through_the_dispatch_api(cluster: Cluster) -> None:
+    with cluster.client("intake", "agent1") as intake:
+        body = call_body(description="楼道内堆放大量杂物，存在消防隐患")
+        ticket = intake.post("/api/v1/calls", json=body).json()
+    with cluster.client("dispatch", "chaoyang-jxs") as street:
+        assignment = eventually(
+            lambda: street.get("/api/v1/assignments", params={"ticket_id": ticket["id"]}).json()
+        )[0]
+        assert set(assignment["clocks"]) == {"acknowledge", "contact", "resolve"}
+        base = f"/api/v1/assignments/{assignment['id']}"
+        for step, payload in (
+            ("acknowledge", {}),
+            ("contact", {"note": "已电话联系市民"}),
+            ("resolve", {"outcome": "已协调物业清理杂物"}),
+        ):
+            response = street.post(f"{base}/{step}", json=payload)
+            assert response.status_code == 200, response.text
+        again = street.post(f"{base}/acknowledge")
+    assert again.status_code == 409
+    done = response.json()
+    assert done["status"] == "resolved" and done["resolved_by"] == "chaoyang-jxs"
+    assert [h["type"] for h in done["history"]] == [
+        "AssignmentDispatched",
+        "AssignmentAcknowledged",
+        "CitizenContacted",
+        "AssignmentResolved",
+    ]
+
+
+def _found(cluster: Cluster, params: dict[str, str], ticket_id: str) -> dict[str, Any] | None:
+    with cluster.client("search", "dispatcher") as search:
+        page: dict[str, Any] = search.get("/api/v1/search", params=params).json()
+    return page if any(h["ticket_id"] == ticket_id for h in page["hits"]) else None
+
+
+def test_search_narrows_by_area_and_category_and_tells_the_story(cluster: Cluster) -> None:
+    with cluster.client("intake", "agent1") as intake:
+        body = call_body(description="建国里小区夜间施工噪音扰民，凌晨还在打桩")
+        ticket = intake.post("/api/v1/calls", json=body).json()
+    params = {"q": "打桩", "area": "110105001", "category": "0101", "facets": "district_code"}
+    found = eventually(lambda: _found(cluster, params, ticket["id"]))
+    hit = next(h for h in found["hits"] if h["ticket_id"] == ticket["id"])
+    assert "<mark>打桩</mark>" in hit["highlight"]["description"]
+    district = found["facets"]["district_code"][0]
+    assert (district["key"], district["label"]) == ("110105", "朝阳区")
+    assert _found(cluster, {**params, "area": "110108"}, ticket["id"]) is None
+    with cluster.client("search", "dispatcher") as search:
+        timeline = search.get(f"/api/v1/tickets/{ticket['id']}/timeline").json()
+    assert (timeline[0]["type"], timeline[0]["by"]) == ("TicketCreated", "agent1")
+    with cluster.client("search", "leader") as leader:
+        board = leader.get("/api/v1/dashboard").json()
+        assert {"sla", "departments", "overdue", "hotspots", "totals"} <= board.keys()
+        assert board["totals"]["open"] >= 1
+        assert leader.get("/api/v1/hotspots").status_code == 200

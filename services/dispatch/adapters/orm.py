@@ -1,26 +1,211 @@
-"""Dispatch's tables."""
+"""Dispatch's tables. Deadlines are stored and indexed so the scheduler asks only for what
+is due; one row per clock, `next_fire_at` NULL once nothing is left to fire."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, MetaData, String, Table
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
-from services.common.messaging_tables import inbox_table, outbox_table
+from services.common.messaging_tables import BigId, inbox_table, outbox_table
 from services.common.sqltypes import UtcDateTime
 
 metadata = MetaData()
+
+departments = Table(
+    "departments",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("area", String(12), nullable=True, unique=True),
+    Column("parent", String(32), nullable=True),
+)
+
+categories = Table(
+    "categories",
+    metadata,
+    Column("code", String(12), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("source", String(10), nullable=False),
+)
+
+routing_rules = Table(
+    "routing_rules",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("category", String(12), nullable=True),
+    Column("area", String(12), nullable=True),
+    Column("department", String(32), nullable=False),
+    Column("co", Text, nullable=False, server_default="[]"),
+    Column("note", String(500), nullable=False, server_default=""),
+    Column("updated_by", String(100), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Who changed which rule when (留痕); rules are not ticket facts, so no event carries them.
+rule_changes = Table(
+    "rule_changes",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("rule_id", String(40), nullable=False),
+    Column("action", String(10), nullable=False),
+    Column("before", Text, nullable=True),
+    Column("after", Text, nullable=True),
+    Column("by", String(100), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+# Counters other instances compare against their caches (e.g. the rules' version).
+versions = Table(
+    "versions",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("number", String(32), nullable=False),
+    Column("category_code", String(12), nullable=False),
+    Column("category_name", String(200), nullable=False),
+    Column("area_code", String(12), nullable=True),
+    Column("area_name", String(300), nullable=False),
+    Column("urgency", String(20), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("caller_masked", String(20), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("review_reason", String(40), nullable=False, server_default=""),
+    Index("ix_tickets_state", "state", "created_at"),
+)
 
 assignments = Table(
     "assignments",
     metadata,
     Column("id", String(32), primary_key=True),
-    # One first assignment per ticket, whatever the redelivery: the database says no twice.
-    Column("ticket_id", String(64), nullable=False, unique=True),
+    Column("ticket_id", String(64), nullable=False),
+    Column("round", Integer, nullable=False, server_default="1"),
+    Column("attempt", Integer, nullable=False, server_default="1"),
+    Column("role", String(4), nullable=False, server_default="lead"),
     Column("department_code", String(32), nullable=False),
     Column("department_name", String(200), nullable=False),
     Column("rule", String(100), nullable=False),
+    Column("policy", String(40), nullable=False, server_default="general"),
     Column("status", String(32), nullable=False),
+    Column("sla_state", String(10), nullable=False, server_default="on_time"),
     Column("dispatched_at", UtcDateTime, nullable=False),
-    Index("ix_assignments_department", "department_code", "dispatched_at"),
+    Column("dispatched_by", String(100), nullable=False, server_default="routing"),
+    Column("note", String(1000), nullable=False, server_default=""),
+    Column("acknowledged_at", UtcDateTime, nullable=True),
+    Column("acknowledged_by", String(100), nullable=True),
+    Column("contacted_at", UtcDateTime, nullable=True),
+    Column("contacted_by", String(100), nullable=True),
+    Column("resolved_at", UtcDateTime, nullable=True),
+    Column("resolved_by", String(100), nullable=True),
+    Column("outcome", Text, nullable=False, server_default=""),
+    Column("returned_at", UtcDateTime, nullable=True),
+    Column("returned_by", String(100), nullable=True),
+    Column("return_reason_code", String(20), nullable=True),
+    Column("return_reason", Text, nullable=False, server_default=""),
+    Column("waiting", Boolean, nullable=False, server_default="0"),
+    Column("supervised", Boolean, nullable=False, server_default="0"),
+    Column("version", Integer, nullable=False, server_default="0"),
+    # A redelivered event or a double click cannot make a second assignment.
+    UniqueConstraint("ticket_id", "round", "attempt", "department_code", name="uq_assignment"),
+    Index("ix_assignments_department", "department_code", "status"),
+    Index("ix_assignments_ticket", "ticket_id", "round"),
+    Index("ix_assignments_status", "status", "returned_at"),
+)
+
+clocks = Table(
+    "clocks",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("assignment_id", String(32), nullable=False),
+    Column("ticket_id", String(64), nullable=False),
+    Column("department_code", String(32), nullable=False),
+    Column("clock", String(12), nullable=False),
+    Column("working_days", Boolean, nullable=False),
+    Column("state", String(8), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("warn_at", UtcDateTime, nullable=False),
+    Column("left_seconds", Float, nullable=True),
+    Column("warn_left_seconds", Float, nullable=True),
+    Column("warned_at", UtcDateTime, nullable=True),
+    Column("breached_at", UtcDateTime, nullable=True),
+    Column("stopped_at", UtcDateTime, nullable=True),
+    Column("next_fire_at", UtcDateTime, nullable=True),
+    UniqueConstraint("assignment_id", "clock", name="uq_clock"),
+)
+# Only clocks with something left to fire are in the index the scheduler reads.
+Index(
+    "ix_clocks_due",
+    clocks.c.next_fire_at,
+    postgresql_where=clocks.c.next_fire_at.is_not(None),
+    sqlite_where=clocks.c.next_fire_at.is_not(None),
+)
+
+extensions = Table(
+    "extensions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("assignment_id", String(32), nullable=False, index=True),
+    Column("ticket_id", String(64), nullable=False),
+    Column("department_code", String(32), nullable=False),
+    Column("new_due", UtcDateTime, nullable=False),
+    Column("previous_due", UtcDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("requested_by", String(100), nullable=False),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("decided_by", String(100), nullable=True),
+    Column("decided_at", UtcDateTime, nullable=True),
+    Column("note", Text, nullable=False, server_default=""),
+    Index("ix_extensions_status", "status", "requested_at"),
+)
+
+supervisions = Table(
+    "supervisions",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("assignment_id", String(32), nullable=False),
+    Column("ticket_id", String(64), nullable=False),
+    Column("department_code", String(32), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("opened_by", String(100), nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("closed_by", String(100), nullable=True),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Column("note", Text, nullable=False, server_default=""),
+    Index("ix_supervisions_open", "closed_at", "opened_at"),
+    Index("ix_supervisions_assignment", "assignment_id"),
+)
+
+# The visible history of an assignment: each event, who, when, and its words.
+activity = Table(
+    "activity",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("assignment_id", String(32), nullable=False, index=True),
+    Column("type", String(40), nullable=False),
+    Column("by", String(100), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("detail", Text, nullable=False, server_default="{}"),
 )
 
 outbox_table(metadata)

@@ -1,17 +1,71 @@
-"""Departments and routing rules shipped as configuration."""
+"""Departments, routing rules, categories and SLA policies shipped as configuration files."""
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from services.dispatch.domain.routing import Department, Router, Rule
+from services.dispatch.domain.sla import CLOCKS, Policy, PolicyBook
 
-SEED = Path(__file__).resolve().parent.parent / "seed" / "departments.toml"
+SEED = Path(__file__).resolve().parent.parent / "seed"
+FALLBACK = "C-CENTER"
 
 
-def load_router(path: Path = SEED) -> Router:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    departments = [Department(**d) for d in data["departments"]]
-    rules = [Rule(**r) for r in data["rules"]]
-    return Router(departments, rules, fallback="C-CENTER")
+def _read(name: str, path: Path | None = None) -> dict[str, Any]:
+    return tomllib.loads((path or SEED / name).read_text(encoding="utf-8"))
+
+
+def load_departments() -> list[Department]:
+    """Generated offices (directory.toml) and hand-kept agencies (agencies.toml)."""
+    rows = _read("directory.toml")["departments"] + _read("agencies.toml")["departments"]
+    return [Department(r["code"], r["name"], r["kind"], r.get("area")) for r in rows]
+
+
+def department_parents() -> dict[str, str]:
+    """Street office code → its district government's code."""
+    rows = _read("directory.toml")["departments"]
+    return {r["code"]: r["parent"] for r in rows if r.get("parent")}
+
+
+def load_rules() -> list[Rule]:
+    return [
+        Rule(
+            r["id"],
+            r["department"],
+            category=r.get("category"),
+            area=r.get("area"),
+            co=tuple(r.get("co", ())),
+        )
+        for r in _read("rules.toml")["rules"]
+    ]
+
+
+def rule_notes() -> dict[str, str]:
+    return {r["id"]: r.get("note", "") for r in _read("rules.toml")["rules"]}
+
+
+def load_categories() -> dict[str, str]:
+    """Category code → name, as intake's catalogue had them when the seed was generated."""
+    return {c["code"]: c["name"] for c in _read("categories.toml")["categories"]}
+
+
+def load_router() -> Router:
+    return Router(load_departments(), load_rules(), fallback=FALLBACK)
+
+
+def load_policies(path: Path | None = None) -> PolicyBook:
+    data = _read("sla.toml", path)
+    policies = {
+        name: Policy(
+            name,
+            bool(p["working_days"]),
+            {clock: float(p[clock]) for clock in CLOCKS},
+            float(p["warn_share"]),
+            float(p["max_extension_hours"]),
+        )
+        for name, p in data["policies"].items()
+    }
+    by_category = [(c["prefix"], c["policy"]) for c in data.get("categories", [])]
+    return PolicyBook(policies, by_category)

@@ -1,0 +1,106 @@
+"""Departments, categories and routing rules in the database: seeded from the shipped files,
+then edited by admins. Each instance caches the Router and reloads it when the rules'
+version row changes, so an edit on one instance reaches all of them."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from services.dispatch.adapters import seed
+from services.dispatch.adapters.orm import categories, departments, routing_rules, versions
+from services.dispatch.adapters.repository import changed
+from services.dispatch.domain.routing import Department, Router, Rule
+
+RULES_VERSION = "rules"
+
+
+def seed_database(session: Session, now: datetime) -> None:
+    """Adds departments and categories the files have and the database lacks (renames
+    follow the files); the rules only when there are none yet, so admins' edits stay."""
+    parents = seed.department_parents()
+    known = {r.code: r for r in session.execute(select(departments))}
+    for d in seed.load_departments():
+        values = {"name": d.name, "kind": d.kind, "area": d.area, "parent": parents.get(d.code)}
+        if d.code not in known:
+            session.execute(insert(departments).values(code=d.code, **values))
+        elif any(getattr(known[d.code], k) != v for k, v in values.items()):
+            session.execute(update(departments).where(departments.c.code == d.code).values(values))
+    learn_categories(session, seed.load_categories(), "seed")
+    if not session.execute(select(func.count()).select_from(routing_rules)).scalar():
+        notes = seed.rule_notes()
+        for position, rule in enumerate(seed.load_rules()):
+            session.execute(insert(routing_rules).values(rule_values(rule, position, "seed", now)))
+            if notes.get(rule.id):
+                session.execute(
+                    update(routing_rules)
+                    .where(routing_rules.c.id == rule.id)
+                    .values(note=notes[rule.id])
+                )
+    bump_rules_version(session)
+
+
+def rule_values(rule: Rule, position: int, by: str, now: datetime) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "position": position,
+        "category": rule.category,
+        "area": rule.area,
+        "department": rule.department,
+        "co": json.dumps(list(rule.co)),
+        "updated_by": by,
+        "updated_at": now,
+    }
+
+
+def rule_of(row: Any) -> Rule:
+    return Rule(row.id, row.department, row.category, row.area, tuple(json.loads(row.co)))
+
+
+def learn_categories(session: Session, found: dict[str, str], source: str) -> None:
+    """Adds category codes not seen before; existing names are kept."""
+    if not found:
+        return
+    have = set(session.scalars(select(categories.c.code).where(categories.c.code.in_(found))))
+    for code, name in found.items():
+        if code not in have:
+            session.execute(insert(categories).values(code=code, name=name, source=source))
+
+
+def bump_rules_version(session: Session) -> None:
+    done = session.execute(
+        update(versions).where(versions.c.name == RULES_VERSION).values(value=versions.c.value + 1)
+    )
+    if changed(done) == 0:
+        session.execute(insert(versions).values(name=RULES_VERSION, value=1))
+
+
+def all_departments(session: Session) -> list[Department]:
+    rows = session.execute(select(departments).order_by(departments.c.code))
+    return [Department(r.code, r.name, r.kind, r.area) for r in rows]
+
+
+def ordered_rules(session: Session) -> list[Rule]:
+    query = select(routing_rules).order_by(routing_rules.c.position, routing_rules.c.id)
+    return [rule_of(r) for r in session.execute(query)]
+
+
+class Directory:
+    """Hands out the current Router, rebuilt only when the rules' version moved."""
+
+    def __init__(self) -> None:
+        self._router: Router | None = None
+        self._version = -1
+
+    def router(self, session: Session) -> Router:
+        query = select(versions.c.value).where(versions.c.name == RULES_VERSION)
+        version = session.execute(query).scalar() or 0
+        if self._router is None or version != self._version:
+            departments_ = all_departments(session)
+            self._router = Router(departments_, ordered_rules(session), fallback=seed.FALLBACK)
+            self._version = version
+        return self._router

@@ -1,0 +1,12 @@
+"""Dispatch's JSON API under /api/v1: thin routes that parse, authorize and hand over."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.dispatch.api import assignments, directory, dispatcher
+from services.dispatch.handlers.context import Deps
+
+
+def routers(deps: Deps) -> list[APIRouter]:
+    return [assignments.router(deps), dispatcher.router(deps), directory.router(deps)]

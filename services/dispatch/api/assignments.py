@@ -1,0 +1,129 @@
+"""Assignments: the lists and detail, and the department's actions on one of them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from services.common.auth import CurrentUser, Principal, Role, require_roles
+from services.dispatch.adapters import queries
+from services.dispatch.api.errors import refusals
+from services.dispatch.api.models import (
+    AssignmentDetail,
+    AssignmentRead,
+    ExtensionCreate,
+    ExtensionRead,
+    NoteCreate,
+    OptionalNote,
+    ResolutionCreate,
+    ReturnCreate,
+)
+from services.dispatch.domain.errors import Refused
+from services.dispatch.handlers import department
+from services.dispatch.handlers.context import Deps
+
+Readers = Depends(require_roles(Role.dispatcher, Role.dept_staff, Role.leader))
+Staff = Depends(require_roles(Role.dept_staff))
+
+
+def scope(user: Principal) -> str | None:
+    """The department a user is confined to, or None for those who see all."""
+    return user.department if user.role == Role.dept_staff else None
+
+
+def router(deps: Deps) -> APIRouter:
+    api = APIRouter(prefix="/api/v1/assignments", tags=["assignments"], dependencies=[Readers])
+
+    @api.get("")
+    def list_assignments(
+        user: CurrentUser,
+        ticket_id: str | None = None,
+        status: queries.StatusFilter = "all",
+        sort: Annotated[str, Query(pattern="^(deadline|recent)$")] = "recent",
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> list[AssignmentRead]:
+        with deps.uow() as u:
+            rows = queries.list_assignments(
+                u.session,
+                department=scope(user),
+                ticket_id=ticket_id,
+                status=status,
+                by_deadline=sort == "deadline",
+                limit=limit,
+            )
+        return [AssignmentRead.model_validate(r) for r in rows]
+
+    @api.get("/{assignment_id}")
+    def get_assignment(assignment_id: str, user: CurrentUser) -> AssignmentDetail:
+        return AssignmentDetail.model_validate(_visible(deps, user, assignment_id))
+
+    _actions(api, deps)
+    return api
+
+
+def _visible(deps: Deps, user: Principal, assignment_id: str) -> dict[str, Any]:
+    with deps.uow() as u:
+        row = queries.one_assignment(u.session, assignment_id)
+    # Another department's assignment is indistinguishable from a missing one.
+    department = scope(user)
+    if row is None or (department is not None and row["department_code"] != department):
+        with refusals():
+            raise Refused("dispatch.assignment_not_found", 404, id=assignment_id)
+    assert row is not None
+    return row
+
+
+def _actions(api: APIRouter, deps: Deps) -> None:
+    def detail(user: Principal, assignment_id: str) -> AssignmentDetail:
+        return AssignmentDetail.model_validate(_visible(deps, user, assignment_id))
+
+    @api.post("/{assignment_id}/acknowledge", dependencies=[Staff])
+    def acknowledge(assignment_id: str, user: CurrentUser) -> AssignmentDetail:
+        with refusals():
+            department.acknowledge(deps, user, assignment_id)
+        return detail(user, assignment_id)
+
+    @api.post("/{assignment_id}/contact", dependencies=[Staff])
+    def contact(assignment_id: str, body: NoteCreate, user: CurrentUser) -> AssignmentDetail:
+        with refusals():
+            department.contact(deps, user, assignment_id, body.note)
+        return detail(user, assignment_id)
+
+    @api.post("/{assignment_id}/notes", dependencies=[Staff])
+    def note(assignment_id: str, body: NoteCreate, user: CurrentUser) -> AssignmentDetail:
+        with refusals():
+            department.note_progress(deps, user, assignment_id, body.note)
+        return detail(user, assignment_id)
+
+    @api.post("/{assignment_id}/resolve", dependencies=[Staff])
+    def resolve(assignment_id: str, body: ResolutionCreate, user: CurrentUser) -> AssignmentDetail:
+        with refusals():
+            department.resolve(deps, user, assignment_id, body.outcome)
+        return detail(user, assignment_id)
+
+    @api.post("/{assignment_id}/return", dependencies=[Staff])
+    def give_back(assignment_id: str, body: ReturnCreate, user: CurrentUser) -> AssignmentDetail:
+        with refusals():
+            department.give_back(deps, user, assignment_id, body.reason_code, body.reason)
+        return detail(user, assignment_id)
+
+    @api.post("/{assignment_id}/pause", dependencies=[Staff])
+    def pause(assignment_id: str, body: NoteCreate, user: CurrentUser) -> AssignmentDetail:
+        with refusals():
+            department.pause(deps, user, assignment_id, body.note)
+        return detail(user, assignment_id)
+
+    @api.post("/{assignment_id}/resume", dependencies=[Staff])
+    def resume(assignment_id: str, body: OptionalNote, user: CurrentUser) -> AssignmentDetail:
+        with refusals():
+            department.resume(deps, user, assignment_id)
+        return detail(user, assignment_id)
+
+    @api.post("/{assignment_id}/extensions", status_code=201, dependencies=[Staff])
+    def ask_extension(
+        assignment_id: str, body: ExtensionCreate, user: CurrentUser
+    ) -> ExtensionRead:
+        with refusals():
+            made = department.ask_extension(deps, user, assignment_id, body.new_due, body.reason)
+        return ExtensionRead.model_validate(made, from_attributes=True)

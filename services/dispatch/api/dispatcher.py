@@ -1,0 +1,111 @@
+"""The dispatcher's desk: review queue, returned tickets, extension requests, supervision."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends
+
+from services.common.auth import CurrentUser, Role, require_roles
+from services.dispatch.adapters import queries
+from services.dispatch.api.assignments import scope
+from services.dispatch.api.errors import refusals
+from services.dispatch.api.models import (
+    AssignmentDetail,
+    AssignmentRead,
+    DecisionCreate,
+    DispatchCreate,
+    ExtensionRead,
+    NoteCreate,
+    OptionalNote,
+    SupervisionRead,
+    WaitingTicketRead,
+)
+from services.dispatch.handlers import dispatcher
+from services.dispatch.handlers.context import Deps
+
+Dispatchers = Depends(require_roles(Role.dispatcher))
+Watchers = Depends(require_roles(Role.dispatcher, Role.leader))
+Readers = Depends(require_roles(Role.dispatcher, Role.leader, Role.dept_staff))
+
+
+def router(deps: Deps) -> APIRouter:
+    api = APIRouter(prefix="/api/v1", tags=["dispatcher"])
+    _lists(api, deps)
+    _supervision(api, deps)
+
+    @api.post("/tickets/{ticket_id}/dispatch", status_code=201, dependencies=[Dispatchers])
+    def dispatch_ticket(
+        ticket_id: str, body: DispatchCreate, user: CurrentUser
+    ) -> list[AssignmentRead]:
+        with refusals():
+            made = dispatcher.dispatch_by_hand(
+                deps, user, ticket_id, body.department_code, body.co, body.note
+            )
+        with deps.uow() as u:
+            rows = [queries.one_assignment(u.session, a.id) for a in made]
+        return [AssignmentRead.model_validate(r) for r in rows]
+
+    @api.post("/extensions/{extension_id}/decision", dependencies=[Dispatchers])
+    def decide(extension_id: str, body: DecisionCreate, user: CurrentUser) -> ExtensionRead:
+        with refusals():
+            done = dispatcher.decide(deps, user, extension_id, body.granted, body.note)
+        return ExtensionRead.model_validate(done, from_attributes=True)
+
+    return api
+
+
+def _lists(api: APIRouter, deps: Deps) -> None:
+    @api.get("/review-queue", dependencies=[Watchers])
+    def review_queue() -> list[WaitingTicketRead]:
+        with deps.uow() as u:
+            rows = queries.waiting_tickets(u.session, "review")
+        return [WaitingTicketRead.model_validate(r) for r in rows]
+
+    @api.get("/returned", dependencies=[Watchers])
+    def returned() -> list[WaitingTicketRead]:
+        with deps.uow() as u:
+            rows = queries.waiting_tickets(u.session, "returned")
+        return [WaitingTicketRead.model_validate(r) for r in rows]
+
+    @api.get("/extensions", dependencies=[Readers])
+    def extensions(
+        user: CurrentUser, status: Literal["pending", "granted", "refused"] | None = "pending"
+    ) -> list[ExtensionRead]:
+        with deps.uow() as u:
+            rows = queries.extension_list(u.session, status)
+        department = scope(user)
+        mine = [r for r in rows if department is None or r["department_code"] == department]
+        return [ExtensionRead.model_validate(r) for r in mine]
+
+    @api.get("/supervisions", dependencies=[Readers])
+    def supervisions(user: CurrentUser, open: bool = True) -> list[SupervisionRead]:
+        with deps.uow() as u:
+            rows = queries.supervision_list(u.session, open)
+        department = scope(user)
+        mine = [r for r in rows if department is None or r["department_code"] == department]
+        return [SupervisionRead.model_validate(r) for r in mine]
+
+
+def _supervision(api: APIRouter, deps: Deps) -> None:
+    def detail(assignment_id: str) -> AssignmentDetail:
+        with deps.uow() as u:
+            return AssignmentDetail.model_validate(queries.one_assignment(u.session, assignment_id))
+
+    @api.post("/assignments/{assignment_id}/supervise", dependencies=[Dispatchers])
+    def supervise(assignment_id: str, body: NoteCreate, user: CurrentUser) -> AssignmentDetail:
+        with refusals():
+            dispatcher.supervise(deps, user, assignment_id, body.note)
+        return detail(assignment_id)
+
+    @api.post("/assignments/{assignment_id}/urge", dependencies=[Dispatchers])
+    def urge(assignment_id: str, body: NoteCreate, user: CurrentUser) -> AssignmentDetail:
+        with refusals():
+            dispatcher.urge(deps, user, assignment_id, body.note)
+        return detail(assignment_id)
+
+    @api.post("/assignments/{assignment_id}/supervision/close", dependencies=[Dispatchers])
+    def close(assignment_id: str, body: OptionalNote, user: CurrentUser) -> AssignmentDetail:
+        with refusals():
+            dispatcher.end_supervision(deps, user, assignment_id, body.note)
+        return detail(assignment_id)

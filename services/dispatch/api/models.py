@@ -1,0 +1,221 @@
+"""API models: XCreate / XRead shapes of the dispatch resources (never the tables)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from services.dispatch.domain.assignment import ReturnReason
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NoteCreate(Input):
+    note: Text
+
+
+class OptionalNote(Input):
+    note: Note = ""
+
+
+class ResolutionCreate(Input):
+    outcome: Text
+
+
+class ReturnCreate(Input):
+    reason_code: ReturnReason
+    reason: Text
+
+
+class ExtensionCreate(Input):
+    new_due: AwareDatetime
+    reason: Text
+
+
+class DecisionCreate(Input):
+    granted: bool
+    note: Note = ""
+
+
+class DispatchCreate(Input):
+    department_code: Code
+    co: list[Code] = Field(default_factory=list, max_length=10)
+    note: Note = ""
+
+
+class RuleCreate(Input):
+    id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
+    department: Code
+    category: Annotated[str, StringConstraints(pattern=r"^\d{2,12}$")] | None = None
+    area: Annotated[str, StringConstraints(pattern=r"^\d{6,12}$")] | None = None
+    co: list[Code] = Field(default_factory=list, max_length=10)
+    note: Note = ""
+    position: int | None = Field(default=None, ge=0)
+
+
+class RuleUpdate(Input):
+    department: Code
+    category: Annotated[str, StringConstraints(pattern=r"^\d{2,12}$")] | None = None
+    area: Annotated[str, StringConstraints(pattern=r"^\d{6,12}$")] | None = None
+    co: list[Code] = Field(default_factory=list, max_length=10)
+    note: Note = ""
+    position: int | None = Field(default=None, ge=0)
+
+
+class ClockRead(BaseModel):
+    clock: str
+    working_days: bool
+    state: str
+    started_at: datetime
+    due_at: datetime
+    warn_at: datetime
+    left_seconds: float | None
+    warned_at: datetime | None
+    breached_at: datetime | None
+    stopped_at: datetime | None
+
+
+class ExtensionRead(BaseModel):
+    id: str
+    assignment_id: str
+    ticket_id: str
+    department_code: str
+    new_due: datetime
+    previous_due: datetime
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    status: str
+    decided_by: str | None
+    decided_at: datetime | None
+    note: str
+    department_name: str | None = None
+    ticket_number: str | None = None
+    ticket_category_name: str | None = None
+
+
+class ActivityRead(BaseModel):
+    type: str
+    by: str
+    at: datetime
+    detail: dict[str, Any]
+
+
+class AssignmentRead(BaseModel):
+    id: str
+    ticket_id: str
+    round: int
+    attempt: int
+    role: str
+    department_code: str
+    department_name: str
+    rule: str
+    policy: str
+    status: str
+    sla_state: str
+    dispatched_at: datetime
+    dispatched_by: str
+    note: str
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    contacted_at: datetime | None
+    contacted_by: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    outcome: str
+    returned_at: datetime | None
+    returned_by: str | None
+    return_reason_code: str | None
+    return_reason: str
+    waiting: bool
+    supervised: bool
+    next_due_at: datetime | None
+    ticket_number: str | None
+    ticket_category_name: str | None
+    ticket_area_name: str | None
+    ticket_urgency: str | None
+    ticket_description: str | None
+    caller_masked: str | None
+    clocks: dict[str, ClockRead]
+    pending_extension: ExtensionRead | None
+
+
+class AssignmentDetail(AssignmentRead):
+    history: list[ActivityRead]
+    extensions: list[ExtensionRead]
+
+
+class SupervisionRead(AssignmentRead):
+    supervision_id: int
+    supervision_reason: str
+    opened_by: str
+    opened_at: datetime
+    closed_at: datetime | None
+    closed_by: str | None
+
+
+class TicketRead(BaseModel):
+    id: str
+    number: str
+    category_code: str
+    category_name: str
+    area_code: str | None
+    area_name: str
+    urgency: str
+    description: str
+    caller_masked: str | None
+    created_at: datetime
+    state: str
+    round: int
+    review_reason: str
+    returned: AssignmentRead | None = None
+
+
+class ReturnedRead(BaseModel):
+    """Just what the returned list shows of the assignment that came back."""
+
+    id: str
+    department_code: str
+    department_name: str
+    returned_at: datetime | None
+    returned_by: str | None
+    return_reason_code: str | None
+    return_reason: str
+
+
+class WaitingTicketRead(TicketRead):
+    returned: ReturnedRead | None = None  # type: ignore[assignment]
+
+
+class DepartmentRead(BaseModel):
+    code: str
+    name: str
+    kind: str
+    area: str | None
+    parent: str | None
+
+
+class CategoryRead(BaseModel):
+    code: str
+    name: str
+    source: str
+
+
+class RuleRead(BaseModel):
+    id: str
+    position: int
+    category: str | None
+    area: str | None
+    department: str
+    co: list[str]
+    note: str
+    updated_by: str
+    updated_at: datetime

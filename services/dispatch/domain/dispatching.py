@@ -1,0 +1,95 @@
+"""From a route to assignments with running clocks; what a reopened ticket gets. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from services.dispatch.domain.assignment import Assignment, Role
+from services.dispatch.domain.routing import Department, Route, Router
+from services.dispatch.domain.sla import CalendarFor, Policy, start_clocks
+
+TicketState = Literal["review", "dispatched", "returned"]
+
+
+@dataclass
+class Ticket:
+    """What dispatch keeps of a ticket: enough to route it, show it and route it again."""
+
+    id: str
+    number: str
+    category_code: str
+    category_name: str
+    area_code: str | None
+    area_name: str
+    urgency: str
+    description: str
+    caller_masked: str | None
+    created_at: datetime
+    state: TicketState
+    round: int = 1
+    review_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """Who sends the ticket where, when, in which round and attempt."""
+
+    route: Route
+    policy: Policy
+    round: int
+    attempt: int
+    by: str
+    now: datetime
+    note: str = ""
+
+
+def assignments_for(
+    ticket: Ticket, order: Dispatch, calendar_for: CalendarFor, new_id: Callable[[], str]
+) -> list[Assignment]:
+    """The lead assignment, then one per co-handling department, each with fresh clocks."""
+    lead: list[tuple[Department, Role]] = [(order.route.department, "lead")]
+    members = lead + [(d, "co") for d in order.route.co]
+    return [_one(ticket, order, d, role, calendar_for, new_id()) for d, role in members]
+
+
+def _one(
+    ticket: Ticket,
+    order: Dispatch,
+    department: Department,
+    role: Role,
+    calendar_for: CalendarFor,
+    assignment_id: str,
+) -> Assignment:
+    clocks = start_clocks(order.policy, order.now, calendar_for)
+    assignment = Assignment(
+        id=assignment_id,
+        ticket_id=ticket.id,
+        round=order.round,
+        attempt=order.attempt,
+        role=role,
+        department_code=department.code,
+        department_name=department.name,
+        rule=order.route.rule,
+        policy=order.policy.name,
+        status="dispatched",
+        dispatched_at=order.now,
+        dispatched_by=order.by,
+        clocks={c.name: c for c in clocks},
+        note=order.note,
+    )
+    assignment.events.append(assignment.dispatched())
+    return assignment
+
+
+def reopen_route(router: Router, ticket: Ticket, previous: Department | None) -> Route:
+    """重办 goes back to the previous lead department unless an explicit rule now says
+    otherwise; without either, routing starts over."""
+    explicit = router.explicit(ticket.category_code, ticket.area_code)
+    if explicit is not None:
+        return explicit
+    if previous is not None:
+        return Route(previous, "reopen:previous")
+    return router.route(ticket.category_code, ticket.area_code)

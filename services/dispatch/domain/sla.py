@@ -1,0 +1,144 @@
+"""SLA policies and the three clocks of an assignment (签收, 联系, 办结). Pure.
+
+Each clock has a due time and a warning time (催办) at a share of its span. A clock fires
+its warning once and its breach once; a late warning that would arrive together with its
+breach is folded into the breach. Pausing keeps the time left, resuming spends it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, get_args
+
+from services.dispatch.domain.calendar import Calendar
+
+ClockName = Literal["acknowledge", "contact", "resolve"]
+CLOCKS: tuple[ClockName, ...] = get_args(ClockName)
+Firing = Literal["warning", "breach"]
+ClockState = Literal["running", "paused", "stopped"]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How long each clock runs, in hours of its calendar (working days or round the clock)."""
+
+    name: str
+    working_days: bool
+    hours: Mapping[ClockName, float]
+    warn_share: float
+    max_extension_hours: float
+
+    def __post_init__(self) -> None:
+        if set(self.hours) != set(CLOCKS) or min(self.hours.values()) <= 0:
+            raise ValueError(f"policy {self.name}: positive hours for each of {CLOCKS}")
+        if not 0 < self.warn_share < 1:
+            raise ValueError(f"policy {self.name}: warn_share must be between 0 and 1")
+
+
+@dataclass(frozen=True)
+class PolicyBook:
+    """Urgent tickets take the urgent policy whatever their category; otherwise the first
+    category prefix that matches decides, then the ticket's urgency, then `general`."""
+
+    policies: Mapping[str, Policy]
+    by_category: Sequence[tuple[str, str]] = ()
+
+    def __post_init__(self) -> None:
+        missing = {"urgent", "general"} - set(self.policies)
+        unknown = {name for _, name in self.by_category} - set(self.policies)
+        if missing or unknown:
+            raise ValueError(f"policies missing {sorted(missing)}, unknown {sorted(unknown)}")
+
+    def choose(self, urgency: str, category_code: str) -> Policy:
+        if urgency == "urgent":
+            return self.policies["urgent"]
+        for prefix, name in self.by_category:
+            if category_code.startswith(prefix):
+                return self.policies[name]
+        return self.policies.get(urgency, self.policies["general"])
+
+
+@dataclass
+class Clock:
+    name: ClockName
+    working_days: bool
+    started_at: datetime
+    due_at: datetime
+    warn_at: datetime
+    state: ClockState = "running"
+    left: float | None = None
+    warn_left: float | None = None
+    warned_at: datetime | None = None
+    breached_at: datetime | None = None
+    stopped_at: datetime | None = None
+    fired: list[Firing] = field(default_factory=list, compare=False)
+
+    @property
+    def next_fire_at(self) -> datetime | None:
+        """When the scheduler must look at this clock next; None: never again."""
+        if self.state != "running":
+            return None
+        if self.warned_at is None:
+            return self.warn_at
+        return self.due_at if self.breached_at is None else None
+
+    def fire_due(self, now: datetime) -> list[Firing]:
+        """Marks and returns what is due at `now`; a second call fires nothing again."""
+        if self.state != "running":
+            return []
+        fired: list[Firing] = []
+        if self.breached_at is None and self.due_at <= now:
+            self.breached_at = now
+            self.warned_at = self.warned_at or now
+            fired.append("breach")
+        elif self.warned_at is None and self.warn_at <= now:
+            self.warned_at = now
+            fired.append("warning")
+        self.fired.extend(fired)
+        return fired
+
+    def pause(self, now: datetime, calendar: Calendar) -> None:
+        if self.state == "running":
+            self.left = calendar.between(now, self.due_at)
+            self.warn_left = calendar.between(now, self.warn_at)
+            self.state = "paused"
+
+    def resume(self, now: datetime, calendar: Calendar) -> None:
+        if self.state == "paused":
+            self.due_at = calendar.add(now, self.left or 0.0)
+            self.warn_at = calendar.add(now, self.warn_left or 0.0)
+            self.state, self.left, self.warn_left = "running", None, None
+
+    def stop(self, now: datetime) -> None:
+        if self.state != "stopped":
+            self.state, self.stopped_at = "stopped", now
+
+    def move_due(self, now: datetime, due: datetime, share: float, calendar: Calendar) -> None:
+        """A granted extension: a new deadline, and a new warning at `share` of what is left."""
+        self.due_at = due
+        self.warn_at = calendar.add(now, share * calendar.between(now, due))
+        self.warned_at = None
+        if self.state == "paused":
+            self.left = calendar.between(now, due)
+            self.warn_left = calendar.between(now, self.warn_at)
+
+    @property
+    def within(self) -> bool:
+        return self.breached_at is None
+
+
+CalendarFor = Callable[[bool], Calendar]
+
+
+def start_clocks(policy: Policy, start: datetime, calendar_for: CalendarFor) -> list[Clock]:
+    """Fresh clocks for an assignment dispatched at `start`."""
+    calendar = calendar_for(policy.working_days)
+    clocks = []
+    for name in CLOCKS:
+        span = policy.hours[name] * 3600
+        due = calendar.add(start, span)
+        warn = calendar.add(start, span * policy.warn_share)
+        clocks.append(Clock(name, policy.working_days, start, due, warn))
+    return clocks

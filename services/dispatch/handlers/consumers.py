@@ -1,0 +1,106 @@
+"""Reactions to other services' events, inside the consumer's transaction (which commits
+them with the inbox row, so a redelivered event changes nothing)."""
+
+from __future__ import annotations
+
+import logging
+
+from proto.assignments import TicketQueuedForReview
+from proto.envelope import Envelope
+from proto.feedback import ReopenRequested
+from proto.tickets import TicketCreated, TicketRaisedForSupervision
+from services.common.db import UnitOfWork
+from services.dispatch import metrics
+from services.dispatch.adapters import repository
+from services.dispatch.adapters.directory import learn_categories
+from services.dispatch.domain.assignment import Assignment
+from services.dispatch.domain.dispatching import Dispatch, Ticket, reopen_route
+from services.dispatch.handlers.context import Deps, open_supervision, save_and_publish
+from services.dispatch.handlers.routing import dispatch
+
+log = logging.getLogger(__name__)
+
+
+def ticket_of(envelope: Envelope, event: TicketCreated) -> Ticket:
+    return Ticket(
+        id=envelope.ticket_id,
+        number=event.number,
+        category_code=event.category_code,
+        category_name=" / ".join(event.category_path),
+        area_code=event.area_code,
+        area_name=" ".join(event.area_path),
+        urgency=event.urgency,
+        description=event.description,
+        caller_masked=event.caller_masked,
+        created_at=event.created_at,
+        state="review",
+    )
+
+
+def categories_in(event: TicketCreated) -> dict[str, str]:
+    """The codes of the ticket's category and its parents, named by its path (2 digits a
+    level), which is how dispatch learns categories added to intake's catalogue."""
+    code, path = event.category_code, event.category_path
+    return {code[: 2 * (i + 1)]: name for i, name in enumerate(path) if 2 * (i + 1) <= len(code)}
+
+
+def on_ticket_created(deps: Deps, u: UnitOfWork, envelope: Envelope, event: TicketCreated) -> None:
+    """Routes a new ticket: assignments with clocks, or the review queue when no rule nor
+    territory can say who must act."""
+    learn_categories(u.session, categories_in(event), "learned")
+    ticket = ticket_of(envelope, event)
+    repository.add_ticket(u.session, ticket)
+    route = deps.directory.router(u.session).route(event.category_code, event.area_code)
+    now = deps.now()
+    if not route.confident:
+        ticket.review_reason = route.reason
+        repository.save_ticket(u.session, ticket)
+        u.publish(TicketQueuedForReview(reason=route.reason, at=now), ticket_id=ticket.id)
+        metrics.ROUTED.labels("review").inc()
+        return
+    policy = deps.policies.choose(event.urgency, event.category_code)
+    dispatch(u, deps, ticket, Dispatch(route, policy, 1, 1, "routing", now))
+
+
+def on_raised_for_supervision(
+    deps: Deps, u: UnitOfWork, envelope: Envelope, event: TicketRaisedForSupervision
+) -> None:
+    """A third call about the same ticket puts its open lead assignment under 督办."""
+    reason = f"repeat_calls:{event.calls}"
+    for assignment in _open_leads(u, envelope.ticket_id):
+        _supervise(deps, u, assignment, reason, "intake")
+
+
+def on_reopen_requested(
+    deps: Deps, u: UnitOfWork, envelope: Envelope, event: ReopenRequested
+) -> None:
+    """重办: a new round with fresh clocks, or supervision past the reopen limit."""
+    history = repository.round_assignments(u.session, envelope.ticket_id)
+    leads = [a for a in history if a.role == "lead"]
+    if event.supervise:
+        if leads:
+            _supervise(deps, u, leads[0], f"reopen_limit:{event.reopen_count}", "feedback")
+        return
+    ticket = repository.load_ticket(u.session, envelope.ticket_id)
+    if ticket is None:
+        log.warning("reopen for a ticket dispatch never saw: %s", envelope.ticket_id)
+        return
+    router = deps.directory.router(u.session)
+    previous = router.departments.get(leads[0].department_code if leads else "")
+    route = reopen_route(router, ticket, previous)
+    round_ = max((a.round for a in history), default=ticket.round) + 1
+    policy = deps.policies.choose(ticket.urgency, ticket.category_code)
+    note = event.comment[:1000]
+    dispatch(u, deps, ticket, Dispatch(route, policy, round_, 1, "feedback", deps.now(), note))
+
+
+def _open_leads(u: UnitOfWork, ticket_id: str) -> list[Assignment]:
+    history = repository.round_assignments(u.session, ticket_id)
+    return [a for a in history if a.role == "lead" and a.is_open]
+
+
+def _supervise(deps: Deps, u: UnitOfWork, assignment: Assignment, reason: str, by: str) -> None:
+    now = deps.now()
+    if assignment.supervise(reason, by, now):
+        open_supervision(u, assignment, reason, by, now)
+        save_and_publish(u, assignment, now)

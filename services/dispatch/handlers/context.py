@@ -1,0 +1,95 @@
+"""What every use case needs, built once by bootstrap, and the steps they share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, update
+
+from proto.envelope import new_id
+from services.common.auth import Principal, Role
+from services.common.db import UnitOfWork, UnitOfWorkFactory
+from services.dispatch import metrics
+from services.dispatch.adapters import repository
+from services.dispatch.adapters.directory import Directory
+from services.dispatch.adapters.orm import supervisions
+from services.dispatch.domain.assignment import Assignment
+from services.dispatch.domain.calendar import Calendar, Continuous, WorkingDays
+from services.dispatch.domain.errors import Refused
+from services.dispatch.domain.sla import Policy, PolicyBook
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Deps:
+    uow: UnitOfWorkFactory
+    directory: Directory
+    policies: PolicyBook
+    working_days: WorkingDays
+    continuous: Calendar = field(default_factory=Continuous)
+    now: Callable[[], datetime] = utcnow
+    new_id: Callable[[], str] = new_id
+
+    def calendar(self, working_days: bool) -> Calendar:
+        return self.working_days if working_days else self.continuous
+
+    def policy_of(self, assignment: Assignment) -> Policy:
+        return self.policies.policies.get(assignment.policy) or self.policies.policies["general"]
+
+
+def may_see(user: Principal, assignment: Assignment) -> bool:
+    """Department staff see their own department's assignments only; the others see all."""
+    return user.role != Role.dept_staff or user.department == assignment.department_code
+
+
+def load_for(u: UnitOfWork, user: Principal, assignment_id: str) -> Assignment:
+    """The assignment, locked for change; another department's is reported as missing."""
+    assignment = repository.load(u.session, assignment_id, lock=True)
+    if assignment is None or not may_see(user, assignment):
+        raise Refused("dispatch.assignment_not_found", 404, id=assignment_id)
+    return assignment
+
+
+def publish(u: UnitOfWork, assignment: Assignment, now: datetime) -> None:
+    """Outbox and history for what the assignment recorded, in the caller's transaction."""
+    for event in assignment.events:
+        u.publish(event, ticket_id=assignment.ticket_id, occurred_at=now)
+    repository.record_activity(u.session, assignment.events, now)
+    assignment.events.clear()
+
+
+def save_and_publish(u: UnitOfWork, assignment: Assignment, now: datetime) -> None:
+    repository.save(u.session, assignment)
+    publish(u, assignment, now)
+
+
+def open_supervision(u: UnitOfWork, a: Assignment, reason: str, by: str, now: datetime) -> None:
+    """Adds the assignment to the supervision list (the caller has set `supervised`)."""
+    u.session.execute(
+        insert(supervisions).values(
+            assignment_id=a.id,
+            ticket_id=a.ticket_id,
+            department_code=a.department_code,
+            reason=reason,
+            opened_by=by,
+            opened_at=now,
+        )
+    )
+
+
+def close_supervision(u: UnitOfWork, assignment_id: str, note: str, by: str, now: datetime) -> None:
+    u.session.execute(
+        update(supervisions)
+        .where(supervisions.c.assignment_id == assignment_id, supervisions.c.closed_at.is_(None))
+        .values(closed_by=by, closed_at=now, note=note)
+    )
+
+
+def observe(clock: str, assignment: Assignment, moment: datetime) -> None:
+    """Feeds a time-to histogram once its step is committed."""
+    metrics.TIME_TO[clock].observe((moment - assignment.dispatched_at).total_seconds())

@@ -1,0 +1,97 @@
+"""What a dispatcher does: send a ticket from the review or returned list, decide
+extensions, and keep the supervision (督办) list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from services.common.auth import Principal
+from services.dispatch.adapters import repository
+from services.dispatch.domain.assignment import Assignment
+from services.dispatch.domain.dispatching import Dispatch
+from services.dispatch.domain.errors import Refused
+from services.dispatch.domain.extension import Decision, Extension, decide_extension
+from services.dispatch.domain.routing import Route
+from services.dispatch.handlers.context import (
+    Deps,
+    close_supervision,
+    load_for,
+    open_supervision,
+    save_and_publish,
+)
+from services.dispatch.handlers.routing import dispatch, next_attempt
+
+
+def dispatch_by_hand(
+    deps: Deps, user: Principal, ticket_id: str, lead: str, co: Sequence[str], note: str
+) -> list[Assignment]:
+    """Sends a ticket waiting on the review or returned list to the departments chosen."""
+    now = deps.now()
+    with deps.uow() as u:
+        ticket = repository.load_ticket(u.session, ticket_id)
+        if ticket is None:
+            raise Refused("dispatch.ticket_not_found", 404, id=ticket_id)
+        if ticket.state == "dispatched":
+            raise Refused("dispatch.ticket_not_waiting", number=ticket.number)
+        departments = deps.directory.router(u.session).departments
+        for field, code in (("department_code", lead), *(("co", c) for c in co)):
+            if code not in departments:
+                raise Refused("dispatch.unknown_department", 422, field, code=code)
+        if lead in co or len(set(co)) != len(co):
+            raise Refused("dispatch.co_repeats_department", 422, "co", code=lead)
+        route = Route(departments[lead], "manual", tuple(departments[c] for c in co))
+        policy = deps.policies.choose(ticket.urgency, ticket.category_code)
+        attempt = next_attempt(u, ticket.id, ticket.round)
+        order = Dispatch(route, policy, ticket.round, attempt, user.username, now, note)
+        made = dispatch(u, deps, ticket, order)
+        u.commit()
+    return made
+
+
+def decide(deps: Deps, user: Principal, extension_id: str, granted: bool, note: str) -> Extension:
+    now = deps.now()
+    with deps.uow() as u:
+        extension = repository.load_extension(u.session, extension_id)
+        if extension is None:
+            raise Refused("dispatch.extension_not_found", 404, id=extension_id)
+        assignment = load_for(u, user, extension.assignment_id)
+        calendar = deps.calendar(assignment.clocks["resolve"].working_days)
+        decision = Decision(granted, note, user.username, now)
+        decide_extension(extension, assignment, decision, deps.policy_of(assignment), calendar)
+        repository.save_extension(u.session, extension)
+        save_and_publish(u, assignment, now)
+        u.commit()
+    return extension
+
+
+def supervise(deps: Deps, user: Principal, assignment_id: str, reason: str) -> Assignment:
+    now = deps.now()
+    with deps.uow() as u:
+        assignment = load_for(u, user, assignment_id)
+        if not assignment.supervise(reason, user.username, now):
+            raise Refused("dispatch.already_supervised")
+        open_supervision(u, assignment, reason, user.username, now)
+        save_and_publish(u, assignment, now)
+        u.commit()
+    return assignment
+
+
+def urge(deps: Deps, user: Principal, assignment_id: str, note: str) -> Assignment:
+    now = deps.now()
+    with deps.uow() as u:
+        assignment = load_for(u, user, assignment_id)
+        assignment.urge(note, user.username, now)
+        save_and_publish(u, assignment, now)
+        u.commit()
+    return assignment
+
+
+def end_supervision(deps: Deps, user: Principal, assignment_id: str, note: str) -> Assignment:
+    now = deps.now()
+    with deps.uow() as u:
+        assignment = load_for(u, user, assignment_id)
+        assignment.end_supervision(note, user.username, now)
+        close_supervision(u, assignment.id, note, user.username, now)
+        save_and_publish(u, assignment, now)
+        u.commit()
+    return assignment

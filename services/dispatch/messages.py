@@ -1,0 +1,98 @@
+"""Dispatch's message catalogue (Chinese first), for problems the API returns."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "dispatch.assignment_not_found": {"zh": "派单 {id} 不存在", "en": "Assignment {id} not found"},
+    "dispatch.ticket_not_found": {"zh": "工单 {id} 不存在", "en": "Ticket {id} not found"},
+    "dispatch.extension_not_found": {
+        "zh": "延期申请 {id} 不存在",
+        "en": "Extension request {id} not found",
+    },
+    "dispatch.already_acknowledged": {
+        "zh": "该派单已签收，无需重复签收。",
+        "en": "This assignment has already been acknowledged.",
+    },
+    "dispatch.not_acknowledged": {
+        "zh": "请先签收该派单。",
+        "en": "Acknowledge this assignment first.",
+    },
+    "dispatch.not_open": {
+        "zh": "该派单已办结或已退回，不能再操作。",
+        "en": "This assignment is already resolved or returned; nothing more can be done.",
+    },
+    "dispatch.contact_first": {
+        "zh": "办结前须先记录与市民的联系。",
+        "en": "Record the contact with the citizen before resolving.",
+    },
+    "dispatch.unknown_return_reason": {
+        "zh": "退单原因 {code} 不在可选列表中。",
+        "en": "Return reason {code} is not one of the listed reasons.",
+    },
+    "dispatch.already_waiting": {
+        "zh": "已在等待市民，计时已暂停。",
+        "en": "Already waiting on the citizen; the clocks are paused.",
+    },
+    "dispatch.not_waiting": {
+        "zh": "当前没有暂停计时。",
+        "en": "The clocks are not paused.",
+    },
+    "dispatch.already_supervised": {
+        "zh": "该派单已在督办清单中。",
+        "en": "This assignment is already on the supervision list.",
+    },
+    "dispatch.not_supervised": {
+        "zh": "该派单不在督办清单中。",
+        "en": "This assignment is not on the supervision list.",
+    },
+    "dispatch.extension_pending": {
+        "zh": "已有一项延期申请等待审批。",
+        "en": "An extension request is already waiting for a decision.",
+    },
+    "dispatch.extension_after_breach": {
+        "zh": "办结时限已超期，不能再申请或批准延期。",
+        "en": "The resolve deadline has passed; an extension can no longer be asked or granted.",
+    },
+    "dispatch.extension_not_later": {
+        "zh": "新的办结时间必须晚于当前时限和现在。",
+        "en": "The new deadline must be later than both the current deadline and now.",
+    },
+    "dispatch.extension_beyond_policy": {
+        "zh": "新的办结时间超出政策允许的最长延期（北京时间最晚 {limit}）。",
+        "en": "The new deadline is beyond what the policy allows (latest {limit}, Beijing time).",
+    },
+    "dispatch.extension_decided": {
+        "zh": "该延期申请已审批。",
+        "en": "This extension request has already been decided.",
+    },
+    "dispatch.concurrent_change": {
+        "zh": "该派单刚被他人修改，请刷新后重试。",
+        "en": "Someone else just changed this assignment; reload and try again.",
+    },
+    "dispatch.ticket_not_waiting": {
+        "zh": "工单 {number} 已派出，不在待派清单中。",
+        "en": "Ticket {number} has been dispatched already; it is not waiting.",
+    },
+    "dispatch.unknown_department": {
+        "zh": "承办单位 {code} 不存在。",
+        "en": "There is no department with code {code}.",
+    },
+    "dispatch.co_repeats_department": {
+        "zh": "协办单位不能重复，也不能与牵头单位相同。",
+        "en": "Co-handling departments must differ from each other and from the lead.",
+    },
+    "dispatch.unknown_category": {
+        "zh": "分类 {code} 不在分类目录中。",
+        "en": "Category {code} is not in the catalogue.",
+    },
+    "dispatch.unknown_area": {
+        "zh": "区域 {code} 不是已知的区或街乡镇。",
+        "en": "Area {code} is not a known district or street.",
+    },
+    "dispatch.rule_matches_everything": {
+        "zh": "规则须至少限定分类或区域之一。",
+        "en": "A rule must name a category, an area, or both.",
+    },
+    "dispatch.rule_exists": {"zh": "规则 {id} 已存在。", "en": "Rule {id} already exists."},
+    "dispatch.rule_not_found": {"zh": "规则 {id} 不存在。", "en": "Rule {id} not found."},
+}

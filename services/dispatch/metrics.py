@@ -1,0 +1,52 @@
+"""Dispatch's own metrics (base units; departments and clocks as labels, never tickets)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HOUR = 3600.0
+DAY = 24 * HOUR
+# Bucket edges sit at the SLA limits of the shipped policies, so "within 24 h" is a bucket.
+SLA_BUCKETS = (
+    0.25 * HOUR, 0.5 * HOUR, HOUR, 2 * HOUR, 4 * HOUR, 12 * HOUR, DAY, 2 * DAY, 3 * DAY,
+    7 * DAY, 10 * DAY, 15 * DAY, 30 * DAY,
+)  # fmt: skip
+
+OPEN_ASSIGNMENTS = Gauge(
+    "hotline_dispatch_open_assignments",
+    "Open assignments by department and SLA state (on_time, warned, breached, paused)",
+    ["department", "sla_state"],
+)
+SLA_WARNINGS = Counter(
+    "hotline_dispatch_sla_warnings_total", "催办 warnings fired, by clock", ["clock"]
+)
+SLA_BREACHES = Counter(
+    "hotline_dispatch_sla_breaches_total", "SLA breaches fired, by clock", ["clock"]
+)
+TIME_TO = {
+    clock: Histogram(
+        f"hotline_dispatch_time_to_{clock}_seconds",
+        f"Wall-clock time from dispatch to {clock}",
+        buckets=SLA_BUCKETS,
+    )
+    for clock in ("acknowledge", "contact", "resolve")
+}
+FIRE_DELAY = Histogram(
+    "hotline_dispatch_scheduler_fire_delay_seconds",
+    "How late a warning or breach fired after its due time",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300),
+)
+TICK_DURATION = Histogram(
+    "hotline_dispatch_scheduler_tick_seconds",
+    "Time one scheduler tick took",
+    buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5),
+)
+ROUTED = Counter(
+    "hotline_dispatch_routed_total",
+    "Tickets routed, by how (rule, territory, review, reopen, manual)",
+    ["how"],
+)
+CALENDAR_FALLBACK = Counter(
+    "hotline_dispatch_calendar_fallback_total",
+    "Years a working-day clock met without a holiday calendar (Monday–Friday assumed)",
+)

@@ -1,0 +1,208 @@
+"""The workbench and the dispatcher's desk in real Chromium, against a running dispatch
+process fed through the real (embedded) bus. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from services.common.bus.factory import make_bus
+from services.common.settings import Settings
+from services.dispatch.adapters.seed import SEED
+from tests.dispatch_support import envelope, put_on_bus, ticket_created
+from tests.harness import ROOT, Cluster, embedded_env, eventually
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    data_dir: Path = tmp_path_factory.mktemp("dispatch-pages")
+    sla = data_dir / "sla.toml"
+    # Urgent tickets must be acknowledged within 3.6 s here, so a breach happens during the test.
+    text = (SEED / "sla.toml").read_text(encoding="utf-8")
+    sla.write_text(text.replace("acknowledge = 1\n", "acknowledge = 0.001\n", 1), encoding="utf-8")
+    env = embedded_env(data_dir) | {"HOTLINE_DISPATCH_SLA_FILE": str(sla)}
+    cluster = Cluster(env, data_dir)
+    cluster.start("dispatch")
+    yield cluster
+    cluster.stop()
+
+
+def publish(service: Cluster, **changes: Any) -> str:
+    env = envelope(ticket_created(**changes))
+    put_on_bus(make_bus(Settings(data_dir=Path(service.env["HOTLINE_DATA_DIR"]))), env)
+    return env.ticket_id
+
+
+def api(service: Cluster, user: str) -> httpx.Client:
+    password = {"dispatcher": "dispatcherpass", "chaoyang-jxs": "deptpass"}[user]
+    form = {"username": user, "password": password}
+    token = httpx.post(f"{service.url('dispatch')}/api/v1/auth/token", data=form).json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    return httpx.Client(base_url=service.url("dispatch"), headers=headers, timeout=10)
+
+
+def lead(service: Cluster, ticket_id: str) -> dict[str, Any]:
+    with api(service, "dispatcher") as client:
+        found = eventually(
+            lambda: client.get("/api/v1/assignments", params={"ticket_id": ticket_id}).json()
+        )
+    return dict(found[0])
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield tab
+    context.close()
+    assert not errors, errors
+
+
+def sign_in(page: Any, service: Cluster, user: str, path: str) -> None:
+    password = {"dispatcher": "dispatcherpass", "chaoyang-jxs": "deptpass"}[user]
+    page.goto(f"{service.url('dispatch')}{path}")
+    page.wait_for_url(re.compile(r"/login"))
+    page.get_by_label("用户名").fill(user)
+    page.get_by_label("密码").fill(password)
+    page.get_by_label("密码").press("Enter")
+    page.wait_for_url(re.compile(re.escape(path) + "$"))
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"dispatch-{name}.png"), full_page=True)
+
+
+def test_staff_work_a_ticket_from_the_inbox_to_resolution(page: Any, service: Cluster) -> None:
+    general = publish(service, number="2611300001")
+    urgent = publish(service, number="2611300002", urgency="urgent", description="井盖缺失")
+    lead(service, general), lead(service, urgent)
+    sign_in(page, service, "chaoyang-jxs", "/workbench")
+    items = page.locator("#inbox button.item")
+    items.first.wait_for()
+    numbers = items.locator(".num").all_inner_texts()
+    assert numbers.index(next(n for n in numbers if "2611300002" in n)) < numbers.index(
+        next(n for n in numbers if "2611300001" in n)
+    )  # the urgent ticket's deadline is nearer
+    page.locator("#inbox button.item", has_text="2611300001").click()
+    detail = page.locator("#detail")
+    detail.get_by_role("button", name="签收").click()
+    detail.locator("h2", has_text="办理中").wait_for()
+    detail.get_by_label("联系情况").fill("已电话联系市民，约定明早上门")
+    detail.get_by_role("button", name="保存联系记录").click()
+    detail.locator("ol.history", has_text="联系市民").wait_for()
+    detail.get_by_label("办理结果").fill("已责令施工单位夜间停工")
+    detail.get_by_role("button", name="办结").click()
+    detail.locator("h2", has_text="已办结").wait_for()
+    shot(page, "workbench-resolved")
+    assert lead(service, general)["status"] == "resolved"
+    page.get_by_role("button", name="English").click()
+    detail.locator("h3", has_text="History").wait_for()
+    assert page.locator("header h1").inner_text() == "Department workbench"
+    page.get_by_role("button", name="中文").click()
+
+
+def test_the_inbox_is_usable_from_the_keyboard(page: Any, service: Cluster) -> None:
+    for n in ("2611300011", "2611300012"):
+        lead(service, publish(service, number=n))
+    sign_in(page, service, "chaoyang-jxs", "/workbench")
+    first = page.locator("#inbox button.item").first
+    first.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowDown")
+    current = page.locator("#inbox button.item[aria-current='true']")
+    assert current.count() == 1
+    assert current.get_attribute("data-id") == page.locator("#inbox button.item").nth(
+        1
+    ).get_attribute("data-id")
+
+
+def test_a_return_reaches_the_dispatcher_who_sends_it_on(page: Any, service: Cluster) -> None:
+    ticket = publish(service, number="2611300021", description="小区内违建，物业不管")
+    assignment = lead(service, ticket)
+    sign_in(page, service, "chaoyang-jxs", "/workbench")
+    page.locator("#inbox button.item", has_text="2611300021").click()
+    detail = page.locator("#detail")
+    detail.get_by_text("退单", exact=True).click()
+    detail.get_by_label("退单原因").select_option("not_our_duty")
+    detail.get_by_role("button", name="确认退单").click()
+    # No explanation: refused, and the field says why.
+    expect(detail.locator(".error[data-for='reason']")).to_have_text(re.compile(".+"))
+    detail.get_by_label("具体说明").fill("属于物业管理范围，应由物业处理")
+    detail.get_by_role("button", name="确认退单").click()
+    detail.locator("h2", has_text="已退回").wait_for()
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url(re.compile("/login"))
+    sign_in(page, service, "dispatcher", "/returned")
+    row = page.locator("table.desk tr", has_text="2611300021")
+    row.get_by_text("属于物业管理范围").wait_for()
+    assert "chaoyang-jxs" in row.inner_text()
+    shot(page, "desk-returned")
+    row.get_by_label("牵头单位").fill("D-CWJ")
+    row.get_by_role("button", name="派出").click()
+    row.wait_for(state="detached")
+    with api(service, "dispatcher") as client:
+        rows = client.get("/api/v1/assignments", params={"ticket_id": ticket}).json()
+    assert {(a["department_code"], a["status"]) for a in rows} == {
+        (assignment["department_code"], "returned"),
+        ("D-CWJ", "dispatched"),
+    }
+
+
+def test_review_queue_extensions_and_supervision(page: Any, service: Cluster) -> None:
+    lost = publish(service, number="2611300031", area_code=None, area_path=[])
+    asking = lead(service, publish(service, number="2611300032"))
+    late = lead(service, publish(service, number="2611300033", urgency="urgent"))
+    with api(service, "chaoyang-jxs") as staff:
+        staff.post(f"/api/v1/assignments/{asking['id']}/acknowledge")
+        due = asking["clocks"]["resolve"]["due_at"].replace("Z", "+00:00")
+        later = (datetime.fromisoformat(due) + timedelta(days=2)).isoformat()
+        assert (
+            staff.post(
+                f"/api/v1/assignments/{asking['id']}/extensions",
+                json={"new_due": later, "reason": "需协调燃气公司"},
+            ).status_code
+            == 201
+        )
+    sign_in(page, service, "dispatcher", "/review")
+    row = page.locator("table.desk tr", has_text="2611300031")
+    row.get_by_text("未提供地址").wait_for()
+    row.get_by_role("button", name="派出").click()
+    expect(row.locator(".error[data-for='department_code']")).to_have_text(re.compile(".+"))
+    row.get_by_label("牵头单位").fill("D-ZGC")
+    row.get_by_label("派单说明").fill("请核实具体地址")
+    row.get_by_role("button", name="派出").click()
+    row.wait_for(state="detached")
+    assert lead(service, lost)["department_code"] == "D-ZGC"
+
+    page.get_by_role("link", name="延期审批").click()
+    row = page.locator("table.desk tr", has_text="2611300032")
+    row.get_by_text("需协调燃气公司").wait_for()
+    shot(page, "desk-extensions")
+    row.get_by_label("审批意见").fill("同意，请按期办结")
+    row.get_by_role("button", name="批准").click()
+    row.wait_for(state="detached")
+    assert (
+        lead(service, asking["ticket_id"])["clocks"]["resolve"]["due_at"]
+        != asking["clocks"]["resolve"]["due_at"]
+    )
+
+    eventually(lambda: lead(service, late["ticket_id"])["supervised"], timeout=20)
+    page.get_by_role("link", name="督办").click()
+    row = page.locator("table.desk tr", has_text="2611300033")
+    row.get_by_text("超期：签收").wait_for()
+    shot(page, "desk-supervision")
+    row.get_by_role("button", name="结束督办").click()
+    row.wait_for(state="detached")
+    assert not lead(service, late["ticket_id"])["supervised"]
