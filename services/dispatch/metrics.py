@@ -31,6 +31,11 @@ TIME_TO = {
     )
     for clock in ("acknowledge", "contact", "resolve")
 }
+CLOCKS_COMPLETED = Counter(
+    "hotline_dispatch_clocks_completed_total",
+    "Steps done (acknowledge, contact, resolve) by department, within their limit or not",
+    ["clock", "department", "outcome"],
+)
 FIRE_DELAY = Histogram(
     "hotline_dispatch_scheduler_fire_delay_seconds",
     "How late a warning or breach fired after its due time",

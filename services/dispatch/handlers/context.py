@@ -18,7 +18,7 @@ from services.dispatch.adapters.orm import supervisions
 from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.calendar import Calendar, Continuous, WorkingDays
 from services.dispatch.domain.errors import Refused
-from services.dispatch.domain.sla import Policy, PolicyBook
+from services.dispatch.domain.sla import ClockName, Policy, PolicyBook
 
 
 def utcnow() -> datetime:
@@ -90,6 +90,10 @@ def close_supervision(u: UnitOfWork, assignment_id: str, note: str, by: str, now
     )
 
 
-def observe(clock: str, assignment: Assignment, moment: datetime) -> None:
-    """Feeds a time-to histogram once its step is committed."""
+def observe(clock: ClockName, assignment: Assignment, moment: datetime) -> None:
+    """Feeds a time-to histogram and the SLA compliance counter once a step is committed."""
     metrics.TIME_TO[clock].observe((moment - assignment.dispatched_at).total_seconds())
+    running = assignment.clocks.get(clock)
+    if running is not None:
+        outcome = "met" if running.within else "missed"
+        metrics.CLOCKS_COMPLETED.labels(clock, assignment.department_code, outcome).inc()
