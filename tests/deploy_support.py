@@ -83,4 +83,4 @@ def metric_names_in(expr: str) -> set[str]:
     """The hotline_* series an expression reads (recording-rule outputs included)."""
     without_labels = re.sub(r"\{[^}]*\}", "", expr)
     without_strings = re.sub(r'"[^"]*"', "", without_labels)
-    return set(re.findall(r"\bhotline_[a-z0-9_]+(?::[a-z0-9_]+)*", without_strings))
+    return set(re.findall(r"\bhotline[_:][a-z0-9_:]+", without_strings))
