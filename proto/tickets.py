@@ -34,6 +34,14 @@ class TicketCreated(Event):
     caller_key: str | None = Field(description="HMAC of the number, for counting repeat callers")
     created_by: str
     created_at: AwareDatetime
+    address: str = Field(
+        default="", description="Where exactly, in the caller's words (building, gate, ...)"
+    )
+    answered_directly: bool = Field(
+        default=False,
+        description="Closed at intake with an answer (a TicketAnsweredDirectly follows): "
+        "nothing to dispatch",
+    )
 
 
 class CallAttached(Event):
@@ -49,6 +57,8 @@ class CallAttached(Event):
     calls: int = Field(ge=2, description="Calls on the ticket, this one included")
     attached_by: str
     attached_at: AwareDatetime
+    request_type: RequestType | None = None
+    description: str = Field(default="", description="What this caller said")
 
 
 class TicketAnsweredDirectly(Event):
@@ -73,6 +83,9 @@ class TicketRaisedForSupervision(Event):
     reason: Literal["repeat_calls"]
     calls: int
     raised_at: AwareDatetime
+    raised_by: str | None = Field(
+        default=None, description="The agent whose attached call made it due"
+    )
 
 
 EVENTS: tuple[type[Event], ...] = (

@@ -100,9 +100,15 @@ def _operations_router(platform: Platform) -> APIRouter:
 
     @router.get("/metrics")
     def metrics_endpoint() -> Response:
-        backlog, age = platform.relay.backlog()
-        metrics.OUTBOX_BACKLOG.set(backlog)
-        metrics.OUTBOX_OLDEST_AGE.set(age)
+        try:
+            backlog, age = platform.relay.backlog()
+        except Exception:
+            # The database is away: the other metrics (failures, lag) matter most now, so
+            # they are still served, with the outbox gauges as last measured.
+            log.warning("outbox backlog unavailable", exc_info=True)
+        else:
+            metrics.OUTBOX_BACKLOG.set(backlog)
+            metrics.OUTBOX_OLDEST_AGE.set(age)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

@@ -61,8 +61,9 @@ class Problem(Exception):
     """Raise to answer with a problem: ``detail`` is ``t(code, lang, **params)``.
 
     ``status`` must be 4xx or 5xx. ``status`` and ``code`` are positional-only, so
-    ``params`` may use any other name (``code=``, ``id=``) except ``errors`` and
-    ``headers``. ``headers`` are sent as given (a 401 without ``WWW-Authenticate`` gets
+    ``params`` may use any other name (``code=``, ``id=``) except ``errors``,
+    ``headers`` and ``extensions`` (extra members of the body, never overriding the
+    standard ones). ``headers`` are sent as given (a 401 without ``WWW-Authenticate`` gets
     ``Bearer``).
     """
 
@@ -74,6 +75,7 @@ class Problem(Exception):
         *,
         errors: Sequence[FieldError] | None = None,
         headers: Mapping[str, str] | None = None,
+        extensions: Mapping[str, Any] | None = None,
         **params: Any,
     ) -> None:
         if not 400 <= status <= 599:
@@ -84,6 +86,8 @@ class Problem(Exception):
         self.code = code
         self.errors: list[FieldError] = list(errors or [])
         self.headers: dict[str, str] = dict(headers or {})
+        # RFC 9457 §3.2 extension members (e.g. suggestions), added beside the standard ones.
+        self.extensions: dict[str, Any] = dict(extensions or {})
         self.params = params
 
 
@@ -121,7 +125,13 @@ def _on_problem(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, Problem):
         return _on_unexpected(request, exc)
     return _respond(
-        request, exc.status, exc.code, exc.params, errors=exc.errors, headers=exc.headers
+        request,
+        exc.status,
+        exc.code,
+        exc.params,
+        errors=exc.errors,
+        headers=exc.headers,
+        extensions=exc.extensions,
     )
 
 
@@ -205,9 +215,11 @@ def _respond(
     *,
     headers: Mapping[str, str] | None = None,
     detail: str | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> Response:
     lang = negotiate(request.headers.get("accept-language"))
-    body: dict[str, Any] = {
+    body: dict[str, Any] = {**(extensions or {})}
+    body |= {
         "type": problem_type(code),
         "title": _title(status, lang),
         "status": status,

@@ -9,6 +9,9 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "embedded-profile-not-a-secret-change-me!"
+# A valid Fernet key (base64 of 32 bytes) that says what it is; refused like the secret above.
+PLACEHOLDER_PHONE_KEY = "ZW1iZWRkZWQtcHJvZmlsZS1ub3QtYS1zZWNyZXQhISE="
+DEMO_USERS = Path(__file__).parent / "demo_users.toml"
 ServiceName = Literal["intake", "dispatch", "feedback", "search"]
 PORTS: dict[str, int] = {"intake": 8001, "dispatch": 8002, "feedback": 8003, "search": 8004}
 
@@ -19,6 +22,9 @@ class Settings(BaseSettings):
     profile: Literal["embedded", "production"] = "embedded"
     data_dir: Path = Path("data")
     host: str = "127.0.0.1"
+    root_path: str = Field(
+        default="", description="URL prefix a reverse proxy serves this service under, e.g. /intake"
+    )
     base_port: int = Field(
         default=8001, description="intake listens here, dispatch +1, feedback +2, ..."
     )
@@ -48,10 +54,28 @@ class Settings(BaseSettings):
     jwt_secret: str = PLACEHOLDER_SECRET
     token_ttl_minutes: int = 12 * 60
     users_file: Path = Field(
-        default=Path(__file__).parent / "demo_users.toml",
+        default=DEMO_USERS,
         description="TOML list of accounts; the default holds the demo accounts",
     )
     caller_key_secret: str = PLACEHOLDER_SECRET
+    phone_keys: str = Field(
+        default=PLACEHOLDER_PHONE_KEY,
+        description="Fernet keys for callers' numbers at rest, comma-separated: the first "
+        "encrypts, all decrypt (add the new key first to rotate)",
+    )
+    phone_reveal_hours: float = Field(
+        default=12.0, description="How long the agent who took a call may see its number"
+    )
+    sms_gateway: Literal["outbox", "http"] = Field(
+        default="outbox", description="outbox: texts stay in intake's local outbox page"
+    )
+    sms_gateway_url: str = Field(default="", description="With sms_gateway=http: where to POST")
+    sms_gateway_token: str = Field(default="", description="Bearer token for the SMS gateway")
+    sms_timeout_seconds: float = Field(default=5.0, description="Per attempt, then retried")
+    sms_max_attempts: int = Field(default=8, description="Attempts before a text is failed")
+    sms_retry_base_seconds: float = Field(
+        default=5.0, description="First retry delay; doubled each attempt, at most an hour"
+    )
 
     relay_batch: int = 500
     relay_idle_seconds: float = 0.05
@@ -67,6 +91,14 @@ class Settings(BaseSettings):
                     raise ValueError(
                         f"HOTLINE_{name.upper()} must be set outside the embedded profile"
                     )
+            if PLACEHOLDER_PHONE_KEY in self.phone_keys.split(","):
+                raise ValueError("HOTLINE_PHONE_KEYS must be set outside the embedded profile")
+            if self.users_file == DEMO_USERS:
+                raise ValueError(
+                    "HOTLINE_USERS_FILE must name real accounts outside the embedded profile"
+                )
+        if self.sms_gateway == "http" and not self.sms_gateway_url:
+            raise ValueError("HOTLINE_SMS_GATEWAY_URL is needed with HOTLINE_SMS_GATEWAY=http")
         return self
 
     def port(self, service: str) -> int:

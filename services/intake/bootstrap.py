@@ -2,50 +2,86 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
 
 from proto.assignments import ASSIGNMENTS, AssignmentDispatched
-from services.common.app import create_app
+from proto.feedback import FEEDBACK, RatingRequested, ReopenRequested, TicketClosed
+from services.common.app import Platform, create_app
+from services.common.consumer import Handler
 from services.common.db import uow_factory
 from services.common.i18n import register
 from services.common.platform import add_consumer, make_platform
 from services.common.settings import Settings
-from services.intake import api, handlers
+from services.common.web import mount_pages
+from services.common.workers import Worker
+from services.intake.adapters import catalogue_store, knowledge_store
 from services.intake.adapters.orm import metadata
-from services.intake.adapters.seed import load_tree
+from services.intake.adapters.seed import load_addresses, load_categories, load_knowledge
+from services.intake.adapters.sms_gateway import HttpGateway, LocalOutbox, SmsGateway
+from services.intake.adapters.vault import PhoneVault
+from services.intake.api import routers
+from services.intake.domain.sms import RetryPolicy
+from services.intake.handlers import events
+from services.intake.handlers.context import Intake, utc_now
+from services.intake.handlers.sms import SmsSender
+from services.intake.messages import MESSAGES
 
-MESSAGES = {
-    "intake.unknown_category": {
-        "zh": "分类 {code} 不存在或不是末级分类",
-        "en": "Category {code} does not exist or is not a leaf category",
-    },
-    "intake.unknown_area": {
-        "zh": "地址库中没有编码为 {code} 的区域",
-        "en": "The address library has no area with code {code}",
-    },
-    "intake.invalid_phone": {
-        "zh": "来电号码不是有效的手机或固定电话号码",
-        "en": "The caller's number is not a valid mobile or landline number",
-    },
-    "intake.ticket_not_found": {"zh": "工单 {id} 不存在", "en": "Ticket {id} not found"},
-}
+PAGES = Path(__file__).resolve().parent / "pages"
 
 
 def build(settings: Settings) -> FastAPI:
     register(MESSAGES)
     platform = make_platform("intake", settings, metadata)
-    uow = uow_factory(platform.engine, metadata, "intake")
-    ref = handlers.Reference(
-        categories=load_tree("catalogue.toml", "categories"),
-        areas=load_tree("addresses.toml", "areas"),
-        caller_key_secret=settings.caller_key_secret,
+    intake = Intake(
+        uow=uow_factory(platform.engine, metadata, "intake"),
+        addresses=load_addresses(),
+        vault=PhoneVault(settings.phone_keys, settings.caller_key_secret),
+        reveal_window=timedelta(hours=settings.phone_reveal_hours),
     )
-    add_consumer(
-        platform,
-        settings,
-        "intake",
-        [ASSIGNMENTS],
-        {AssignmentDispatched.TYPE: handlers.on_assignment_dispatched},
-        uow,
-    )
-    return create_app(platform, [api.router(uow, ref)], "Hotline intake")
+    seed(intake)
+    add_consumer(platform, settings, "intake", [ASSIGNMENTS, FEEDBACK], consumed(), intake.uow)
+    _sms_worker(platform, settings, intake)
+    app = create_app(platform, routers(intake), "Hotline intake")
+    mount_pages(app, PAGES, {"/console": "console.html", "/sms": "sms.html"}, home="/console")
+    return app
+
+
+def consumed() -> dict[str, Handler]:
+    """Event type → handler: statuses for the console, texts for the citizen."""
+    table: dict[str, Handler] = {kind: events.on_status for kind in events.STATUS}
+    table[AssignmentDispatched.TYPE] = events.on_dispatched
+    table[RatingRequested.TYPE] = events.on_rating_requested
+    table[TicketClosed.TYPE] = events.on_closed
+    table[ReopenRequested.TYPE] = events.on_reopened
+    return table
+
+
+def seed(intake: Intake) -> None:
+    """First start: the seed catalogue and knowledge base. Two instances starting together
+    may race; the loser finds the rows there and carries on."""
+    now = utc_now()
+    try:
+        with intake.uow() as uow:
+            if not catalogue_store.version(uow.session):
+                catalogue_store.seed(uow.session, load_categories(), now)
+                knowledge_store.seed(uow.session, load_knowledge(), now)
+            uow.commit()
+    except IntegrityError:
+        return
+
+
+def _sms_worker(platform: Platform, settings: Settings, intake: Intake) -> None:
+    gateway: SmsGateway = LocalOutbox()
+    if settings.sms_gateway == "http":
+        http = HttpGateway(
+            settings.sms_gateway_url, settings.sms_gateway_token, settings.sms_timeout_seconds
+        )
+        platform.closers.append(http.close)
+        gateway = http
+    policy = RetryPolicy(settings.sms_max_attempts, settings.sms_retry_base_seconds)
+    sender = SmsSender(intake, gateway, policy)
+    platform.workers.append(Worker("intake-sms", sender.step, idle=0.5))

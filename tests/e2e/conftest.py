@@ -26,6 +26,8 @@ def cluster(
             request.getfixturevalue("elasticsearch"),
         )
     platform = Cluster(env, data_dir)
-    platform.start()
-    yield platform
-    platform.stop()
+    try:
+        platform.start()
+        yield platform
+    finally:
+        platform.stop()

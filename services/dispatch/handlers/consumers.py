@@ -50,6 +50,8 @@ def on_ticket_created(deps: Deps, u: UnitOfWork, envelope: Envelope, event: Tick
     learn_categories(u.session, categories_in(event), "learned")
     ticket = ticket_of(envelope, event)
     repository.add_ticket(u.session, ticket)
+    if event.answered_directly:
+        return  # answered at intake (直接答复): no department has anything to do
     route = deps.directory.router(u.session).route(event.category_code, event.area_code)
     now = deps.now()
     if not route.confident:

@@ -1,13 +1,29 @@
-"""Intake's tables. Phone numbers never appear in clear: masked form and HMAC key only."""
+"""Intake's tables. Phone numbers never appear in clear: masked form, HMAC key, and the
+number encrypted (Fernet) in `calls.caller_cipher` only."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Date, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
 
 from services.common.messaging_tables import inbox_table, outbox_table
 from services.common.sqltypes import UtcDateTime
 
 metadata = MetaData()
+_OPEN = text("closed_at IS NULL")
 
 tickets = Table(
     "tickets",
@@ -28,7 +44,58 @@ tickets = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("status", String(32), nullable=False),
     Column("department_name", String(200), nullable=True),
+    Column("address", String(500), nullable=True),
+    Column("calls", Integer, nullable=False, server_default="1"),
+    Column("catalogue_version", Integer, nullable=False, server_default="1"),
+    Column("status_at", UtcDateTime, nullable=True),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Column("answer", Text, nullable=True),
+    Column("knowledge_entry_id", String(32), nullable=True),
     Index("ix_tickets_created_by_at", "created_by", "created_at"),
+    # The duplicates panel: open tickets at a place (prefix of the area code), newest first,
+    # optionally of one category. Partial, so closed tickets cost nothing.
+    Index(
+        "ix_tickets_open_area_at",
+        "area_code",
+        "created_at",
+        sqlite_where=_OPEN,
+        postgresql_where=_OPEN,
+    ),
+    Index(
+        "ix_tickets_open_area_category_at",
+        "area_code",
+        "category_code",
+        "created_at",
+        sqlite_where=_OPEN,
+        postgresql_where=_OPEN,
+    ),
+)
+
+calls = Table(
+    "calls",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("ticket_id", String(32), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("request_type", String(16), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("caller_masked", String(16), nullable=True),
+    Column("caller_key", String(64), nullable=True, index=True),
+    Column("caller_cipher", Text, nullable=True),
+    Column("taken_by", String(64), nullable=False),
+    Column("taken_at", UtcDateTime, nullable=False),
+    Column("form_seconds", Float, nullable=True),
+    Index("ix_calls_ticket_at", "ticket_id", "taken_at"),
+    Index("ix_calls_taken_by_at", "taken_by", "taken_at"),
+)
+
+phone_reveals = Table(
+    "phone_reveals",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("call_id", String(32), nullable=False, index=True),
+    Column("revealed_by", String(64), nullable=False),
+    Column("revealed_at", UtcDateTime, nullable=False),
 )
 
 ticket_counters = Table(
@@ -36,6 +103,66 @@ ticket_counters = Table(
     metadata,
     Column("day", Date, primary_key=True),
     Column("last", Integer, nullable=False),
+)
+
+categories = Table(
+    "categories",
+    metadata,
+    Column("code", String(12), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("parent", String(12), nullable=True),
+    Column("keywords", JSON, nullable=False),
+    Column("initials", String(100), nullable=False),
+    Column("introduced_in", Integer, nullable=False),
+    Column("retired_in", Integer, nullable=True),
+)
+
+# One row per catalogue version: who changed what, and when (留痕).
+catalogue_changes = Table(
+    "catalogue_changes",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("action", String(16), nullable=False),
+    Column("code", String(12), nullable=True),
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=True),
+    Column("changed_by", String(64), nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+)
+
+knowledge_entries = Table(
+    "knowledge_entries",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("keywords", JSON, nullable=False),
+    Column("category_code", String(12), nullable=True),
+    Column("active", Boolean, nullable=False),
+    Column("updated_by", String(64), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+_PENDING = text("status = 'pending'")
+
+sms_messages = Table(
+    "sms_messages",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("request_id", String(100), nullable=False, unique=True),
+    Column("ticket_id", String(32), nullable=False),
+    Column("ticket_number", String(16), nullable=True),
+    Column("purpose", String(32), nullable=False),
+    Column("caller_masked", String(16), nullable=True),
+    Column("text", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),
+    Index("ix_sms_due", "next_attempt_at", sqlite_where=_PENDING, postgresql_where=_PENDING),
+    Index("ix_sms_created_at", "created_at"),
 )
 
 outbox_table(metadata)

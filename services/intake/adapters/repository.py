@@ -1,18 +1,21 @@
-"""Reads and writes tickets inside the caller's transaction; never commits."""
+"""Reads and writes tickets and calls inside the caller's transaction; never commits."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, and_, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from services.intake.adapters.orm import ticket_counters, tickets
-from services.intake.domain.model import Ticket
+from services.intake.adapters.orm import calls, phone_reveals, ticket_counters, tickets
+from services.intake.domain.duplicates import Candidate
+from services.intake.domain.model import Call, Ticket
 
-_FIELDS = [c.name for c in tickets.columns]
+_TICKET_FIELDS = [c.name for c in tickets.columns]
+_CALL_FIELDS = [c.name for c in calls.columns]
 
 
 def next_sequence(session: Session, day: date) -> int:
@@ -30,16 +33,31 @@ def next_sequence(session: Session, day: date) -> int:
 
 
 def add(session: Session, ticket: Ticket) -> None:
-    session.execute(insert(tickets).values({f: getattr(ticket, f) for f in _FIELDS}))
+    session.execute(insert(tickets).values({f: getattr(ticket, f) for f in _TICKET_FIELDS}))
 
 
-def _to_ticket(row: Row[tuple[object, ...]]) -> Ticket:
-    return Ticket(**row._mapping)
+def add_call(session: Session, call: Call) -> None:
+    session.execute(insert(calls).values({f: getattr(call, f) for f in _CALL_FIELDS}))
+
+
+def _to_ticket(row: Row[Any]) -> Ticket:
+    return Ticket(**{f: row._mapping[f] for f in _TICKET_FIELDS})
+
+
+def _to_call(row: Row[Any]) -> Call:
+    return Call(**{f: row._mapping[f] for f in _CALL_FIELDS})
 
 
 def get(session: Session, ticket_id: str) -> Ticket | None:
     row = session.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
     return _to_ticket(row) if row else None
+
+
+def get_many(session: Session, ids: list[str]) -> dict[str, Ticket]:
+    if not ids:
+        return {}
+    rows = session.execute(select(tickets).where(tickets.c.id.in_(ids)))
+    return {row.id: _to_ticket(row) for row in rows}
 
 
 def recent(session: Session, created_by: str | None, limit: int) -> list[Ticket]:
@@ -49,9 +67,121 @@ def recent(session: Session, created_by: str | None, limit: int) -> list[Ticket]
     return [_to_ticket(r) for r in session.execute(query)]
 
 
-def set_status(session: Session, ticket_id: str, status: str, department_name: str) -> None:
+def recent_calls(session: Session, taken_by: str, limit: int) -> list[tuple[Call, Ticket]]:
+    """The agent's latest calls, newest first, each with the ticket it belongs to."""
+    query = (
+        select(calls.c.id.label("call_id"), tickets)
+        .join(tickets, tickets.c.id == calls.c.ticket_id)
+        .where(calls.c.taken_by == taken_by)
+        .order_by(calls.c.taken_at.desc())
+        .limit(limit)
+    )
+    rows = session.execute(query).all()
+    found = get_calls(session, [r.call_id for r in rows])
+    return [(found[r.call_id], _to_ticket(r)) for r in rows]
+
+
+def get_calls(session: Session, ids: list[str]) -> dict[str, Call]:
+    if not ids:
+        return {}
+    rows = session.execute(select(calls).where(calls.c.id.in_(ids)))
+    return {row.id: _to_call(row) for row in rows}
+
+
+def get_call(session: Session, call_id: str) -> Call | None:
+    return get_calls(session, [call_id]).get(call_id)
+
+
+def count_call(session: Session, ticket_id: str) -> int | None:
+    """Adds one call to an open ticket and returns the new count, atomically (two agents
+    attaching at once get 2 and 3, never 2 twice); None if the ticket is closed or absent."""
+    stmt = (
+        update(tickets)
+        .where(tickets.c.id == ticket_id, tickets.c.closed_at.is_(None))
+        .values(calls=tickets.c.calls + 1)
+        .returning(tickets.c.calls)
+    )
+    found = session.execute(stmt).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+def first_caller(session: Session, ticket_id: str) -> Call | None:
+    """The ticket's first call that left a number: whom texts about the ticket go to."""
+    query = (
+        select(calls)
+        .where(calls.c.ticket_id == ticket_id, calls.c.caller_cipher.is_not(None))
+        .order_by(calls.c.taken_at)
+        .limit(1)
+    )
+    row = session.execute(query).first()
+    return _to_call(row) if row else None
+
+
+def set_status(
+    session: Session, ticket_id: str, status: str, at: datetime, **extra: object
+) -> None:
+    """Moves the ticket to `status` unless a later event already moved it on (events from
+    different topics may arrive out of order; the latest fact wins)."""
+    newer = or_(tickets.c.status_at.is_(None), tickets.c.status_at <= at)
+    session.execute(
+        update(tickets)
+        .where(tickets.c.id == ticket_id, newer)
+        .values(status=status, status_at=at, **extra)
+    )
+
+
+def close(session: Session, ticket_id: str, status: str, at: datetime) -> None:
+    """Closed for good (a ticket answered at intake keeps its first closing time)."""
     session.execute(
         update(tickets)
         .where(tickets.c.id == ticket_id)
-        .values(status=status, department_name=department_name)
+        .values(status=status, status_at=at, closed_at=func.coalesce(tickets.c.closed_at, at))
     )
+
+
+def reopen(session: Session, ticket_id: str, at: datetime) -> None:
+    session.execute(
+        update(tickets)
+        .where(tickets.c.id == ticket_id)
+        .values(status="reopened", status_at=at, closed_at=None)
+    )
+
+
+def record_reveal(session: Session, call_id: str, by: str, at: datetime) -> None:
+    session.execute(insert(phone_reveals).values(call_id=call_id, revealed_by=by, revealed_at=at))
+
+
+def open_at_place(
+    session: Session, area_code: str, since: datetime, category_code: str | None, limit: int
+) -> list[Candidate]:
+    """Open tickets created since `since` whose area lies within `area_code`, newest first:
+    up to `limit` of the same category, and up to `limit` of any. Both are index range
+    scans on the partial open-ticket indexes; only what judging needs is read."""
+    place = _within(area_code)
+    found = _candidates(session, _open_since(place, since).limit(limit))
+    if category_code:
+        same = _open_since(and_(place, tickets.c.category_code == category_code), since)
+        seen = {c.ticket_id for c in found}
+        found += [c for c in _candidates(session, same.limit(limit)) if c.ticket_id not in seen]
+    return found
+
+
+def _candidates(session: Session, query: Any) -> list[Candidate]:
+    return [Candidate(r.id, r.category_code, r.description) for r in session.execute(query)]
+
+
+def _open_since(condition: Any, since: datetime) -> Any:
+    return (
+        select(tickets.c.id, tickets.c.category_code, tickets.c.description)
+        .where(condition, tickets.c.closed_at.is_(None), tickets.c.created_at >= since)
+        .order_by(tickets.c.created_at.desc())
+    )
+
+
+def _within(area_code: str) -> Any:
+    """Codes nest by prefix; a community is matched exactly, a street or district by the
+    range [code, code+1), which a B-tree index answers in any collation (digits only)."""
+    if len(area_code) >= 12:
+        return tickets.c.area_code == area_code
+    upper = str(int(area_code) + 1).zfill(len(area_code))
+    return and_(tickets.c.area_code >= area_code, tickets.c.area_code < upper)

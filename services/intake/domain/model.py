@@ -5,15 +5,26 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from proto.tickets import Channel, RequestType, TicketCreated, Urgency
+from proto.envelope import Event
+from proto.tickets import (
+    CallAttached,
+    Channel,
+    RequestType,
+    TicketAnsweredDirectly,
+    TicketCreated,
+    TicketRaisedForSupervision,
+    Urgency,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
+# The third call about one problem puts the ticket in front of a supervisor (督办).
+SUPERVISION_AT_CALLS = 3
 
 
 class InvalidPhone(ValueError):
@@ -44,7 +55,16 @@ def ticket_number(created_at: datetime, sequence: int) -> str:
 
 
 @dataclass(frozen=True)
+class DirectAnswer:
+    text: str
+    entry_id: str | None = None
+
+
+@dataclass(frozen=True)
 class LogCall:
+    """What the agent submitted. `duplicate_of` attaches the call to that open ticket;
+    `answer` closes a consultation at intake; `form_seconds` is how long the form was open."""
+
     channel: Channel
     request_type: RequestType
     category_code: str
@@ -52,6 +72,47 @@ class LogCall:
     urgency: Urgency
     description: str
     caller_phone: str | None
+    address: str | None = None
+    duplicate_of: str | None = None
+    answer: DirectAnswer | None = None
+    form_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The caller as stored: masked form, HMAC key and the number encrypted, or anonymous."""
+
+    masked: str | None = None
+    key: str | None = None
+    cipher: str | None = None
+
+
+@dataclass
+class Call:
+    id: str
+    ticket_id: str
+    channel: Channel
+    request_type: RequestType
+    description: str
+    caller_masked: str | None
+    caller_key: str | None
+    caller_cipher: str | None
+    taken_by: str
+    taken_at: datetime
+    form_seconds: float | None = None
+
+    def attached_event(self, calls: int) -> CallAttached:
+        return CallAttached(
+            call_id=self.id,
+            channel=self.channel,
+            caller_masked=self.caller_masked,
+            caller_key=self.caller_key,
+            calls=calls,
+            attached_by=self.taken_by,
+            attached_at=self.taken_at,
+            request_type=self.request_type,
+            description=self.description,
+        )
 
 
 @dataclass
@@ -72,6 +133,18 @@ class Ticket:
     created_at: datetime
     status: str = "created"
     department_name: str | None = None
+    address: str | None = None
+    calls: int = 1
+    catalogue_version: int = 1
+    status_at: datetime | None = None
+    closed_at: datetime | None = None
+    answer: str | None = None
+    knowledge_entry_id: str | None = None
+    events: list[Event] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
 
     def created_event(self) -> TicketCreated:
         return TicketCreated(
@@ -88,4 +161,30 @@ class Ticket:
             caller_key=self.caller_key,
             created_by=self.created_by,
             created_at=self.created_at,
+            address=self.address or "",
+            answered_directly=self.answer is not None,
         )
+
+    def answer_directly(self, answer: DirectAnswer, by: str, at: datetime) -> None:
+        """Closes the ticket at intake with the answer recorded (直接答复)."""
+        self.answer = answer.text
+        self.knowledge_entry_id = answer.entry_id
+        self.status = "answered"
+        self.status_at = self.closed_at = at
+        self.events.append(
+            TicketAnsweredDirectly(
+                answer=answer.text,
+                knowledge_entry_id=answer.entry_id,
+                answered_by=by,
+                answered_at=at,
+            )
+        )
+
+
+def supervision_due(calls: int, by: str, at: datetime) -> TicketRaisedForSupervision | None:
+    """The event for the call that makes the count reach the threshold, once per ticket."""
+    if calls != SUPERVISION_AT_CALLS:
+        return None
+    return TicketRaisedForSupervision(
+        reason="repeat_calls", calls=calls, raised_at=at, raised_by=by
+    )

@@ -1,0 +1,100 @@
+"""The category catalogue in the database: seeded once, then changed by admins, each
+change a new version with who and when. Reads are cached per process and refreshed when
+the version moves, so every instance sees an admin's change on its next request."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from services.intake.adapters.orm import catalogue_changes, categories
+from services.intake.domain.catalogue import Catalogue, Category
+
+
+def version(session: Session) -> int:
+    return int(session.execute(select(func.max(catalogue_changes.c.version))).scalar() or 0)
+
+
+def seed(session: Session, seeded: list[Category], at: datetime) -> bool:
+    """Stores the seed catalogue as version 1 if the catalogue is empty; True if it did."""
+    if version(session):
+        return False
+    session.execute(insert(categories), [_row(c) for c in seeded])
+    record(session, 1, "seed", None, None, None, "system", at)
+    return True
+
+
+def _row(category: Category) -> dict[str, Any]:
+    row = asdict(category)
+    row["keywords"] = list(category.keywords)
+    return row
+
+
+def _category(row: Any) -> Category:
+    data = dict(row._mapping)
+    data["keywords"] = tuple(data["keywords"] or ())
+    return Category(**data)
+
+
+def load(session: Session) -> Catalogue:
+    found = session.execute(select(categories)).all()
+    return Catalogue.of(version(session), (_category(r) for r in found))
+
+
+def record(
+    session: Session,
+    number: int,
+    action: str,
+    code: str | None,
+    before: Category | None,
+    after: Category | None,
+    by: str,
+    at: datetime,
+) -> None:
+    session.execute(
+        insert(catalogue_changes).values(
+            version=number,
+            action=action,
+            code=code,
+            before=_row(before) if before else None,
+            after=_row(after) if after else None,
+            changed_by=by,
+            changed_at=at,
+        )
+    )
+
+
+def insert_category(session: Session, category: Category) -> None:
+    session.execute(insert(categories).values(_row(category)))
+
+
+def update_category(session: Session, category: Category) -> None:
+    values = _row(category)
+    session.execute(
+        update(categories).where(categories.c.code == values.pop("code")).values(values)
+    )
+
+
+def changes(session: Session, limit: int) -> list[dict[str, Any]]:
+    query = select(catalogue_changes).order_by(catalogue_changes.c.version.desc()).limit(limit)
+    return [dict(r._mapping) for r in session.execute(query)]
+
+
+class CatalogueCache:
+    """The latest catalogue, reloaded only when the stored version is newer."""
+
+    def __init__(self) -> None:
+        self._current: Catalogue | None = None
+        self._lock = threading.Lock()
+
+    def get(self, session: Session) -> Catalogue:
+        stored = version(session)
+        with self._lock:
+            if self._current is None or self._current.version != stored:
+                self._current = load(session)
+            return self._current

@@ -1,0 +1,12 @@
+"""Thin routes: parse, authorize, hand over to the handlers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.intake.api import calls, reference, sms
+from services.intake.handlers.context import Intake
+
+
+def routers(intake: Intake) -> list[APIRouter]:
+    return [calls.router(intake), reference.router(intake), sms.router(intake)]

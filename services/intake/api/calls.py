@@ -1,0 +1,85 @@
+"""Calls and tickets: log a call, find duplicates, the agent's recent calls, one ticket."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from services.common.auth import CurrentUser, Role, require_roles
+from services.intake.api.models import (
+    CallCreate,
+    CallLogged,
+    DuplicateRead,
+    PhoneRead,
+    RecentCallRead,
+    TicketRead,
+)
+from services.intake.handlers import calls, lookups
+from services.intake.handlers.context import Intake
+
+Agents = Depends(require_roles(Role.agent))
+Staff = Depends(require_roles(Role.agent, Role.dispatcher, Role.leader))
+Limit = Annotated[int, Query(ge=1, le=200)]
+
+
+def router(intake: Intake) -> APIRouter:
+    api = APIRouter(prefix="/api/v1", tags=["calls"])
+
+    @api.post("/calls", status_code=status.HTTP_201_CREATED, dependencies=[Agents])
+    def log_call(body: CallCreate, user: CurrentUser) -> CallLogged:
+        """A new ticket; or, with `duplicate_of`, the call attached to that open ticket; or,
+        with `answer`, a consultation answered and closed at once."""
+        logged = calls.log_call(intake, body.command(), user)
+        read = TicketRead.of(logged.ticket).model_dump()
+        return CallLogged(**read, call_id=logged.call.id, outcome=logged.outcome)
+
+    @api.get("/calls", dependencies=[Agents])
+    def my_recent_calls(user: CurrentUser, limit: Limit = 20) -> list[RecentCallRead]:
+        """The caller's own latest calls with their tickets' current status."""
+        return [
+            RecentCallRead(
+                call_id=r.call.id,
+                taken_at=r.call.taken_at,
+                caller_masked=r.call.caller_masked,
+                revealable=r.revealable,
+                ticket=TicketRead.of(r.ticket),
+            )
+            for r in lookups.recent_calls(intake, user, limit)
+        ]
+
+    @api.get("/calls/{call_id}/phone", dependencies=[Agents])
+    def reveal_phone(call_id: str, user: CurrentUser) -> PhoneRead:
+        """The number in clear, only for the agent handling the call; each use is recorded."""
+        return PhoneRead(phone=lookups.reveal_phone(intake, call_id, user))
+
+    @api.get("/duplicates", dependencies=[Agents])
+    def duplicates(
+        area_code: Annotated[str, Query(min_length=6, max_length=32)],
+        category_code: Annotated[str | None, Query(max_length=32)] = None,
+        text: Annotated[str, Query(max_length=4000)] = "",
+        limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    ) -> list[DuplicateRead]:
+        """Open tickets of the last 30 days within the area with the same category or
+        similar text, best first."""
+        found = lookups.find_duplicates(intake, area_code, category_code, text, limit)
+        return [
+            DuplicateRead(
+                ticket=TicketRead.of(d.ticket),
+                score=round(d.match.score, 3),
+                same_category=d.match.same_category,
+                similarity=round(d.match.similarity, 3),
+            )
+            for d in found
+        ]
+
+    @api.get("/tickets", dependencies=[Staff])
+    def recent_tickets(user: CurrentUser, limit: Limit = 50, mine: bool = True) -> list[TicketRead]:
+        found = lookups.recent_tickets(intake, user.username if mine else None, limit)
+        return [TicketRead.of(t) for t in found]
+
+    @api.get("/tickets/{ticket_id}", dependencies=[Staff])
+    def get_ticket(ticket_id: str) -> TicketRead:
+        return TicketRead.of(lookups.get_ticket(intake, ticket_id))
+
+    return api

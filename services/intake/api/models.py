@@ -1,0 +1,170 @@
+"""API models (XCreate / XUpdate / XRead); tables and domain objects never leak out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from proto.tickets import Channel, RequestType, Urgency
+from services.intake.domain.model import DirectAnswer, LogCall, Ticket
+
+Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AnswerCreate(Strict):
+    text: str = Field(min_length=1, max_length=4000, description="What the caller was told")
+    entry_id: str | None = Field(None, max_length=32, description="Knowledge entry used")
+
+
+class CallCreate(Strict):
+    channel: Channel = "phone"
+    request_type: RequestType
+    category_code: str = Field(min_length=1, max_length=32)
+    area_code: str | None = Field(None, min_length=1, max_length=32)
+    address: str | None = Field(
+        None, max_length=200, description="Free text; resolved to the library without area_code"
+    )
+    urgency: Urgency = "general"
+    description: str = Field(min_length=1, max_length=4000)
+    caller_phone: str | None = Field(None, max_length=32, description="Omit for anonymous calls")
+    duplicate_of: str | None = Field(
+        None, min_length=1, max_length=32, description="Attach to this open ticket instead"
+    )
+    answer: AnswerCreate | None = Field(None, description="Answer a consultation directly")
+    form_seconds: float | None = Field(
+        None, ge=0, le=86_400, description="Time from opening the form to submitting it"
+    )
+
+    def command(self) -> LogCall:
+        answer = DirectAnswer(self.answer.text, self.answer.entry_id) if self.answer else None
+        data = self.model_dump(exclude={"answer"})
+        return LogCall(**data, answer=answer)
+
+
+class TicketRead(BaseModel):
+    id: str
+    number: str
+    channel: str
+    request_type: str
+    category_code: str
+    category_path: list[str]
+    area_code: str | None
+    area_path: list[str]
+    address: str | None
+    urgency: str
+    description: str
+    caller_masked: str | None
+    status: str
+    status_at: datetime | None
+    department_name: str | None
+    calls: int
+    created_by: str
+    created_at: datetime
+    closed_at: datetime | None
+    answer: str | None
+    knowledge_entry_id: str | None
+    catalogue_version: int
+
+    @classmethod
+    def of(cls, ticket: Ticket) -> TicketRead:
+        return cls.model_validate(ticket, from_attributes=True)
+
+
+class CallLogged(TicketRead):
+    call_id: str
+    outcome: str = Field(description="created, attached or answered")
+
+
+class DuplicateRead(BaseModel):
+    ticket: TicketRead
+    score: float
+    same_category: bool
+    similarity: float
+
+
+class RecentCallRead(BaseModel):
+    call_id: str
+    taken_at: datetime
+    caller_masked: str | None
+    revealable: bool = Field(description="The number may be shown to this agent now")
+    ticket: TicketRead
+
+
+class PhoneRead(BaseModel):
+    phone: str
+
+
+class CategoryRead(BaseModel):
+    code: str
+    name: str
+    parent: str | None
+    path: list[str]
+    level: int
+    keywords: list[str]
+    initials: str
+    introduced_in: int
+    retired_in: int | None
+
+
+class CategoryCreate(Strict):
+    code: str = Field(pattern=r"^(\d{2}){1,3}$", description="2, 4 or 6 digits, nested")
+    name: str = Field(min_length=1, max_length=50)
+    parent: str | None = Field(None, max_length=12)
+    keywords: list[Keyword] = Field(default_factory=list, max_length=20)
+
+
+class CategoryUpdate(Strict):
+    name: str | None = Field(None, min_length=1, max_length=50)
+    keywords: list[Keyword] | None = Field(None, max_length=20)
+
+
+class AreaRead(BaseModel):
+    code: str
+    name: str
+    path: list[str]
+    level: int
+    lat: float | None = None
+    lon: float | None = None
+    score: float | None = None
+
+
+class KnowledgeRead(BaseModel):
+    id: str
+    title: str
+    answer: str
+    keywords: list[str]
+    category_code: str | None
+    active: bool = True
+    score: float | None = None
+
+
+class KnowledgeCreate(Strict):
+    title: str = Field(min_length=1, max_length=200)
+    answer: str = Field(min_length=1, max_length=4000)
+    keywords: list[Keyword] = Field(default_factory=list, max_length=20)
+    category_code: str | None = Field(None, max_length=12)
+
+
+class KnowledgeUpdate(KnowledgeCreate):
+    active: bool = True
+
+
+class SmsRead(BaseModel):
+    id: str
+    ticket_id: str
+    ticket_number: str | None
+    purpose: str
+    caller_masked: str | None
+    text: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None

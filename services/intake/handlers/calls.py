@@ -1,0 +1,222 @@
+"""Logging a call: a new ticket, a call attached to an open one, or a consultation
+answered at once. Everything is checked before anything is written; the ticket, the call
+and their events commit together or not at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from proto.envelope import new_id
+from services.common.auth import Principal
+from services.common.db import UnitOfWork
+from services.common.problems import FieldError, Problem, field_problem
+from services.intake import metrics
+from services.intake.adapters import knowledge_store, repository
+from services.intake.domain.addresses import Suggestion
+from services.intake.domain.catalogue import Catalogue, CatalogueError
+from services.intake.domain.model import (
+    SHANGHAI,
+    SUPERVISION_AT_CALLS,
+    Call,
+    Caller,
+    InvalidPhone,
+    LogCall,
+    Ticket,
+    normalise_phone,
+    supervision_due,
+    ticket_number,
+)
+from services.intake.handlers.context import Intake
+
+
+@dataclass(frozen=True)
+class Logged:
+    ticket: Ticket
+    call: Call
+    outcome: str  # created, attached or answered
+
+
+@dataclass(frozen=True)
+class Place:
+    code: str | None
+    path: list[str]
+
+
+def log_call(intake: Intake, cmd: LogCall, agent: Principal) -> Logged:
+    """Validates, then stores the call and its events atomically; raises Problem (4xx)
+    with nothing stored when any input is wrong."""
+    caller = intake.vault.seal(_phone(cmd.caller_phone))
+    place = _place(intake, cmd)
+    _check_answer(cmd)
+    now = intake.clock()
+    with intake.uow() as uow:
+        catalogue = _catalogue(intake, uow, cmd)
+        if cmd.answer and cmd.answer.entry_id:
+            _check_entry(uow, cmd.answer.entry_id)
+        if cmd.duplicate_of:
+            logged = _attach(uow, cmd, caller, agent, now)
+        else:
+            logged = _create(uow, cmd, caller, place, catalogue, agent, now)
+        uow.commit()
+    _count(cmd, logged)
+    return logged
+
+
+def _phone(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        return normalise_phone(raw)
+    except InvalidPhone:
+        raise field_problem("caller_phone", "intake.invalid_phone") from None
+
+
+def _place(intake: Intake, cmd: LogCall) -> Place:
+    """The area from its code, else resolved from the free-text address; an address the
+    library cannot pin down is refused with ranked suggestions."""
+    if cmd.area_code:
+        if intake.addresses.get(cmd.area_code) is None:
+            raise field_problem("area_code", "intake.unknown_area", code=cmd.area_code)
+        return Place(cmd.area_code, intake.addresses.path(cmd.area_code))
+    if not cmd.address:
+        return Place(None, [])
+    found = intake.addresses.unambiguous(cmd.address)
+    if found is None:
+        raise _unresolved(intake.addresses.resolve(cmd.address))
+    return Place(found.area.code, found.path)
+
+
+def _unresolved(suggestions: list[Suggestion]) -> Problem:
+    names = "、".join("/".join(s.path) for s in suggestions[:3]) or "-"
+    listed = [{"code": s.area.code, "path": s.path} for s in suggestions]
+    return Problem(
+        422,
+        "intake.unresolved_address",
+        errors=[FieldError("address", "intake.unresolved_address", {"names": names})],
+        extensions={"suggestions": listed},
+        names=names,
+    )
+
+
+def _check_answer(cmd: LogCall) -> None:
+    if cmd.answer is None:
+        return
+    if cmd.request_type != "consultation":
+        raise field_problem("answer", "intake.answer_needs_consultation")
+    if cmd.duplicate_of:
+        raise field_problem("answer", "intake.answer_not_with_duplicate")
+
+
+def _catalogue(intake: Intake, uow: UnitOfWork, cmd: LogCall) -> Catalogue:
+    """The current catalogue, once the call's category is known to be a usable leaf."""
+    catalogue = intake.catalogue.get(uow.session)
+    try:
+        catalogue.usable_leaf(cmd.category_code)
+    except CatalogueError as exc:
+        raise field_problem(exc.field, exc.key, **exc.params) from None
+    return catalogue
+
+
+def _check_entry(uow: UnitOfWork, entry_id: str) -> None:
+    found = knowledge_store.get(uow.session, entry_id)
+    if found is None or not found[1]:
+        raise field_problem("answer.entry_id", "intake.unknown_knowledge_entry", id=entry_id)
+
+
+def _new_call(ticket_id: str, cmd: LogCall, caller: Caller, by: str, at: datetime) -> Call:
+    return Call(
+        id=new_id(),
+        ticket_id=ticket_id,
+        channel=cmd.channel,
+        request_type=cmd.request_type,
+        description=cmd.description,
+        caller_masked=caller.masked,
+        caller_key=caller.key,
+        caller_cipher=caller.cipher,
+        taken_by=by,
+        taken_at=at,
+        form_seconds=cmd.form_seconds,
+    )
+
+
+def _attach(
+    uow: UnitOfWork, cmd: LogCall, caller: Caller, agent: Principal, now: datetime
+) -> Logged:
+    ticket_id = cmd.duplicate_of or ""
+    calls = repository.count_call(uow.session, ticket_id)
+    if calls is None:
+        code = "intake.duplicate_closed" if repository.get(uow.session, ticket_id) else None
+        raise field_problem("duplicate_of", code or "intake.duplicate_missing", id=ticket_id)
+    call = _new_call(ticket_id, cmd, caller, agent.username, now)
+    repository.add_call(uow.session, call)
+    uow.publish(call.attached_event(calls), ticket_id=ticket_id, occurred_at=now)
+    raised = supervision_due(calls, agent.username, now)
+    if raised is not None:
+        uow.publish(raised, ticket_id=ticket_id, occurred_at=now)
+    ticket = repository.get(uow.session, ticket_id)
+    assert ticket is not None  # counted above, in this transaction
+    return Logged(ticket, call, "attached")
+
+
+def _create(
+    uow: UnitOfWork,
+    cmd: LogCall,
+    caller: Caller,
+    place: Place,
+    catalogue: Catalogue,
+    agent: Principal,
+    now: datetime,
+) -> Logged:
+    ticket = _ticket(uow, cmd, caller, place, catalogue, agent.username, now)
+    if cmd.answer is not None:
+        ticket.answer_directly(cmd.answer, agent.username, now)
+    call = _new_call(ticket.id, cmd, caller, agent.username, now)
+    repository.add(uow.session, ticket)
+    repository.add_call(uow.session, call)
+    for event in [ticket.created_event(), *ticket.events]:
+        uow.publish(event, ticket_id=ticket.id, occurred_at=now)
+    return Logged(ticket, call, "answered" if cmd.answer else "created")
+
+
+def _ticket(
+    uow: UnitOfWork,
+    cmd: LogCall,
+    caller: Caller,
+    place: Place,
+    catalogue: Catalogue,
+    by: str,
+    now: datetime,
+) -> Ticket:
+    day = now.astimezone(SHANGHAI).date()
+    return Ticket(
+        id=new_id(),
+        number=ticket_number(now, repository.next_sequence(uow.session, day)),
+        channel=cmd.channel,
+        request_type=cmd.request_type,
+        category_code=cmd.category_code,
+        category_path=catalogue.path(cmd.category_code),
+        area_code=place.code,
+        area_path=place.path,
+        urgency=cmd.urgency,
+        description=cmd.description,
+        caller_masked=caller.masked,
+        caller_key=caller.key,
+        created_by=by,
+        created_at=now,
+        address=cmd.address,
+        catalogue_version=catalogue.version,
+        status_at=now,
+    )
+
+
+def _count(cmd: LogCall, logged: Logged) -> None:
+    metrics.CALLS.labels(cmd.channel, cmd.request_type, logged.outcome).inc()
+    if logged.outcome == "attached":
+        metrics.DUPLICATES_ATTACHED.inc()
+        if logged.ticket.calls == SUPERVISION_AT_CALLS:
+            metrics.SUPERVISION_RAISED.inc()
+    if logged.outcome == "answered":
+        metrics.DIRECT_ANSWERS.inc()
+    if cmd.form_seconds is not None:
+        metrics.FORM_SECONDS.observe(cmd.form_seconds)

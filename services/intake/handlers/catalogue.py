@@ -1,0 +1,130 @@
+"""Admins change the category catalogue; every change is a new version saying who and
+when. Retired categories stay readable (old tickets carry them) but refuse new calls."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy.exc import IntegrityError
+
+from services.common.auth import Principal
+from services.common.db import UnitOfWork
+from services.common.problems import Problem, field_problem
+from services.intake.adapters import catalogue_store
+from services.intake.adapters.pinyin import initials
+from services.intake.domain.catalogue import (
+    Catalogue,
+    CatalogueError,
+    Category,
+    check_new,
+    subtree,
+)
+from services.intake.handlers.context import Intake
+
+
+def current(intake: Intake) -> Catalogue:
+    with intake.uow() as uow:
+        return intake.catalogue.get(uow.session)
+
+
+def create(
+    intake: Intake, code: str, name: str, parent: str | None, keywords: list[str], by: Principal
+) -> Category:
+    now = intake.clock()
+    with intake.uow() as uow:
+        catalogue = catalogue_store.load(uow.session)
+        try:
+            check_new(catalogue, code, parent)
+        except CatalogueError as exc:
+            raise field_problem(exc.field, exc.key, **exc.params) from None
+        version = catalogue.version + 1
+        made = Category(code, name, parent, tuple(keywords), initials(name), version)
+        catalogue_store.insert_category(uow.session, made)
+        catalogue_store.record(uow.session, version, "create", code, None, made, by.username, now)
+        _commit(uow)
+    return made
+
+
+def change(
+    intake: Intake, code: str, name: str | None, keywords: list[str] | None, by: Principal
+) -> Category:
+    """Renames or re-keywords a category; tickets keep the path they were logged with."""
+    now = intake.clock()
+    with intake.uow() as uow:
+        catalogue = catalogue_store.load(uow.session)
+        before = _existing(catalogue, code)
+        after = replace(
+            before,
+            name=name or before.name,
+            initials=initials(name or before.name),
+            keywords=tuple(keywords) if keywords is not None else before.keywords,
+        )
+        version = catalogue.version + 1
+        catalogue_store.update_category(uow.session, after)
+        catalogue_store.record(
+            uow.session, version, "change", code, before, after, by.username, now
+        )
+        _commit(uow)
+    return after
+
+
+def retire(intake: Intake, code: str, by: Principal) -> list[Category]:
+    """Retires the category and everything below it that is still active."""
+    return _set_retired(intake, code, by, retire=True)
+
+
+def restore(intake: Intake, code: str, by: Principal) -> list[Category]:
+    """Brings back a retired category (and its retired parents, so its path is usable)."""
+    return _set_retired(intake, code, by, retire=False)
+
+
+def _set_retired(intake: Intake, code: str, by: Principal, retire: bool) -> list[Category]:
+    now = intake.clock()
+    with intake.uow() as uow:
+        catalogue = catalogue_store.load(uow.session)
+        _existing(catalogue, code)
+        version = catalogue.version + 1
+        touched = _retiring(catalogue, code, version) if retire else _restoring(catalogue, code)
+        if not touched:
+            raise Problem(409, "intake.category_unchanged", code=code)
+        for _, after in touched:
+            catalogue_store.update_category(uow.session, after)
+        action = "retire" if retire else "restore"
+        first_before, first_after = touched[0]
+        catalogue_store.record(
+            uow.session, version, action, code, first_before, first_after, by.username, now
+        )
+        _commit(uow)
+    return [after for _, after in touched]
+
+
+def _retiring(catalogue: Catalogue, code: str, version: int) -> list[tuple[Category, Category]]:
+    below = sorted(subtree(catalogue, code), key=lambda c: c.code)
+    return [(c, replace(c, retired_in=version)) for c in below if not c.retired]
+
+
+def _restoring(catalogue: Catalogue, code: str) -> list[tuple[Category, Category]]:
+    chain = [c for c in catalogue.categories.values() if code.startswith(c.code)]
+    chain.sort(key=lambda c: -len(c.code))
+    return [(c, replace(c, retired_in=None)) for c in chain if c.retired]
+
+
+def _commit(uow: UnitOfWork) -> None:
+    """Two admins changing the catalogue at once both claim the next version: the second
+    is told to reload and retry instead of overwriting the first."""
+    try:
+        uow.commit()
+    except IntegrityError:
+        raise Problem(409, "status.409") from None
+
+
+def _existing(catalogue: Catalogue, code: str) -> Category:
+    found = catalogue.get(code)
+    if found is None:
+        raise Problem(404, "intake.category_not_found", code=code)
+    return found
+
+
+def history(intake: Intake, limit: int) -> list[dict[str, object]]:
+    with intake.uow() as uow:
+        return catalogue_store.changes(uow.session, limit)

@@ -1,0 +1,80 @@
+"""What intake does with other services' events: keep the agent's view of each ticket's
+status current, and queue the texts only intake can send (it alone knows the number).
+Each runs inside the consumer's transaction, beside the inbox record."""
+
+from __future__ import annotations
+
+from proto.assignments import (
+    AssignmentAcknowledged,
+    AssignmentDispatched,
+    AssignmentResolved,
+    AssignmentReturned,
+    AssignmentSupervised,
+    CitizenContacted,
+    TicketQueuedForReview,
+)
+from proto.envelope import Envelope, Event
+from proto.feedback import RatingRequested, ReopenRequested, TicketClosed, TicketRated
+from services.common.db import UnitOfWork
+from services.intake.adapters import repository, sms_store
+from services.intake.domain.sms import SmsStatus, rating_text
+
+# The status an agent sees after each assignment or feedback event.
+STATUS = {
+    AssignmentDispatched.TYPE: "dispatched",
+    TicketQueuedForReview.TYPE: "review",
+    AssignmentAcknowledged.TYPE: "acknowledged",
+    CitizenContacted.TYPE: "contacted",
+    AssignmentResolved.TYPE: "resolved",
+    AssignmentReturned.TYPE: "returned",
+    AssignmentSupervised.TYPE: "supervised",
+    RatingRequested.TYPE: "rating",
+    TicketRated.TYPE: "rated",
+}
+
+
+def on_status(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
+    """Moves the ticket to the status the event implies."""
+    repository.set_status(
+        uow.session, envelope.ticket_id, STATUS[envelope.type], envelope.occurred_at
+    )
+
+
+def on_dispatched(uow: UnitOfWork, envelope: Envelope, event: AssignmentDispatched) -> None:
+    """Shows the agent where the ticket went (the lead department's name)."""
+    extra = {"department_name": event.department_name} if event.role == "lead" else {}
+    repository.set_status(
+        uow.session, envelope.ticket_id, "dispatched", envelope.occurred_at, **extra
+    )
+
+
+def on_closed(uow: UnitOfWork, envelope: Envelope, event: TicketClosed) -> None:
+    """Closed tickets leave the duplicates panel: a new call is a new ticket."""
+    repository.close(uow.session, envelope.ticket_id, "closed", event.at)
+
+
+def on_reopened(uow: UnitOfWork, envelope: Envelope, event: ReopenRequested) -> None:
+    repository.reopen(uow.session, envelope.ticket_id, event.at)
+
+
+def on_rating_requested(uow: UnitOfWork, envelope: Envelope, event: RatingRequested) -> None:
+    """Queues the rating link for the ticket's first caller; the SMS worker sends it, so a
+    slow gateway never holds up this consumer or an agent."""
+    on_status(uow, envelope, event)
+    ticket = repository.get(uow.session, envelope.ticket_id)
+    if ticket is None:
+        raise LookupError("RatingRequested for a ticket intake does not have")
+    caller = repository.first_caller(uow.session, ticket.id)
+    sms_store.enqueue(
+        uow.session,
+        sms_store.Outgoing(
+            request_id=f"rating:{event.invitation_id}",
+            ticket_id=ticket.id,
+            ticket_number=ticket.number,
+            purpose="rating",
+            caller_masked=caller.caller_masked if caller else None,
+            text=rating_text(ticket.number, event.link, event.expires_at),
+        ),
+        SmsStatus.pending if caller else SmsStatus.no_number,
+        envelope.occurred_at,
+    )

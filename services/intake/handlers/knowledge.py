@@ -1,0 +1,51 @@
+"""The knowledge base agents answer consultations from; admins maintain it. Archived
+entries stay readable so an answered ticket still names its source."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from proto.envelope import new_id
+from services.common.auth import Principal
+from services.common.problems import Problem
+from services.intake.adapters import knowledge_store
+from services.intake.domain import knowledge
+from services.intake.domain.knowledge import Entry
+from services.intake.handlers.context import Intake
+
+
+def search(
+    intake: Intake, query: str, limit: int, category_code: str | None = None
+) -> list[tuple[Entry, float]]:
+    """Entries for the question (and the chosen category); with neither, all by title."""
+    with intake.uow() as uow:
+        entries = knowledge_store.active(uow.session)
+    if not query.strip() and not category_code:
+        return [(e, 0.0) for e in sorted(entries, key=lambda e: e.title)[:limit]]
+    return knowledge.search(entries, query, limit, category_code)
+
+
+def create(intake: Intake, draft: Entry, by: Principal) -> Entry:
+    entry = replace(draft, id=new_id())
+    with intake.uow() as uow:
+        knowledge_store.add(uow.session, entry, by.username, intake.clock())
+        uow.commit()
+    return entry
+
+
+def get(intake: Intake, entry_id: str) -> tuple[Entry, bool]:
+    with intake.uow() as uow:
+        found = knowledge_store.get(uow.session, entry_id)
+    if found is None:
+        raise Problem(404, "intake.knowledge_not_found", id=entry_id)
+    return found
+
+
+def update(intake: Intake, entry: Entry, active: bool, by: Principal) -> Entry:
+    """Replaces the entry's text; `active=False` archives it (it no longer shows in search)."""
+    with intake.uow() as uow:
+        if knowledge_store.get(uow.session, entry.id) is None:
+            raise Problem(404, "intake.knowledge_not_found", id=entry.id)
+        knowledge_store.replace(uow.session, entry, active, by.username, intake.clock())
+        uow.commit()
+    return entry

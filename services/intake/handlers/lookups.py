@@ -1,0 +1,97 @@
+"""Reads for the agent's console: likely duplicates, the agent's recent calls, a caller's
+number for the agent handling the call, and one ticket."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from services.common.auth import Principal
+from services.common.problems import Problem, field_problem
+from services.intake import metrics
+from services.intake.adapters import repository
+from services.intake.domain import duplicates
+from services.intake.domain.model import Call, Ticket
+from services.intake.domain.privacy import TakenCall, may_reveal
+from services.intake.handlers.context import Intake
+
+# Enough recent tickets at one place to judge by text; as many of the same category are
+# fetched apart. A very busy community (thousands of open tickets in 30 days) is judged on
+# its newest ones, which is where a repeat call's ticket almost always is.
+CANDIDATES = 150
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    ticket: Ticket
+    match: duplicates.Match
+
+
+def find_duplicates(
+    intake: Intake, area_code: str, category_code: str | None, text: str, limit: int
+) -> list[Duplicate]:
+    """Open tickets of the last 30 days within the area, with the same category or
+    similar text, best first."""
+    started = time.perf_counter()
+    if intake.addresses.get(area_code) is None:
+        raise field_problem("area_code", "intake.unknown_area", code=area_code)
+    since = intake.clock() - duplicates.WINDOW
+    with intake.uow() as uow:
+        found = repository.open_at_place(uow.session, area_code, since, category_code, CANDIDATES)
+        ranked = duplicates.rank(found, category_code, text, limit)
+        by_id = repository.get_many(uow.session, [m.ticket_id for m in ranked])
+    metrics.DUPLICATE_LOOKUP_SECONDS.observe(time.perf_counter() - started)
+    return [Duplicate(by_id[m.ticket_id], m) for m in ranked]
+
+
+@dataclass(frozen=True)
+class RecentCall:
+    call: Call
+    ticket: Ticket
+    revealable: bool
+
+
+def recent_calls(intake: Intake, agent: Principal, limit: int) -> list[RecentCall]:
+    now = intake.clock()
+    with intake.uow() as uow:
+        found = repository.recent_calls(uow.session, agent.username, limit)
+    return [
+        RecentCall(
+            call, ticket, may_reveal(_taken(call), agent.username, now, intake.reveal_window)
+        )
+        for call, ticket in found
+    ]
+
+
+def _taken(call: Call) -> TakenCall:
+    return TakenCall(call.taken_by, call.taken_at, call.caller_cipher is not None)
+
+
+def reveal_phone(intake: Intake, call_id: str, agent: Principal) -> str:
+    """The caller's number in clear, for the agent handling that call only (see
+    domain.privacy); every reveal is recorded with who and when."""
+    now = intake.clock()
+    with intake.uow() as uow:
+        call = repository.get_call(uow.session, call_id)
+        if call is None:
+            raise Problem(404, "intake.call_not_found", id=call_id)
+        if not may_reveal(_taken(call), agent.username, now, intake.reveal_window):
+            hours = f"{intake.reveal_window.total_seconds() / 3600:g}"
+            raise Problem(403, "intake.reveal_forbidden", hours=hours)
+        repository.record_reveal(uow.session, call_id, agent.username, now)
+        uow.commit()
+    metrics.PHONE_REVEALS.inc()
+    return intake.vault.open(call.caller_cipher or "")
+
+
+def get_ticket(intake: Intake, ticket_id: str) -> Ticket:
+    with intake.uow() as uow:
+        ticket = repository.get(uow.session, ticket_id)
+    if ticket is None:
+        raise Problem(404, "intake.ticket_not_found", id=ticket_id)
+    return ticket
+
+
+def recent_tickets(intake: Intake, created_by: str | None, limit: int) -> list[Ticket]:
+    with intake.uow() as uow:
+        return repository.recent(uow.session, created_by, limit)

@@ -1,0 +1,89 @@
+"""Delivers queued texts in the background: claim (short transaction), send (no
+transaction), record the outcome (short transaction). Failures are retried with backoff
+until the policy gives up; the number is decrypted only for the gateway."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.intake import metrics
+from services.intake.adapters import repository, sms_store
+from services.intake.adapters.sms_gateway import GatewayError, SmsGateway
+from services.intake.domain.sms import RetryPolicy, SmsStatus
+from services.intake.handlers.context import Intake
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SmsSender:
+    intake: Intake
+    gateway: SmsGateway
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    batch: int = 20
+
+    def step(self) -> int:
+        """Tries every due message once; returns how many it tried (0: idle)."""
+        with self.intake.uow() as uow:
+            ids = sms_store.due(uow.session, self.intake.clock(), self.batch)
+        return sum(self._deliver(message_id) for message_id in ids)
+
+    def _deliver(self, message_id: str) -> int:
+        claimed = self._claim(message_id)
+        if claimed is None:
+            return 0
+        message, cipher = claimed
+        attempts = message["attempts"] + 1
+        try:
+            self.gateway.send(message_id, self.intake.vault.open(cipher), message["text"])
+        except GatewayError as exc:
+            self._failed(message_id, attempts, exc)
+            return 1
+        self._settle(message_id, SmsStatus.sent, attempts)
+        metrics.SMS.labels("sent").inc()
+        return 1
+
+    def _claim(self, message_id: str) -> tuple[dict[str, Any], str] | None:
+        """The message and the encrypted number, if this worker got the message."""
+        now = self.intake.clock()
+        with self.intake.uow() as uow:
+            message = sms_store.claim(uow.session, message_id, now)
+            if message is None:
+                return None
+            caller = repository.first_caller(uow.session, message["ticket_id"])
+            if caller is None or caller.caller_cipher is None:
+                sms_store.settle(uow.session, message_id, SmsStatus.no_number, 0, now)
+            uow.commit()
+        if caller is None or caller.caller_cipher is None:
+            metrics.SMS.labels("no_number").inc()
+            return None
+        return message, caller.caller_cipher
+
+    def _failed(self, message_id: str, attempts: int, exc: GatewayError) -> None:
+        now = self.intake.clock()
+        retry_at = None if exc.permanent else self.policy.after_failure(attempts, now)
+        status = SmsStatus.pending if retry_at else SmsStatus.failed
+        # The error names the gateway's answer, never the number or the text.
+        log.warning("sms %s attempt %d failed: %s", message_id, attempts, exc)
+        self._settle(message_id, status, attempts, retry_at, str(exc))
+        metrics.SMS.labels("retry" if retry_at else "failed").inc()
+
+    def _settle(
+        self,
+        message_id: str,
+        status: SmsStatus,
+        attempts: int,
+        next_at: Any = None,
+        error: str | None = None,
+    ) -> None:
+        with self.intake.uow() as uow:
+            now = self.intake.clock()
+            sms_store.settle(uow.session, message_id, status, attempts, now, next_at, error)
+            uow.commit()
+
+
+def outbox(intake: Intake, limit: int, status: str | None) -> list[dict[str, Any]]:
+    with intake.uow() as uow:
+        return sms_store.recent(uow.session, limit, status)

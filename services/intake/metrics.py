@@ -1,0 +1,38 @@
+"""Intake's own metrics (names hotline_intake_*, base units, no ids or numbers as labels)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+CALLS = Counter(
+    "hotline_intake_calls_total",
+    "Calls logged, by channel, request type and outcome (created, attached, answered)",
+    ["channel", "request_type", "outcome"],
+)
+DUPLICATES_ATTACHED = Counter(
+    "hotline_intake_duplicates_attached_total", "Calls attached to an existing open ticket"
+)
+DIRECT_ANSWERS = Counter(
+    "hotline_intake_direct_answers_total", "Consultations answered at intake (直接答复)"
+)
+SUPERVISION_RAISED = Counter(
+    "hotline_intake_supervision_raised_total", "Tickets raised for supervision by repeat calls"
+)
+FORM_SECONDS = Histogram(
+    "hotline_intake_form_fill_seconds",
+    "Time from opening the call form to submitting it, as the console reports it",
+    buckets=(15, 30, 45, 60, 90, 120, 180, 300, 600),
+)
+DUPLICATE_LOOKUP_SECONDS = Histogram(
+    "hotline_intake_duplicate_lookup_seconds",
+    "Time to find likely duplicates of a call being logged",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
+)
+PHONE_REVEALS = Counter(
+    "hotline_intake_phone_reveals_total", "Numbers shown in clear to the agent handling a call"
+)
+SMS = Counter(
+    "hotline_intake_sms_total",
+    "Texts by outcome: sent, retry (a failed attempt to try again), failed, no_number",
+    ["outcome"],
+)
