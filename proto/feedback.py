@@ -24,6 +24,10 @@ class RatingRequested(Event):
     expires_at: AwareDatetime
     department_code: str | None
     at: AwareDatetime
+    round: int = Field(default=1, ge=1, description="The assignment round being rated")
+    kind: Literal["resolved", "answered_directly"] = Field(
+        default="resolved", description="Resolved by a department, or answered at intake"
+    )
 
 
 class TicketRated(Event):
@@ -41,6 +45,13 @@ class TicketRated(Event):
     via: Literal["link", "callback"]
     by: str | None = Field(description="The agent for a callback; null for the citizen")
     at: AwareDatetime
+    round: int = Field(default=1, ge=1)
+    assignment_id: str | None = Field(
+        default=None, description="The lead assignment the rating is attributed to"
+    )
+    contact_on_time: bool | None = Field(
+        default=None, description="Dispatch recorded the first contact by its deadline"
+    )
 
 
 class CallbackRecorded(Event):
@@ -53,14 +64,22 @@ class CallbackRecorded(Event):
     reached: bool
     by: str
     at: AwareDatetime
+    invitation_id: str | None = None
+    note: str = ""
 
 
 class TicketClosed(Event):
+    """The citizen's answer (or their silence until the link expired) ends the ticket."""
+
     TYPE = "TicketClosed"
     TOPIC = FEEDBACK
 
     reason: Literal["satisfied", "answered_directly", "no_response", "reopen_limit"]
     at: AwareDatetime
+    by: str | None = Field(
+        default=None, description="The agent of a callback; null for the citizen or for expiry"
+    )
+    invitation_id: str | None = None
 
 
 class ReopenRequested(Event):
@@ -74,6 +93,13 @@ class ReopenRequested(Event):
     reopen_count: int = Field(ge=1)
     supervise: bool = Field(description="Past the reopen limit: straight to supervision")
     at: AwareDatetime
+    by: str | None = Field(
+        default=None, description="The agent who recorded a callback; null for the citizen"
+    )
+    invitation_id: str | None = None
+    assignment_id: str | None = Field(
+        default=None, description="The lead assignment whose result was refused"
+    )
 
 
 EVENTS: tuple[type[Event], ...] = (

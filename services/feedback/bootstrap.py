@@ -1,27 +1,109 @@
-"""Builds the feedback service from settings."""
+"""Builds the feedback service from settings: the one place its parts are wired."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
+
 from fastapi import FastAPI
 
-from proto.assignments import ASSIGNMENTS, AssignmentDispatched
-from services.common.app import create_app
+from proto.assignments import (
+    ASSIGNMENTS,
+    AssignmentAcknowledged,
+    AssignmentDispatched,
+    AssignmentResolved,
+    AssignmentReturned,
+    CitizenContacted,
+    ClocksResumed,
+)
+from proto.envelope import utcnow
+from proto.tickets import TICKETS, TicketAnsweredDirectly, TicketCreated
+from services.common.app import Platform, create_app
 from services.common.db import uow_factory
+from services.common.i18n import register
 from services.common.platform import add_consumer, make_platform
 from services.common.settings import Settings
-from services.feedback import api, handlers
+from services.common.web import mount_pages
+from services.common.workers import Worker
+from services.feedback.adapters.links import LinkSigner
 from services.feedback.adapters.orm import metadata
+from services.feedback.adapters.ratelimit import FixedWindowLimiter
+from services.feedback.api import public, rankings, staff
+from services.feedback.config import FeedbackSettings
+from services.feedback.handlers import expiry, ranking, tracking
+from services.feedback.handlers.context import Feedback
+from services.feedback.messages import MESSAGES
+
+PAGES = Path(__file__).resolve().parent / "pages"
 
 
-def build(settings: Settings) -> FastAPI:
+def build(
+    settings: Settings,
+    options: FeedbackSettings | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> FastAPI:
+    """`options` default to the HOTLINE_FEEDBACK_* environment; `clock` (UTC now) decides
+    ratings' months, expiries and the current month, and tests move it."""
+    register(MESSAGES)
+    options = (options or FeedbackSettings()).checked_for(settings)
     platform = make_platform("feedback", settings, metadata)
-    uow = uow_factory(platform.engine, metadata, "feedback")
-    add_consumer(
-        platform,
-        settings,
-        "feedback",
-        [ASSIGNMENTS],
-        {AssignmentDispatched.TYPE: handlers.on_assignment_dispatched},
-        uow,
+    fb = _feedback(platform, settings, options, clock)
+    _consume(platform, settings, fb)
+    _schedule(platform, fb, options)
+    limiter = FixedWindowLimiter(options.public_rate_limit, options.public_rate_window_seconds)
+    routers = [
+        public.router(fb, limiter, options.trusted_proxy_hops, PAGES / "rate.html"),
+        staff.router(fb),
+        rankings.router(fb),
+    ]
+    app = create_app(platform, routers, "Hotline feedback")
+    pages = {"/rankings": "rankings.html", "/callbacks": "callbacks.html"}
+    mount_pages(app, PAGES, pages, home="/rankings")
+    return app
+
+
+def _feedback(
+    platform: Platform,
+    settings: Settings,
+    options: FeedbackSettings,
+    clock: Callable[[], datetime],
+) -> Feedback:
+    ttl = timedelta(hours=options.invitation_ttl_hours)
+    return Feedback(
+        uow=uow_factory(platform.engine, metadata, "feedback"),
+        signer=LinkSigner(options.link_secret, ttl, clock),
+        base_url=options.base_url(settings),
+        invitation_ttl=ttl,
+        reopen_limit=options.reopen_limit,
+        weights=options.weights(),
+        clock=clock,
     )
-    return create_app(platform, [api.router(uow)], "Hotline feedback")
+
+
+def _consume(platform: Platform, settings: Settings, fb: Feedback) -> None:
+    handlers = {
+        TicketCreated.TYPE: partial(tracking.on_ticket_created, fb),
+        TicketAnsweredDirectly.TYPE: partial(tracking.on_answered_directly, fb),
+        AssignmentDispatched.TYPE: partial(tracking.on_assignment_dispatched, fb),
+        AssignmentAcknowledged.TYPE: partial(tracking.on_acknowledged, fb),
+        CitizenContacted.TYPE: partial(tracking.on_contacted, fb),
+        AssignmentReturned.TYPE: partial(tracking.on_returned, fb),
+        ClocksResumed.TYPE: partial(tracking.on_clocks_resumed, fb),
+        AssignmentResolved.TYPE: partial(tracking.on_resolved, fb),
+    }
+    add_consumer(platform, settings, "feedback", [TICKETS, ASSIGNMENTS], handlers, fb.uow)
+
+
+def _schedule(platform: Platform, fb: Feedback, options: FeedbackSettings) -> None:
+    platform.workers.append(
+        Worker("feedback-expiry", partial(expiry.expire_due, fb), idle=options.expiry_sweep_seconds)
+    )
+    platform.workers.append(
+        Worker(
+            "feedback-gauges",
+            partial(ranking.refresh_gauges, fb, set()),
+            idle=options.gauge_refresh_seconds,
+        )
+    )

@@ -1,0 +1,110 @@
+"""What a citizen reaches with a rating link: the page and its two API calls. No login;
+every call is rate limited per client address."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
+
+from services.common.problems import Problem
+from services.feedback import metrics
+from services.feedback.adapters.ratelimit import FixedWindowLimiter
+from services.feedback.domain.answers import Answers, Satisfaction
+from services.feedback.handlers import rating
+from services.feedback.handlers.context import Feedback
+
+Token = Annotated[str, Field(min_length=1, max_length=512)]
+# The page reads its token from the address: keep it out of Referer headers and caches.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
+}
+
+
+class AnswersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contacted: StrictBool = Field(description="Did the department contact you?")
+    solved: StrictBool = Field(description="Is the problem solved?")
+    satisfaction: Satisfaction
+    comment: str = Field(default="", max_length=500)
+
+    def answers(self) -> Answers:
+        return Answers(self.contacted, self.solved, self.satisfaction, self.comment.strip())
+
+
+class RatingCreate(AnswersIn):
+    token: Token
+
+
+class InvitationRead(BaseModel):
+    ticket_number: str | None
+    category: str | None
+    department_name: str | None = Field(description="null when answered at the hotline")
+    kind: Literal["resolved", "answered_directly"]
+    expires_at: datetime
+
+
+class RatingReceipt(BaseModel):
+    outcome: Literal["closed", "reopened", "supervised"] = Field(
+        description="closed; or handled again (reopened), or under supervision"
+    )
+
+
+def client_address(request: Request, proxy_hops: int) -> str:
+    """Who is asking. Behind `proxy_hops` trusted proxies, the address the outermost one
+    appended to X-Forwarded-For (entries further left are the client's own word, so
+    anyone could vary them to dodge the limit); directly, the connection's peer."""
+    if proxy_hops:
+        hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",")]
+        hops = [h for h in hops if h]
+        if len(hops) >= proxy_hops:
+            return hops[-proxy_hops]
+    return request.client.host if request.client else "unknown"
+
+
+def rate_limited(limiter: FixedWindowLimiter, proxy_hops: int) -> Callable[[Request], None]:
+    def guard(request: Request) -> None:
+        wait = limiter.hit(client_address(request, proxy_hops))
+        if wait is not None:
+            metrics.RATE_LIMITED.inc()
+            seconds = max(1, math.ceil(wait))
+            headers = {"Retry-After": str(seconds)}
+            raise Problem(429, "feedback.rate_limited", headers=headers, seconds=seconds)
+
+    return guard
+
+
+def router(fb: Feedback, limiter: FixedWindowLimiter, proxy_hops: int, page: Path) -> APIRouter:
+    api = APIRouter(tags=["citizen"])
+    limited = [Depends(rate_limited(limiter, proxy_hops))]
+
+    @api.get("/api/v1/tickets/{ticket_id}/invitation", dependencies=limited)
+    def open_invitation(
+        ticket_id: str, token: Annotated[str, Query(min_length=1, max_length=512)]
+    ) -> InvitationRead:
+        """The invitation a link stands for. 404: not a valid link (or not this ticket's);
+        409: already answered; 410: expired or replaced by a newer one."""
+        view = rating.open_invitation(fb, ticket_id, token)
+        return InvitationRead.model_validate(view, from_attributes=True)
+
+    @api.post("/api/v1/tickets/{ticket_id}/ratings", status_code=201, dependencies=limited)
+    def rate(ticket_id: str, body: RatingCreate) -> RatingReceipt:
+        """The citizen's one answer to an invitation (same errors as the invitation)."""
+        settled = rating.rate_by_link(fb, ticket_id, body.token, body.answers())
+        return RatingReceipt(outcome=settled.outcome)
+
+    @api.get("/rate", include_in_schema=False)
+    def rating_page() -> FileResponse:
+        return FileResponse(page, media_type="text/html", headers=PAGE_HEADERS)
+
+    return api

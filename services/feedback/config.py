@@ -1,0 +1,78 @@
+"""Feedback's own settings, read from HOTLINE_FEEDBACK_* environment variables."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.common.settings import PLACEHOLDER_SECRET, Settings
+from services.feedback.domain.rates import Weights
+
+
+class FeedbackSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HOTLINE_FEEDBACK_", env_file=".env", extra="ignore"
+    )
+
+    public_url: str = Field(
+        default="",
+        description="Where citizens open rating links, e.g. https://12345.example.gov.cn; "
+        "empty: this service's own address",
+    )
+    link_secret: str = Field(default=PLACEHOLDER_SECRET, min_length=32)
+    invitation_ttl_hours: float = Field(default=168.0, gt=0, description="How long a link works")
+    reopen_limit: int = Field(
+        default=2, ge=0, description="Reopenings (重办) before a refused result goes to 督办"
+    )
+
+    basically_satisfied_weight: Decimal = Field(default=Decimal("0.8"), ge=0, le=1)
+    response_weight: Decimal = Field(default=Decimal("0.1"), ge=0, le=1)
+    resolution_weight: Decimal = Field(default=Decimal("0.45"), ge=0, le=1)
+    satisfaction_weight: Decimal = Field(default=Decimal("0.45"), ge=0, le=1)
+
+    public_rate_limit: int = Field(
+        default=30, ge=1, description="Requests per window and client address on public routes"
+    )
+    public_rate_window_seconds: float = Field(default=60.0, gt=0)
+    trusted_proxy_hops: int = Field(
+        default=0,
+        ge=0,
+        description="Reverse proxies in front that append to X-Forwarded-For (1 behind the "
+        "stack's nginx); the limiter then counts the address the outermost one saw",
+    )
+    expiry_sweep_seconds: float = Field(default=60.0, gt=0)
+    gauge_refresh_seconds: float = Field(
+        default=60.0, gt=0, description="How often this month's rates are recounted for /metrics"
+    )
+
+    @model_validator(mode="after")
+    def _weights_are_valid(self) -> FeedbackSettings:
+        self.weights()  # raises ValueError with the reason
+        return self
+
+    def weights(self) -> Weights:
+        return Weights.of(
+            basically_satisfied=self.basically_satisfied_weight,
+            response=self.response_weight,
+            resolution=self.resolution_weight,
+            satisfaction=self.satisfaction_weight,
+        )
+
+    def checked_for(self, settings: Settings) -> FeedbackSettings:
+        """Outside the embedded profile, refuses the placeholder link secret (whoever knows
+        it can forge rating links) and a missing public address (the links are texted to
+        citizens, who cannot reach the service's own address)."""
+        if settings.profile == "embedded":
+            return self
+        if self.link_secret == PLACEHOLDER_SECRET:
+            raise ValueError(
+                "HOTLINE_FEEDBACK_LINK_SECRET must be set outside the embedded profile"
+            )
+        if not self.public_url:
+            raise ValueError("HOTLINE_FEEDBACK_PUBLIC_URL must be set outside the embedded profile")
+        return self
+
+    def base_url(self, settings: Settings) -> str:
+        return (self.public_url or settings.url_for("feedback")).rstrip("/")

@@ -1,0 +1,1 @@
+"""Feedback use cases: each one a transaction with its events in the same one."""

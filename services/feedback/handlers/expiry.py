@@ -1,0 +1,32 @@
+"""Invitations nobody answered: past their expiry the ticket closes without a rating."""
+
+from __future__ import annotations
+
+from proto.feedback import TicketClosed
+from services.feedback import metrics
+from services.feedback.adapters import invitations, tracking
+from services.feedback.handlers.context import Feedback
+
+
+def expire_due(fb: Feedback, batch: int = 200) -> int:
+    """Expires up to `batch` due invitations in one transaction, closing their tickets
+    (reason no_response, which no rate counts). Safe beside other instances: an
+    invitation another one expired first is skipped. Returns how many it looked at."""
+    now = fb.clock()
+    closed = 0
+    with fb.uow() as uow:
+        due = invitations.due_for_expiry(uow.session, now, batch)
+        for row in due:
+            if not invitations.finish(uow.session, row.invitation_id, "expired", now):
+                continue
+            tracking.update_ticket(uow.session, row.ticket_id, now, status="closed")
+            uow.publish(
+                TicketClosed(reason="no_response", at=now, invitation_id=row.invitation_id),
+                ticket_id=row.ticket_id,
+                occurred_at=now,
+            )
+            closed += 1
+        uow.commit()
+    if closed:
+        metrics.TICKETS_CLOSED.labels("no_response").inc(closed)
+    return len(due)

@@ -1,0 +1,89 @@
+"""The monthly ranking of departments by the three rates, computed from stored ratings
+every time it is asked for (never kept), so it always agrees with them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row
+
+from services.common.problems import field_problem
+from services.feedback import metrics
+from services.feedback.adapters import invitations, ratings, tracking
+from services.feedback.domain.months import Month
+from services.feedback.domain.ranking import Standing, combined, order, ranking
+from services.feedback.domain.rates import RATE_NAMES, Rates, Tally, Weights, rates_of
+from services.feedback.handlers.context import Feedback
+
+
+@dataclass(frozen=True)
+class MonthRanking:
+    month: Month
+    weights: Weights
+    rows: list[Standing]
+    names: dict[str, str]
+
+    @property
+    def total(self) -> tuple[Tally, Rates] | None:
+        """The city-wide tally and rates (every department's ratings together)."""
+        tally = combined([row.tally for row in self.rows])
+        return None if tally is None else (tally, rates_of(tally, self.weights))
+
+    def name(self, code: str) -> str:
+        return self.names.get(code, code)
+
+
+def assessed_month(fb: Feedback, text: str) -> Month:
+    """A YYYY-MM month that has begun (Beijing time); a 422 problem otherwise."""
+    try:
+        month = Month.parse(text)
+    except ValueError:
+        raise field_problem("month", "feedback.invalid_month") from None
+    current = Month.of(fb.clock())
+    if month > current:
+        raise field_problem(
+            "month", "feedback.month_in_future", month=str(month), current=str(current)
+        )
+    return month
+
+
+def month_ranking(fb: Feedback, month: Month) -> MonthRanking:
+    """Two GROUP BYs (the month and the one before) and the arithmetic of domain.rates."""
+    with fb.uow() as uow:
+        current = ratings.tally(uow.session, str(month))
+        previous = ratings.tally(uow.session, str(month.previous()))
+        codes = [t.department_code for t in current]
+        names = tracking.department_names(uow.session, codes)
+    return MonthRanking(month, fb.weights, ranking(current, previous, fb.weights), names)
+
+
+def month_ratings(fb: Feedback, month: Month) -> Iterator[Row[Any]]:
+    """Streams the month's ratings (no comments, no names) for anyone to recompute."""
+    with fb.uow() as uow:
+        yield from ratings.of_month(uow.session, str(month))
+
+
+def refresh_gauges(fb: Feedback, shown: set[str]) -> int:
+    """Sets this month's rates as gauges; departments shown before but absent from this
+    month (a new month began) are removed. `shown` is the caller's memory of what was
+    set. Returns 0, so the worker waits its interval."""
+    with fb.uow() as uow:
+        # The current month alone: gauges need no comparison, and this runs every interval.
+        rows = order(ratings.tally(uow.session, str(Month.of(fb.clock()))), fb.weights)
+        metrics.PENDING_INVITATIONS.set(invitations.count_pending(uow.session))
+    seen = set()
+    for row in rows:
+        code = row.tally.department_code
+        seen.add(code)
+        metrics.MONTH_RATED.labels(code).set(row.tally.rated)
+        for name in RATE_NAMES:
+            metrics.MONTH_RATE.labels(code, name).set(float(row.rates.get(name)))
+    for code in shown - seen:
+        metrics.MONTH_RATED.remove(code)
+        for name in RATE_NAMES:
+            metrics.MONTH_RATE.remove(code, name)
+    shown.clear()
+    shown.update(seen)
+    return 0

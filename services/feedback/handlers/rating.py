@@ -1,0 +1,245 @@
+"""The citizen's answer, from the link or by phone to an agent (回访), and what follows:
+the ticket closes, or dispatch is asked to reopen it (重办), or past the limit to supervise.
+
+A refused request changes nothing: every check happens before the first write, and the
+writes share one transaction with their events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Row
+
+from proto.envelope import new_id
+from proto.feedback import CallbackRecorded, TicketRated
+from services.common.auth import Principal
+from services.common.db import UnitOfWork
+from services.common.problems import Problem
+from services.feedback import metrics
+from services.feedback.adapters import invitations, ratings, tracking
+from services.feedback.adapters.links import ForgedLink, LinkClaim
+from services.feedback.domain.answers import Answers, Close, Reopen
+from services.feedback.domain.months import Month
+from services.feedback.domain.timing import contact_on_time
+from services.feedback.handlers.context import Feedback
+from services.feedback.handlers.settling import settle_ticket
+
+Via = Literal["link", "callback"]
+Outcome = Literal["closed", "reopened", "supervised"]
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    """What the citizen's page shows: nothing about the caller or any other ticket."""
+
+    ticket_number: str | None
+    category: str | None
+    department_name: str | None
+    kind: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Settled:
+    rating_id: str
+    department_code: str | None
+    answers: Answers
+    via: Via
+    decision: Close | Reopen
+
+    @property
+    def outcome(self) -> Outcome:
+        if isinstance(self.decision, Close):
+            return "closed"
+        return "supervised" if self.decision.supervise else "reopened"
+
+
+def open_invitation(fb: Feedback, ticket_id: str, token: str) -> InvitationView:
+    """The invitation behind a link, if it can still be answered; otherwise a problem:
+    404 forged or for another ticket, 409 already answered, 410 expired or superseded."""
+    claim = _claim(fb, token)
+    with fb.uow() as uow:
+        invitation = _answerable(uow, claim, ticket_id, fb.clock())
+        ticket = tracking.ticket(uow.session, ticket_id)
+    return InvitationView(
+        ticket_number=ticket.number if ticket else None,
+        category=ticket.category if ticket else None,
+        department_name=invitation.department_name,
+        kind=invitation.kind,
+        expires_at=invitation.expires_at,
+    )
+
+
+def rate_by_link(fb: Feedback, ticket_id: str, token: str, answers: Answers) -> Settled:
+    """Stores the citizen's one answer to the invitation and settles the ticket."""
+    claim = _claim(fb, token)
+    now = fb.clock()
+    with fb.uow() as uow:
+        invitation = _answerable(uow, claim, ticket_id, now)
+        settled = _record(fb, uow, invitation, answers, "link", None, now)
+        uow.commit()
+    _observe(settled)
+    return settled
+
+
+def record_callback(
+    fb: Feedback, ticket_id: str, answers: Answers | None, note: str, agent: Principal
+) -> tuple[str, Settled | None]:
+    """Records an agent's call to the citizen (回访): reached with answers (which count
+    like the link's and use up its invitation), or not reached (answers None)."""
+    now = fb.clock()
+    callback_id = new_id()
+    reached = answers is not None
+    with fb.uow() as uow:
+        invitation = _awaiting_answer(uow, ticket_id, now)
+        uow.publish(
+            CallbackRecorded(
+                callback_id=callback_id,
+                reached=reached,
+                by=agent.username,
+                at=now,
+                invitation_id=invitation.invitation_id,
+                note=note,
+            ),
+            ticket_id=ticket_id,
+            occurred_at=now,
+        )
+        settled = None
+        if answers is not None:
+            settled = _record(fb, uow, invitation, answers, "callback", agent.username, now)
+        ratings.add_callback(
+            uow.session,
+            callback_id=callback_id,
+            ticket_id=ticket_id,
+            invitation_id=invitation.invitation_id,
+            reached=reached,
+            rating_id=settled.rating_id if settled else None,
+            note=note,
+            by=agent.username,
+            at=now,
+        )
+        uow.commit()
+    metrics.CALLBACKS.labels(str(reached).lower()).inc()
+    if settled is not None:
+        _observe(settled)
+    return callback_id, settled
+
+
+def _awaiting_answer(uow: UnitOfWork, ticket_id: str, now: datetime) -> Row[Any]:
+    """The ticket's pending invitation: 404 for an unknown ticket, 409 when none waits."""
+    if tracking.ticket(uow.session, ticket_id) is None:
+        raise Problem(404, "feedback.ticket_not_found", id=ticket_id)
+    invitation = invitations.pending_for(uow.session, ticket_id)
+    if invitation is None or invitation.expires_at <= now:
+        raise Problem(409, "feedback.not_awaiting_rating", id=ticket_id)
+    return invitation
+
+
+def _claim(fb: Feedback, token: str) -> LinkClaim:
+    try:
+        return fb.signer.read(token)
+    except ForgedLink:
+        raise Problem(404, "feedback.link_invalid") from None
+
+
+def _answerable(uow: UnitOfWork, claim: LinkClaim, ticket_id: str, now: datetime) -> Row[Any]:
+    invitation = invitations.get(uow.session, claim.invitation_id)
+    # A genuine link used on another ticket's address gets the forged link's answer, so
+    # nothing can be learnt about that other ticket.
+    if invitation is None or invitation.ticket_id != ticket_id:
+        raise Problem(404, "feedback.link_invalid")
+    if invitation.status == "rated":
+        raise Problem(409, "feedback.link_used")
+    if invitation.status == "superseded":
+        raise Problem(410, "feedback.link_superseded")
+    if invitation.status == "expired" or claim.expired or invitation.expires_at <= now:
+        raise Problem(410, "feedback.link_expired")
+    return invitation
+
+
+def _record(
+    fb: Feedback,
+    uow: UnitOfWork,
+    invitation: Row[Any],
+    answers: Answers,
+    via: Via,
+    by: str | None,
+    now: datetime,
+) -> Settled:
+    if not invitations.finish(uow.session, invitation.invitation_id, "rated", now):
+        raise Problem(409, "feedback.link_used")  # a concurrent answer won
+    rating_id = _store(uow, invitation, answers, via, by, now)
+    decision = settle_ticket(fb, uow, invitation, answers, by, now)
+    return Settled(rating_id, invitation.department_code, answers, via, decision)
+
+
+def _store(
+    uow: UnitOfWork,
+    invitation: Row[Any],
+    answers: Answers,
+    via: Via,
+    by: str | None,
+    now: datetime,
+) -> str:
+    """Keeps the rating with everything the three rates need, and says so (TicketRated)."""
+    rating_id = new_id()
+    on_time = _on_time(uow, invitation.assignment_id)
+    ratings.add(
+        uow.session,
+        rating_id=rating_id,
+        invitation_id=invitation.invitation_id,
+        ticket_id=invitation.ticket_id,
+        round=invitation.round,
+        assignment_id=invitation.assignment_id,
+        department_code=invitation.department_code,
+        via=via,
+        by=by,
+        contacted=answers.contacted,
+        contact_on_time=on_time,
+        solved=answers.solved,
+        satisfaction=answers.satisfaction,
+        comment=answers.comment,
+        rated_at=now,
+        month=str(Month.of(now)),
+    )
+    uow.publish(
+        TicketRated(
+            invitation_id=invitation.invitation_id,
+            department_code=invitation.department_code,
+            contacted=answers.contacted,
+            solved=answers.solved,
+            satisfaction=answers.satisfaction,
+            comment=answers.comment,
+            via=via,
+            by=by,
+            at=now,
+            round=invitation.round,
+            assignment_id=invitation.assignment_id,
+            contact_on_time=on_time,
+        ),
+        ticket_id=invitation.ticket_id,
+        occurred_at=now,
+    )
+    return rating_id
+
+
+def _on_time(uow: UnitOfWork, assignment_id: str | None) -> bool:
+    row = tracking.assignment(uow.session, assignment_id)
+    return row is not None and contact_on_time(row.contacted_at, row.contact_due)
+
+
+def _observe(settled: Settled) -> None:
+    """Counts a committed rating (never before the commit, so a rollback counts nothing)."""
+    department = settled.department_code or metrics.NO_DEPARTMENT
+    answers = settled.answers
+    metrics.RATINGS.labels(department, settled.via).inc()
+    metrics.ANSWERS.labels(department, "contacted", str(answers.contacted).lower()).inc()
+    metrics.ANSWERS.labels(department, "solved", str(answers.solved).lower()).inc()
+    metrics.ANSWERS.labels(department, "satisfaction", answers.satisfaction).inc()
+    if isinstance(settled.decision, Close):
+        metrics.TICKETS_CLOSED.labels(settled.decision.reason).inc()
+    else:
+        metrics.REOPENS.labels(str(settled.decision.supervise).lower()).inc()

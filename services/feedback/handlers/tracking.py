@@ -1,0 +1,190 @@
+"""Consumers of intake's and dispatch's events: keep track of who must answer for a
+ticket and invite the citizen to rate once the lead department resolves it."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from sqlalchemy import Row
+
+from proto.assignments import (
+    AssignmentAcknowledged,
+    AssignmentDispatched,
+    AssignmentResolved,
+    AssignmentReturned,
+    CitizenContacted,
+    ClocksResumed,
+)
+from proto.envelope import Envelope, new_id
+from proto.feedback import RatingRequested
+from proto.tickets import TicketAnsweredDirectly, TicketCreated
+from services.common.db import UnitOfWork
+from services.feedback.adapters import invitations, tracking
+from services.feedback.handlers.context import Feedback
+
+InvitationKind = Literal["resolved", "answered_directly"]
+
+
+def on_ticket_created(
+    fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: TicketCreated
+) -> None:
+    """Remembers the ticket's number, category and masked phone for agents' callbacks."""
+    now = fb.clock()
+    tracking.ensure_ticket(uow.session, envelope.ticket_id, now)
+    tracking.update_ticket(
+        uow.session,
+        envelope.ticket_id,
+        now,
+        number=event.number,
+        category=event.category_path[-1] if event.category_path else event.category_code,
+        caller_masked=event.caller_masked,
+    )
+
+
+def on_answered_directly(
+    fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: TicketAnsweredDirectly
+) -> None:
+    """A consultation answered at intake is offered for rating too, with no department."""
+    invite(fb, uow, envelope.ticket_id, kind="answered_directly", round_=1)
+
+
+def on_assignment_dispatched(
+    fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: AssignmentDispatched
+) -> None:
+    """Remembers who must answer for the ticket, in which role and round, and the contact
+    deadline the response rate is judged by."""
+    now = fb.clock()
+    tracking.ensure_ticket(uow.session, envelope.ticket_id, now)
+    tracking.add_assignment(
+        uow.session,
+        assignment_id=event.assignment_id,
+        ticket_id=envelope.ticket_id,
+        department_code=event.department_code,
+        department_name=event.department_name,
+        status="awaiting_resolution",
+        dispatched_at=event.dispatched_at,
+        role=event.role,
+        round=event.round,
+        contact_due=event.deadlines.get("contact"),
+    )
+    tracking.remember_department(uow.session, event.department_code, event.department_name)
+    if event.role == "lead":
+        tracking.update_ticket(uow.session, envelope.ticket_id, now, status="open")
+
+
+def on_acknowledged(
+    fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: AssignmentAcknowledged
+) -> None:
+    tracking.set_first(uow.session, event.assignment_id, "acknowledged_at", event.at)
+
+
+def on_contacted(
+    fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: CitizenContacted
+) -> None:
+    """Only the first contact matters for the response rate."""
+    tracking.set_first(uow.session, event.assignment_id, "contacted_at", event.at)
+
+
+def on_clocks_resumed(
+    fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: ClocksResumed
+) -> None:
+    """A pause (waiting on the citizen) moved the deadlines; the contact one is ours."""
+    if (due := event.deadlines.get("contact")) is not None:
+        tracking.update_assignment(uow.session, event.assignment_id, contact_due=due)
+
+
+def on_returned(
+    fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: AssignmentReturned
+) -> None:
+    tracking.update_assignment(uow.session, event.assignment_id, status="returned")
+
+
+def on_resolved(
+    fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: AssignmentResolved
+) -> None:
+    """Records the resolution; the lead's resolution invites the citizen to rate. A
+    co-handler's (协办) resolution is its part of the work, not the ticket's end."""
+    row = _tracked(uow, envelope.ticket_id, event)
+    tracking.update_assignment(
+        uow.session, event.assignment_id, status="resolved", resolved_at=event.at
+    )
+    for column in ("acknowledged_at", "contacted_at"):
+        if (at := getattr(event, column)) is not None:
+            tracking.set_first(uow.session, event.assignment_id, column, at)
+    tracking.remember_department(uow.session, event.department_code, event.department_name)
+    if event.role == "lead":
+        invite(
+            fb,
+            uow,
+            envelope.ticket_id,
+            kind="resolved",
+            round_=row.round,
+            assignment_id=event.assignment_id,
+            department=(event.department_code, event.department_name),
+        )
+
+
+def _tracked(uow: UnitOfWork, ticket_id: str, event: AssignmentResolved) -> Row[Any]:
+    """The resolved assignment's row; when its AssignmentDispatched was never seen, the
+    resolution itself says enough to start one (round 1)."""
+    row = tracking.assignment(uow.session, event.assignment_id)
+    if row is None:
+        tracking.add_assignment(
+            uow.session,
+            assignment_id=event.assignment_id,
+            ticket_id=ticket_id,
+            department_code=event.department_code,
+            department_name=event.department_name,
+            status="resolved",
+            dispatched_at=event.dispatched_at,
+            role=event.role,
+        )
+        row = tracking.assignment(uow.session, event.assignment_id)
+    assert row is not None
+    return row
+
+
+def invite(
+    fb: Feedback,
+    uow: UnitOfWork,
+    ticket_id: str,
+    *,
+    kind: InvitationKind,
+    round_: int,
+    assignment_id: str | None = None,
+    department: tuple[str, str] | None = None,
+) -> None:
+    """Creates the ticket's one pending invitation (an older pending one is superseded)
+    and asks intake, through RatingRequested, to text the signed link."""
+    now = fb.clock()
+    tracking.ensure_ticket(uow.session, ticket_id, now)
+    invitations.supersede_pending(uow.session, ticket_id, now)
+    invitation_id = new_id()
+    code, name = department or (None, None)
+    expires_at = now + fb.invitation_ttl
+    invitations.add(
+        uow.session,
+        invitation_id=invitation_id,
+        ticket_id=ticket_id,
+        kind=kind,
+        assignment_id=assignment_id,
+        round=round_,
+        department_code=code,
+        department_name=name,
+        created_at=now,
+        expires_at=expires_at,
+    )
+    tracking.update_ticket(uow.session, ticket_id, now, status="awaiting_rating")
+    uow.publish(
+        RatingRequested(
+            invitation_id=invitation_id,
+            link=fb.link(ticket_id, invitation_id),
+            expires_at=expires_at,
+            department_code=code,
+            at=now,
+            round=round_,
+            kind=kind,
+        ),
+        ticket_id=ticket_id,
+        occurred_at=now,
+    )

@@ -1,0 +1,43 @@
+"""Read-only views for staff: tickets awaiting a callback, and one ticket's feedback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.common.auth import Principal, Role
+from services.common.problems import Problem
+from services.feedback.adapters import invitations, ratings, tracking
+from services.feedback.handlers.context import Feedback
+
+
+def awaiting_callback(fb: Feedback, limit: int) -> list[dict[str, Any]]:
+    """Invitations not yet answered, oldest first, with the attempts made so far."""
+    with fb.uow() as uow:
+        rows = invitations.awaiting_callback(uow.session, limit)
+    return [dict(r._mapping) | {"attempts": r.attempts or 0} for r in rows]
+
+
+def ticket_feedback(fb: Feedback, ticket_id: str, user: Principal) -> dict[str, Any]:
+    """Everything feedback holds on a ticket. Department staff see only tickets their
+    department worked on; any other looks the same as a missing one (404)."""
+    with fb.uow() as uow:
+        ticket = tracking.ticket(uow.session, ticket_id)
+        allowed = user.role != Role.dept_staff or (
+            user.department in tracking.ticket_departments(uow.session, ticket_id)
+        )
+        if ticket is None or not allowed:
+            raise Problem(404, "feedback.ticket_not_found", id=ticket_id)
+        return dict(ticket._mapping) | {
+            "invitations": [
+                dict(r._mapping) for r in invitations.of_ticket(uow.session, ticket_id)
+            ],
+            "ratings": [dict(r._mapping) for r in ratings.of_ticket(uow.session, ticket_id)],
+            "callbacks": [
+                dict(r._mapping) for r in ratings.callbacks_of_ticket(uow.session, ticket_id)
+            ],
+        }
+
+
+def tracked_assignments(fb: Feedback, ticket_id: str) -> list[dict[str, Any]]:
+    with fb.uow() as uow:
+        return [dict(r._mapping) for r in tracking.assignments_of(uow.session, ticket_id)]
