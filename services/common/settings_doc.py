@@ -8,18 +8,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings
 
 from services.common.settings import Settings
+from services.dispatch.options import DispatchOptions
+from services.feedback.config import FeedbackSettings
+
+# The platform's settings, then the services' own (each under its own sub-prefix).
+SECTIONS: tuple[tuple[str, type[BaseSettings]], ...] = (
+    ("Every service", Settings),
+    ("Dispatch", DispatchOptions),
+    ("Feedback", FeedbackSettings),
+)
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 HEADER = """# Configuration reference
 
-Every service reads the same settings from environment variables with the prefix `HOTLINE_`
-(or a `.env` file in the working directory). Generated from `services/common/settings.py`
-by `python -m services.common.settings_doc`; do not edit by hand.
-
-| variable | default | meaning |
-|---|---|---|
+Every service reads its settings from environment variables with the prefix `HOTLINE_`
+(or a `.env` file in the working directory); dispatch and feedback add their own under
+`HOTLINE_DISPATCH_` and `HOTLINE_FEEDBACK_`. Generated from the settings classes by
+`python -m services.common.settings_doc`; do not edit by hand.
 """
 
 
@@ -34,12 +42,18 @@ def _default(field: FieldInfo) -> str:
     return f"`{text}`" if text else "(empty)"
 
 
-def render() -> str:
+def _section(title: str, settings: type[BaseSettings]) -> str:
+    prefix = str(settings.model_config.get("env_prefix", ""))
     rows = [
-        f"| `HOTLINE_{name.upper()}` | {_default(field)} | {field.description or ''} |"
-        for name, field in Settings.model_fields.items()
+        f"| `{prefix}{name.upper()}` | {_default(field)} | {field.description or ''} |"
+        for name, field in settings.model_fields.items()
     ]
-    return HEADER + "\n".join(rows) + "\n"
+    table = "| variable | default | meaning |\n|---|---|---|\n" + "\n".join(rows)
+    return f"\n## {title}\n\n{table}\n"
+
+
+def render() -> str:
+    return HEADER + "".join(_section(title, cls) for title, cls in SECTIONS)
 
 
 if __name__ == "__main__":
