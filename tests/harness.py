@@ -4,7 +4,9 @@ profile: embedded files, or PostgreSQL + Kafka + Elasticsearch by settings alone
 from __future__ import annotations
 
 import os
+import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -32,19 +34,26 @@ PASSWORDS = {
 
 
 def free_base_port(count: int = len(SERVICES)) -> int:
-    """A run of `count` consecutive free ports, since services listen at base + index."""
-    for _ in range(50):
-        base = peers.free_port()
-        if base + count < 65000 and all(_free(base + i) for i in range(count)):
+    """A run of `count` consecutive free ports, since services listen at base + index.
+
+    Drawn below the kernel's ephemeral range (32768+): ports there are also handed out as
+    the local end of outgoing connections, which could take a port between the check here
+    and the service binding it.
+    """
+    for _ in range(200):
+        base = random.randrange(20000, 32000, count)
+        if all(_free(base + i) for i in range(count)):
             return base
     raise RuntimeError("no run of free ports")
 
 
 def _free(port: int) -> bool:
-    import socket
-
     with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def embedded_env(data_dir: Path) -> dict[str, str]:
