@@ -78,6 +78,14 @@ def up(
         stop()
 
 
+@app.command("rebuild-search")
+def rebuild_search() -> None:
+    """Replays every topic into a fresh search index and swaps it in; search keeps answering."""
+    from services.search.rebuild_cli import run
+
+    run(Settings(), console)
+
+
 def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 

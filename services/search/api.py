@@ -1,77 +1,104 @@
-"""Thin routes over the index; department staff only ever see their own department's tickets."""
+"""Thin routes: parse, authorize by role, hand over to `reads` and `insights`."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from services.common.auth import CurrentUser, Principal, Role, require_roles
-from services.common.problems import Problem
-from services.search.adapters.index import SearchIndex
+from services.common.auth import CurrentUser, Role, require_roles
+from services.common.i18n import negotiate
+from services.search import export, insights, params, reads
+from services.search.reads import Reader
 
 Readers = Depends(require_roles(Role.agent, Role.dispatcher, Role.dept_staff, Role.leader))
-FILTERS = (
-    "status",
-    "request_type",
-    "urgency",
-    "channel",
-    "category_code",
-    "area_code",
-    "department_code",
-)
+Leaders = Depends(require_roles(Role.leader, Role.dispatcher))
 
 
-class SearchResult(BaseModel):
+class Bucket(BaseModel):
+    key: str
+    label: str | None = None
+    count: int
+
+
+class SearchRead(BaseModel):
+    """One page of hits. `next` continues after the last hit (pass it as `after`); it is
+    null on the last page and for relevance order, which pages by `offset` only."""
+
     total: int
+    limit: int
+    offset: int
+    sort: str
     hits: list[dict[str, Any]]
+    facets: dict[str, list[Bucket]]
+    histogram: list[Bucket]
+    next: str | None
 
 
-def _scoped(user: Principal, filters: dict[str, str]) -> dict[str, str]:
-    if user.role == Role.dept_staff:
-        return filters | {"department_code": user.department or ""}
-    return filters
+def _query(request: Request) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        found.setdefault(name, []).append(value)
+    return found
 
 
-def _visible(index: SearchIndex, user: Principal, ticket_id: str) -> dict[str, Any]:
-    doc = index.get(ticket_id)
-    if doc is None or (
-        user.role == Role.dept_staff and doc.get("department_code") != user.department
-    ):
-        raise Problem(404, "search.ticket_not_found", id=ticket_id)
-    return doc
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
-def router(index: SearchIndex) -> APIRouter:
-    api = APIRouter(prefix="/api/v1", tags=["search"], dependencies=[Readers])
+def router(reader: Reader) -> APIRouter:
+    api = APIRouter(prefix="/api/v1", tags=["search"])
 
-    @api.get("/search")
-    def search(
-        user: CurrentUser,
-        q: Annotated[str, Query(max_length=200)] = "",
-        status: str | None = None,
-        request_type: str | None = None,
-        urgency: str | None = None,
-        channel: str | None = None,
-        category_code: str | None = None,
-        area_code: str | None = None,
-        department_code: str | None = None,
-        limit: Annotated[int, Query(ge=1, le=100)] = 20,
-        offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
-    ) -> SearchResult:
-        given = locals()
-        filters = {name: given[name] for name in FILTERS if given[name]}
-        page = index.search(q, _scoped(user, filters), limit=limit, offset=offset)
-        return SearchResult(total=page.total, hits=page.hits)
+    @api.get("/search", dependencies=[Readers], response_model=SearchRead)
+    def search(request: Request, user: CurrentUser) -> dict[str, Any]:
+        """Full text (words, "phrases", -exclusions) with filters: status, request_type,
+        urgency, channel, sla_state (comma-separated for any of several), category, area
+        and department (a code at any level), overdue, from/to (days in Beijing time);
+        sort (relevance, newest, oldest, due); limit (clamped to 100), offset or after;
+        facets; histogram (day, week, month)."""
+        now = _now()
+        return reads.search(reader, user, params.read(_query(request), now), now)
 
-    @api.get("/tickets/{ticket_id}")
+    @api.get("/search/export", dependencies=[Readers])
+    def export_csv(request: Request, user: CurrentUser) -> StreamingResponse:
+        """The whole result set of a search (same filters, up to 50,000 tickets) as CSV."""
+        now = _now()
+        parsed = params.read(_query(request), now, paging=False)
+        lang = negotiate(request.headers.get("accept-language"))
+        docs = reads.export(reader, user, parsed)
+        stamp = now.strftime("%Y%m%d-%H%M")
+        return StreamingResponse(
+            export.csv_lines(docs, lang, now),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="tickets-{stamp}.csv"'},
+        )
+
+    @api.get("/tickets/{ticket_id}", dependencies=[Readers])
     def ticket(ticket_id: str, user: CurrentUser) -> dict[str, Any]:
-        return _visible(index, user, ticket_id)
+        return reads.ticket(reader, user, ticket_id, _now())
 
-    @api.get("/tickets/{ticket_id}/timeline")
+    @api.get("/tickets/{ticket_id}/timeline", dependencies=[Readers])
     def timeline(ticket_id: str, user: CurrentUser) -> list[dict[str, Any]]:
-        timeline: list[dict[str, Any]] = _visible(index, user, ticket_id)["timeline"]
-        return timeline
+        found: list[dict[str, Any]] = reads.ticket(reader, user, ticket_id, _now())["timeline"]
+        return found
+
+    @api.get("/hotspots", dependencies=[Leaders])
+    def hotspots(
+        weeks: Annotated[int, Query(ge=1, le=26)] = 8,
+        min_count: Annotated[int, Query(ge=1, le=1000)] = 3,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    ) -> dict[str, Any]:
+        """Category × street pairs whose last 7 days jump above the weeks before, ranked by
+        how unlikely the jump is (see `domain.hotspots`), with the tickets behind each."""
+        return insights.hot_spots(reader, _now(), weeks=weeks, min_count=min_count, limit=limit)
+
+    @api.get("/dashboard", dependencies=[Leaders])
+    def dashboard(months: Annotated[int, Query(ge=1, le=24)] = 6) -> dict[str, Any]:
+        """SLA compliance per month, the three rates per department (this month and the
+        whole window), overdue tickets per department, hot spots and totals."""
+        return insights.dashboard(reader, _now(), months)
 
     return api

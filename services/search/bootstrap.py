@@ -1,33 +1,41 @@
-"""Builds the search service from settings: projection consumer + index port + API."""
+"""Builds the search service from settings: projection consumer + index port + API + pages."""
 
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy.orm import sessionmaker
 
-from proto.assignments import ASSIGNMENTS, AssignmentDispatched
-from proto.tickets import TICKETS, TicketCreated
+from proto.assignments import ASSIGNMENTS
+from proto.feedback import FEEDBACK
+from proto.tickets import TICKETS
 from services.common.app import create_app
 from services.common.db import uow_factory
 from services.common.i18n import register
 from services.common.platform import add_consumer, make_platform
 from services.common.settings import Settings
+from services.common.web import mount_pages
 from services.search import api, handlers
 from services.search.adapters.elastic import ElasticIndex
-from services.search.adapters.fts import EmbeddedIndex
+from services.search.adapters.generations import EmbeddedGenerations
 from services.search.adapters.index import SearchIndex
+from services.search.adapters.labels import LabelStore
 from services.search.adapters.orm import metadata
+from services.search.domain.projection import KNOWN_EVENTS
+from services.search.messages import MESSAGES
+from services.search.reads import Reader
 
-MESSAGES = {
-    "search.ticket_not_found": {"zh": "工单 {id} 不存在", "en": "Ticket {id} not found"},
-}
+TOPICS = (TICKETS, ASSIGNMENTS, FEEDBACK)
+PAGES = Path(__file__).resolve().parent / "pages"
 
 
 def make_index(settings: Settings) -> SearchIndex:
+    """The index the settings choose; both kinds can also be rebuilt (`Rebuildable`)."""
     if settings.search_backend == "elasticsearch":
         return ElasticIndex(settings)
-    return EmbeddedIndex(settings.data_dir / "search-index.db")
+    return EmbeddedGenerations(settings.data_dir)
 
 
 def build(settings: Settings) -> FastAPI:
@@ -36,15 +44,12 @@ def build(settings: Settings) -> FastAPI:
     uow = uow_factory(platform.engine, metadata, "search")
     index = make_index(settings)
     index.ensure()
-    fold = partial(handlers.on_event, index)
-    add_consumer(
-        platform,
-        settings,
-        "search",
-        [TICKETS, ASSIGNMENTS],
-        {TicketCreated.TYPE: fold, AssignmentDispatched.TYPE: fold},
-        uow,
-    )
+    labels = LabelStore()
+    fold = partial(handlers.on_event, index, labels)
+    add_consumer(platform, settings, "search", TOPICS, {e.TYPE: fold for e in KNOWN_EVENTS}, uow)
     platform.checks["index"] = index.ping
     platform.closers.append(index.close)
-    return create_app(platform, [api.router(index)], "Hotline search")
+    reader = Reader(index, sessionmaker(platform.engine), labels)
+    app = create_app(platform, [api.router(reader)], "Hotline search")
+    mount_pages(app, PAGES, {"/search": "search.html", "/dashboard": "dashboard.html"}, "/search")
+    return app

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,18 @@ from elasticsearch import Elasticsearch
 from services.common.settings import Settings
 from services.search.adapters.elastic import NODE_CLASS_ENV, ElasticIndex, make_client
 from services.search.adapters.fts import EmbeddedIndex
-from services.search.adapters.index import SearchIndex, SearchPage, text_values
+from services.search.adapters.generations import EmbeddedGenerations
+from services.search.adapters.index import (
+    TIME_ZONE,
+    Bucket,
+    DateRange,
+    Histogram,
+    SearchIndex,
+    SearchRequest,
+    SearchResult,
+    text_values,
+)
+from services.search.domain.query import QuerySyntaxError
 from services.search.domain.tokenize import tokens
 from tests import es_compat
 from tests.peers import Peer
@@ -156,8 +170,110 @@ def reference_hits(docs: list[dict[str, Any]], query: str) -> set[str]:
     }
 
 
-def ids(page: SearchPage) -> set[str]:
+def ids(page: SearchResult) -> set[str]:
     return {hit["ticket_id"] for hit in page.hits}
+
+
+def find(
+    index: SearchIndex,
+    text: str = "",
+    filters: dict[str, Any] | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    **options: Any,
+) -> SearchResult:
+    request = SearchRequest(text, filters or {}, limit=limit, offset=offset, **options)
+    return index.search(request)
+
+
+# A corpus with every searchable field set, for filters, ranges, facets and paging.
+DEPARTMENTS = ["D-JXS", "D-ZGC", "U-WATER", "G-CY"]
+AREAS = ["110105001001", "110105001002", "110105002001", "110108001001"]
+CATEGORIES = ["010101", "010102", "020101"]
+STATUSES = ["dispatched", "resolved", "closed", "in_progress", "returned"]
+TEXTS = [
+    "夜间施工噪音扰民",
+    "施工 噪音 白天也有",
+    "广场舞噪音，不是施工",
+    "停水三天",
+    "wifi is bad",
+]
+# 23:30 in Beijing: documents 13 hours apart fall on both sides of local midnights.
+BASE = datetime(2024, 4, 28, 15, 30, tzinfo=UTC)
+
+
+def structured_docs() -> list[dict[str, Any]]:
+    docs = []
+    for n in range(40):
+        area, category = AREAS[n % 4], CATEGORIES[n % 3]
+        department, status = DEPARTMENTS[n % 4], STATUSES[n % 5]
+        created = BASE + timedelta(hours=13 * n)
+        docs.append(make_doc(
+            f"x{100 + n}", TEXTS[n % len(TEXTS)], status=status,
+            category_code=category, category_codes=[category[:2], category[:4], category],
+            area_code=area, area_codes=[area[:6], area[:9], area],
+            district_code=area[:6], street_code=area[:9],
+            department_code=department,
+            department_codes=sorted({department, DEPARTMENTS[(n + 1) % 4]}) if n % 3 == 0
+            else [department],
+            is_open=status in ("dispatched", "in_progress", "returned"),
+            created_at=created.isoformat(),
+            due_at=None if n % 5 == 0 else (created + timedelta(hours=7 * (n % 7))).isoformat(),
+            calls=1 + n % 3, m_rated=n % 2, m_solved=int(n % 4 == 1),
+        ))  # fmt: skip
+    return docs
+
+
+def _at(doc: dict[str, Any], name: str) -> datetime | None:
+    value = doc.get(name)
+    return datetime.fromisoformat(value) if value else None
+
+
+def reference(docs: list[dict[str, Any]], request: SearchRequest) -> list[dict[str, Any]]:
+    """The documents a request without text must find, in its sort order (newest, oldest
+    or due), computed here without any index."""
+
+    def keeps(doc: dict[str, Any]) -> bool:
+        for name, wanted in request.filters.items():
+            values = doc.get(name)
+            have = {str(v).lower() if isinstance(v, bool) else str(v)
+                    for v in (values if isinstance(values, list) else [values])}  # fmt: skip
+            if not have & ({wanted} if isinstance(wanted, str) else set(wanted)):
+                return False
+        for name, bounds in request.ranges.items():
+            moment = _at(doc, name)
+            if moment is None or (bounds.gte and moment < bounds.gte):
+                return False
+            if bounds.lt and moment >= bounds.lt:
+                return False
+        return True
+
+    field, descending = {"newest": ("created_at", True), "oldest": ("created_at", False),
+                         "due": ("due_at", False)}[request.sort]  # fmt: skip
+    found = [d for d in docs if keeps(d)]
+    dated = sorted((d for d in found if _at(d, field)), key=lambda d: d["ticket_id"])
+    dated.sort(key=lambda d: _at(d, field), reverse=descending)  # type: ignore[arg-type,return-value]
+    undated = sorted((d for d in found if not _at(d, field)), key=lambda d: d["ticket_id"])
+    return dated + undated
+
+
+def walk(index: SearchIndex, request: SearchRequest) -> list[str]:
+    """Every hit of `request`, page by page through cursors."""
+    seen: list[str] = []
+    after = None
+    for _ in range(100):
+        page = index.search(replace(request, after=after))
+        seen += [hit["ticket_id"] for hit in page.hits]
+        if len(page.hits) < request.limit:
+            return seen
+        after = page.cursor
+    raise AssertionError("cursor paging does not end")
+
+
+def local_day(doc: dict[str, Any], name: str) -> str:
+    moment = _at(doc, name)
+    assert moment is not None
+    return moment.astimezone(TIME_ZONE).date().isoformat()
 
 
 def load(index: SearchIndex, docs: list[dict[str, Any]]) -> None:
@@ -185,70 +301,80 @@ class SearchIndexContract:
         stored = index.get("t1")
         assert stored is not None and "extra" not in stored
         assert stored["status"] == "dispatched"
-        assert ids(index.search("噪音")) == set()
-        assert ids(index.search("停水")) == {"t1"}
-        assert index.search("").total == 1
+        assert ids(find(index, "噪音")) == set()
+        assert ids(find(index, "停水")) == {"t1"}
+        assert find(index, "").total == 1
 
     def test_a_word_finds_its_ticket_and_an_absent_word_does_not(self, index: SearchIndex) -> None:
         load(index, [make_doc("t1", "楼下餐馆夜里噪音很大"), make_doc("t2", "路灯不亮")])
-        assert ids(index.search("噪音")) == {"t1"}
-        assert ids(index.search("停电")) == set()
+        assert ids(find(index, "噪音")) == {"t1"}
+        assert ids(find(index, "停电")) == set()
 
     def test_every_word_must_match(self, index: SearchIndex) -> None:
         load(index, [make_doc("t1", "夜间施工噪音"), make_doc("t2", "白天装修噪音")])
-        assert ids(index.search("噪音 夜间")) == {"t1"}
-        assert ids(index.search("噪音 装修")) == {"t2"}
-        assert ids(index.search("夜间 装修")) == set()
+        assert ids(find(index, "噪音 夜间")) == {"t1"}
+        assert ids(find(index, "噪音 装修")) == {"t2"}
+        assert ids(find(index, "夜间 装修")) == set()
 
     def test_a_single_character_matches_only_where_it_stands_alone(
         self, index: SearchIndex
     ) -> None:
         # Bigram analysis indexes 停水 as one term: 水 alone does not find it.
         load(index, [make_doc("t1", "家中停了：水、电。"), make_doc("t2", "小区停水")])
-        assert ids(index.search("水")) == {"t1"}
-        assert ids(index.search("停水")) == {"t2"}
+        assert ids(find(index, "水")) == {"t1"}
+        assert ids(find(index, "停水")) == {"t2"}
 
     def test_sentences_match_inside_longer_text(self, index: SearchIndex) -> None:
         load(index, corpus())
-        assert ids(index.search("小区 噪音 扰民")) == {"t02"}
-        assert ids(index.search("夜间施工噪音")) == {"t01", "t20"}
+        assert ids(find(index, "小区 噪音 扰民")) == {"t02"}
+        assert ids(find(index, "夜间施工噪音")) == {"t01", "t20"}
 
     def test_latin_letters_and_digits(self, index: SearchIndex) -> None:
         load(index, corpus())
-        assert ids(index.search("5号楼")) == {"t01", "t11"}  # not 15号楼 (t03)
-        assert ids(index.search("wifi")) == ids(index.search("ＷｉＦｉ")) == {"t10"}
-        assert ids(index.search("4.5万元")) == {"t15"}
+        assert ids(find(index, "5号楼")) == {"t01", "t11"}  # not 15号楼 (t03)
+        assert ids(find(index, "wifi")) == ids(find(index, "ＷｉＦｉ")) == {"t10"}
+        assert ids(find(index, "4.5万元")) == {"t15"}
+
+    def test_the_address_and_later_callers_words_are_searched(self, index: SearchIndex) -> None:
+        later = ["十一点还在打桩"]
+        load(index, [
+            make_doc("t1", "夜间施工", address="建国路88号院", more_descriptions=later),
+            make_doc("t2", "夜间施工"),
+        ])  # fmt: skip
+        assert ids(find(index, "88号院")) == {"t1"}
+        assert ids(find(index, "打桩 施工")) == {"t1"}
+        assert ids(find(index, '"施工十一"')) == set()  # a phrase never spans two values
 
     def test_number_category_and_area_are_searched(self, index: SearchIndex) -> None:
         load(index, corpus())
         number = corpus()[4]["number"]
-        assert ids(index.search(number)) == {"t05"}
-        assert ids(index.search("朝阳区 噪音")) == {"t01"}
-        assert ids(index.search("文明养犬")) == {"t23"}
+        assert ids(find(index, number)) == {"t05"}
+        assert ids(find(index, "朝阳区 噪音")) == {"t01"}
+        assert ids(find(index, "文明养犬")) == {"t23"}
 
     def test_filters_are_exact_keyword_matches(self, index: SearchIndex) -> None:
         load(index, corpus())
-        page = index.search("噪音", {"status": "dispatched"})
+        page = find(index, "噪音", {"status": "dispatched"})
         assert ids(page) == {"t01", "t07", "t20", "t26"}
-        both = index.search("", {"status": "created", "request_type": "consultation"})
+        both = find(index, "", {"status": "created", "request_type": "consultation"})
         assert ids(both) == {"t06", "t21"}
-        assert ids(index.search("", {"category_code": "c-供暖"})) == {"t13", "t28"}
-        assert index.search("", {"status": "dispatch"}).total == 0
+        assert ids(find(index, "", {"category_code": "c-供暖"})) == {"t13", "t28"}
+        assert find(index, "", {"status": "dispatch"}).total == 0
         with pytest.raises(ValueError, match="description"):
-            index.search("", {"description": "噪音"})
+            find(index, "", {"description": "噪音"})
 
     def test_pages_are_stable_and_total_counts_all(self, index: SearchIndex) -> None:
         docs = [make_doc(f"x{n}", "路灯不亮") for n in range(1, 26)]
         load(index, docs)
-        pages = [index.search("路灯", limit=10, offset=offset) for offset in (0, 10, 20)]
+        pages = [find(index, "路灯", limit=10, offset=offset) for offset in (0, 10, 20)]
         assert [page.total for page in pages] == [25, 25, 25]
         assert [len(page.hits) for page in pages] == [10, 10, 5]
         everything = [hit["ticket_id"] for page in pages for hit in page.hits]
         newest_first = sorted(docs, key=lambda d: (-int(d["number"][4:6]), d["ticket_id"]))
         assert everything == [d["ticket_id"] for d in newest_first]
-        assert index.search("路灯", limit=0).total == 25
+        assert find(index, "路灯", limit=0).total == 25
         with pytest.raises(ValueError):
-            index.search("路灯", offset=-1)
+            find(index, "路灯", offset=-1)
 
     def test_newest_first_compares_instants_not_strings(self, index: SearchIndex) -> None:
         load(index, [
@@ -256,34 +382,164 @@ class SearchIndexContract:
             make_doc("t2", "路灯", created_at="2024-05-01T02:00:00Z"),
             make_doc("t3", "路灯", created_at="not a date"),
         ])  # fmt: skip
-        assert [hit["ticket_id"] for hit in index.search("").hits] == ["t2", "t1", "t3"]
+        assert [hit["ticket_id"] for hit in find(index, "").hits] == ["t2", "t1", "t3"]
 
     def test_blank_query_matches_all_and_punctuation_matches_none(self, index: SearchIndex) -> None:
         load(index, corpus())
-        assert index.search("").total == index.search("   ").total == len(CORPUS_ROWS)
-        assert index.search("，。！").total == 0
-        assert index.search("the").total == 0  # a stop word of the cjk analyzer
+        assert find(index, "").total == find(index, "   ").total == len(CORPUS_ROWS)
+        assert find(index, "，。！").total == 0
+        assert find(index, "the").total == 0  # a stop word of the cjk analyzer
 
     @pytest.mark.parametrize("query", sorted(EXPECTED))
     def test_corpus_queries(self, index: SearchIndex, query: str) -> None:
         docs = corpus()
         load(index, docs)
         assert reference_hits(docs, query) == EXPECTED[query]
-        assert ids(index.search(query, limit=50)) == EXPECTED[query]
+        assert ids(find(index, query, limit=50)) == EXPECTED[query]
+
+    def test_list_fields_match_any_of_their_values(self, index: SearchIndex) -> None:
+        docs = structured_docs()
+        load(index, docs)
+        for filters in (
+            {"area_codes": "110105"},  # a district
+            {"area_codes": "110105001"},  # a street
+            {"area_codes": "110105001002"},  # a community
+            {"department_codes": "G-CY"},
+            {"department_codes": ["U-WATER", "D-ZGC"], "category_codes": "01"},
+            {"status": ["resolved", "closed"], "is_open": "false"},
+            {"is_open": "true", "street_code": "110108001"},
+        ):
+            request = SearchRequest(filters=filters, sort="newest", limit=100)
+            expected = [d["ticket_id"] for d in reference(docs, request)]
+            assert expected, filters
+            assert [h["ticket_id"] for h in index.search(request).hits] == expected, filters
+
+    def test_date_ranges_include_the_start_and_exclude_the_end(self, index: SearchIndex) -> None:
+        docs = structured_docs()
+        load(index, docs)
+        start, end = BASE + timedelta(hours=13 * 5), BASE + timedelta(hours=13 * 9)
+        request = SearchRequest(ranges={"created_at": DateRange(start, end)}, sort="oldest")
+        assert [h["ticket_id"] for h in index.search(request).hits] == [
+            "x105", "x106", "x107", "x108"
+        ]  # fmt: skip
+        open_ended = SearchRequest(ranges={"due_at": DateRange(lt=end)}, sort="due", limit=100)
+        expected = [d["ticket_id"] for d in reference(docs, open_ended)]
+        assert [h["ticket_id"] for h in index.search(open_ended).hits] == expected
+
+    def test_facets_count_and_sum_per_value(self, index: SearchIndex) -> None:
+        docs = structured_docs()
+        load(index, docs)
+        request = SearchRequest(
+            filters={"area_codes": "110105"}, facets=["department_code", "status"],
+            sums=["calls", "m_rated", "m_solved"], limit=0,
+        )  # fmt: skip
+        result = index.search(request)
+        chosen = [d for d in docs if "110105" in d["area_codes"]]
+        assert result.total == len(chosen)
+        assert result.sums == {
+            name: sum(d[name] for d in chosen) for name in ("calls", "m_rated", "m_solved")
+        }
+        counts = Counter(d["department_code"] for d in chosen)
+        assert [(b.key, b.count) for b in result.facets["department_code"]] == sorted(
+            counts.items(), key=lambda kv: (-kv[1], kv[0])
+        )
+        jxs = next(b for b in result.facets["department_code"] if b.key == "D-JXS")
+        assert jxs.sums["calls"] == sum(
+            d["calls"] for d in chosen if d["department_code"] == "D-JXS"
+        )
+        assert sum(b.count for b in result.facets["status"]) == len(chosen)
+
+    @pytest.mark.parametrize("interval", ["day", "week", "month"])
+    def test_histograms_bucket_in_beijing_time(self, index: SearchIndex, interval: str) -> None:
+        docs = structured_docs()
+        load(index, docs)
+        histogram = Histogram("created_at", interval)  # type: ignore[arg-type]
+        request = SearchRequest(histogram=histogram, sums=["m_rated"], limit=0)
+        buckets = index.search(request).histogram
+        expected: dict[str, list[dict[str, Any]]] = {}
+        for doc in docs:
+            day = datetime.fromisoformat(local_day(doc, "created_at"))
+            if interval == "week":
+                day -= timedelta(days=day.weekday())
+            elif interval == "month":
+                day = day.replace(day=1)
+            expected.setdefault(day.date().isoformat(), []).append(doc)
+        assert buckets == [
+            Bucket(key, len(group), {"m_rated": sum(d["m_rated"] for d in group)})
+            for key, group in sorted(expected.items())
+        ]
+
+    @pytest.mark.parametrize("sort", ["newest", "oldest", "due"])
+    def test_cursors_walk_every_hit_once_in_order(self, index: SearchIndex, sort: str) -> None:
+        docs = structured_docs()
+        load(index, docs)
+        request = SearchRequest(filters={"area_codes": "110105"}, sort=sort, limit=4)  # type: ignore[arg-type]
+        expected = [d["ticket_id"] for d in reference(docs, replace(request, limit=100))]
+        assert walk(index, request) == expected
+
+    def test_phrases_and_exclusions(self, index: SearchIndex) -> None:
+        docs = structured_docs()[:5]
+        load(index, docs)
+        assert ids(find(index, '"施工噪音"')) == {"x100"}
+        assert ids(find(index, "施工 噪音")) == {"x100", "x101", "x102"}
+        assert ids(find(index, "噪音 -广场舞")) == {"x100", "x101"}
+        assert ids(find(index, '噪音 -"白天也有"')) == {"x100", "x102"}
+        assert ids(find(index, '"施工 噪音"')) == {"x101"}
+
+    def test_requests_it_cannot_answer_raise_value_errors(self, index: SearchIndex) -> None:
+        load(index, structured_docs()[:3])
+        for text in ('"未闭合', "噪音 -", "-噪音"):
+            with pytest.raises(QuerySyntaxError):
+                find(index, text)
+        for options in (
+            {"facets": ["description"]},
+            {"sums": ["status"]},
+            {"ranges": {"status": DateRange()}},
+            {"after": [1, "x"]},  # relevance cannot be paged by cursor
+            {"limit": 10_001},
+        ):
+            with pytest.raises(ValueError):
+                find(index, "噪音", **options)
 
     def test_drop_then_ensure_starts_empty(self, index: SearchIndex) -> None:
         load(index, corpus())
         index.ensure()  # again: harmless
-        assert index.search("").total == len(CORPUS_ROWS)
+        assert find(index, "").total == len(CORPUS_ROWS)
         index.drop()
         index.ensure()
         index.refresh()
-        assert index.search("").total == 0
+        assert find(index, "").total == 0
         assert index.get("t01") is None
 
     def test_ping(self, index: SearchIndex) -> None:
         assert isinstance(index, SearchIndex)
         assert index.ping() is True
+
+
+class RebuildContract:
+    """A rebuild fills a generation beside the live index, then swaps it in at once."""
+
+    @pytest.fixture
+    def rebuildable(self) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def test_a_new_generation_is_unseen_until_promoted(self, rebuildable: Any) -> None:
+        live: SearchIndex = rebuildable
+        load(live, corpus()[:3])
+        fresh = rebuildable.next_generation()
+        load(fresh, structured_docs()[:5])
+        assert find(live, "").total == 3 and find(fresh, "").total == 5
+        rebuildable.promote(fresh)
+        live.refresh()
+        assert find(live, "").total == 5
+        assert live.get("t01") is None and live.get("x100") is not None
+        live.put(make_doc("t99", "路灯不亮"))
+        live.refresh()
+        assert find(fresh, "路灯").total == 1  # writes go to the promoted generation
+        again = rebuildable.next_generation()
+        assert find(again, "").total == 0
+        rebuildable.promote(again)
+        assert find(live, "").total == 0
 
 
 class TestEmbeddedIndex(SearchIndexContract):
@@ -298,14 +554,14 @@ class TestEmbeddedIndex(SearchIndexContract):
         def writer(worker: int) -> None:
             for n in range(100):
                 index.put(make_doc(f"x{worker * 1000 + n}", "路灯不亮"))
-                index.search("路灯", limit=5)
+                find(index, "路灯", limit=5)
 
         threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        assert index.search("路灯").total == 400
+        assert find(index, "路灯").total == 400
 
     def test_index_lives_in_its_own_wal_file(self, tmp_path: Path) -> None:
         index = EmbeddedIndex(tmp_path / "own.db")
@@ -319,6 +575,47 @@ class TestEmbeddedIndex(SearchIndexContract):
 def _settings(url: str) -> Settings:
     name = f"hotline-test-{uuid.uuid4().hex[:12]}"
     return Settings(search_backend="elasticsearch", elasticsearch_url=url, elasticsearch_index=name)
+
+
+class TestEmbeddedGenerations(RebuildContract):
+    @pytest.fixture
+    def rebuildable(self, tmp_path: Path) -> Iterator[Any]:
+        index = EmbeddedGenerations(tmp_path / "search")
+        index.ensure()
+        yield index
+        index.close()
+
+    def test_another_process_follows_the_swap(self, tmp_path: Path) -> None:
+        writer, reader = EmbeddedGenerations(tmp_path), EmbeddedGenerations(tmp_path)
+        writer.ensure()
+        load(writer, corpus()[:2])
+        assert find(reader, "").total == 2
+        fresh = writer.next_generation()
+        load(fresh, corpus()[:7])
+        writer.promote(fresh)
+        assert find(reader, "").total == 7
+        old = sorted(p.name for p in tmp_path.glob("search-index-g*.db"))
+        assert old == ["search-index-g1.db", "search-index-g2.db"]
+        writer.promote(writer.next_generation())
+        kept = sorted(p.name for p in tmp_path.glob("search-index-g*.db"))
+        assert kept == ["search-index-g2.db", "search-index-g3.db"]
+        writer.close()
+        reader.close()
+
+
+@pytest.mark.peers
+class TestElasticGenerations(RebuildContract):
+    @pytest.fixture
+    def rebuildable(self, elasticsearch: Peer) -> Iterator[Any]:
+        client = es_compat.test_client(elasticsearch.url)
+        settings = _settings(elasticsearch.url)
+        index = ElasticIndex(settings, client=client)
+        index.ensure()
+        yield index
+        aliased = client.indices.get_alias(name=settings.elasticsearch_index)
+        assert list(aliased.body) == [f"{settings.elasticsearch_index}-v3"]
+        index.drop()
+        client.close()
 
 
 @pytest.mark.peers
@@ -375,9 +672,30 @@ def test_both_backends_return_the_same_tickets(tmp_path: Path, elasticsearch: Pe
     filters: list[dict[str, str]] = [{}, {"status": "dispatched"}, {"request_type": "complaint"}]
     for query in EXPECTED:
         for chosen in filters:
-            embedded, elastic = (b.search(query, chosen, limit=50) for b in backends)
+            embedded, elastic = (find(b, query, chosen, limit=50) for b in backends)
             assert ids(embedded) == ids(elastic), (query, chosen)
             assert embedded.total == elastic.total, (query, chosen)
+    for backend in backends:
+        backend.drop()
+        backend.ensure()
+        load(backend, structured_docs())
+    requests = [
+        SearchRequest("噪音", {"area_codes": "110105"}, facets=["status", "department_code"],
+                      sums=["calls", "m_rated"], histogram=Histogram("created_at", "week")),
+        SearchRequest('"施工噪音" -广场舞', {"is_open": "true"}, facets=["street_code"]),
+        SearchRequest("", {"department_codes": ["G-CY", "U-WATER"]}, sort="due", limit=3,
+                      ranges={"created_at": DateRange(BASE + timedelta(days=3))}),
+        SearchRequest("wifi", {}, sort="oldest", limit=2,
+                      histogram=Histogram("due_at", "day"), sums=["m_solved"]),
+    ]  # fmt: skip
+    for request in requests:
+        embedded, elastic = (b.search(request) for b in backends)
+        assert ids(embedded) == ids(elastic), request
+        assert (embedded.total, embedded.facets, embedded.histogram, embedded.sums) == (
+            elastic.total, elastic.facets, elastic.histogram, elastic.sums
+        ), request  # fmt: skip
+        if request.sort != "relevance":
+            assert walk(backends[0], request) == walk(backends[1], request)
     for backend in backends:
         backend.drop()
         backend.close()

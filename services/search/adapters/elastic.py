@@ -8,7 +8,8 @@ only shapes indices created after it, so a changed analyzer takes effect through
 The text fields are copied into one `fulltext` field searched with `operator: and`: every query
 term must occur somewhere in description, number, category or area. A `multi_match` would
 not do: `best_fields` wants all terms in a single field, and `cross_fields` cannot mix the
-keyword `number` with analyzed text.
+keyword `number` with analyzed text. Query bodies are built in `elastic_query`; an engine
+error never reaches the caller as such, it becomes `SearchUnavailable`.
 """
 
 from __future__ import annotations
@@ -18,17 +19,24 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from elasticsearch import BadRequestError, Elasticsearch, NotFoundError, helpers
+from elastic_transport import TransportError
+from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, helpers
 
 from services.common.settings import Settings
+from services.search.adapters import elastic_query as eq
 from services.search.adapters.index import (
+    DATE_FIELDS,
     KEYWORD_FIELDS,
+    SUM_FIELDS,
     Doc,
-    SearchPage,
-    check_filters,
-    check_page,
+    SearchIndex,
+    SearchRequest,
+    SearchResult,
+    SearchUnavailable,
+    check_request,
     ticket_id_of,
 )
+from services.search.domain.query import parse
 
 # Dotted path of an `elastic_transport` node class to use instead of the client's default.
 # Unset in production. Tests point it at `tests.es_compat.CompatNode` so that a whole service
@@ -36,13 +44,8 @@ from services.search.adapters.index import (
 # versioned media types.
 NODE_CLASS_ENV = "HOTLINE_ELASTICSEARCH_NODE_CLASS"
 BATCH = 500
-_FULLTEXT = "fulltext"
-_TEXT_FIELDS = ("description", "category_path", "area_path")
-_SORT = [
-    {"_score": {"order": "desc"}},
-    {"created_at": {"order": "desc", "missing": "_last"}},
-    {"ticket_id": {"order": "asc"}},
-]
+BULK_TIMEOUT_S = 120.0
+_TEXT_FIELDS = ("description", "more_descriptions", "address", "category_path", "area_path")
 
 
 def make_client(settings: Settings) -> Elasticsearch:
@@ -60,30 +63,39 @@ def make_client(settings: Settings) -> Elasticsearch:
 def mappings(analyzer: str) -> dict[str, Any]:
     """The document mapping. Unknown keys are kept in `_source` but not indexed (`dynamic:
     false`), so a new key never breaks indexing with a type clash."""
-    text = {"type": "text", "analyzer": analyzer, "copy_to": _FULLTEXT}
+    text = {"type": "text", "analyzer": analyzer, "copy_to": eq.FULLTEXT}
     if analyzer == "ik_max_word":
         text["search_analyzer"] = "ik_smart"  # finest split to index, coarsest to query
     properties: dict[str, Any] = {name: {"type": "keyword"} for name in KEYWORD_FIELDS}
     properties |= {name: dict(text) for name in _TEXT_FIELDS}
+    # A malformed date is stored but not indexed, rather than failing the whole document.
+    properties |= {name: {"type": "date", "ignore_malformed": True} for name in DATE_FIELDS}
+    properties |= {name: {"type": "integer", "ignore_malformed": True} for name in SUM_FIELDS}
     properties |= {
         "ticket_id": {"type": "keyword"},
-        "number": {"type": "keyword", "copy_to": _FULLTEXT},
+        "number": {"type": "keyword", "copy_to": eq.FULLTEXT},
         "department_name": {"type": "keyword"},
-        "calls": {"type": "integer"},
-        # A malformed date is stored but not indexed, rather than failing the whole document.
-        "created_at": {"type": "date", "ignore_malformed": True},
         "updated_at": {"type": "date", "ignore_malformed": True},
         "timeline": {"type": "object", "enabled": False},
-        _FULLTEXT: {k: v for k, v in text.items() if k != "copy_to"},
+        eq.FULLTEXT: {k: v for k, v in text.items() if k != "copy_to"},
     }
     return {"dynamic": False, "properties": properties}
 
 
 class ElasticIndex:
-    """`SearchIndex` on Elasticsearch. A client passed in stays the caller's to close."""
+    """`SearchIndex` on Elasticsearch. A client passed in stays the caller's to close.
 
-    def __init__(self, settings: Settings, client: Elasticsearch | None = None) -> None:
+    Reads and writes go to the alias, or to one concrete index (`target`) for a generation
+    being rebuilt beside the live one.
+    """
+
+    def __init__(
+        self, settings: Settings, client: Elasticsearch | None = None, target: str | None = None
+    ) -> None:
+        self._settings = settings
         self._alias = settings.elasticsearch_index
+        self._target = target or self._alias
+        self.name = self._target
         self._first_index = f"{self._alias}-v1"
         self._template = f"{self._alias}-template"
         self._analyzer = settings.elasticsearch_analyzer
@@ -106,15 +118,17 @@ class ElasticIndex:
                 raise
 
     def put(self, doc: Mapping[str, Any]) -> None:
-        self._client.index(index=self._alias, id=ticket_id_of(doc), document=dict(doc))
+        self._client.index(index=self._target, id=ticket_id_of(doc), document=dict(doc))
 
     def put_many(self, docs: Iterable[Mapping[str, Any]]) -> int:
-        written, _ = helpers.bulk(self._client, self._actions(docs), chunk_size=BATCH)
+        # A bulk request carries hundreds of documents: give it longer than a search.
+        client = self._client.options(request_timeout=BULK_TIMEOUT_S)
+        written, _ = helpers.bulk(client, self._actions(docs), chunk_size=BATCH)
         return written
 
     def get(self, ticket_id: str) -> Doc | None:
         try:
-            found = self._client.get(index=self._alias, id=ticket_id)
+            found = self._client.get(index=self._target, id=ticket_id)
         except NotFoundError as error:
             if isinstance(error.body, dict) and error.body.get("found") is False:
                 return None
@@ -122,45 +136,56 @@ class ElasticIndex:
         source: Doc = found["_source"]
         return source
 
-    def search(
-        self,
-        query: str,
-        filters: Mapping[str, str] | None = None,
-        limit: int = 20,
-        offset: int = 0,
-    ) -> SearchPage:
-        chosen = check_filters(filters)
-        check_page(limit, offset)
-        must: dict[str, Any] = {"match_all": {}}
-        if query.strip():
-            must = {"match": {_FULLTEXT: {"query": query, "operator": "and"}}}
-        response = self._client.search(
-            index=self._alias,
-            query={
-                "bool": {
-                    "must": [must],
-                    "filter": [{"term": {name: value}} for name, value in chosen.items()],
-                }
-            },
-            sort=_SORT,
-            from_=offset,
-            size=limit,
-            track_total_hits=True,
-        )
-        hits = response["hits"]
-        return SearchPage(
-            total=int(hits["total"]["value"]), hits=[hit["_source"] for hit in hits["hits"]]
-        )
+    def search(self, request: SearchRequest) -> SearchResult:
+        filters = check_request(request)
+        parsed = parse(request.text)
+        if parsed.matches_nothing:
+            return SearchResult(total=0)
+        options: dict[str, Any] = {}
+        if request.after is not None:
+            options["search_after"] = list(request.after)
+        else:
+            options["from_"] = request.offset
+        try:
+            response = self._client.search(
+                index=self._target,
+                query=eq.query(request, parsed, filters),
+                sort=eq.sort(request),
+                size=request.limit,
+                aggs=eq.aggregations(request) or None,
+                track_total_hits=True,
+                **options,
+            )
+        except (ApiError, TransportError) as error:
+            raise SearchUnavailable(f"Elasticsearch: {error}") from error
+        return _result(response.body, request)
 
     def refresh(self) -> None:
-        self._client.indices.refresh(index=self._alias)
+        self._client.indices.refresh(index=self._target)
 
     def drop(self) -> None:
         client = self._client.options(ignore_status=404)
-        aliased = client.indices.get_alias(name=self._alias)
-        names = {self._first_index, *(aliased.body if aliased.meta.status == 200 else {})}
+        names = {self._first_index, *self._generations()}
         client.indices.delete(index=sorted(names), ignore_unavailable=True)
         client.indices.delete_index_template(name=self._template)
+
+    def next_generation(self) -> SearchIndex:
+        numbers = [int(name.rsplit("-v", 1)[1]) for name in self._generations()]
+        name = f"{self._alias}-v{max(numbers, default=0) + 1}"
+        self._client.indices.create(index=name)
+        return ElasticIndex(self._settings, self._client, target=name)
+
+    def promote(self, generation: SearchIndex) -> None:
+        if not isinstance(generation, ElasticIndex) or generation._alias != self._alias:
+            raise ValueError("not a generation of this index")
+        old = [name for name in self._generations() if name != generation._target]
+        actions: list[dict[str, Any]] = [
+            {"remove": {"index": name, "alias": self._alias}} for name in self._aliased()
+        ]
+        actions.append({"add": {"index": generation._target, "alias": self._alias}})
+        self._client.indices.update_aliases(actions=actions)
+        if old:
+            self._client.options(ignore_status=404).indices.delete(index=old)
 
     def ping(self) -> bool:
         try:
@@ -172,9 +197,35 @@ class ElasticIndex:
         if self._owns_client:
             self._client.close()
 
+    def _generations(self) -> list[str]:
+        found = self._client.options(ignore_status=404).indices.get(index=f"{self._alias}-v*")
+        if found.meta.status != 200:
+            return []
+        return [name for name in found.body if name.rsplit("-v", 1)[-1].isdigit()]
+
+    def _aliased(self) -> list[str]:
+        found = self._client.options(ignore_status=404).indices.get_alias(name=self._alias)
+        return list(found.body) if found.meta.status == 200 else []
+
     def _actions(self, docs: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
         for doc in docs:
-            yield {"_index": self._alias, "_id": ticket_id_of(doc), "_source": dict(doc)}
+            yield {"_index": self._target, "_id": ticket_id_of(doc), "_source": dict(doc)}
+
+
+def _result(body: Mapping[str, Any], request: SearchRequest) -> SearchResult:
+    hits = body["hits"]["hits"]
+    aggs = body.get("aggregations", {})
+    cursor = None
+    if hits and request.sort != "relevance":
+        cursor = list(hits[-1]["sort"])
+    return SearchResult(
+        total=int(body["hits"]["total"]["value"]),
+        hits=[hit["_source"] for hit in hits],
+        facets=eq.facets(aggs, request),
+        histogram=eq.histogram(aggs, request),
+        sums=eq.sums(aggs, request) if request.sums else {},
+        cursor=cursor,
+    )
 
 
 def _import(dotted: str) -> type:

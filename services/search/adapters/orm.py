@@ -17,5 +17,23 @@ documents = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
+# Where `hotline rebuild-search` folds the replayed topics before swapping them in.
+rebuild_documents = Table(
+    "rebuild_documents",
+    metadata,
+    Column("ticket_id", String(64), primary_key=True),
+    Column("doc", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Names of the codes facets show (categories, areas, departments), as events last gave them.
+labels = Table(
+    "labels",
+    metadata,
+    Column("kind", String(20), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
 outbox_table(metadata)
 inbox_table(metadata)

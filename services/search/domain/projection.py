@@ -1,49 +1,40 @@
 """Folds events into one document per ticket. Pure, idempotent and order-insensitive:
-each event sets its own group of fields only if it is newer than what set them before,
-the status only moves forward, and the timeline is kept sorted and free of repeats."""
+each event records its facts in slots that only a newer event may overwrite (`facts`), the
+timeline is kept sorted and free of repeats, and every searchable field is recomputed from
+facts and timeline (`derive`), so the same events give the same document in any order."""
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime
 from typing import Any
 
-from proto.assignments import AssignmentDispatched
 from proto.envelope import Envelope, Event
-from proto.tickets import TicketCreated
+from services.search.domain import derive, facts, timeline
 
-STATUS_RANK = {"created": 0, "dispatched": 1}
-
-
-def _ticket_fields(event: TicketCreated) -> dict[str, Any]:
-    fields = event.model_dump(mode="json", exclude={"caller_key", "created_by"})
-    return fields | {"calls": 1}
-
-
-def _assignment_fields(event: AssignmentDispatched) -> dict[str, Any]:
-    return {
-        "assignment_id": event.assignment_id,
-        "department_code": event.department_code,
-        "department_name": event.department_name,
-        "routing_rule": event.rule,
-    }
+KNOWN_EVENTS = facts.KNOWN
+# The containers `facts.put` writes into; everything else is replaced whole, never changed in
+# place, so a fold copies only these (copying the whole document, timeline and all, for
+# every event was most of the cost of a rebuild).
+_WRITTEN_IN_PLACE = (
+    "versions", "assignments", "invitations", "ratings", "callbacks", "reopens", "calls_attached",
+)  # fmt: skip
 
 
-def _describe(envelope: Envelope, event: Event) -> tuple[str, str, str, dict[str, Any]]:
-    """(field group, status, who, fields) for an event type the projection knows."""
-    if isinstance(event, TicketCreated):
-        return "ticket", "created", event.created_by, _ticket_fields(event)
-    if isinstance(event, AssignmentDispatched):
-        return "assignment", "dispatched", envelope.producer, _assignment_fields(event)
-    raise TypeError(f"no projection for {envelope.type}")
+def _clone(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _clone(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clone(item) for item in value]
+    return value
 
 
-def _summary(event: Event) -> str:
-    if isinstance(event, TicketCreated):
-        return f"受理来电，工单号 {event.number}"
-    if isinstance(event, AssignmentDispatched):
-        return f"派单至 {event.department_name}"
-    return ""
+def _copy(doc: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `doc` that a fold may change without changing `doc`."""
+    copied = dict(doc)
+    for key in _WRITTEN_IN_PLACE:
+        if key in copied:
+            copied[key] = _clone(copied[key])
+    return copied
 
 
 def empty(ticket_id: str) -> dict[str, Any]:
@@ -53,26 +44,15 @@ def empty(ticket_id: str) -> dict[str, Any]:
 def apply(
     doc: dict[str, Any] | None, envelope: Envelope, event: Event, now: datetime
 ) -> dict[str, Any]:
-    """Returns the document with this event folded in (the same document if already in)."""
-    doc = copy.deepcopy(doc) if doc else empty(envelope.ticket_id)
+    """Returns the document with this event folded in (an equal document if already in).
+    `now` only stamps when the ticket first became searchable."""
+    doc = _copy(doc) if doc else empty(envelope.ticket_id)
     if any(e["event_id"] == envelope.event_id for e in doc["timeline"]):
         return doc
-    group, status, who, fields = _describe(envelope, event)
     at = envelope.occurred_at.astimezone(UTC).isoformat()  # one offset: strings compare as times
-    if at >= doc["versions"].get(group, ""):
-        doc.update(fields)
-        doc["versions"][group] = at
-    if STATUS_RANK[status] > STATUS_RANK.get(doc["status"], -1):
-        doc["status"] = status
-    entry = {
-        "event_id": envelope.event_id,
-        "type": envelope.type,
-        "at": at,
-        "by": who,
-        "summary": _summary(event),
-    }
+    facts.record(doc, envelope, event, f"{at}|{envelope.event_id}")
+    entry = timeline.entry(envelope, event, at)
     doc["timeline"] = sorted([*doc["timeline"], entry], key=lambda e: (e["at"], e["event_id"]))
-    doc["updated_at"] = doc["timeline"][-1]["at"]
-    if group == "ticket" and "searchable_at" not in doc:
+    if "ticket" in doc and "searchable_at" not in doc:
         doc["searchable_at"] = now.isoformat()
-    return doc
+    return derive.derive(doc)

@@ -1,0 +1,89 @@
+"""Names for the codes that facets and the dashboard show, learnt from the documents.
+
+Every document names its category and area at each level and its departments; the
+pairs are kept in the `labels` table (upserted, last name wins) so a facet of codes can be
+shown with names without asking another service. A per-process memory of pairs seen in
+the table (committed, so never undone by a rollback) spares a fold any write, or even a read,
+for labels it has met before.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from services.search.adapters.orm import labels
+
+Label = tuple[str, str, str]  # (kind, code, name)
+KIND_OF_FIELD = {
+    "category_code": "category",
+    "district_code": "area",
+    "street_code": "area",
+    "area_code": "area",
+    "department_code": "department",
+    "resolved_department_code": "department",
+    "rating_department_code": "department",
+}
+
+
+def of_document(doc: Mapping[str, Any]) -> list[Label]:
+    """The (kind, code, name) pairs a document tells: levels align from the deepest."""
+    found: list[Label] = []
+    for kind, codes, names in (
+        ("category", doc.get("category_codes"), doc.get("category_path")),
+        ("area", doc.get("area_codes"), doc.get("area_path")),
+    ):
+        if isinstance(codes, list) and isinstance(names, list) and len(names) >= len(codes):
+            found += [(kind, c, str(n)) for c, n in zip(codes, names[-len(codes) :], strict=True)]
+    for assignment in (doc.get("assignments") or {}).values():
+        part = assignment.get("dispatched") or assignment.get("resolved") or {}
+        if part.get("department_code") and part.get("department_name"):
+            found.append(("department", part["department_code"], part["department_name"]))
+    return found
+
+
+class LabelStore:
+    """Reads and writes `labels`; the caller's session decides the transaction."""
+
+    def __init__(self) -> None:
+        self._known: set[Label] = set()
+        self._lock = threading.Lock()
+
+    def remember(self, session: Session, found: Iterable[Label]) -> None:
+        """Writes the pairs the table lacks or names differently, in the caller's session."""
+        with self._lock:
+            new = [label for label in dict.fromkeys(found) if label not in self._known]
+        if not new:
+            return
+        wanted = {(kind, code) for kind, code, _ in new}
+        stored: set[Label] = set(
+            session.execute(
+                select(labels.c.kind, labels.c.code, labels.c.name).where(
+                    tuple_(labels.c.kind, labels.c.code).in_(wanted)
+                )
+            ).all()
+        )
+        with self._lock:
+            self._known.update(stored)  # read from the table: committed already
+        missing = [label for label in new if label not in stored]
+        if missing:
+            stale = {(kind, code) for kind, code, _ in missing}
+            session.execute(labels.delete().where(tuple_(labels.c.kind, labels.c.code).in_(stale)))
+            session.execute(
+                labels.insert(), [{"kind": k, "code": c, "name": n} for k, c, n in missing]
+            )
+
+    def names(self, session: Session, kind: str, codes: Iterable[str]) -> dict[str, str]:
+        wanted = sorted(set(codes))
+        if not wanted:
+            return {}
+        rows = session.execute(
+            select(labels.c.code, labels.c.name).where(
+                labels.c.kind == kind, labels.c.code.in_(wanted)
+            )
+        )
+        return {code: name for code, name in rows}

@@ -1,0 +1,95 @@
+"""The search service's texts: problem messages and the names used in exported files."""
+
+from __future__ import annotations
+
+MESSAGES = {
+    "search.ticket_not_found": {"zh": "工单 {id} 不存在", "en": "Ticket {id} not found"},
+    "search.unavailable": {
+        "zh": "检索服务暂时不可用，请稍后重试",
+        "en": "Search is unavailable right now, try again shortly",
+    },
+    "search.bad_request": {"zh": "无法执行该检索", "en": "This search cannot be run"},
+    "search.unknown_parameters": {
+        "zh": "不支持的参数：{names}",
+        "en": "Unknown parameters: {names}",
+    },
+    "search.unknown_parameter": {"zh": "不支持该参数", "en": "This parameter is not supported"},
+    "search.repeated_parameter": {"zh": "该参数只能出现一次", "en": "Give this parameter once"},
+    "search.query_too_long": {
+        "zh": "检索词过长（最多 {max} 个字符）",
+        "en": "The query is too long (at most {max} characters)",
+    },
+    "search.query_unclosed_quote": {
+        "zh": "检索词中的引号没有闭合",
+        "en": "A quote in the query is not closed",
+    },
+    "search.query_lone_minus": {
+        "zh": "减号后面需要跟要排除的词",
+        "en": "A minus must stand right before the word to leave out",
+    },
+    "search.query_only_exclusions": {
+        "zh": "除了要排除的词，还需要至少一个要查找的词",
+        "en": "Besides the words to leave out, give at least one word to look for",
+    },
+    "search.bad_choice": {
+        "zh": "取值无效，可选：{allowed}",
+        "en": "Invalid value; one of: {allowed}",
+    },
+    "search.bad_code": {"zh": "编码格式无效", "en": "Not a valid code"},
+    "search.bad_flag": {"zh": "应为 true 或 false", "en": "Must be true or false"},
+    "search.bad_date": {
+        "zh": "日期格式应为 2026-11-28 或带时区的 ISO 时间",
+        "en": "Use a date like 2026-11-28 or an ISO time with an offset",
+    },
+    "search.range_backwards": {
+        "zh": "结束日期早于开始日期",
+        "en": "The end date is before the start date",
+    },
+    "search.bad_number": {"zh": "应为整数", "en": "Must be a whole number"},
+    "search.limit_too_small": {"zh": "每页至少 1 条", "en": "A page holds at least 1 hit"},
+    "search.offset_negative": {"zh": "偏移量不能为负数", "en": "The offset cannot be negative"},
+    "search.too_deep": {
+        "zh": "翻页不能超过第 {max} 条，请缩小范围或使用 after 游标继续",
+        "en": "Pages end at hit {max}; narrow the search or continue with the after cursor",
+    },
+    "search.cursor_needs_sort": {
+        "zh": "游标翻页需要按时间或期限排序，且不能同时使用偏移量",
+        "en": "Cursor paging needs a sort by time or deadline, and no offset",
+    },
+    "search.bad_cursor": {
+        "zh": "游标无效，请从第一页重新检索",
+        "en": "The cursor is not valid; search again from the first page",
+    },
+    "search.bad_window": {
+        "zh": "取值超出范围（{min}–{max}）",
+        "en": "Out of range ({min}–{max})",
+    },
+}
+
+# Column titles and values of the CSV export, by language.
+EXPORT_COLUMNS = {
+    "zh": ["工单号", "状态", "诉求类型", "紧急程度", "分类", "地区", "承办单位", "受理时间",
+           "办理期限", "是否超期", "来电次数", "诉求内容"],
+    "en": ["Number", "Status", "Request type", "Urgency", "Category", "Area", "Department",
+           "Received", "Due", "Overdue", "Calls", "Description"],
+}  # fmt: skip
+VALUES = {
+    "zh": {
+        "created": "已受理", "pending_review": "待派单", "dispatched": "已派单",
+        "acknowledged": "已签收", "in_progress": "办理中", "returned": "已退单",
+        "reopened": "重办", "resolved": "已办结待评价", "answered": "直接答复",
+        "closed": "已结案", "complaint": "投诉", "help": "求助", "consultation": "咨询",
+        "suggestion": "建议", "report": "举报", "praise": "表扬", "urgent": "紧急",
+        "utilities": "水电气热", "general": "一般", "complex": "复杂", "true": "是",
+        "false": "否",
+    },
+    "en": {
+        "created": "Received", "pending_review": "Awaiting dispatch", "dispatched": "Dispatched",
+        "acknowledged": "Acknowledged", "in_progress": "In progress", "returned": "Returned",
+        "reopened": "Reopened", "resolved": "Resolved, awaiting rating",
+        "answered": "Answered directly", "closed": "Closed", "complaint": "Complaint",
+        "help": "Help", "consultation": "Consultation", "suggestion": "Suggestion",
+        "report": "Report", "praise": "Praise", "urgent": "Urgent", "utilities": "Utilities",
+        "general": "General", "complex": "Complex", "true": "Yes", "false": "No",
+    },
+}  # fmt: skip

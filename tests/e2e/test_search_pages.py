@@ -1,0 +1,136 @@
+"""The search page and the leaders' dashboard in real Chromium, against the search service
+running as its own process on a history of synthetic events. Screenshots are kept under
+test-artifacts/ for a person to look at."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from benchmarks import search_corpus
+from services.common.bus.embedded import EmbeddedBus
+from tests.harness import PASSWORDS, ROOT, Cluster, embedded_env, eventually
+
+ARTIFACTS = ROOT / "test-artifacts"
+TICKETS = 60
+
+
+def client(cluster: Cluster, username: str) -> httpx.Client:
+    """A client of the search service signed in there (only search runs in this module)."""
+    base = cluster.url("search")
+    form = {"username": username, "password": PASSWORDS[username]}
+    token = httpx.post(f"{base}/api/v1/auth/token", data=form).json()["access_token"]
+    return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.fixture(scope="module")
+def search(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    data_dir: Path = tmp_path_factory.mktemp("search-pages")
+    envelopes = list(search_corpus.history(TICKETS, datetime.now(UTC)))
+    publisher = EmbeddedBus(data_dir / "bus.db").publisher()
+    publisher.publish(list(search_corpus.messages(iter(envelopes))))
+    publisher.close()
+    cluster = Cluster(embedded_env(data_dir), data_dir)
+    cluster.start("search")
+    expected = len({e.ticket_id for e in envelopes})
+    with client(cluster, "dispatcher") as dispatcher:
+        eventually(lambda: dispatcher.get("/api/v1/search").json()["total"] == expected, 90)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def sign_in(page: Any, cluster: Cluster, username: str, path: str) -> None:
+    page.goto(f"{cluster.url('search')}{path}")
+    page.wait_for_url("**/login**")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORDS[username])
+    page.press("#password", "Enter")
+    page.wait_for_url(f"**{path}**")
+
+
+def test_search_find_filter_and_read_a_timeline(search: Cluster, page: Any) -> None:
+    sign_in(page, search, "dispatcher", "/search")
+    page.wait_for_selector("ol.hits li")
+    assert page.locator("nav.tabs a").all_inner_texts() == ["工单检索", "领导驾驶舱"]
+    page.locator("#total").click()  # away from the search box, then back with the key
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("噪音")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('#hits mark') !== null")
+    total = page.inner_text("#total")
+    assert total.startswith("共 ") and "件" in total
+    assert all(m == "噪音" for m in page.locator("#hits mark").all_inner_texts()[:5])
+    district = page.locator("#facets label.facet", has_text="朝阳区").first
+    district.locator("input").check()
+    page.wait_for_function(f"document.querySelector('#total').innerText !== {total!r}")
+    assert "area=110105" in page.url
+    page.locator("button.hit").first.click()
+    page.wait_for_selector("#detail ol.timeline li")
+    steps = page.locator("#detail ol.timeline strong").all_inner_texts()
+    assert steps[:2] == ["受理", "派单"]
+    assert "agent" in page.inner_text("#detail .who")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "search-page.png"), full_page=True)
+    page.keyboard.press("Escape")
+    assert page.locator("#detail").is_hidden()
+    export = page.get_attribute("#export", "href")
+    assert export is not None and "/api/v1/search/export?" in export and "q=" in export
+
+
+def test_bad_input_is_explained_and_english_is_one_click_away(search: Cluster, page: Any) -> None:
+    sign_in(page, search, "agent1", "/search")
+    page.wait_for_selector("ol.hits li")
+    assert page.locator("nav.tabs a").all_inner_texts() == ["工单检索"]
+    page.fill("#q", '"夜间施工')
+    page.press("#q", "Enter")
+    page.wait_for_function("document.querySelector('.error[data-for=_]').innerText !== ''")
+    assert "引号" in page.inner_text(".error[data-for='_']")
+    page.click("#lang-switch")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.fill("#q", "停水")
+    page.press("#q", "Enter")
+    page.wait_for_function("document.querySelector('#total').innerText.endsWith('tickets')")
+    assert page.inner_text("#search button.primary") == "Search"
+    assert page.locator("#facets legend").first.inner_text() == "Status"
+    page.screenshot(path=str(ARTIFACTS / "search-page-en.png"), full_page=True)
+
+
+def test_the_leaders_dashboard(search: Cluster, page: Any) -> None:
+    sign_in(page, search, "leader", "/dashboard")
+    page.wait_for_selector("#sla-chart svg")
+    page.wait_for_selector("#hot-chart svg")
+    assert page.locator("#kpis .kpi").count() == 4
+    assert page.locator("#sla-chart svg circle").count() >= 2
+    rates = page.locator("#rates tbody tr")
+    assert rates.count() >= 3
+    assert "%" in rates.first.inner_text()
+    hot = page.locator("#hot tbody tr").first.inner_text()
+    assert "噪音扰民" in hot and "建外街道" in hot
+    assert page.locator("#overdue-chart svg rect").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    page.locator("#hot tbody tr a").first.click()
+    page.wait_for_url("**/search?**")
+    page.wait_for_selector("ol.hits li")
+    assert "category=010101" in page.url
+
+
+def test_pages_need_a_sign_in_and_dashboards_a_leader(search: Cluster) -> None:
+    anonymous = httpx.get(f"{search.url('search')}/api/v1/dashboard")
+    assert anonymous.status_code == 401
+    with client(search, "chaoyang-jxs") as staff:
+        assert staff.get("/api/v1/dashboard").status_code == 403
+        assert staff.get("/search").status_code == 200
