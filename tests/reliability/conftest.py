@@ -1,0 +1,94 @@
+"""Platforms for the reliability tests: every service a real process, on the embedded profile
+(SQLite files + the embedded bus) and on the production profile (PostgreSQL + a Kafka-protocol
+broker + an Elasticsearch-API server).
+
+Each production platform gets a broker of its own: the topic and group names are fixed, so a
+shared broker would mix this platform's events with another's, and some tests stop it.
+PostgreSQL and the search server are shared (fresh databases and index per platform).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services.common.settings import Settings
+from tests import peers
+from tests.harness import Cluster, embedded_env, full_env
+from tests.reliability.support import System
+
+_DEFAULT_PARTITIONS = Settings.model_fields["kafka_partitions"].default
+# Service logs reach their files as they are written, so a test can watch them.
+LIVE_LOGS = {"PYTHONUNBUFFERED": "1"}
+
+
+def _production(
+    request: pytest.FixtureRequest, data_dir: Path, broker: peers.Peer, **extra: str
+) -> tuple[Cluster, Settings]:
+    env = full_env(
+        data_dir,
+        request.getfixturevalue("postgres"),
+        broker,
+        request.getfixturevalue("elasticsearch"),
+    )
+    env |= LIVE_LOGS | extra
+    settings = Settings(
+        bus="kafka",
+        kafka_bootstrap=broker.url,
+        kafka_partitions=int(env.get("HOTLINE_KAFKA_PARTITIONS", _DEFAULT_PARTITIONS)),
+        kafka_session_timeout_ms=int(env["HOTLINE_KAFKA_SESSION_TIMEOUT_MS"]),
+        kafka_heartbeat_interval_ms=int(env["HOTLINE_KAFKA_HEARTBEAT_INTERVAL_MS"]),
+    )
+    return Cluster(env, data_dir), settings
+
+
+@pytest.fixture(scope="package", params=["embedded", "production"])
+def system(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[System]:
+    """One platform per profile, shared by the tests of this folder (each test tells its own
+    tickets apart by a word in their descriptions)."""
+    data_dir = tmp_path_factory.mktemp(f"reliability-{request.param}")
+    broker: peers.Peer | None = None
+    if request.param == "embedded":
+        cluster = Cluster(embedded_env(data_dir) | LIVE_LOGS, data_dir)
+        settings = Settings(data_dir=data_dir)
+    else:
+        broker = peers.start_tansu()
+        cluster, settings = _production(request, data_dir, broker)
+    try:
+        cluster.start()
+        yield System(request.param, cluster, settings, broker)
+    finally:
+        cluster.stop()
+        if broker is not None:
+            broker.stop()
+
+
+@pytest.fixture
+def outage_system(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[System]:
+    """A fresh production platform for one outage test: it may stop the broker (and start
+    another on the same port) or cut a service off its database.
+
+    Fresh, because the test broker forgets its log when replaced while the consumers keep
+    their positions in it: on a platform whose consumers had read records, the first records
+    of a new broker would be skipped. That is a fact of the in-memory test broker, not of
+    Kafka, whose log and topics survive a restart."""
+    data_dir = tmp_path_factory.mktemp("reliability-outage")
+    broker = peers.start_tansu()
+    # A new Tansu creates a topic it is merely asked about, with 4 partitions, and may do so
+    # before the services create theirs; consumers that joined with another partition count
+    # would then not be given the extra partition. With 4 everywhere, nothing differs.
+    cluster, settings = _production(request, data_dir, broker, HOTLINE_KAFKA_PARTITIONS="4")
+    outage = System("production", cluster, settings, broker)
+    try:
+        cluster.start()
+        yield outage
+    finally:
+        cluster.stop()
+        if outage.broker is not None:  # the test may have replaced the broker
+            outage.broker.stop()
