@@ -1,7 +1,8 @@
 """Idempotent consumer: effects and the event id commit in one transaction; offsets after.
 
 An event that keeps failing (or cannot be parsed) goes to the topic's dead-letter topic with
-the error attached, and the consumer moves on.
+the error attached, and the consumer moves on; one that fails only because the database is
+away is kept, and read again from the committed position once the worker retries.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import exists, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from proto.envelope import Envelope, Event
 from proto.registry import event_class
@@ -33,6 +35,10 @@ from services.common.logs import correlation_id
 from services.common.messaging_tables import inbox_table
 
 log = logging.getLogger(__name__)
+
+# The database cannot be reached (down, restarting, refusing connections, pool exhausted):
+# an event failing only for that is retried later, never dead-lettered.
+DATABASE_AWAY = (OperationalError, InterfaceError, PoolTimeout)
 
 # Handlers take the concrete event class their type maps to.
 Handler = Callable[[UnitOfWork, Envelope, Any], None]
@@ -91,12 +97,27 @@ class Consumer:
         """
         records = self.subscription.poll(timeout)
         if records:
-            if not self._apply_batch(records):
-                for record in records:
-                    self.handle(record)
+            try:
+                if not self._apply_batch(records):
+                    for record in records:
+                        self.handle(record)
+            except Exception:
+                # Some records were neither applied nor dead-lettered (e.g. the dead-letter
+                # topic refused one), yet the subscription has moved past them: read again
+                # from the committed position on the next step rather than skip them.
+                self._rewind()
+                raise
             self.subscription.commit(records)
         self._report_lag()
         return len(records)
+
+    def _rewind(self) -> None:
+        subscription, self._subscription = self._subscription, None
+        if subscription is not None:
+            try:
+                subscription.close()
+            except Exception:
+                log.warning("closing the subscription to read it again failed", exc_info=True)
 
     def _parse_batch(
         self, records: Sequence[Record]
@@ -203,6 +224,9 @@ class Consumer:
                 metrics.EVENTS_FAILED.labels(self.name, envelope.type).inc()
                 error = f"{type(exc).__name__}: {exc}"
                 log.warning("event failed (attempt %d): %s", attempt, error, exc_info=True)
+                if attempt == self.max_attempts and isinstance(exc, DATABASE_AWAY):
+                    # Not the event's fault: it is kept (not committed, read again later).
+                    raise
                 time.sleep(self.retry_delay * attempt)
         return self._dead_letter(record, envelope.type, error)
 
