@@ -17,7 +17,8 @@ from services.common.i18n import register
 from services.common.platform import add_consumer, make_platform
 from services.common.settings import Settings
 from services.common.web import mount_pages
-from services.search import api, handlers
+from services.common.workers import Worker
+from services.search import api, handlers, metrics
 from services.search.adapters.elastic import ElasticIndex
 from services.search.adapters.generations import EmbeddedGenerations
 from services.search.adapters.index import SearchIndex
@@ -50,6 +51,9 @@ def build(settings: Settings) -> FastAPI:
     platform.checks["index"] = index.ping
     platform.closers.append(index.close)
     reader = Reader(index, sessionmaker(platform.engine), labels)
+    platform.workers.append(
+        Worker("search-hotspots", partial(metrics.refresh_hotspots, reader), idle=60.0)
+    )
     app = create_app(platform, [api.router(reader)], "Hotline search")
     mount_pages(app, PAGES, {"/search": "search.html", "/dashboard": "dashboard.html"}, "/search")
     return app

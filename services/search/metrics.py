@@ -1,0 +1,30 @@
+"""Search's own metrics: the current hot spots, for leaders' dashboards and alerts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from prometheus_client import Gauge
+
+from services.search import insights
+from services.search.reads import Reader
+
+HOTSPOTS = Gauge("hotline_search_hotspots", "Category × street pairs unusually busy this week")
+HOTSPOT_SCORE = Gauge(
+    "hotline_search_hotspot_score",
+    "How unusual the ten hottest spots are (−log10 of the chance of such a week)",
+    ["category", "area"],
+)
+TOP = 10
+
+
+def refresh_hotspots(reader: Reader) -> int:
+    """Recomputes the gauges; the label set is the current top ten only, so it stays small.
+
+    Returns 0 so its worker always waits its full interval between runs."""
+    spots = insights.hot_spots(reader, datetime.now(UTC), limit=TOP)["spots"]
+    HOTSPOTS.set(len(spots))
+    HOTSPOT_SCORE.clear()
+    for spot in spots:
+        HOTSPOT_SCORE.labels(spot["category_code"], spot["area_code"]).set(spot["score"])
+    return 0
