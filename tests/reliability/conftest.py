@@ -71,8 +71,8 @@ def system(
 def outage_system(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[System]:
-    """A fresh production platform for one outage test: it may stop the broker (and start
-    another on the same port) or cut a service off its database.
+    """A fresh production platform for a test that stops its broker and starts another on
+    the same port.
 
     Fresh, because the test broker forgets its log when replaced while the consumers keep
     their positions in it: on a platform whose consumers had read records, the first records

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import Counter
 from typing import Any
 
 from services.search.adapters import fts_query as q
@@ -23,7 +22,7 @@ from services.search.adapters.index import (
 def run(db: sqlite3.Connection, plan: q.Plan, request: SearchRequest) -> SearchResult:
     plan = _materialized(db, plan)
     total, sums = _totals(db, plan, request)
-    facets = _facets(db, plan, request)
+    facets = {name: _facet(db, plan, request, name) for name in request.facets}
     histogram = _histogram(db, plan, request)
     hits, cursor = _page(db, plan, request)
     return SearchResult(total, hits, facets, histogram, sums, cursor)
@@ -63,41 +62,15 @@ def _totals(
     return int(total), dict(zip(request.sums, map(int, sums), strict=True))
 
 
-Tally = dict[str, tuple[int, Counter[str]]]  # value -> (count, sums)
-
-
-def _facets(
-    db: sqlite3.Connection, plan: q.Plan, request: SearchRequest
-) -> dict[str, list[Bucket]]:
-    """Every facet in one pass over the matching rows: one read of each row instead of one
-    per facet, which is what large result sets pay for."""
-    if not request.facets:
-        return {}
-    columns = ", ".join(f"d.{name}" for name in (*request.facets, *request.sums))
-    rows = db.execute(f"SELECT {columns} FROM {plan.source} {plan.condition}", plan.params)
-    tallies: list[Tally] = [{} for _ in request.facets]
-    width = len(request.facets)
-    for row in rows:
-        amounts = dict(zip(request.sums, row[width:], strict=True))
-        for tally, value in zip(tallies, row[:width], strict=True):
-            if value is not None:
-                _add(tally, value, amounts)
-    return {name: _top(t, request) for name, t in zip(request.facets, tallies, strict=True)}
-
-
-def _add(tally: Tally, value: str, amounts: dict[str, int]) -> None:
-    count, sums = tally.get(value, (0, Counter()))
-    sums.update(amounts)
-    tally[value] = (count + 1, sums)
-
-
-def _top(tally: Tally, request: SearchRequest) -> list[Bucket]:
-    """The most frequent values first, ties by value, as Elasticsearch orders terms."""
-    ranked = sorted(tally.items(), key=lambda item: (-item[1][0], item[0]))
-    return [
-        Bucket(value, count, {name: int(sums[name]) for name in request.sums})
-        for value, (count, sums) in ranked[: request.facet_size]
-    ]
+def _facet(db: sqlite3.Connection, plan: q.Plan, request: SearchRequest, name: str) -> list[Bucket]:
+    # One GROUP BY per facet: SQLite counts in C faster than one pass tallied in Python.
+    where = [*plan.where, f"d.{name} IS NOT NULL"]
+    sql = (
+        f"SELECT d.{name}, count(*){_sum_columns(request)} FROM {plan.source} "
+        f"WHERE {' AND '.join(where)} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?"
+    )
+    rows = db.execute(sql, [*plan.params, request.facet_size]).fetchall()
+    return [_bucket(str(key), count, sums, request) for key, count, *sums in rows]
 
 
 def _histogram(db: sqlite3.Connection, plan: q.Plan, request: SearchRequest) -> list[Bucket]:

@@ -4,7 +4,9 @@
 - `"夜间施工"` — the phrase's terms must occur next to each other, in this order;
 - `-装修`, `-"广场舞"` — tickets holding the word (all its terms) or the phrase are left out.
 
-Terms are what `tokenize.tokens` makes of the text, so both backends agree on them.
+Terms are what `tokenize.tokens` makes of the text, so both backends agree on them. One
+corner where they may not: a phrase with an English stop word inside ("wifi is bad"), where
+Elasticsearch keeps the stop word's position and the embedded index does not.
 """
 
 from __future__ import annotations
