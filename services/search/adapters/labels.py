@@ -67,8 +67,9 @@ class LabelStore:
                 )
             ).all()
         )
-        with self._lock:
-            self._known.update(stored)  # read from the table: committed already
+        # `stored` may include this very transaction's own uncommitted writes (a batch of
+        # events folds in one transaction), so it is not remembered here: a rollback would
+        # leave the memory claiming labels the table lacks.
         missing = [label for label in new if label not in stored]
         if missing:
             stale = {(kind, code) for kind, code, _ in missing}
