@@ -2,14 +2,12 @@
 
 Every document names its category and area at each level and its departments; the
 pairs are kept in the `labels` table (upserted, last name wins) so a facet of codes can be
-shown with names without asking another service. A per-process memory of pairs seen in
-the table (committed, so never undone by a rollback) spares a fold any write, or even a read,
-for labels it has met before.
+shown with names without asking another service. No per-process memory: a batch
+of events folds in one transaction, and a memory of what it read could outlive a rollback.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -49,14 +47,9 @@ def of_document(doc: Mapping[str, Any]) -> list[Label]:
 class LabelStore:
     """Reads and writes `labels`; the caller's session decides the transaction."""
 
-    def __init__(self) -> None:
-        self._known: set[Label] = set()
-        self._lock = threading.Lock()
-
     def remember(self, session: Session, found: Iterable[Label]) -> None:
         """Writes the pairs the table lacks or names differently, in the caller's session."""
-        with self._lock:
-            new = [label for label in dict.fromkeys(found) if label not in self._known]
+        new = list(dict.fromkeys(found))
         if not new:
             return
         wanted = {(kind, code) for kind, code, _ in new}
@@ -67,9 +60,6 @@ class LabelStore:
                 )
             ).all()
         )
-        # `stored` may include this very transaction's own uncommitted writes (a batch of
-        # events folds in one transaction), so it is not remembered here: a rollback would
-        # leave the memory claiming labels the table lacks.
         missing = [label for label in new if label not in stored]
         if missing:
             stale = {(kind, code) for kind, code, _ in missing}
