@@ -12,10 +12,11 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import exists, insert, select
+from sqlalchemy import Insert, MetaData, Select, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -42,6 +43,25 @@ DATABASE_AWAY = (OperationalError, InterfaceError, PoolTimeout)
 
 # Handlers take the concrete event class their type maps to.
 Handler = Callable[[UnitOfWork, Envelope, Any], None]
+
+
+@dataclass(frozen=True)
+class _InboxStatements:
+    seen_any: Select[tuple[str]]
+    record: Insert
+
+
+@cache
+def _inbox_statements(metadata: MetaData) -> _InboxStatements:
+    # Built once per service, so SQLAlchemy's compiled cache is hit for every event.
+    inbox = inbox_table(metadata)
+    return _InboxStatements(
+        seen_any=select(inbox.c.event_id).where(
+            inbox.c.consumer == bindparam("consumer"),
+            inbox.c.event_id.in_(bindparam("ids", expanding=True)),
+        ),
+        record=insert(inbox),
+    )
 
 
 class Malformed(ValueError):
@@ -144,13 +164,11 @@ class Consumer:
         duplicates: list[str] = []
         try:
             with self.uow() as uow:
-                inbox = inbox_table(uow.metadata)
+                statements = _inbox_statements(uow.metadata)
                 ids = [envelope.event_id for envelope, _, _ in parsed]
                 seen = set(
                     uow.session.execute(
-                        select(inbox.c.event_id).where(
-                            inbox.c.consumer == self.name, inbox.c.event_id.in_(ids)
-                        )
+                        statements.seen_any, {"consumer": self.name, "ids": ids}
                     ).scalars()
                 )
                 for envelope, event, handler in parsed:
@@ -166,7 +184,7 @@ class Consumer:
                 if done:
                     now = datetime.now(UTC)
                     uow.session.execute(
-                        insert(inbox),
+                        statements.record,
                         [{"consumer": self.name, "event_id": i, "processed_at": now} for i in done],
                     )
                 uow.commit()
@@ -232,21 +250,20 @@ class Consumer:
 
     def _apply(self, envelope: Envelope, event: Event, handler: Handler) -> str:
         with self.uow() as uow:
-            inbox = inbox_table(uow.metadata)
-            seen = select(
-                exists().where(inbox.c.consumer == self.name, inbox.c.event_id == envelope.event_id)
-            )
-            if uow.session.execute(seen).scalar():
+            statements = _inbox_statements(uow.metadata)
+            seen = {"consumer": self.name, "ids": [envelope.event_id]}
+            if uow.session.execute(statements.seen_any, seen).first() is not None:
                 metrics.EVENTS_DUPLICATE.labels(self.name, envelope.type).inc()
                 return "duplicate"
             handler(uow, envelope, event)
             try:
                 uow.session.execute(
-                    insert(inbox).values(
-                        consumer=self.name,
-                        event_id=envelope.event_id,
-                        processed_at=datetime.now(UTC),
-                    )
+                    statements.record,
+                    {
+                        "consumer": self.name,
+                        "event_id": envelope.event_id,
+                        "processed_at": datetime.now(UTC),
+                    },
                 )
                 uow.commit()
             except IntegrityError:

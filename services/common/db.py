@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event, insert
+from sqlalchemy import Engine, Insert, MetaData, Table, create_engine, event, insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -88,7 +89,7 @@ class UnitOfWork:
 
     def publish(self, event: Event, *, ticket_id: str, occurred_at: Any = None) -> Envelope:
         envelope, row = self._outbox_row(event, ticket_id, occurred_at)
-        self.session.execute(insert(self._outbox).values(**row))
+        self.session.execute(_insert_into(self._outbox), row)
         return envelope
 
     def publish_all(
@@ -98,7 +99,7 @@ class UnitOfWork:
         use cases that record hundreds of events in one transaction (e.g. a scheduler)."""
         made = [self._outbox_row(event, ticket_id, occurred_at) for event, ticket_id in events]
         if made:
-            self.session.execute(insert(self._outbox), [row for _, row in made])
+            self.session.execute(_insert_into(self._outbox), [row for _, row in made])
         return [envelope for envelope, _ in made]
 
     def _outbox_row(
@@ -120,6 +121,12 @@ class UnitOfWork:
             "created_at": envelope.occurred_at,
         }
         return envelope, row
+
+
+@cache
+def _insert_into(table: Table) -> Insert:
+    # One statement object per table, so SQLAlchemy's compiled cache is hit on every call.
+    return insert(table)
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

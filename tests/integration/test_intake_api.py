@@ -41,6 +41,16 @@ def test_an_agent_logs_a_call(client: TestClient) -> None:
     assert response.json()["category_path"] == ["城乡建设", "市容环境", "噪音扰民"]
 
 
+def test_a_call_keeps_its_correlation_id_and_is_counted_by_route(client: TestClient) -> None:
+    headers = _headers(client, "agent1") | {"X-Correlation-Id": "corr-test-1"}
+    response = client.post("/api/v1/calls", json=call_body(), headers=headers)
+    assert response.headers["x-correlation-id"] == "corr-test-1"
+    assert client.get("/healthz").headers["x-correlation-id"]  # one is made when none is given
+    exposed = client.get("/metrics").text
+    line = 'hotline_http_requests_total{method="POST",route="/api/v1/calls",status="201"}'
+    assert line in exposed
+
+
 def test_anonymous_calls_are_allowed(client: TestClient) -> None:
     body = call_body(caller_phone=None)
     response = client.post("/api/v1/calls", json=body, headers=_headers(client, "agent1"))

@@ -15,9 +15,12 @@ from sqlalchemy.orm import Session
 from services.intake.adapters.orm import catalogue_changes, categories
 from services.intake.domain.catalogue import Catalogue, Category
 
+# Asked on every call (is the cached catalogue current?): built once for the compiled cache.
+_VERSION = select(func.max(catalogue_changes.c.version))
+
 
 def version(session: Session) -> int:
-    return int(session.execute(select(func.max(catalogue_changes.c.version))).scalar() or 0)
+    return int(session.execute(_VERSION).scalar() or 0)
 
 
 def seed(session: Session, seeded: list[Category], at: datetime) -> bool:

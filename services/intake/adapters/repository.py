@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, and_, func, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -17,27 +18,55 @@ from services.intake.domain.model import Call, Ticket
 _TICKET_FIELDS = [c.name for c in tickets.columns]
 _CALL_FIELDS = [c.name for c in calls.columns]
 
+# Statements on the call path are built once, so SQLAlchemy's compiled cache is hit on
+# every call instead of rebuilding and re-keying a statement each time.
+_INSERT_TICKET = insert(tickets)
+_INSERT_CALL = insert(calls)
+_GET_TICKET = select(tickets).where(tickets.c.id == bindparam("b_id"))
+_COUNT_CALL = (
+    update(tickets)
+    .where(tickets.c.id == bindparam("b_id"), tickets.c.closed_at.is_(None))
+    .values(calls=tickets.c.calls + 1)
+    .returning(tickets.c.calls)
+)
+# The latest fact wins: events from different topics may arrive out of order.
+_SET_STATUS = update(tickets).where(
+    tickets.c.id == bindparam("b_id"),
+    or_(tickets.c.status_at.is_(None), tickets.c.status_at <= bindparam("b_at")),
+)
+_CLOSE = (
+    update(tickets)
+    .where(tickets.c.id == bindparam("b_id"))
+    .values(closed_at=func.coalesce(tickets.c.closed_at, bindparam("b_at")))
+)
+_BY_ID = update(tickets).where(tickets.c.id == bindparam("b_id"))
 
-def next_sequence(session: Session, day: date) -> int:
-    """Atomic per-day counter: one upsert, so concurrent calls never share a number."""
-    dialect = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = (
-        dialect(ticket_counters)
-        .values(day=day, last=1)
+
+@cache
+def _next_sequence(dialect: str) -> Any:
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        upsert(ticket_counters)
+        .values(day=bindparam("day"), last=1)
         .on_conflict_do_update(
             index_elements=[ticket_counters.c.day], set_={"last": ticket_counters.c.last + 1}
         )
         .returning(ticket_counters.c.last)
     )
-    return int(session.execute(stmt).scalar_one())
+
+
+def next_sequence(session: Session, day: date) -> int:
+    """Atomic per-day counter: one upsert, so concurrent calls never share a number."""
+    stmt = _next_sequence(session.get_bind().dialect.name)
+    return int(session.execute(stmt, {"day": day}).scalar_one())
 
 
 def add(session: Session, ticket: Ticket) -> None:
-    session.execute(insert(tickets).values({f: getattr(ticket, f) for f in _TICKET_FIELDS}))
+    session.execute(_INSERT_TICKET, {f: getattr(ticket, f) for f in _TICKET_FIELDS})
 
 
 def add_call(session: Session, call: Call) -> None:
-    session.execute(insert(calls).values({f: getattr(call, f) for f in _CALL_FIELDS}))
+    session.execute(_INSERT_CALL, {f: getattr(call, f) for f in _CALL_FIELDS})
 
 
 def _to_ticket(row: Row[Any]) -> Ticket:
@@ -49,7 +78,7 @@ def _to_call(row: Row[Any]) -> Call:
 
 
 def get(session: Session, ticket_id: str) -> Ticket | None:
-    row = session.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
+    row = session.execute(_GET_TICKET, {"b_id": ticket_id}).first()
     return _to_ticket(row) if row else None
 
 
@@ -95,13 +124,7 @@ def get_call(session: Session, call_id: str) -> Call | None:
 def count_call(session: Session, ticket_id: str) -> int | None:
     """Adds one call to an open ticket and returns the new count, atomically (two agents
     attaching at once get 2 and 3, never 2 twice); None if the ticket is closed or absent."""
-    stmt = (
-        update(tickets)
-        .where(tickets.c.id == ticket_id, tickets.c.closed_at.is_(None))
-        .values(calls=tickets.c.calls + 1)
-        .returning(tickets.c.calls)
-    )
-    found = session.execute(stmt).scalar_one_or_none()
+    found = session.execute(_COUNT_CALL, {"b_id": ticket_id}).scalar_one_or_none()
     return None if found is None else int(found)
 
 
@@ -122,29 +145,18 @@ def set_status(
 ) -> None:
     """Moves the ticket to `status` unless a later event already moved it on (events from
     different topics may arrive out of order; the latest fact wins)."""
-    newer = or_(tickets.c.status_at.is_(None), tickets.c.status_at <= at)
-    session.execute(
-        update(tickets)
-        .where(tickets.c.id == ticket_id, newer)
-        .values(status=status, status_at=at, **extra)
-    )
+    values = {"b_id": ticket_id, "b_at": at, "status": status, "status_at": at, **extra}
+    session.execute(_SET_STATUS, values)
 
 
 def close(session: Session, ticket_id: str, status: str, at: datetime) -> None:
     """Closed for good (a ticket answered at intake keeps its first closing time)."""
-    session.execute(
-        update(tickets)
-        .where(tickets.c.id == ticket_id)
-        .values(status=status, status_at=at, closed_at=func.coalesce(tickets.c.closed_at, at))
-    )
+    session.execute(_CLOSE, {"b_id": ticket_id, "b_at": at, "status": status, "status_at": at})
 
 
 def reopen(session: Session, ticket_id: str, at: datetime) -> None:
-    session.execute(
-        update(tickets)
-        .where(tickets.c.id == ticket_id)
-        .values(status="reopened", status_at=at, closed_at=None)
-    )
+    values = {"b_id": ticket_id, "status": "reopened", "status_at": at, "closed_at": None}
+    session.execute(_BY_ID, values)
 
 
 def record_reveal(session: Session, call_id: str, by: str, at: datetime) -> None:
