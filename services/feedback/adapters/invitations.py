@@ -5,12 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.feedback.adapters.orm import callbacks, invitations, tickets
 
 PENDING = "pending"
+
+# Built once, so SQLAlchemy's compiled cache is hit for every consumed event; the INSERT
+# takes its columns, and the UPDATE its SET clause, from the parameters' keys.
+_INSERT = insert(invitations)
+_PENDING_OF_TICKET = update(invitations).where(
+    invitations.c.ticket_id == bindparam("b_ticket_id"), invitations.c.status == PENDING
+)
 
 
 def get(session: Session, invitation_id: str) -> Row[Any] | None:
@@ -26,15 +33,12 @@ def pending_for(session: Session, ticket_id: str) -> Row[Any] | None:
 
 
 def add(session: Session, **values: Any) -> None:
-    session.execute(insert(invitations).values(status=PENDING, **values))
+    session.execute(_INSERT, {"status": PENDING, **values})
 
 
 def supersede_pending(session: Session, ticket_id: str, now: datetime) -> None:
-    session.execute(
-        update(invitations)
-        .where(invitations.c.ticket_id == ticket_id, invitations.c.status == PENDING)
-        .values(status="superseded", closed_at=now)
-    )
+    params = {"b_ticket_id": ticket_id, "status": "superseded", "closed_at": now}
+    session.execute(_PENDING_OF_TICKET, params)
 
 
 def finish(session: Session, invitation_id: str, status: str, now: datetime) -> bool:

@@ -6,67 +6,110 @@ Helpers run inside the caller's unit of work and never commit.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import CursorResult, Row, Update, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.feedback.adapters.orm import assignments, departments, tickets
 
+# Statements run for every consumed event are built once, so SQLAlchemy's compiled cache is
+# hit. INSERTs take their columns, and UPDATEs their SET clause, from the parameters' keys;
+# key binds are named `b_…` so they never clash with a column being set.
+_TICKET = select(tickets).where(tickets.c.ticket_id == bindparam("b_ticket_id"))
+_TICKET_KNOWN = select(tickets.c.ticket_id).where(tickets.c.ticket_id == bindparam("b_ticket_id"))
+_INSERT_TICKET = insert(tickets)
+_UPDATE_TICKET = update(tickets).where(tickets.c.ticket_id == bindparam("b_ticket_id"))
+
+_ASSIGNMENT = select(assignments).where(assignments.c.assignment_id == bindparam("b_assignment_id"))
+_INSERT_ASSIGNMENT = insert(assignments)
+_UPDATE_ASSIGNMENT = update(assignments).where(
+    assignments.c.assignment_id == bindparam("b_assignment_id")
+)
+
+_DEPARTMENT_NAME = select(departments.c.name).where(departments.c.code == bindparam("b_code"))
+_INSERT_DEPARTMENT = insert(departments)
+_UPDATE_DEPARTMENT = update(departments).where(departments.c.code == bindparam("b_code"))
+
 
 def ticket(session: Session, ticket_id: str) -> Row[Any] | None:
-    return session.execute(select(tickets).where(tickets.c.ticket_id == ticket_id)).first()
+    return session.execute(_TICKET, {"b_ticket_id": ticket_id}).first()
 
 
 def ensure_ticket(session: Session, ticket_id: str, now: datetime) -> Row[Any]:
     """The ticket's row, created as `open` when an event arrives before TicketCreated."""
     row = ticket(session, ticket_id)
     if row is None:
-        session.execute(insert(tickets).values(ticket_id=ticket_id, status="open", updated_at=now))
+        _insert_ticket(session, ticket_id, now)
         row = ticket(session, ticket_id)
     assert row is not None
     return row
 
 
+def track_ticket(session: Session, ticket_id: str, now: datetime) -> None:
+    """`ensure_ticket` for callers that do not need the row: it is not read back."""
+    if session.execute(_TICKET_KNOWN, {"b_ticket_id": ticket_id}).first() is None:
+        _insert_ticket(session, ticket_id, now)
+
+
 def update_ticket(session: Session, ticket_id: str, now: datetime, **values: Any) -> None:
-    session.execute(
-        update(tickets).where(tickets.c.ticket_id == ticket_id).values(updated_at=now, **values)
-    )
+    _update_ticket(session, ticket_id, now, values)
+
+
+def set_ticket(session: Session, ticket_id: str, now: datetime, **values: Any) -> None:
+    """`ensure_ticket` then `update_ticket`, with the same outcome: one UPDATE when the row
+    exists (the usual case), else the row is created `open` with `values` already in it."""
+    if not _update_ticket(session, ticket_id, now, values):
+        _insert_ticket(session, ticket_id, now, **values)
+
+
+def _insert_ticket(session: Session, ticket_id: str, now: datetime, **values: Any) -> None:
+    row = {"ticket_id": ticket_id, "status": "open", "updated_at": now, **values}
+    session.execute(_INSERT_TICKET, row)
+
+
+def _update_ticket(session: Session, ticket_id: str, now: datetime, values: dict[str, Any]) -> bool:
+    """False when there is no such ticket."""
+    params = {"b_ticket_id": ticket_id, "updated_at": now, **values}
+    result = cast(CursorResult[Any], session.execute(_UPDATE_TICKET, params))
+    return result.rowcount > 0
 
 
 def assignment(session: Session, assignment_id: str | None) -> Row[Any] | None:
     if assignment_id is None:
         return None
-    query = select(assignments).where(assignments.c.assignment_id == assignment_id)
-    return session.execute(query).first()
+    return session.execute(_ASSIGNMENT, {"b_assignment_id": assignment_id}).first()
 
 
 def add_assignment(session: Session, **values: Any) -> None:
-    session.execute(insert(assignments).values(**values))
+    session.execute(_INSERT_ASSIGNMENT, values)
 
 
 def update_assignment(session: Session, assignment_id: str, **values: Any) -> None:
-    session.execute(
-        update(assignments).where(assignments.c.assignment_id == assignment_id).values(**values)
-    )
+    session.execute(_UPDATE_ASSIGNMENT, {"b_assignment_id": assignment_id, **values})
 
 
 def set_first(session: Session, assignment_id: str, column: str, at: datetime) -> None:
     """Records the first time of `column` (a later repetition keeps the first)."""
-    col = assignments.c[column]
-    session.execute(
-        update(assignments)
-        .where(assignments.c.assignment_id == assignment_id, col.is_(None))
-        .values({column: at})
+    session.execute(_set_first(column), {"b_assignment_id": assignment_id, column: at})
+
+
+@cache
+def _set_first(column: str) -> Update:
+    # One statement per column, built on first use (see the note on statements above).
+    return update(assignments).where(
+        assignments.c.assignment_id == bindparam("b_assignment_id"),
+        assignments.c[column].is_(None),
     )
 
 
 def remember_department(session: Session, code: str, name: str) -> None:
-    known = session.execute(select(departments.c.name).where(departments.c.code == code)).first()
+    known = session.execute(_DEPARTMENT_NAME, {"b_code": code}).first()
     if known is None:
-        session.execute(insert(departments).values(code=code, name=name))
+        session.execute(_INSERT_DEPARTMENT, {"code": code, "name": name})
     elif known.name != name:
-        session.execute(update(departments).where(departments.c.code == code).values(name=name))
+        session.execute(_UPDATE_DEPARTMENT, {"b_code": code, "name": name})
 
 
 def department_names(session: Session, codes: list[str]) -> dict[str, str]:

@@ -29,12 +29,10 @@ def on_ticket_created(
     fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: TicketCreated
 ) -> None:
     """Remembers the ticket's number, category and masked phone for agents' callbacks."""
-    now = fb.clock()
-    tracking.ensure_ticket(uow.session, envelope.ticket_id, now)
-    tracking.update_ticket(
+    tracking.set_ticket(
         uow.session,
         envelope.ticket_id,
-        now,
+        fb.clock(),
         number=event.number,
         category=event.category_path[-1] if event.category_path else event.category_code,
         caller_masked=event.caller_masked,
@@ -54,7 +52,10 @@ def on_assignment_dispatched(
     """Remembers who must answer for the ticket, in which role and round, and the contact
     deadline the response rate is judged by."""
     now = fb.clock()
-    tracking.ensure_ticket(uow.session, envelope.ticket_id, now)
+    if event.role == "lead":  # the lead's dispatch (re)opens the ticket
+        tracking.set_ticket(uow.session, envelope.ticket_id, now, status="open")
+    else:
+        tracking.track_ticket(uow.session, envelope.ticket_id, now)
     tracking.add_assignment(
         uow.session,
         assignment_id=event.assignment_id,
@@ -68,8 +69,6 @@ def on_assignment_dispatched(
         contact_due=event.deadlines.get("contact"),
     )
     tracking.remember_department(uow.session, event.department_code, event.department_name)
-    if event.role == "lead":
-        tracking.update_ticket(uow.session, envelope.ticket_id, now, status="open")
 
 
 def on_acknowledged(
@@ -157,7 +156,8 @@ def invite(
     """Creates the ticket's one pending invitation (an older pending one is superseded)
     and asks intake, through RatingRequested, to text the signed link."""
     now = fb.clock()
-    tracking.ensure_ticket(uow.session, ticket_id, now)
+    # The ticket's new status first: one UPDATE, and the row is created only when missing.
+    tracking.set_ticket(uow.session, ticket_id, now, status="awaiting_rating")
     invitations.supersede_pending(uow.session, ticket_id, now)
     invitation_id = new_id()
     code, name = department or (None, None)
@@ -174,7 +174,6 @@ def invite(
         created_at=now,
         expires_at=expires_at,
     )
-    tracking.update_ticket(uow.session, ticket_id, now, status="awaiting_rating")
     uow.publish(
         RatingRequested(
             invitation_id=invitation_id,
