@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.dispatch.adapters import seed
@@ -17,6 +17,15 @@ from services.dispatch.adapters.repository import changed
 from services.dispatch.domain.routing import Department, Router, Rule
 
 RULES_VERSION = "rules"
+
+# Built once, so SQLAlchemy's compiled cache is hit on every event instead of compiling anew.
+_KNOWN_CATEGORIES = select(categories.c.code).where(
+    categories.c.code.in_(bindparam("b_codes", expanding=True))
+)
+_ADD_CATEGORIES = insert(categories)
+_RULES_VERSION_VALUE = select(versions.c.value).where(versions.c.name == RULES_VERSION)
+_DEPARTMENTS = select(departments).order_by(departments.c.code)
+_RULES = select(routing_rules).order_by(routing_rules.c.position, routing_rules.c.id)
 
 
 def seed_database(session: Session, now: datetime) -> None:
@@ -65,10 +74,10 @@ def learn_categories(session: Session, found: dict[str, str], source: str) -> No
     """Adds category codes not seen before; existing names are kept."""
     if not found:
         return
-    have = set(session.scalars(select(categories.c.code).where(categories.c.code.in_(found))))
-    for code, name in found.items():
-        if code not in have:
-            session.execute(insert(categories).values(code=code, name=name, source=source))
+    have = set(session.scalars(_KNOWN_CATEGORIES, {"b_codes": list(found)}))
+    rows = [{"code": c, "name": n, "source": source} for c, n in found.items() if c not in have]
+    if rows:
+        session.execute(_ADD_CATEGORIES, rows)
 
 
 def bump_rules_version(session: Session) -> None:
@@ -80,13 +89,12 @@ def bump_rules_version(session: Session) -> None:
 
 
 def all_departments(session: Session) -> list[Department]:
-    rows = session.execute(select(departments).order_by(departments.c.code))
+    rows = session.execute(_DEPARTMENTS)
     return [Department(r.code, r.name, r.kind, r.area) for r in rows]
 
 
 def ordered_rules(session: Session) -> list[Rule]:
-    query = select(routing_rules).order_by(routing_rules.c.position, routing_rules.c.id)
-    return [rule_of(r) for r in session.execute(query)]
+    return [rule_of(r) for r in session.execute(_RULES)]
 
 
 class Directory:
@@ -97,8 +105,7 @@ class Directory:
         self._version = -1
 
     def router(self, session: Session) -> Router:
-        query = select(versions.c.value).where(versions.c.name == RULES_VERSION)
-        version = session.execute(query).scalar() or 0
+        version = session.execute(_RULES_VERSION_VALUE).scalar() or 0
         if self._router is None or version != self._version:
             departments_ = all_departments(session)
             self._router = Router(departments_, ordered_rules(session), fallback=seed.FALLBACK)

@@ -8,7 +8,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, Row, insert, select, update
+from sqlalchemy import CursorResult, Result, Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from proto.envelope import Event
@@ -35,6 +35,37 @@ _CLOCK_COLUMNS = {
 }
 
 
+_A, _C, _T, _E = assignments.c, clocks.c, tickets.c, extensions.c
+
+# Statements are built once and executed with parameter dicts, so SQLAlchemy's compiled cache
+# is hit instead of constructing and compiling a statement per call (the consumer's main cost).
+# Bind names carry a `b_` prefix: in an UPDATE, the other keys become the SET clause.
+_LOAD = select(assignments).where(_A.id == bindparam("b_id"))
+_LOAD_LOCKED = _LOAD.with_for_update()
+_LOAD_CLOCKS = select(clocks).where(_C.assignment_id == bindparam("b_id"))
+_ADD = insert(assignments)
+_ADD_CLOCKS = insert(clocks)
+_SAVE = update(assignments).where(_A.id == bindparam("b_id"), _A.version == bindparam("b_version"))
+_SAVE_CLOCKS = update(clocks).where(
+    _C.assignment_id == bindparam("b_assignment_id"), _C.clock == bindparam("b_clock")
+)
+_ADD_ACTIVITY = insert(activity)
+_LOAD_TICKET = select(tickets).where(_T.id == bindparam("b_id"))
+_ADD_TICKET = insert(tickets)
+_SAVE_TICKET = update(tickets).where(_T.id == bindparam("b_id"))
+_LOAD_EXTENSION = select(extensions).where(_E.id == bindparam("b_id"))
+_PENDING_EXTENSION = select(_E.id).where(
+    _E.assignment_id == bindparam("b_assignment_id"), _E.status == "pending"
+)
+_ADD_EXTENSION = insert(extensions)
+_SAVE_EXTENSION = update(extensions).where(_E.id == bindparam("b_id"))
+_ROUND_ASSIGNMENTS = (
+    select(_A.id)
+    .where(_A.ticket_id == bindparam("b_ticket_id"))
+    .order_by(_A.round.desc(), _A.attempt.desc())
+)
+
+
 def clock_of(row: Row[Any]) -> Clock:
     m = row._mapping
     return Clock(**{attr: m[column] for attr, column in _CLOCK_COLUMNS.items()})
@@ -52,13 +83,11 @@ def changed(result: Result[Any]) -> int:
 
 def load(session: Session, assignment_id: str, *, lock: bool = False) -> Assignment | None:
     """The assignment with its clocks; `lock` holds its row until the transaction ends."""
-    query = select(assignments).where(assignments.c.id == assignment_id)
-    if lock and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = session.execute(query).first()
+    locked = lock and session.get_bind().dialect.name == "postgresql"
+    row = session.execute(_LOAD_LOCKED if locked else _LOAD, {"b_id": assignment_id}).first()
     if row is None:
         return None
-    rows = session.execute(select(clocks).where(clocks.c.assignment_id == assignment_id))
+    rows = session.execute(_LOAD_CLOCKS, {"b_id": assignment_id})
     loaded = {r.clock: clock_of(r) for r in rows}
     values = {name: row._mapping[name] for name in _ASSIGNMENT_COLUMNS}
     return Assignment(**values, clocks=loaded)
@@ -66,100 +95,93 @@ def load(session: Session, assignment_id: str, *, lock: bool = False) -> Assignm
 
 def add(session: Session, assignment: Assignment) -> None:
     values = {name: getattr(assignment, name) for name in _ASSIGNMENT_COLUMNS}
-    session.execute(insert(assignments).values(**values, sla_state=assignment.sla_state))
-    for clock in assignment.clocks.values():
-        session.execute(
-            insert(clocks).values(
-                assignment_id=assignment.id,
-                ticket_id=assignment.ticket_id,
-                department_code=assignment.department_code,
-                **clock_values(clock),
-            )
-        )
+    session.execute(_ADD, values | {"sla_state": assignment.sla_state})
+    owner = {
+        "assignment_id": assignment.id,
+        "ticket_id": assignment.ticket_id,
+        "department_code": assignment.department_code,
+    }
+    rows = [owner | clock_values(clock) for clock in assignment.clocks.values()]
+    if rows:  # all the clocks in one executemany
+        session.execute(_ADD_CLOCKS, rows)
 
 
 def save(session: Session, assignment: Assignment) -> None:
     """Writes the changes; refuses (409) if someone else saved the assignment meanwhile."""
     values = {n: getattr(assignment, n) for n in _ASSIGNMENT_COLUMNS if n != "version"}
-    done = session.execute(
-        update(assignments)
-        .where(assignments.c.id == assignment.id, assignments.c.version == assignment.version)
-        .values(**values, sla_state=assignment.sla_state, version=assignment.version + 1)
-    )
+    values |= {"sla_state": assignment.sla_state, "version": assignment.version + 1}
+    done = session.execute(_SAVE, values | {"b_id": assignment.id, "b_version": assignment.version})
     if changed(done) != 1:
         raise Refused("dispatch.concurrent_change")
     assignment.version += 1
-    for clock in assignment.clocks.values():
-        session.execute(
-            update(clocks)
-            .where(clocks.c.assignment_id == assignment.id, clocks.c.clock == clock.name)
-            .values(**clock_values(clock))
-        )
+    rows = [
+        clock_values(clock) | {"b_assignment_id": assignment.id, "b_clock": clock.name}
+        for clock in assignment.clocks.values()
+    ]
+    if rows:
+        session.execute(_SAVE_CLOCKS, rows)
 
 
 def record_activity(session: Session, events: Sequence[Event], at: datetime) -> None:
     """The visible history: one row per event with who did it and its words."""
+    rows = []
     for event in events:
         data = event.model_dump(mode="json")
-        session.execute(
-            insert(activity).values(
-                assignment_id=data.pop("assignment_id"),
-                type=event.TYPE,
-                by=str(data.get("by") or data.get("dispatched_by") or "system"),
-                at=at,
-                detail=json.dumps(data, ensure_ascii=False),
-            )
+        rows.append(
+            {
+                "assignment_id": data.pop("assignment_id"),
+                "type": event.TYPE,
+                "by": str(data.get("by") or data.get("dispatched_by") or "system"),
+                "at": at,
+                "detail": json.dumps(data, ensure_ascii=False),
+            }
         )
+    if rows:
+        session.execute(_ADD_ACTIVITY, rows)
 
 
 _TICKET_COLUMNS = [f.name for f in fields(Ticket)]
 
 
 def load_ticket(session: Session, ticket_id: str) -> Ticket | None:
-    row = session.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
+    row = session.execute(_LOAD_TICKET, {"b_id": ticket_id}).first()
     return Ticket(**{n: row._mapping[n] for n in _TICKET_COLUMNS}) if row else None
 
 
 def add_ticket(session: Session, ticket: Ticket) -> None:
-    session.execute(insert(tickets).values(**{n: getattr(ticket, n) for n in _TICKET_COLUMNS}))
+    session.execute(_ADD_TICKET, {n: getattr(ticket, n) for n in _TICKET_COLUMNS})
 
 
 def save_ticket(session: Session, ticket: Ticket) -> None:
     values = {n: getattr(ticket, n) for n in _TICKET_COLUMNS if n != "id"}
-    session.execute(update(tickets).where(tickets.c.id == ticket.id).values(**values))
+    session.execute(_SAVE_TICKET, values | {"b_id": ticket.id})
 
 
 _EXTENSION_COLUMNS = [f.name for f in fields(Extension)]
 
 
 def load_extension(session: Session, extension_id: str) -> Extension | None:
-    row = session.execute(select(extensions).where(extensions.c.id == extension_id)).first()
+    row = session.execute(_LOAD_EXTENSION, {"b_id": extension_id}).first()
     return Extension(**{n: row._mapping[n] for n in _EXTENSION_COLUMNS}) if row else None
 
 
 def has_pending_extension(session: Session, assignment_id: str) -> bool:
-    query = select(extensions.c.id).where(
-        extensions.c.assignment_id == assignment_id, extensions.c.status == "pending"
-    )
-    return session.execute(query).first() is not None
+    found = session.execute(_PENDING_EXTENSION, {"b_assignment_id": assignment_id}).first()
+    return found is not None
 
 
 def add_extension(session: Session, extension: Extension) -> None:
     values = {n: getattr(extension, n) for n in _EXTENSION_COLUMNS}
-    session.execute(insert(extensions).values(**values))
+    session.execute(_ADD_EXTENSION, values)
 
 
 def save_extension(session: Session, extension: Extension) -> None:
     values = {n: getattr(extension, n) for n in _EXTENSION_COLUMNS if n != "id"}
-    session.execute(update(extensions).where(extensions.c.id == extension.id).values(**values))
+    session.execute(_SAVE_EXTENSION, values | {"b_id": extension.id})
 
 
 def round_assignments(session: Session, ticket_id: str) -> list[Assignment]:
     """The ticket's assignments, newest round and attempt first."""
-    query = (
-        select(assignments.c.id)
-        .where(assignments.c.ticket_id == ticket_id)
-        .order_by(assignments.c.round.desc(), assignments.c.attempt.desc())
-    )
-    found = [load(session, i) for i in session.scalars(query)]
+    ids = session.scalars(_ROUND_ASSIGNMENTS, {"b_ticket_id": ticket_id}).all()
+    found = [load(session, i) for i in ids]
     return [a for a in found if a is not None]

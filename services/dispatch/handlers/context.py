@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 
 from proto.envelope import new_id
 from services.common.auth import Principal, Role
@@ -19,6 +19,14 @@ from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.calendar import Calendar, Continuous, WorkingDays
 from services.dispatch.domain.errors import Refused
 from services.dispatch.domain.sla import ClockName, Policy, PolicyBook
+
+# Built once, so SQLAlchemy's compiled cache is hit instead of compiling per call; the
+# parameters' other keys make the UPDATE's SET clause.
+_OPEN_SUPERVISION = insert(supervisions)
+_CLOSE_SUPERVISION = update(supervisions).where(
+    supervisions.c.assignment_id == bindparam("b_assignment_id"),
+    supervisions.c.closed_at.is_(None),
+)
 
 
 def utcnow() -> datetime:
@@ -70,24 +78,20 @@ def save_and_publish(u: UnitOfWork, assignment: Assignment, now: datetime) -> No
 
 def open_supervision(u: UnitOfWork, a: Assignment, reason: str, by: str, now: datetime) -> None:
     """Adds the assignment to the supervision list (the caller has set `supervised`)."""
-    u.session.execute(
-        insert(supervisions).values(
-            assignment_id=a.id,
-            ticket_id=a.ticket_id,
-            department_code=a.department_code,
-            reason=reason,
-            opened_by=by,
-            opened_at=now,
-        )
-    )
+    row = {
+        "assignment_id": a.id,
+        "ticket_id": a.ticket_id,
+        "department_code": a.department_code,
+        "reason": reason,
+        "opened_by": by,
+        "opened_at": now,
+    }
+    u.session.execute(_OPEN_SUPERVISION, row)
 
 
 def close_supervision(u: UnitOfWork, assignment_id: str, note: str, by: str, now: datetime) -> None:
-    u.session.execute(
-        update(supervisions)
-        .where(supervisions.c.assignment_id == assignment_id, supervisions.c.closed_at.is_(None))
-        .values(closed_by=by, closed_at=now, note=note)
-    )
+    values = {"closed_by": by, "closed_at": now, "note": note}
+    u.session.execute(_CLOSE_SUPERVISION, values | {"b_assignment_id": assignment_id})
 
 
 def observe(clock: ClockName, assignment: Assignment, moment: datetime) -> None:

@@ -18,7 +18,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import BindParameter, bindparam, case, func, insert, select, update
 
 from proto.assignments import SlaBreached, SlaWarningRaised
 from proto.envelope import Event
@@ -41,14 +41,16 @@ _CLAIM = (
 _A = assignments.c
 
 
-def _mark(ids: set[str], breach: bool) -> Any:
-    """One statement for all the batch's assignments: warned (unless breached) or breached."""
-    if breach:
-        values: dict[str, Any] = {"sla_state": "breached", "supervised": True}
-    else:
-        values = {"sla_state": case((_A.sla_state == "breached", "breached"), else_="warned")}
-    values["version"] = _A.version + 1
-    return update(assignments).where(_A.id.in_(ids)).values(values)
+_IDS: BindParameter[str] = bindparam("b_ids", expanding=True)
+_BREACHED = {"sla_state": "breached", "supervised": True, "version": _A.version + 1}
+_WARNED = {
+    "sla_state": case((_A.sla_state == "breached", "breached"), else_="warned"),
+    "version": _A.version + 1,
+}
+# One statement each for all the batch's assignments: breached, or warned (unless breached).
+_MARK_BREACHED = update(assignments).where(_A.id.in_(_IDS)).values(_BREACHED)
+_MARK_WARNED = update(assignments).where(_A.id.in_(_IDS)).values(_WARNED)
+_ALREADY_SUPERVISED = select(_A.id).where(_A.id.in_(_IDS), _A.supervised.is_(True))
 
 
 @dataclass(frozen=True)
@@ -80,13 +82,21 @@ class Scheduler:
         self.batch = batch
         self.gauge_every = gauge_every
         self._gauged = 0.0
+        # The due query too is built once (its LIMIT is this scheduler's batch).
+        self._due_query = (
+            select(clocks)
+            .where(clocks.c.next_fire_at <= bindparam("b_now"))
+            .order_by(clocks.c.next_fire_at)
+            .limit(batch)
+        )
+        self._due_locked = self._due_query.with_for_update(skip_locked=True)
 
     def tick(self) -> int:
         """Fires what is due now; returns how many due clocks it handled (0: idle)."""
         started = time.perf_counter()
         now = self.deps.now()
         with self.deps.uow() as u:
-            rows = u.session.execute(self._due(u, now)).all()
+            rows = u.session.execute(self._due(u), {"b_now": now}).all()
             fired = self._claim(u, rows, now)
             if fired is None:
                 return 0  # another instance fired some of these meanwhile: look again
@@ -102,16 +112,10 @@ class Scheduler:
         metrics.TICK_DURATION.observe(time.perf_counter() - started)
         return len(rows)
 
-    def _due(self, u: UnitOfWork, now: datetime) -> Any:
-        query = (
-            select(clocks)
-            .where(clocks.c.next_fire_at <= now)
-            .order_by(clocks.c.next_fire_at)
-            .limit(self.batch)
-        )
+    def _due(self, u: UnitOfWork) -> Any:
         if is_postgres(u.session.get_bind()):  # type: ignore[arg-type]
-            return query.with_for_update(skip_locked=True)
-        return query
+            return self._due_locked
+        return self._due_query
 
     @staticmethod
     def _claim(u: UnitOfWork, rows: Sequence[Any], now: datetime) -> list[Fired] | None:
@@ -142,11 +146,11 @@ class Scheduler:
         warned = {f.row.assignment_id for f in fired if f.firing == "warning"} - set(breached)
         already = set()
         if breached:
-            query = select(_A.id).where(_A.id.in_(breached), _A.supervised.is_(True))
-            already = set(u.session.scalars(query))
-            u.session.execute(_mark(set(breached), breach=True))
+            ids = {"b_ids": list(breached)}
+            already = set(u.session.scalars(_ALREADY_SUPERVISED, ids))
+            u.session.execute(_MARK_BREACHED, ids)
         if warned:
-            u.session.execute(_mark(warned, breach=False))
+            u.session.execute(_MARK_WARNED, {"b_ids": list(warned)})
         listed = [_supervision(f) for a, f in breached.items() if a not in already]
         if listed:
             u.session.execute(insert(supervisions), listed)
