@@ -9,9 +9,11 @@ of events folds in one transaction, and a memory of what it read could outlive a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Delete, Executable, bindparam, delete, insert, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.search.adapters.orm import labels
@@ -44,37 +46,63 @@ def of_document(doc: Mapping[str, Any]) -> list[Label]:
     return found
 
 
+# Built once, so SQLAlchemy's compiled cache serves every call.
+_STORED = select(labels.c.kind, labels.c.code, labels.c.name).where(
+    tuple_(labels.c.kind, labels.c.code).in_(bindparam("b_keys", expanding=True))
+)
+_NAMES = select(labels.c.code, labels.c.name).where(
+    labels.c.kind == bindparam("b_kind"), labels.c.code.in_(bindparam("b_codes", expanding=True))
+)
+_DELETE: Delete = delete(labels).where(
+    tuple_(labels.c.kind, labels.c.code).in_(bindparam("b_keys", expanding=True))
+)
+_INSERT = insert(labels)
+
+
+@cache
+def _upsert(dialect: str) -> Executable | None:
+    """INSERT of a pair that replaces the name of a stored one, or None where the dialect has
+    no such statement (the pairs are then deleted and inserted)."""
+    if dialect not in ("sqlite", "postgresql"):
+        return None
+    statement = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(labels)
+    return statement.on_conflict_do_update(
+        index_elements=[labels.c.kind, labels.c.code], set_={"name": statement.excluded.name}
+    )
+
+
 class LabelStore:
     """Reads and writes `labels`; the caller's session decides the transaction."""
 
     def remember(self, session: Session, found: Iterable[Label]) -> None:
-        """Writes the pairs the table lacks or names differently, in the caller's session."""
-        new = list(dict.fromkeys(found))
-        if not new:
+        """Writes the pairs the table lacks or names differently, in the caller's session;
+        when `found` names a code more than once, the last name wins."""
+        self._write(session, {(kind, code): name for kind, code, name in found})
+
+    def _write(self, session: Session, wanted: dict[tuple[str, str], str]) -> None:
+        if not wanted:
             return
-        wanted = {(kind, code) for kind, code, _ in new}
-        stored: set[Label] = set(
-            session.execute(
-                select(labels.c.kind, labels.c.code, labels.c.name).where(
-                    tuple_(labels.c.kind, labels.c.code).in_(wanted)
-                )
-            ).all()
-        )
-        missing = [label for label in new if label not in stored]
-        if missing:
-            stale = {(kind, code) for kind, code, _ in missing}
-            session.execute(labels.delete().where(tuple_(labels.c.kind, labels.c.code).in_(stale)))
-            session.execute(
-                labels.insert(), [{"kind": k, "code": c, "name": n} for k, c, n in missing]
-            )
+        keys = sorted(wanted)  # one order for every writer: no deadlock between two batches
+        stored = {
+            (kind, code): name for kind, code, name in session.execute(_STORED, {"b_keys": keys})
+        }
+        changed = [
+            {"kind": kind, "code": code, "name": wanted[kind, code]}
+            for kind, code in keys
+            if stored.get((kind, code)) != wanted[kind, code]
+        ]
+        if not changed:
+            return
+        upsert = _upsert(session.get_bind().dialect.name)
+        if upsert is None:
+            stale = [(row["kind"], row["code"]) for row in changed]
+            session.execute(_DELETE, {"b_keys": stale})
+            upsert = _INSERT
+        session.execute(upsert, changed)
 
     def names(self, session: Session, kind: str, codes: Iterable[str]) -> dict[str, str]:
         wanted = sorted(set(codes))
         if not wanted:
             return {}
-        rows = session.execute(
-            select(labels.c.code, labels.c.name).where(
-                labels.c.kind == kind, labels.c.code.in_(wanted)
-            )
-        )
+        rows = session.execute(_NAMES, {"b_kind": kind, "b_codes": wanted})
         return {code: name for code, name in rows}
