@@ -12,6 +12,7 @@ import argparse
 import getpass
 import secrets
 import sys
+import time
 import tomllib
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ ISSUER = "hotline"
 ALGORITHM = "HS256"
 # RFC 7518 §3.2: an HS256 key shorter than the hash output weakens the signature.
 MIN_SECRET_BYTES = 32
+VERIFIED_TOKENS_KEPT = 4096
 
 
 class Role(StrEnum):
@@ -153,6 +155,10 @@ class TokenService:
             raise ValueError("token_ttl_minutes must be positive")
         self._secret = secret
         self.ttl = timedelta(minutes=ttl_minutes)
+        # Tokens already verified, with their expiry: an agent's console sends the same
+        # token hundreds of times, and checking its signature and claims again is a
+        # noticeable share of a call's CPU. Bounded, and dropped whole when full.
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     @property
     def ttl_seconds(self) -> int:
@@ -174,6 +180,16 @@ class TokenService:
 
     def verify(self, token: str) -> Principal:
         """The token's Principal; raises InvalidToken if it is bad in any way."""
+        known = self._verified.get(token)
+        if known is not None and time.time() < known[1]:
+            return known[0]
+        principal, expires = self._decode(token)
+        if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+            self._verified = {}
+        self._verified[token] = (principal, expires)
+        return principal
+
+    def _decode(self, token: str) -> tuple[Principal, float]:
         try:
             raw = jwt.decode(
                 token,
@@ -185,7 +201,8 @@ class TokenService:
             claims = _Claims.model_validate(raw)
         except (jwt.PyJWTError, ValidationError) as exc:
             raise InvalidToken(str(exc)) from exc
-        return Principal(claims.sub, claims.name, claims.role, claims.dept)
+        principal = Principal(claims.sub, claims.name, claims.role, claims.dept)
+        return principal, float(raw["exp"])
 
 
 @dataclass(frozen=True, slots=True)

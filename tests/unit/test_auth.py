@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -152,6 +153,16 @@ def test_bad_tokens_are_rejected(
 ) -> None:
     with pytest.raises(InvalidToken):
         tokens.verify(make_token(tokens))
+
+
+def test_a_verified_token_is_refused_once_it_expires(tokens: TokenService) -> None:
+    issued = datetime.now(UTC) - tokens.ttl + timedelta(seconds=1)
+    token = tokens.issue(DISPATCHER, now=issued)
+    assert tokens.verify(token) == DISPATCHER  # verified, and remembered
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    time.sleep(max(0.0, expires - time.time()) + 0.1)
+    with pytest.raises(InvalidToken):
+        tokens.verify(token)
 
 
 def test_short_secret_is_refused() -> None:
