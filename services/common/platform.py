@@ -38,6 +38,7 @@ def make_platform(service: str, settings: Settings, metadata: MetaData) -> Platf
             f"{service}-relay",
             _RelayLoop(bus, relay, timedelta(hours=settings.outbox_retention_hours)).step,
             idle=settings.relay_idle_seconds,
+            linger=settings.batch_linger_seconds,
         )
     )
     platform.closers.append(publisher.close)
@@ -60,7 +61,8 @@ def add_consumer(
         platform.relay.publisher,
         max_attempts=settings.consumer_max_attempts,
     )
-    platform.workers.append(Worker(name, consumer.run_once, idle=0.0))
+    step = Worker(name, consumer.run_once, idle=0.0, linger=settings.batch_linger_seconds)
+    platform.workers.append(step)
     platform.closers.append(consumer.close)
     return consumer
 

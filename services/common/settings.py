@@ -79,6 +79,12 @@ class Settings(BaseSettings):
 
     relay_batch: int = 500
     relay_idle_seconds: float = 0.05
+    batch_linger_seconds: float = Field(
+        default=0.02,
+        ge=0,
+        description="After publishing or consuming, relays and consumers wait this long, so "
+        "under load each commit carries a batch (adds at most this much latency per hop)",
+    )
     outbox_retention_hours: int = 72
     consumer_max_attempts: int = 3
     log_level: str = "INFO"

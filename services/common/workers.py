@@ -13,11 +13,14 @@ log = logging.getLogger(__name__)
 @dataclass
 class Worker:
     """Calls `step` until stopped. `step` returns how much it did: 0 means idle, so wait
-    `idle` seconds; an exception backs off exponentially up to `max_backoff` and retries."""
+    `idle` seconds; after work, wait `linger` seconds, so that under load the next step
+    finds a batch rather than one item (one commit for many); an exception backs off
+    exponentially up to `max_backoff` and retries."""
 
     name: str
     step: Callable[[], int]
     idle: float = 0.05
+    linger: float = 0.0
     max_backoff: float = 5.0
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -44,3 +47,5 @@ class Worker:
                 continue
             if not done:
                 self._stop.wait(self.idle)
+            elif self.linger:
+                self._stop.wait(self.linger)
