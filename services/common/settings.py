@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     relay_batch: int = 500
     relay_idle_seconds: float = 0.05
     batch_linger_seconds: float = Field(
-        default=0.02,
+        default=0.05,
         ge=0,
         description="After publishing or consuming, relays and consumers wait this long, so "
         "under load each commit carries a batch (adds at most this much latency per hop)",
