@@ -17,10 +17,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Readers ignore fields they do not know (tolerant reader): a producer may add a field
+# without a new version, and consumers deployed before it keep working instead of
+# dead-lettering its events. Producers are held to the fields by the type checker.
+_TOLERANT = ConfigDict(frozen=True, extra="ignore")
+
+
 class Event(BaseModel):
     """A fact in the past tense. Subclasses name their type, version and topic."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _TOLERANT
 
     TYPE: ClassVar[str]
     VERSION: ClassVar[int] = 1
@@ -30,7 +36,7 @@ class Event(BaseModel):
 class Envelope(BaseModel):
     """Metadata shared by all events; `payload` is the event body, validated by type."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _TOLERANT
 
     event_id: str = Field(default_factory=new_id, min_length=1, max_length=64)
     type: str = Field(min_length=1, max_length=100)

@@ -59,14 +59,14 @@ def _bad_messages(word: str) -> dict[str, tuple[Message, str]]:
     those with a handler for its type (the others skip it)."""
     keys = [f"bad-{uuid.uuid4().hex[:12]}" for _ in range(3)]
     headers = {"type": TicketCreated.TYPE, "correlation_id": uuid.uuid4().hex}
-    unknown_field: dict[str, Any] = json.loads(_ticket_created(keys[1], word).model_dump_json())
-    unknown_field["priority"] = "high"  # not in the envelope's contract
+    no_producer: dict[str, Any] = json.loads(_ticket_created(keys[1], word).model_dump_json())
+    del no_producer["producer"]  # required by the envelope's contract
     invalid_payload: dict[str, Any] = json.loads(_ticket_created(keys[2], word).model_dump_json())
     invalid_payload["payload"] |= {"urgency": "whenever", "surprise": True}
     del invalid_payload["payload"]["number"]
     values = [
         (b"\xff\xfe this is not JSON {", "malformed envelope"),
-        (json.dumps(unknown_field).encode(), "malformed envelope"),
+        (json.dumps(no_producer).encode(), "malformed envelope"),
         (json.dumps(invalid_payload).encode(), "malformed payload"),
     ]
     return {

@@ -54,3 +54,12 @@ def test_envelope_requires_an_offset_on_times() -> None:
     raw["occurred_at"] = "2026-11-28T08:00:00"
     with pytest.raises(ValueError):
         decode(json.dumps(raw).encode())
+
+
+def test_fields_a_newer_producer_added_are_ignored_not_refused() -> None:
+    raw = json.loads(encode(Envelope.wrap(_dispatched(), producer="dispatch", ticket_id="t1")))
+    raw["tenant"] = "beijing"
+    raw["payload"]["department_phone"] = "010-12345"
+    envelope, event = decode(json.dumps(raw).encode())
+    assert envelope.ticket_id == "t1"
+    assert event == _dispatched()
