@@ -31,6 +31,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import aiohttp
 import httpx
 import typer
 from rich.console import Console
@@ -287,21 +288,22 @@ def call_body(rng: random.Random, i: int) -> dict[str, Any]:
 
 
 async def post_call(
-    client: httpx.AsyncClient, body: dict[str, Any], scheduled: float | None
+    client: aiohttp.ClientSession, body: dict[str, Any], scheduled: float | None
 ) -> Sent:
     started = time.monotonic()
     try:
-        response = await client.post("/api/v1/calls", json=body)
-    except httpx.HTTPError as exc:
+        async with client.post("/api/v1/calls", json=body) as response:
+            status, text = response.status, await response.text()
+    except (aiohttp.ClientError, TimeoutError) as exc:
         return Sent(scheduled, started, time.monotonic(), 0, error=f"{type(exc).__name__}: {exc}")
     finished = time.monotonic()
-    if response.status_code != 201:
-        return Sent(scheduled, started, finished, response.status_code, error=response.text[:300])
-    ticket = response.json()
+    if status != 201:
+        return Sent(scheduled, started, finished, status, error=text[:300])
+    ticket = json.loads(text)
     return Sent(scheduled, started, finished, 201, ticket["id"], ticket["created_at"])
 
 
-async def closed_loop(client: httpx.AsyncClient, calls: int, concurrency: int) -> list[Sent]:
+async def closed_loop(client: aiohttp.ClientSession, calls: int, concurrency: int) -> list[Sent]:
     """`concurrency` workers, each sending its next call as soon as the last one answered."""
     rng = random.Random(1)
     bodies = iter(enumerate(call_body(rng, i) for i in range(calls)))
@@ -316,7 +318,7 @@ async def closed_loop(client: httpx.AsyncClient, calls: int, concurrency: int) -
 
 
 async def open_loop(
-    client: httpx.AsyncClient, rate: float, duration: float, max_in_flight: int
+    client: aiohttp.ClientSession, rate: float, duration: float, max_in_flight: int
 ) -> tuple[list[Sent], int]:
     """A call every 1/rate seconds on a fixed schedule, whatever the answers take, with at
     most `max_in_flight` outstanding. A call that cannot start on time starts late (schedule
@@ -570,16 +572,19 @@ async def run(opts: Options, running: Running) -> Report:
     agent = {"Authorization": f"Bearer {cluster.token('agent1')}"}
     dispatcher = {"Authorization": f"Bearer {cluster.token('dispatcher')}"}
     in_flight = opts.concurrency
-    # keepalive_expiry below uvicorn's 5 s keep-alive, so no request goes out on a connection
-    # the server is closing (a ReadError that is the client's fault, not the service's).
-    limits = httpx.Limits(
-        max_connections=in_flight + 8, max_keepalive_connections=in_flight + 8, keepalive_expiry=2
-    )
+    # The calls go out through aiohttp: it spends about a tenth of httpx's CPU per request
+    # (0.24 against 2.1 ms here), and the client shares the machine with what it measures.
+    # keepalive_timeout below uvicorn's 5 s keep-alive, so no request goes out on a connection
+    # the server is closing (an error that is the client's fault, not the service's).
+    connector = aiohttp.TCPConnector(limit=in_flight + 8, keepalive_timeout=2)
     loadavg_before = os.getloadavg()
 
     async with (
-        httpx.AsyncClient(
-            base_url=cluster.url("intake"), headers=agent, timeout=60, limits=limits
+        aiohttp.ClientSession(
+            base_url=cluster.url("intake"),
+            headers=agent,
+            timeout=aiohttp.ClientTimeout(total=60),
+            connector=connector,
         ) as intake,
         httpx.AsyncClient(base_url=cluster.url("search"), headers=agent, timeout=60) as search,
         httpx.AsyncClient(
