@@ -56,19 +56,9 @@ def _next_sequence(dialect: str) -> Any:
 
 
 def next_sequence(session: Session, day: date) -> int:
-    """Atomic per-day counter: one upsert, so concurrent calls never share a number.
-
-    On PostgreSQL the upsert commits on its own at once, so the day's counter row is locked
-    for a moment rather than for the whole call, which would queue every call behind the
-    one before it (a call that then fails leaves a gap in the day's numbers). SQLite has a
-    single writer anyway, so there it stays in the caller's transaction."""
-    bind = session.get_bind()
-    stmt = _next_sequence(bind.dialect.name)
-    if bind.dialect.name != "postgresql":
-        return int(session.execute(stmt, {"day": day}).scalar_one())
-    with bind.engine.connect() as conn:
-        autocommit = conn.execution_options(isolation_level="AUTOCOMMIT")
-        return int(autocommit.execute(stmt, {"day": day}).scalar_one())
+    """Atomic per-day counter: one upsert, so concurrent calls never share a number."""
+    stmt = _next_sequence(session.get_bind().dialect.name)
+    return int(session.execute(stmt, {"day": day}).scalar_one())
 
 
 def add(session: Session, ticket: Ticket) -> None:
