@@ -47,6 +47,22 @@ def test_concurrent_attachments_each_get_their_own_count(api: IntakeApi) -> None
     assert raised == ["TicketRaisedForSupervision"]
 
 
+def test_concurrent_new_tickets_each_get_their_own_number(api: IntakeApi) -> None:
+    api.headers("agent2")  # sign in before the threads race
+
+    def new_ticket(n: int) -> str:
+        user = "agent1" if n % 2 else "agent2"
+        response = api.call(user, caller_phone=f"1370000{n:04d}", description=f"路灯不亮 {n}")
+        assert response.status_code == 201, response.text
+        return str(response.json()["number"])
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        numbers = list(pool.map(new_ticket, range(12)))
+    assert len(set(numbers)) == 12
+    sequences = sorted(int(number[-5:]) for number in numbers)
+    assert sequences == list(range(sequences[0], sequences[0] + 12))  # no gaps when all succeed
+
+
 def test_duplicates_use_the_open_ticket_indexes(api: IntakeApi) -> None:
     mine = api.call(
         area_code="110105002001",
