@@ -48,19 +48,15 @@ def ensure_ticket(session: Session, ticket_id: str, now: datetime) -> Row[Any]:
 
 
 def track_ticket(session: Session, ticket_id: str, now: datetime) -> None:
-    """`ensure_ticket` for callers that do not need the row: it is not read back."""
+    """The ticket's row created as `open` if missing, without reading it back."""
     if session.execute(_TICKET_KNOWN, {"b_ticket_id": ticket_id}).first() is None:
         _insert_ticket(session, ticket_id, now)
-
-
-def update_ticket(session: Session, ticket_id: str, now: datetime, **values: Any) -> None:
-    _update_ticket(session, ticket_id, now, values)
 
 
 def set_ticket(session: Session, ticket_id: str, now: datetime, **values: Any) -> None:
     """`ensure_ticket` then `update_ticket`, with the same outcome: one UPDATE when the row
     exists (the usual case), else the row is created `open` with `values` already in it."""
-    if not _update_ticket(session, ticket_id, now, values):
+    if not update_ticket(session, ticket_id, now, **values):
         _insert_ticket(session, ticket_id, now, **values)
 
 
@@ -69,7 +65,7 @@ def _insert_ticket(session: Session, ticket_id: str, now: datetime, **values: An
     session.execute(_INSERT_TICKET, row)
 
 
-def _update_ticket(session: Session, ticket_id: str, now: datetime, values: dict[str, Any]) -> bool:
+def update_ticket(session: Session, ticket_id: str, now: datetime, **values: Any) -> bool:
     """False when there is no such ticket."""
     params = {"b_ticket_id": ticket_id, "updated_at": now, **values}
     result = cast(CursorResult[Any], session.execute(_UPDATE_TICKET, params))

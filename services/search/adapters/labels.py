@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Delete, Executable, bindparam, delete, insert, select, tuple_
+from sqlalchemy import Executable, bindparam, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -53,18 +53,11 @@ _STORED = select(labels.c.kind, labels.c.code, labels.c.name).where(
 _NAMES = select(labels.c.code, labels.c.name).where(
     labels.c.kind == bindparam("b_kind"), labels.c.code.in_(bindparam("b_codes", expanding=True))
 )
-_DELETE: Delete = delete(labels).where(
-    tuple_(labels.c.kind, labels.c.code).in_(bindparam("b_keys", expanding=True))
-)
-_INSERT = insert(labels)
 
 
 @cache
-def _upsert(dialect: str) -> Executable | None:
-    """INSERT of a pair that replaces the name of a stored one, or None where the dialect has
-    no such statement (the pairs are then deleted and inserted)."""
-    if dialect not in ("sqlite", "postgresql"):
-        return None
+def _upsert(dialect: str) -> Executable:
+    """INSERT of a pair that replaces the name of a stored one (SQLite or PostgreSQL)."""
     statement = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(labels)
     return statement.on_conflict_do_update(
         index_elements=[labels.c.kind, labels.c.code], set_={"name": statement.excluded.name}
@@ -77,9 +70,7 @@ class LabelStore:
     def remember(self, session: Session, found: Iterable[Label]) -> None:
         """Writes the pairs the table lacks or names differently, in the caller's session;
         when `found` names a code more than once, the last name wins."""
-        self._write(session, {(kind, code): name for kind, code, name in found})
-
-    def _write(self, session: Session, wanted: dict[tuple[str, str], str]) -> None:
+        wanted = {(kind, code): name for kind, code, name in found}
         if not wanted:
             return
         keys = sorted(wanted)  # one order for every writer: no deadlock between two batches
@@ -93,12 +84,7 @@ class LabelStore:
         ]
         if not changed:
             return
-        upsert = _upsert(session.get_bind().dialect.name)
-        if upsert is None:
-            stale = [(row["kind"], row["code"]) for row in changed]
-            session.execute(_DELETE, {"b_keys": stale})
-            upsert = _INSERT
-        session.execute(upsert, changed)
+        session.execute(_upsert(session.get_bind().dialect.name), changed)
 
     def names(self, session: Session, kind: str, codes: Iterable[str]) -> dict[str, str]:
         wanted = sorted(set(codes))
