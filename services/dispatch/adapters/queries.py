@@ -27,24 +27,20 @@ _TICKET_FIELDS = ("number", "category_name", "area_name", "urgency", "descriptio
 _TICKET_COLUMNS = [getattr(tickets.c, f).label(f"ticket_{f}") for f in _TICKET_FIELDS]
 
 
-def _next_due() -> Any:
-    running = (
-        select(clocks.c.assignment_id, func.min(clocks.c.due_at).label("next_due_at"))
-        .where(clocks.c.state == "running")
-        .group_by(clocks.c.assignment_id)
-        .subquery()
-    )
-    return running
-
-
 def _base() -> tuple[Select[Any], Any]:
-    running = _next_due()
-    query = (
-        select(assignments, running.c.next_due_at, tickets.c.caller_masked, *_TICKET_COLUMNS)
-        .join(tickets, tickets.c.id == assignments.c.ticket_id, isouter=True)
-        .join(running, running.c.assignment_id == assignments.c.id, isouter=True)
+    # Correlated, so each listed assignment reads only its own clocks through uq_clock; a
+    # grouped subquery over all clocks made every list cost as much as the whole table.
+    next_due = (
+        select(func.min(clocks.c.due_at))
+        .where(clocks.c.assignment_id == assignments.c.id, clocks.c.state == "running")
+        .correlate(assignments)
+        .scalar_subquery()
+        .label("next_due_at")
     )
-    return query, running
+    query = select(assignments, next_due, tickets.c.caller_masked, *_TICKET_COLUMNS).join(
+        tickets, tickets.c.id == assignments.c.ticket_id, isouter=True
+    )
+    return query, next_due
 
 
 def list_assignments(
@@ -57,7 +53,7 @@ def list_assignments(
     limit: int,
 ) -> list[dict[str, Any]]:
     """Assignments, the nearest deadline first (none last) or the newest first."""
-    query, running = _base()
+    query, next_due = _base()
     if department is not None:
         query = query.where(assignments.c.department_code == department)
     if ticket_id is not None:
@@ -66,7 +62,7 @@ def list_assignments(
         is_open = assignments.c.status.in_(OPEN)
         query = query.where(is_open if status == "open" else ~is_open)
     if by_deadline:
-        query = query.order_by(running.c.next_due_at.is_(None), running.c.next_due_at)
+        query = query.order_by(next_due.is_(None), next_due)
     query = query.order_by(assignments.c.dispatched_at.desc()).limit(limit)
     rows = [dict(r._mapping) for r in session.execute(query)]
     return _with_clocks(session, rows)
