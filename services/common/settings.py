@@ -85,6 +85,12 @@ class Settings(BaseSettings):
         description="After publishing or consuming, relays and consumers wait this long, so "
         "under load each commit carries a batch (adds at most this much latency per hop)",
     )
+    call_threads: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Threads that log calls in intake; more only queue on the database writer",
+    )
     outbox_retention_hours: int = 72
     consumer_max_attempts: int = 3
     log_level: str = "INFO"

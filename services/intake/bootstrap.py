@@ -45,7 +45,7 @@ def build(settings: Settings) -> FastAPI:
     seed(intake)
     add_consumer(platform, settings, "intake", [ASSIGNMENTS, FEEDBACK], consumed(), intake.uow)
     _sms_worker(platform, settings, intake)
-    app = create_app(platform, routers(intake), "Hotline intake")
+    app = create_app(platform, routers(intake, settings.call_threads), "Hotline intake")
     mount_pages(app, PAGES, {"/console": "console.html", "/sms": "sms.html"}, home="/console")
     return app
 

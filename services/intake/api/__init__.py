@@ -8,5 +8,5 @@ from services.intake.api import calls, reference, sms
 from services.intake.handlers.context import Intake
 
 
-def routers(intake: Intake) -> list[APIRouter]:
-    return [calls.router(intake), reference.router(intake), sms.router(intake)]
+def routers(intake: Intake, call_threads: int) -> list[APIRouter]:
+    return [calls.router(intake, call_threads), reference.router(intake), sms.router(intake)]

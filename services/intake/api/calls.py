@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Depends, Query, status
 
 from services.common.auth import CurrentUser, Role, require_roles
@@ -23,14 +24,20 @@ Staff = Depends(require_roles(Role.agent, Role.dispatcher, Role.leader))
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
-def router(intake: Intake) -> APIRouter:
+def router(intake: Intake, call_threads: int) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["calls"])
+    # Logging a call writes, and writes queue on one database writer: spread over the
+    # shared pool of 40 threads they only contend for that lock and the GIL, and slow
+    # every other route. A few threads of their own keep the queue in the event loop.
+    lane = anyio.CapacityLimiter(call_threads)
 
     @api.post("/calls", status_code=status.HTTP_201_CREATED, dependencies=[Agents])
-    def log_call(body: CallCreate, user: CurrentUser) -> CallLogged:
+    async def log_call(body: CallCreate, user: CurrentUser) -> CallLogged:
         """A new ticket; or, with `duplicate_of`, the call attached to that open ticket; or,
         with `answer`, a consultation answered and closed at once."""
-        logged = calls.log_call(intake, body.command(), user)
+        logged = await anyio.to_thread.run_sync(
+            calls.log_call, intake, body.command(), user, limiter=lane
+        )
         read = TicketRead.of(logged.ticket).model_dump()
         return CallLogged(**read, call_id=logged.call.id, outcome=logged.outcome)
 
