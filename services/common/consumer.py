@@ -1,8 +1,9 @@
 """Idempotent consumer: effects and the event id commit in one transaction; offsets after.
 
 An event that keeps failing (or cannot be parsed) goes to the topic's dead-letter topic with
-the error attached, and the consumer moves on; one that fails only because the database is
-away is kept, and read again from the committed position once the worker retries.
+the error attached, and the consumer moves on; one that fails only because the database or
+a peer it needs (`PeerAway`) is away is kept, and read again from the committed position
+once the worker retries.
 """
 
 from __future__ import annotations
@@ -37,9 +38,15 @@ from services.common.messaging_tables import inbox_table
 
 log = logging.getLogger(__name__)
 
-# The database cannot be reached (down, restarting, refusing connections, pool exhausted):
-# an event failing only for that is retried later, never dead-lettered.
-DATABASE_AWAY = (OperationalError, InterfaceError, PoolTimeout)
+
+class PeerAway(Exception):
+    """A handler's adapter raises this when a peer it needs (a search server, a gateway)
+    cannot be reached or is overloaded: the event is not at fault."""
+
+
+# The database or a peer cannot be reached (down, restarting, refusing connections, pool
+# exhausted): an event failing only for that is retried later, never dead-lettered.
+AWAY = (OperationalError, InterfaceError, PoolTimeout, PeerAway)
 
 # Handlers take the concrete event class their type maps to.
 Handler = Callable[[UnitOfWork, Envelope, Any], None]
@@ -242,7 +249,7 @@ class Consumer:
                 metrics.EVENTS_FAILED.labels(self.name, envelope.type).inc()
                 error = f"{type(exc).__name__}: {exc}"
                 log.warning("event failed (attempt %d): %s", attempt, error, exc_info=True)
-                if attempt == self.max_attempts and isinstance(exc, DATABASE_AWAY):
+                if attempt == self.max_attempts and isinstance(exc, AWAY):
                     # Not the event's fault: it is kept (not committed, read again later).
                     raise
                 time.sleep(self.retry_delay * attempt)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from proto.assignments import ASSIGNMENTS
 from proto.feedback import FEEDBACK
 from proto.tickets import TICKETS
 from services.common.app import create_app
+from services.common.consumer import PeerAway
 from services.common.db import uow_factory
 from services.common.i18n import register
 from services.common.platform import add_consumer, make_platform
@@ -28,6 +30,7 @@ from services.search.domain.projection import KNOWN_EVENTS
 from services.search.messages import MESSAGES
 from services.search.reads import Reader
 
+log = logging.getLogger(__name__)
 TOPICS = (TICKETS, ASSIGNMENTS, FEEDBACK)
 PAGES = Path(__file__).resolve().parent / "pages"
 
@@ -44,7 +47,11 @@ def build(settings: Settings) -> FastAPI:
     platform = make_platform("search", settings, metadata)
     uow = uow_factory(platform.engine, metadata, "search")
     index = make_index(settings)
-    index.ensure()
+    try:
+        index.ensure()
+    except PeerAway:
+        # Come up anyway, not ready: the index is created on the first write once it is back.
+        log.warning("search index unreachable at start-up", exc_info=True)
     labels = LabelStore()
     fold = partial(handlers.on_event, index, labels)
     add_consumer(platform, settings, "search", TOPICS, {e.TYPE: fold for e in KNOWN_EVENTS}, uow)

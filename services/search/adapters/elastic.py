@@ -9,7 +9,9 @@ The text fields are copied into one `fulltext` field searched with `operator: an
 term must occur somewhere in description, number, category or area. A `multi_match` would
 not do: `best_fields` wants all terms in a single field, and `cross_fields` cannot mix the
 keyword `number` with analyzed text. Query bodies are built in `elastic_query`; an engine
-error never reaches the caller as such, it becomes `SearchUnavailable`.
+error never reaches the caller as such, it becomes `SearchUnavailable`. A write that fails
+because the server is unreachable or overloaded raises `PeerAway`, so the events behind it
+are kept and retried rather than dead-lettered.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-from elastic_transport import TransportError
+from elastic_transport import ConnectionError as Unreachable
+from elastic_transport import ConnectionTimeout, TransportError
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, helpers
+from elasticsearch.helpers import BulkIndexError
 
+from services.common.consumer import PeerAway
 from services.common.settings import Settings
 from services.search.adapters import elastic_query as eq
 from services.search.adapters.index import (
@@ -45,6 +51,8 @@ from services.search.domain.query import parse
 NODE_CLASS_ENV = "HOTLINE_ELASTICSEARCH_NODE_CLASS"
 BATCH = 500
 BULK_TIMEOUT_S = 120.0
+# Statuses that say "not now" (overloaded, restarting, behind a gateway that lost it).
+_BUSY = frozenset({429, 502, 503, 504})
 _TEXT_FIELDS = ("description", "more_descriptions", "address", "category_path", "area_path")
 
 
@@ -101,15 +109,20 @@ class ElasticIndex:
         self._analyzer = settings.elasticsearch_analyzer
         self._owns_client = client is None
         self._client = client if client is not None else make_client(settings)
+        self._ensured = False
 
     def ensure(self) -> None:
-        self._client.indices.put_index_template(
-            name=self._template,
-            index_patterns=[f"{self._alias}-*"],
-            template={"mappings": mappings(self._analyzer)},
-        )
-        if self._client.indices.exists_alias(name=self._alias):
-            return
+        with _away_on_outage():
+            self._client.indices.put_index_template(
+                name=self._template,
+                index_patterns=[f"{self._alias}-*"],
+                template={"mappings": mappings(self._analyzer)},
+            )
+            if not self._client.indices.exists_alias(name=self._alias):
+                self._create_first()
+        self._ensured = True
+
+    def _create_first(self) -> None:
         try:
             self._client.indices.create(index=self._first_index, aliases={self._alias: {}})
         except BadRequestError as error:
@@ -118,13 +131,22 @@ class ElasticIndex:
                 raise
 
     def put(self, doc: Mapping[str, Any]) -> None:
-        self._client.index(index=self._target, id=ticket_id_of(doc), document=dict(doc))
+        self._ensure_once()
+        with _away_on_outage():
+            self._client.index(index=self._target, id=ticket_id_of(doc), document=dict(doc))
 
     def put_many(self, docs: Iterable[Mapping[str, Any]]) -> int:
         # A bulk request carries hundreds of documents: give it longer than a search.
+        self._ensure_once()
         client = self._client.options(request_timeout=BULK_TIMEOUT_S)
-        written, _ = helpers.bulk(client, self._actions(docs), chunk_size=BATCH)
+        with _away_on_outage():
+            written, _ = helpers.bulk(client, self._actions(docs), chunk_size=BATCH)
         return written
+
+    def _ensure_once(self) -> None:
+        # A service that started while the server was away creates its index on first write.
+        if not self._ensured:
+            self.ensure()
 
     def get(self, ticket_id: str) -> Doc | None:
         try:
@@ -173,7 +195,9 @@ class ElasticIndex:
         numbers = [int(name.rsplit("-v", 1)[1]) for name in self._generations()]
         name = f"{self._alias}-v{max(numbers, default=0) + 1}"
         self._client.indices.create(index=name)
-        return ElasticIndex(self._settings, self._client, target=name)
+        generation = ElasticIndex(self._settings, self._client, target=name)
+        generation._ensured = True  # created just now, from the template
+        return generation
 
     def promote(self, generation: SearchIndex) -> None:
         if not isinstance(generation, ElasticIndex) or generation._alias != self._alias:
@@ -210,6 +234,25 @@ class ElasticIndex:
     def _actions(self, docs: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
         for doc in docs:
             yield {"_index": self._target, "_id": ticket_id_of(doc), "_source": dict(doc)}
+
+
+@contextmanager
+def _away_on_outage() -> Iterator[None]:
+    """Unreachable or overloaded becomes `PeerAway`; a document the server refuses for
+    itself (a mapping clash, say) stays an error of that document."""
+    try:
+        yield
+    except (Unreachable, ConnectionTimeout) as error:
+        raise PeerAway(f"Elasticsearch unreachable: {error}") from error
+    except ApiError as error:
+        if error.meta.status in _BUSY:
+            raise PeerAway(f"Elasticsearch busy: {error.meta.status}") from error
+        raise
+    except BulkIndexError as error:
+        statuses = {next(iter(item.values())).get("status") for item in error.errors}
+        if statuses <= _BUSY:
+            raise PeerAway(f"Elasticsearch refused a bulk write: {sorted(statuses)}") from error
+        raise
 
 
 def _result(body: Mapping[str, Any], request: SearchRequest) -> SearchResult:
