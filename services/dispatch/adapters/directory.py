@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from services.dispatch.adapters import seed
@@ -19,10 +22,6 @@ from services.dispatch.domain.routing import Department, Router, Rule
 RULES_VERSION = "rules"
 
 # Built once, so SQLAlchemy's compiled cache is hit on every event instead of compiling anew.
-_KNOWN_CATEGORIES = select(categories.c.code).where(
-    categories.c.code.in_(bindparam("b_codes", expanding=True))
-)
-_ADD_CATEGORIES = insert(categories)
 _RULES_VERSION_VALUE = select(versions.c.value).where(versions.c.name == RULES_VERSION)
 _DEPARTMENTS = select(departments).order_by(departments.c.code)
 _RULES = select(routing_rules).order_by(routing_rules.c.position, routing_rules.c.id)
@@ -70,14 +69,18 @@ def rule_of(row: Any) -> Rule:
     return Rule(row.id, row.department, row.category, row.area, tuple(json.loads(row.co)))
 
 
+@cache
+def _add_new_categories(dialect: str) -> Any:
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return upsert(categories).on_conflict_do_nothing(index_elements=[categories.c.code])
+
+
 def learn_categories(session: Session, found: dict[str, str], source: str) -> None:
-    """Adds category codes not seen before; existing names are kept."""
-    if not found:
-        return
-    have = set(session.scalars(_KNOWN_CATEGORIES, {"b_codes": list(found)}))
-    rows = [{"code": c, "name": n, "source": source} for c, n in found.items() if c not in have]
-    if rows:
-        session.execute(_ADD_CATEGORIES, rows)
+    """Adds category codes not seen before; existing names are kept. One statement, no
+    read first, so two consumers learning the same new code do not collide."""
+    if found:
+        stmt = _add_new_categories(session.get_bind().dialect.name)
+        session.execute(stmt, [{"code": c, "name": n, "source": source} for c, n in found.items()])
 
 
 def bump_rules_version(session: Session) -> None:
