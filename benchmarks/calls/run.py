@@ -1,0 +1,250 @@
+"""The run: warm up, send the measured load, let it drain, read back, work out the figures."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform as host
+import time
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+import httpx
+
+from benchmarks.calls.load import closed_loop, open_loop, read_back, wait_settled
+from benchmarks.calls.report import Options, Report, parse_time, percentiles, slope
+from benchmarks.calls.sampling import Sampler, start_py_spy, stop_py_spy
+from benchmarks.calls.stack import CpuMeter, Running, console
+from tests.harness import SERVICES
+
+
+async def run(opts: Options, running: Running) -> Report:
+    cluster = running.cluster
+    agent = {"Authorization": f"Bearer {cluster.token('agent1')}"}
+    dispatcher = {"Authorization": f"Bearer {cluster.token('dispatcher')}"}
+    in_flight = opts.concurrency
+    # The calls go out through aiohttp: it spends about a tenth of httpx's CPU per request
+    # (0.24 against 2.1 ms here), and the client shares the machine with what it measures.
+    # keepalive_timeout below uvicorn's 5 s keep-alive, so no request goes out on a connection
+    # the server is closing (an error that is the client's fault, not the service's).
+    connector = aiohttp.TCPConnector(limit=in_flight + 8, keepalive_timeout=2)
+    loadavg_before = os.getloadavg()
+
+    async with (
+        aiohttp.ClientSession(
+            base_url=cluster.url("intake"),
+            headers=agent,
+            timeout=aiohttp.ClientTimeout(total=60),
+            connector=connector,
+        ) as intake,
+        httpx.AsyncClient(base_url=cluster.url("search"), headers=agent, timeout=60) as search,
+        httpx.AsyncClient(
+            base_url=cluster.url("dispatch"), headers=dispatcher, timeout=60
+        ) as dispatch,
+    ):
+        # Warm-up: connections, consumer-group joins (Kafka), caches; not measured.
+        if opts.warmup:
+            warm = await closed_loop(intake, opts.warmup, min(opts.concurrency, opts.warmup))
+            if not all(s.status == 201 for s in warm):
+                bad = next(s for s in warm if s.status != 201)
+                raise RuntimeError(f"warm-up call failed: {bad.status} {bad.error}")
+            if await wait_settled(search, opts.warmup, 120) is None:
+                raise RuntimeError("warm-up calls never became searchable and dispatched")
+            console.print(f"[dim]warm-up: {opts.warmup} calls dispatched and searchable[/dim]")
+        await asyncio.sleep(1.5)  # let the warm-up's lag gauges settle
+
+        t0 = time.monotonic()
+        sampler = Sampler(cluster, t0)
+        sampler.start()
+        cpu_start = running.cpu.snapshot()
+        spies = start_py_spy(opts, cluster)
+        if opts.rate:
+            assert opts.duration
+            label = f"open loop {opts.rate:g}/s for {opts.duration:g}s"
+            console.print(f"[bold]sending: {label}, ≤{in_flight} in flight[/bold]")
+            sent, missed = await open_loop(intake, opts.rate, opts.duration, in_flight)
+        else:
+            console.print(f"[bold]sending: {opts.calls} calls, concurrency {in_flight}[/bold]")
+            sent, missed = await closed_loop(intake, opts.calls, in_flight), 0
+        t_end = time.monotonic()
+        cpu_load_end = running.cpu.snapshot()
+        loadavg_end = os.getloadavg()
+        sampler.phase = "drain"
+
+        accepted = [s for s in sent if s.status == 201 and s.ticket_id]
+        console.print(f"sent {len(sent)}, accepted {len(accepted)}; waiting until all settle")
+        last = [s.ticket_id for s in sorted(accepted, key=lambda s: s.finished)[-20:]]
+        drain = await wait_settled(
+            search, opts.warmup + len(accepted), opts.settle_timeout, [t for t in last if t]
+        )
+        cpu_drain_end = running.cpu.snapshot()
+        stop_py_spy(spies)
+        await sampler.stop()
+        # Each consumer refreshes its lag gauge at most every 5 s, and only between two poll
+        # batches: read until the gauges show zero, for up to 30 s.
+        async with httpx.AsyncClient() as plain:
+            for _ in range(30):
+                final = await sampler.read(plain)
+                if sum(final.lag.values()) + sum(final.backlog.values()) == 0:
+                    break
+                await asyncio.sleep(1)
+        console.print(
+            f"settled after {drain:.1f}s" if drain is not None else "[red]not settled[/red]"
+        )
+
+        ids = [s.ticket_id for s in accepted if s.ticket_id]
+        docs, dispatched = await read_back(search, dispatch, ids, opts.fetch_concurrency)
+
+    # -- figures
+    first = min(s.started for s in sent)
+    last_done = max(s.finished for s in accepted) if accepted else first
+    window = max(last_done - first, 1e-9)
+    to_dispatch: list[float] = []
+    to_search: list[float] = []
+    for s in accepted:
+        assert s.ticket_id and s.created_at
+        created = parse_time(s.created_at)
+        if s.ticket_id in dispatched:
+            delta = parse_time(dispatched[s.ticket_id]) - created
+            to_dispatch.append(delta.total_seconds() * 1000)
+        doc = docs.get(s.ticket_id)
+        if doc and doc.get("searchable_at"):
+            to_search.append((parse_time(doc["searchable_at"]) - created).total_seconds() * 1000)
+
+    load = [x for x in sampler.samples if x.phase == "load"]
+    total_backlog = [(x.t, sum(x.backlog.values())) for x in load]
+    total_lag = [(x.t, sum(x.lag.values())) for x in load]
+    # The second half of the load: does the queue still grow once the system is warm?
+    half = [p for p in total_backlog if p[0] >= (t_end - t0) / 2]
+    half_lag = [p for p in total_lag if p[0] >= (t_end - t0) / 2]
+
+    def per_service(values: list[dict[str, float]]) -> dict[str, float]:
+        return {s: max((v[s] for v in values), default=0.0) for s in SERVICES}
+
+    open_info = None
+    if opts.rate:
+        slips = [(s.started - s.scheduled) * 1000 for s in sent if s.scheduled is not None]
+        from_schedule = [
+            (s.finished - s.scheduled) * 1000 for s in accepted if s.scheduled is not None
+        ]
+        per_second: dict[int, int] = {}
+        for s in accepted:
+            per_second[int(s.finished - first)] = per_second.get(int(s.finished - first), 0) + 1
+        full_seconds = [per_second.get(i, 0) for i in range(int(opts.duration or 0))]
+        open_info = {
+            "target_rate": opts.rate,
+            "scheduled": int(opts.rate * (opts.duration or 0)),
+            "missed_not_sent": missed,
+            "duration_s": opts.duration,
+            "send_window_s": round(max(s.started for s in sent) - first, 3),
+            "achieved_send_rate": round(
+                len(sent) / max(max(s.started for s in sent) - first, 1e-9), 1
+            ),
+            "schedule_slip_ms": percentiles(slips),
+            "calls_started_over_50ms_late": sum(1 for x in slips if x > 50),
+            "latency_from_schedule_ms": percentiles(from_schedule),
+            "accepted_per_second_min": min(full_seconds[1:-1] or full_seconds or [0]),
+            "accepted_per_second_max": max(full_seconds or [0]),
+        }
+
+    load_cpu = CpuMeter.between(cpu_start, cpu_load_end)
+    drain_cpu = CpuMeter.between(cpu_load_end, cpu_drain_end)
+    load_s = cpu_load_end.at - cpu_start.at
+    drain_s = cpu_drain_end.at - cpu_load_end.at
+    # CPU per accepted call, load and drain together: what a call costs end to end.
+    per_call = {
+        k: (load_cpu[k] * load_s + drain_cpu.get(k, 0.0) * drain_s) / max(len(accepted), 1) * 1000
+        for k in running.cpu.roots
+    }
+    platform_ms = sum(v for k, v in per_call.items() if k != "benchmark client")
+    searchable = percentiles(to_search)
+    growth = [
+        x for x in (slope(half), slope(half_lag)) if x is not None
+    ]  # rows (events) per second
+    targets: dict[str, Any] = {
+        "searchable_p95_under_2s": searchable["p95"] is not None and searchable["p95"] < 2000,
+        # A queue that keeps up drains within seconds of the last call; one that grows does not.
+        "no_growing_backlog": drain is not None and drain < 5 and all(g < 1.0 for g in growth),
+    }
+    if opts.rate:
+        targets["sustained_rate"] = (
+            missed == 0
+            and len(accepted) / window >= 0.95 * opts.rate
+            and len(accepted) == len(sent)
+        )
+
+    ncpu = os.cpu_count() or 1
+    return Report(
+        options={
+            "profile": opts.profile.value,
+            "mode": "open" if opts.rate else "closed",
+            "calls": len(sent),
+            "concurrency": opts.concurrency,
+            "rate": opts.rate,
+            "duration": opts.duration,
+            "warmup": opts.warmup,
+        },
+        machine={
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "cpu_count": ncpu,
+            "python": host.python_version(),
+            "kernel": host.release(),
+            "loadavg_before": [round(x, 2) for x in loadavg_before],
+            "loadavg_at_end_of_load": [round(x, 2) for x in loadavg_end],
+        },
+        throughput={
+            "sent": len(sent),
+            "accepted": len(accepted),
+            "window_s": round(window, 3),
+            "accepted_per_s": round(len(accepted) / window, 1),
+            "drain_after_last_send_s": None if drain is None else round(drain, 2),
+            "settled": drain is not None,
+        },
+        accept_latency_ms=percentiles([(s.finished - s.started) * 1000 for s in accepted]),
+        post_to_dispatched_ms=percentiles(to_dispatch),
+        post_to_searchable_ms=searchable,
+        backlog={
+            "max_total": max((v for _, v in total_backlog), default=0.0),
+            "max_per_service": per_service([x.backlog for x in load]),
+            "at_end_of_load": load[-1].backlog if load else {},
+            "after_drain": final.backlog,
+            "slope_second_half_per_s": slope(half),
+        },
+        consumer_lag={
+            "max_total": max((v for _, v in total_lag), default=0.0),
+            "max_per_service": per_service([x.lag for x in load]),
+            "at_end_of_load": load[-1].lag if load else {},
+            "after_drain": final.lag,
+            "slope_second_half_per_s": slope(half_lag),
+            "note": "each consumer refreshes the gauge at most every 5 s, between poll batches",
+        },
+        cpu_cores={"load": load_cpu, "drain": drain_cpu},
+        cpu_ms_per_call={
+            **{k: round(v, 2) for k, v in per_call.items()},
+            "platform total": round(platform_ms, 2),
+            "calls/s this CPU cost allows on all cores": round(ncpu * 1000 / platform_ms, 1)
+            if platform_ms
+            else None,
+        },
+        phases_s={"load": round(load_s, 2), "drain": round(drain_s, 2)},
+        targets=targets,
+        errors={
+            "failed_calls": len(sent) - len(accepted),
+            "by_status": _count(str(s.status) for s in sent if s.status != 201),
+            "first": next((s.error for s in sent if s.error), None),
+            "not_dispatched": len(accepted) - len(to_dispatch),
+            "not_searchable": len(accepted) - len(to_search),
+        },
+        samples=[asdict(x) for x in sampler.samples] + [asdict(final) | {"phase": "final"}],
+        open_loop=open_info,
+    )
+
+
+def _count(items: Iterable[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for item in items:
+        found[item] = found.get(item, 0) + 1
+    return found
