@@ -115,14 +115,9 @@ async def run(opts: Options, running: Running) -> Report:
             to_search.append((parse_time(doc["searchable_at"]) - created).total_seconds() * 1000)
 
     load = [x for x in sampler.samples if x.phase == "load"]
-    total_backlog = [(x.t, sum(x.backlog.values())) for x in load]
-    total_lag = [(x.t, sum(x.lag.values())) for x in load]
-    # The second half of the load: does the queue still grow once the system is warm?
-    half = [p for p in total_backlog if p[0] >= (t_end - t0) / 2]
-    half_lag = [p for p in total_lag if p[0] >= (t_end - t0) / 2]
-
-    def per_service(values: list[dict[str, float]]) -> dict[str, float]:
-        return {s: max((v[s] for v in values), default=0.0) for s in SERVICES}
+    half = (t_end - t0) / 2
+    backlog = _queue([(x.t, x.backlog) for x in load], final.backlog, half)
+    lag = _queue([(x.t, x.lag) for x in load], final.lag, half)
 
     open_info = None
     if opts.rate:
@@ -161,9 +156,8 @@ async def run(opts: Options, running: Running) -> Report:
     }
     platform_ms = sum(v for k, v in per_call.items() if k != "benchmark client")
     searchable = percentiles(to_search)
-    growth = [
-        x for x in (slope(half), slope(half_lag)) if x is not None
-    ]  # rows (events) per second
+    slopes = (backlog["slope_second_half_per_s"], lag["slope_second_half_per_s"])
+    growth = [x for x in slopes if x is not None]  # rows (events) per second
     targets: dict[str, Any] = {
         "searchable_p95_under_2s": searchable["p95"] is not None and searchable["p95"] < 2000,
         # A queue that keeps up drains within seconds of the last call; one that grows does not.
@@ -206,21 +200,9 @@ async def run(opts: Options, running: Running) -> Report:
         accept_latency_ms=percentiles([(s.finished - s.started) * 1000 for s in accepted]),
         post_to_dispatched_ms=percentiles(to_dispatch),
         post_to_searchable_ms=searchable,
-        backlog={
-            "max_total": max((v for _, v in total_backlog), default=0.0),
-            "max_per_service": per_service([x.backlog for x in load]),
-            "at_end_of_load": load[-1].backlog if load else {},
-            "after_drain": final.backlog,
-            "slope_second_half_per_s": slope(half),
-        },
-        consumer_lag={
-            "max_total": max((v for _, v in total_lag), default=0.0),
-            "max_per_service": per_service([x.lag for x in load]),
-            "at_end_of_load": load[-1].lag if load else {},
-            "after_drain": final.lag,
-            "slope_second_half_per_s": slope(half_lag),
-            "note": "each consumer refreshes the gauge at most every 5 s, between poll batches",
-        },
+        backlog=backlog,
+        consumer_lag=lag
+        | {"note": "each consumer refreshes the gauge at most every 5 s, between poll batches"},
         cpu_cores={"load": load_cpu, "drain": drain_cpu},
         cpu_ms_per_call={
             **{k: round(v, 2) for k, v in per_call.items()},
@@ -241,6 +223,22 @@ async def run(opts: Options, running: Running) -> Report:
         samples=[asdict(x) for x in sampler.samples] + [asdict(final) | {"phase": "final"}],
         open_loop=open_info,
     )
+
+
+def _queue(
+    samples: list[tuple[float, dict[str, float]]], final: dict[str, float], half: float
+) -> dict[str, Any]:
+    """One queue's figures (outbox backlog or consumer lag) from its per-service samples,
+    each taken `t` seconds into the load."""
+    totals = [(t, sum(v.values())) for t, v in samples]
+    return {
+        "max_total": max((v for _, v in totals), default=0.0),
+        "max_per_service": {s: max((v[s] for _, v in samples), default=0.0) for s in SERVICES},
+        "at_end_of_load": samples[-1][1] if samples else {},
+        "after_drain": final,
+        # The second half of the load: does the queue still grow once the system is warm?
+        "slope_second_half_per_s": slope([p for p in totals if p[0] >= half]),
+    }
 
 
 def _count(items: Iterable[str]) -> dict[str, int]:

@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Engine, Insert, MetaData, Table, create_engine, event, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -99,6 +100,12 @@ def _writer_connection(path: str) -> type[_WriterConnection]:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def upsert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into `table` that takes `ON CONFLICT` clauses, for `dialect` (the two
+    databases Hotline runs on spell them alike)."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 class UnitOfWork:

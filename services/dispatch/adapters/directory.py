@@ -10,10 +10,9 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from services.common.db import upsert
 from services.dispatch.adapters import seed
 from services.dispatch.adapters.orm import categories, departments, routing_rules, versions
 from services.dispatch.adapters.repository import changed
@@ -71,8 +70,7 @@ def rule_of(row: Any) -> Rule:
 
 @cache
 def _add_new_categories(dialect: str) -> Any:
-    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return upsert(categories).on_conflict_do_nothing(index_elements=[categories.c.code])
+    return upsert(dialect, categories).on_conflict_do_nothing(index_elements=[categories.c.code])
 
 
 def learn_categories(session: Session, found: dict[str, str], source: str) -> None:

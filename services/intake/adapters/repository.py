@@ -7,10 +7,9 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from services.common.db import upsert
 from services.intake.adapters.orm import calls, phone_reveals, ticket_counters, tickets
 from services.intake.domain.duplicates import Candidate
 from services.intake.domain.model import Call, Ticket
@@ -44,9 +43,8 @@ _BY_ID = update(tickets).where(tickets.c.id == bindparam("b_id"))
 
 @cache
 def _next_sequence(dialect: str) -> Any:
-    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
     return (
-        upsert(ticket_counters)
+        upsert(dialect, ticket_counters)
         .values(day=bindparam("day"), last=1)
         .on_conflict_do_update(
             index_elements=[ticket_counters.c.day], set_={"last": ticket_counters.c.last + 1}

@@ -195,9 +195,7 @@ class ElasticIndex:
         numbers = [int(name.rsplit("-v", 1)[1]) for name in self._generations()]
         name = f"{self._alias}-v{max(numbers, default=0) + 1}"
         self._client.indices.create(index=name)
-        generation = ElasticIndex(self._settings, self._client, target=name)
-        generation._ensured = True  # created just now, from the template
-        return generation
+        return ElasticIndex(self._settings, self._client, target=name)
 
     def promote(self, generation: SearchIndex) -> None:
         if not isinstance(generation, ElasticIndex) or generation._alias != self._alias:

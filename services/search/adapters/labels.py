@@ -13,9 +13,9 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Executable, bindparam, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from services.common.db import upsert
 from services.search.adapters.orm import labels
 
 Label = tuple[str, str, str]  # (kind, code, name)
@@ -58,7 +58,7 @@ _NAMES = select(labels.c.code, labels.c.name).where(
 @cache
 def _upsert(dialect: str) -> Executable:
     """INSERT of a pair that replaces the name of a stored one (SQLite or PostgreSQL)."""
-    statement = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(labels)
+    statement = upsert(dialect, labels)
     return statement.on_conflict_do_update(
         index_elements=[labels.c.kind, labels.c.code], set_={"name": statement.excluded.name}
     )
