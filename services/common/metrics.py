@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter(
@@ -38,3 +40,14 @@ EVENTS_DEAD_LETTERED = Counter(
     "Events sent to a dead-letter topic",
     ["consumer", "topic"],
 )
+
+
+def declare_consumer(consumer: str, topics: Iterable[str], types: Iterable[str]) -> None:
+    """Creates a consumer's series at zero before its first event: a series that is born
+    at 1 is invisible to rate() and increase(), so the first failure or dead letter would
+    raise no alert."""
+    for type_ in types:
+        for counter in (EVENTS_PROCESSED, EVENTS_DUPLICATE, EVENTS_FAILED):
+            counter.labels(consumer, type_)
+    for topic in topics:
+        EVENTS_DEAD_LETTERED.labels(consumer, topic)

@@ -10,6 +10,7 @@ from functools import partial
 from sqlalchemy import MetaData
 
 from proto.events import TOPICS
+from services.common import metrics
 from services.common.app import Platform
 from services.common.auth import AuthContext
 from services.common.bus import Bus, dead_letter_topic
@@ -61,6 +62,7 @@ def add_consumer(
         platform.relay.publisher,
         max_attempts=settings.consumer_max_attempts,
     )
+    metrics.declare_consumer(name, topics, handlers)
     step = Worker(name, consumer.run_once, idle=0.0, linger=settings.batch_linger_seconds)
     platform.workers.append(step)
     platform.closers.append(consumer.close)

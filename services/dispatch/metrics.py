@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import Counter, Gauge, Histogram
 
 HOUR = 3600.0
@@ -55,3 +57,28 @@ CALENDAR_FALLBACK = Counter(
     "hotline_dispatch_calendar_fallback_total",
     "Years a working-day clock met without a holiday calendar (Monday–Friday assumed)",
 )
+
+CLOCKS = ("acknowledge", "contact", "resolve")
+OUTCOMES = ("met", "missed")
+SLA_STATES = ("on_time", "warned", "breached", "paused")
+
+
+def declare(departments: Iterable[str]) -> None:
+    """Creates the counters dashboards and alerts read at zero for every clock and
+    department: a series born at 1 is invisible to rate() and increase(), so the first
+    breach or completed step would go uncounted there."""
+    for clock in CLOCKS:
+        SLA_WARNINGS.labels(clock)
+        SLA_BREACHES.labels(clock)
+        for department in departments:
+            for outcome in OUTCOMES:
+                CLOCKS_COMPLETED.labels(clock, department, outcome)
+
+
+def set_open_assignments(departments: Iterable[str], counts: dict[tuple[str, str], int]) -> None:
+    """Every department in every SLA state, at zero unless counted: an empty department
+    reads 0 open and 0 overdue rather than nothing."""
+    values = {(d, s): 0 for d in departments for s in SLA_STATES} | counts
+    OPEN_ASSIGNMENTS.clear()
+    for (department, sla_state), count in values.items():
+        OPEN_ASSIGNMENTS.labels(department, sla_state).set(count)

@@ -25,7 +25,13 @@ from proto.envelope import Event
 from services.common.db import UnitOfWork, is_postgres
 from services.dispatch import metrics
 from services.dispatch.adapters import repository
-from services.dispatch.adapters.orm import activity, assignments, clocks, supervisions
+from services.dispatch.adapters.orm import (
+    activity,
+    assignments,
+    clocks,
+    departments,
+    supervisions,
+)
 from services.dispatch.domain.assignment import OPEN
 from services.dispatch.domain.sla import Clock, Firing
 from services.dispatch.handlers.context import Deps
@@ -165,9 +171,9 @@ class Scheduler:
         )
         with self.deps.uow() as u:
             rows = u.session.execute(query).all()
-        metrics.OPEN_ASSIGNMENTS.clear()
-        for department, sla_state, count in rows:
-            metrics.OPEN_ASSIGNMENTS.labels(department, sla_state).set(count)
+            codes = list(u.session.scalars(select(departments.c.code)))
+        metrics.declare(codes)
+        metrics.set_open_assignments(codes, {(d, s): n for d, s, n in rows})
         self._gauged = time.monotonic()
 
 

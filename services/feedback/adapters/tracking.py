@@ -108,6 +108,10 @@ def remember_department(session: Session, code: str, name: str) -> None:
         session.execute(_UPDATE_DEPARTMENT, {"b_code": code, "name": name})
 
 
+def department_codes(session: Session) -> list[str]:
+    return list(session.scalars(select(departments.c.code)))
+
+
 def department_names(session: Session, codes: list[str]) -> dict[str, str]:
     query = select(departments.c.code, departments.c.name).where(departments.c.code.in_(codes))
     return {r.code: r.name for r in session.execute(query)}

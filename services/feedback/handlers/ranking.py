@@ -73,6 +73,7 @@ def refresh_gauges(fb: Feedback, shown: set[str]) -> int:
         # The current month alone: gauges need no comparison, and this runs every interval.
         rows = order(ratings.tally(uow.session, str(Month.of(fb.clock()))), fb.weights)
         metrics.PENDING_INVITATIONS.set(invitations.count_pending(uow.session))
+        metrics.declare(tracking.department_codes(uow.session))
     seen = set()
     for row in rows:
         code = row.tally.department_code
