@@ -6,7 +6,8 @@ Keys are namespaced by dots:
   generic detail, ``status.4xx`` / ``status.5xx`` the titles of statuses not listed;
 - ``validation.<type>`` is the message for a Pydantic error type, formatted with that
   error's ``ctx`` (e.g. ``{min_length}``); ``validation.unknown`` covers types not listed;
-- ``auth.*`` and ``request.*`` are platform codes; each service registers its own
+- ``auth.*``, ``request.*`` and ``unavailable.*`` (a peer is away: 503) are platform
+  codes; each service registers its own
   namespace (``intake.*``, ``dispatch.*``, ...) with :func:`register`.
 
 Templates use ``str.format`` fields. Chinese (``zh``) is the reference language: every key
@@ -73,6 +74,14 @@ _SEED: dict[str, tuple[str, str]] = {
     "status.503.detail": (
         "服务暂时不可用，请稍后重试。",
         "The service is temporarily unavailable; please try again later.",
+    ),
+    "unavailable.database": (
+        "数据库暂时无法连接，请 {seconds} 秒后重试。",
+        "The database cannot be reached right now; try again in {seconds} seconds.",
+    ),
+    "unavailable.bus": (
+        "消息总线暂时无法连接，请 {seconds} 秒后重试。",
+        "The message bus cannot be reached right now; try again in {seconds} seconds.",
     ),
     "status.4xx": ("请求错误", "Client Error"),
     "status.5xx": ("服务器错误", "Server Error"),

@@ -31,14 +31,26 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.common.bus import BusError
 from services.common.i18n import CONTENT_LANGUAGE, MESSAGES, Lang, negotiate, t
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://hotline.invalid/problems/"
+# A peer a request needs is away (down, restarting, refusing connections, pool exhausted):
+# the request was fine, so the answer is 503 and when to try again, never a 500.
+UNAVAILABLE: dict[type[Exception], str] = {
+    OperationalError: "unavailable.database",
+    InterfaceError: "unavailable.database",
+    PoolTimeout: "unavailable.database",
+    BusError: "unavailable.bus",
+}
+RETRY_AFTER_SECONDS = 5
 # Texts the framework puts into HTTPException.detail itself, so they can be translated.
 _FRAMEWORK_DETAILS = {
     "There was an error parsing the body": "request.invalid_body",
@@ -111,13 +123,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     Covers :class:`Problem`; request validation (422; 400 ``request.invalid_body`` when
     the JSON does not parse; 415 when the body was not sent as JSON); Starlette/FastAPI
     ``HTTPException``, including the router's own 404 and 405 (status and headers kept,
-    a catalogue-key detail translated, other text kept); and any other exception (500,
-    logged, its text never sent).
+    a catalogue-key detail translated, other text kept); the database or the bus being
+    unreachable (503 with ``Retry-After``, see ``UNAVAILABLE``); and any other exception
+    (500, logged, its text never sent).
     In ``debug`` mode Starlette shows tracebacks for the last case instead.
     """
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    for away in UNAVAILABLE:
+        app.add_exception_handler(away, _on_peer_away)
     app.add_exception_handler(Exception, _on_unexpected)
 
 
@@ -156,6 +171,22 @@ def _on_http_exception(request: Request, exc: Exception) -> Response:
         return Response(status_code=exc.status_code, headers=headers)
     code, detail = _classify_detail(exc.status_code, exc.detail)
     return _respond(request, exc.status_code, code, {}, headers=headers, detail=detail)
+
+
+def _on_peer_away(request: Request, exc: Exception) -> Response:
+    code = next((c for kind, c in UNAVAILABLE.items() if isinstance(exc, kind)), None)
+    if code is None:
+        return _on_unexpected(request, exc)
+    # The driver's text may quote the statement and its parameters: not logged.
+    logger.warning(
+        "%s unreachable on %s %s: %s",
+        code.removeprefix("unavailable."),
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+    )
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return _respond(request, 503, code, {"seconds": RETRY_AFTER_SECONDS}, headers=headers)
 
 
 def _on_unexpected(request: Request, exc: Exception) -> Response:
