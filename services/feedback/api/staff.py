@@ -9,7 +9,9 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from services.common.auth import Principal, Role, require_roles
+from services.common.idempotency import Idempotent
 from services.common.problems import field_problem
+from services.common.text import CleanText
 from services.feedback.api.public import AnswersIn
 from services.feedback.handlers import rating, views
 from services.feedback.handlers.context import Feedback
@@ -28,7 +30,7 @@ class CallbackCreate(BaseModel):
     answers: AnswersIn | None = Field(
         default=None, description="The citizen's answers: required when reached, else absent"
     )
-    note: str = Field(default="", max_length=500)
+    note: CleanText = Field(default="", max_length=500)
 
 
 class CallbackRead(BaseModel):
@@ -41,7 +43,6 @@ class DueCallbackRead(BaseModel):
     ticket_id: str
     number: str | None
     category: str | None
-    caller_masked: str | None
     department_name: str | None
     kind: str
     round: int
@@ -112,7 +113,7 @@ def router(fb: Feedback) -> APIRouter:
         """Tickets whose citizen has not answered yet, oldest invitation first."""
         return [DueCallbackRead.model_validate(r) for r in views.awaiting_callback(fb, limit)]
 
-    @api.post("/tickets/{ticket_id}/callbacks", status_code=201)
+    @api.post("/tickets/{ticket_id}/callbacks", status_code=201, dependencies=[Idempotent])
     def callback(ticket_id: str, body: CallbackCreate, agent: Agent) -> CallbackRead:
         """Records a call to the citizen; its answers count like the link's and use it up."""
         if body.reached and body.answers is None:

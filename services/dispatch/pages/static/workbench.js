@@ -9,7 +9,7 @@
       "wb.filter.closed": "已办结/已退回", "wb.filter.all": "全部", "wb.refresh": "刷新",
       "wb.keys": "键盘：", "wb.keys.move": "切换工单", "wb.pick": "请从左侧选择一个工单",
       "wb.summary": "共 {n} 件 · 待签收 {new} · 临期 {warn} · 超期 {bad}", "wb.empty": "没有需要办理的工单",
-      "wb.description": "诉求内容", "wb.area": "地点", "wb.caller": "来电人", "wb.category": "分类",
+      "wb.description": "诉求内容", "wb.area": "地点", "wb.caller": "来电人", "wb.caller.number": "留有号码（由话务员回访）", "wb.caller.anonymous": "匿名来电", "wb.category": "分类",
       "wb.role": "承办角色", "wb.rule": "派单依据", "wb.dispatched": "派单时间", "wb.round": "轮次",
       "wb.clocks": "办理时限", "wb.clock": "环节", "wb.due": "时限（北京时间）", "wb.state": "状态",
       "wb.history": "办理记录", "wb.acknowledge": "签收", "wb.contact": "记录联系市民",
@@ -29,7 +29,7 @@
       "wb.filter.closed": "Resolved/returned", "wb.filter.all": "All", "wb.refresh": "Refresh",
       "wb.keys": "Keyboard:", "wb.keys.move": "move between tickets", "wb.pick": "Pick a ticket on the left",
       "wb.summary": "{n} in all · {new} to acknowledge · {warn} due soon · {bad} overdue",
-      "wb.empty": "Nothing to do", "wb.description": "Request", "wb.area": "Place", "wb.caller": "Caller",
+      "wb.empty": "Nothing to do", "wb.description": "Request", "wb.area": "Place", "wb.caller": "Caller", "wb.caller.number": "Left a number (agents call back)", "wb.caller.anonymous": "Anonymous",
       "wb.category": "Category", "wb.role": "Role", "wb.rule": "Routed by", "wb.dispatched": "Dispatched",
       "wb.round": "Round", "wb.clocks": "Deadlines", "wb.clock": "Step", "wb.due": "Deadline (Beijing)",
       "wb.state": "State", "wb.history": "History", "wb.acknowledge": "Acknowledge",
@@ -162,7 +162,7 @@
 
   async function act(path, form, body) {
     try {
-      await api(`/api/v1/assignments/${state.selected}/${path}`, { method: "POST", body });
+      await Hotline.once(`/api/v1/assignments/${state.selected}/${path}`, { body });
       Dispatch.announce(t("wb.done"));
       await load();
     } catch (problem) {
@@ -249,7 +249,7 @@
       returned,
       el("dl", { class: "facts" },
         ...fact("wb.category", a.ticket_category_name), ...fact("wb.area", a.ticket_area_name),
-        ...fact("wb.caller", a.caller_masked), ...fact("wb.role", t("role." + a.role) + " · " + a.department_name),
+        ...fact("wb.caller", t(a.has_phone ? "wb.caller.number" : "wb.caller.anonymous")), ...fact("wb.role", t("role." + a.role) + " · " + a.department_name),
         ...fact("wb.rule", Dispatch.rule(a.rule)), ...fact("wb.round", String(a.round)),
         ...fact("wb.dispatched", fmtTime(a.dispatched_at))),
       el("h3", {}, t("wb.description")), el("p", { class: "description" }, a.ticket_description || ""),
