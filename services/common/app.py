@@ -17,7 +17,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from proto.envelope import new_id
-from services.common import metrics
+from services.common import idempotency, metrics
 from services.common.auth import AuthContext, auth_router
 from services.common.bus import Bus
 from services.common.logs import correlation_id
@@ -59,6 +59,7 @@ def create_app(platform: Platform, routers: Sequence[APIRouter], title: str) -> 
     app.state.platform = platform
     app.state.auth = platform.auth
     install_problem_handlers(app)
+    idempotency.install(app, platform.engine)
     app.add_middleware(_Observe)
     app.include_router(_operations_router(platform))
     app.include_router(auth_router())

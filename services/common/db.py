@@ -6,6 +6,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from types import TracebackType
@@ -108,6 +109,11 @@ def upsert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
+# Set by a request whose effect must carry a record of its own (its idempotency key): each
+# unit of work that commits within the request calls it inside its transaction.
+joining: ContextVar[Callable[[UnitOfWork], None] | None] = ContextVar("joining", default=None)
+
+
 class UnitOfWork:
     """Rolls back unless `commit()` is called; `publish()` writes to the outbox in the same
     transaction as the state change, so an event exists exactly when its change does."""
@@ -148,6 +154,9 @@ class UnitOfWork:
         for hook in self.before_commit:
             hook()
         self.before_commit.clear()
+        join = joining.get()
+        if join is not None:
+            join(self)
         self.session.commit()
 
     def publish(self, event: Event, *, ticket_id: str, occurred_at: Any = None) -> Envelope:

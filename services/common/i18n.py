@@ -97,6 +97,24 @@ _SEED: dict[str, tuple[str, str]] = {
         "有 {count} 处输入有误，请检查标出的字段。",
         "{count} input(s) are invalid; see the fields listed in errors.",
     ),
+    "request.idempotency_key_invalid": (
+        "Idempotency-Key 应为 8 到 128 个字符，只含字母、数字和 . _ ~ : + / = -。",
+        "Idempotency-Key must be 8 to 128 characters of letters, digits and . _ ~ : + / = -.",
+    ),
+    "request.idempotency_key_reused": (
+        "此 Idempotency-Key 已用于另一个不同的请求；新的操作请使用新的键。",
+        "This Idempotency-Key was already used for a different request; use a new key "
+        "for a new action.",
+    ),
+    "request.idempotency_in_flight": (
+        "使用同一 Idempotency-Key 的请求仍在处理中，请稍后重试。",
+        "A request with this Idempotency-Key is still being processed; retry shortly.",
+    ),
+    "request.idempotency_answer_lost": (
+        "使用此 Idempotency-Key 的请求已经生效，但其结果未能保存；请查看记录确认，不要重新提交。",
+        "The request with this Idempotency-Key took effect, but its answer was not kept; "
+        "check the records instead of submitting again.",
+    ),
     "validation.missing": ("此项为必填项。", "This field is required."),
     "validation.string_too_short": (
         "至少需要 {min_length} 个字符。",

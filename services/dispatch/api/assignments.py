@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from services.common.auth import CurrentUser, Principal, Role, require_roles
+from services.common.idempotency import Idempotent
 from services.dispatch.adapters import queries
 from services.dispatch.api.errors import refusals
 from services.dispatch.api.models import (
@@ -25,6 +26,8 @@ from services.dispatch.handlers.context import Deps
 
 Readers = Depends(require_roles(Role.dispatcher, Role.dept_staff, Role.leader))
 Staff = Depends(require_roles(Role.dept_staff))
+# A department's actions: the guard first, then the key (scoped to the user).
+Acts = [Staff, Idempotent]
 
 
 def scope(user: Principal) -> str | None:
@@ -78,49 +81,49 @@ def _actions(api: APIRouter, deps: Deps) -> None:
     def detail(user: Principal, assignment_id: str) -> AssignmentDetail:
         return AssignmentDetail.model_validate(_visible(deps, user, assignment_id))
 
-    @api.post("/{assignment_id}/acknowledge", dependencies=[Staff])
+    @api.post("/{assignment_id}/acknowledge", dependencies=Acts)
     def acknowledge(assignment_id: str, user: CurrentUser) -> AssignmentDetail:
         with refusals():
             department.acknowledge(deps, user, assignment_id)
         return detail(user, assignment_id)
 
-    @api.post("/{assignment_id}/contact", dependencies=[Staff])
+    @api.post("/{assignment_id}/contact", dependencies=Acts)
     def contact(assignment_id: str, body: NoteCreate, user: CurrentUser) -> AssignmentDetail:
         with refusals():
             department.contact(deps, user, assignment_id, body.note)
         return detail(user, assignment_id)
 
-    @api.post("/{assignment_id}/notes", dependencies=[Staff])
+    @api.post("/{assignment_id}/notes", dependencies=Acts)
     def note(assignment_id: str, body: NoteCreate, user: CurrentUser) -> AssignmentDetail:
         with refusals():
             department.note_progress(deps, user, assignment_id, body.note)
         return detail(user, assignment_id)
 
-    @api.post("/{assignment_id}/resolve", dependencies=[Staff])
+    @api.post("/{assignment_id}/resolve", dependencies=Acts)
     def resolve(assignment_id: str, body: ResolutionCreate, user: CurrentUser) -> AssignmentDetail:
         with refusals():
             department.resolve(deps, user, assignment_id, body.outcome)
         return detail(user, assignment_id)
 
-    @api.post("/{assignment_id}/return", dependencies=[Staff])
+    @api.post("/{assignment_id}/return", dependencies=Acts)
     def give_back(assignment_id: str, body: ReturnCreate, user: CurrentUser) -> AssignmentDetail:
         with refusals():
             department.give_back(deps, user, assignment_id, body.reason_code, body.reason)
         return detail(user, assignment_id)
 
-    @api.post("/{assignment_id}/pause", dependencies=[Staff])
+    @api.post("/{assignment_id}/pause", dependencies=Acts)
     def pause(assignment_id: str, body: NoteCreate, user: CurrentUser) -> AssignmentDetail:
         with refusals():
             department.pause(deps, user, assignment_id, body.note)
         return detail(user, assignment_id)
 
-    @api.post("/{assignment_id}/resume", dependencies=[Staff])
+    @api.post("/{assignment_id}/resume", dependencies=Acts)
     def resume(assignment_id: str, body: OptionalNote, user: CurrentUser) -> AssignmentDetail:
         with refusals():
             department.resume(deps, user, assignment_id)
         return detail(user, assignment_id)
 
-    @api.post("/{assignment_id}/extensions", status_code=201, dependencies=[Staff])
+    @api.post("/{assignment_id}/extensions", status_code=201, dependencies=Acts)
     def ask_extension(
         assignment_id: str, body: ExtensionCreate, user: CurrentUser
     ) -> ExtensionRead:

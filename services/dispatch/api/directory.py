@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response
 
 from services.common.auth import CurrentUser, Role, require_roles
+from services.common.idempotency import Idempotent
 from services.dispatch.adapters import queries
 from services.dispatch.api.errors import refusals
 from services.dispatch.api.models import (
@@ -20,6 +21,8 @@ from services.dispatch.handlers.context import Deps
 
 Anyone = Depends(require_roles(Role.agent, Role.dispatcher, Role.dept_staff, Role.leader))
 Admins = Depends(require_roles(Role.admin))
+# Rule edits: the guard first, then the key (scoped to the admin).
+Edits = [Admins, Idempotent]
 
 
 def router(deps: Deps) -> APIRouter:
@@ -50,21 +53,21 @@ def _editing(api: APIRouter, deps: Deps) -> None:
             found = [r for r in queries.rule_list(u.session) if r["id"] == rule_id]
         return RuleRead.model_validate(found[0])
 
-    @api.post("/routing-rules", status_code=201, dependencies=[Admins])
+    @api.post("/routing-rules", status_code=201, dependencies=Edits)
     def create_rule(body: RuleCreate, user: CurrentUser) -> RuleRead:
         rule = Rule(body.id, body.department, body.category, body.area, tuple(body.co))
         with refusals():
             rules.create(deps, user, rules.RuleDraft(rule, body.note, body.position))
         return read(body.id)
 
-    @api.put("/routing-rules/{rule_id}", dependencies=[Admins])
+    @api.put("/routing-rules/{rule_id}", dependencies=Edits)
     def replace_rule(rule_id: str, body: RuleUpdate, user: CurrentUser) -> RuleRead:
         rule = Rule(rule_id, body.department, body.category, body.area, tuple(body.co))
         with refusals():
             rules.replace(deps, user, rules.RuleDraft(rule, body.note, body.position))
         return read(rule_id)
 
-    @api.delete("/routing-rules/{rule_id}", status_code=204, dependencies=[Admins])
+    @api.delete("/routing-rules/{rule_id}", status_code=204, dependencies=Edits)
     def delete_rule(rule_id: str, user: CurrentUser) -> Response:
         with refusals():
             rules.remove(deps, user, rule_id)

@@ -7,6 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends
 
 from services.common.auth import CurrentUser, Role, require_roles
+from services.common.idempotency import Idempotent
 from services.dispatch.adapters import queries
 from services.dispatch.api.assignments import scope
 from services.dispatch.api.errors import refusals
@@ -25,6 +26,8 @@ from services.dispatch.handlers import dispatcher
 from services.dispatch.handlers.context import Deps
 
 Dispatchers = Depends(require_roles(Role.dispatcher))
+# A dispatcher's actions: the guard first, then the key (scoped to the user).
+Acts = [Dispatchers, Idempotent]
 Watchers = Depends(require_roles(Role.dispatcher, Role.leader))
 Readers = Depends(require_roles(Role.dispatcher, Role.leader, Role.dept_staff))
 
@@ -34,7 +37,7 @@ def router(deps: Deps) -> APIRouter:
     _lists(api, deps)
     _supervision(api, deps)
 
-    @api.post("/tickets/{ticket_id}/dispatch", status_code=201, dependencies=[Dispatchers])
+    @api.post("/tickets/{ticket_id}/dispatch", status_code=201, dependencies=Acts)
     def dispatch_ticket(
         ticket_id: str, body: DispatchCreate, user: CurrentUser
     ) -> list[AssignmentRead]:
@@ -46,7 +49,7 @@ def router(deps: Deps) -> APIRouter:
             rows = [queries.one_assignment(u.session, a.id) for a in made]
         return [AssignmentRead.model_validate(r) for r in rows]
 
-    @api.post("/extensions/{extension_id}/decision", dependencies=[Dispatchers])
+    @api.post("/extensions/{extension_id}/decision", dependencies=Acts)
     def decide(extension_id: str, body: DecisionCreate, user: CurrentUser) -> ExtensionRead:
         with refusals():
             done = dispatcher.decide(deps, user, extension_id, body.granted, body.note)
@@ -92,19 +95,19 @@ def _supervision(api: APIRouter, deps: Deps) -> None:
         with deps.uow() as u:
             return AssignmentDetail.model_validate(queries.one_assignment(u.session, assignment_id))
 
-    @api.post("/assignments/{assignment_id}/supervise", dependencies=[Dispatchers])
+    @api.post("/assignments/{assignment_id}/supervise", dependencies=Acts)
     def supervise(assignment_id: str, body: NoteCreate, user: CurrentUser) -> AssignmentDetail:
         with refusals():
             dispatcher.supervise(deps, user, assignment_id, body.note)
         return detail(assignment_id)
 
-    @api.post("/assignments/{assignment_id}/urge", dependencies=[Dispatchers])
+    @api.post("/assignments/{assignment_id}/urge", dependencies=Acts)
     def urge(assignment_id: str, body: NoteCreate, user: CurrentUser) -> AssignmentDetail:
         with refusals():
             dispatcher.urge(deps, user, assignment_id, body.note)
         return detail(assignment_id)
 
-    @api.post("/assignments/{assignment_id}/supervision/close", dependencies=[Dispatchers])
+    @api.post("/assignments/{assignment_id}/supervision/close", dependencies=Acts)
     def close(assignment_id: str, body: OptionalNote, user: CurrentUser) -> AssignmentDetail:
         with refusals():
             dispatcher.end_supervision(deps, user, assignment_id, body.note)

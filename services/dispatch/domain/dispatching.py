@@ -26,7 +26,7 @@ class Ticket:
     area_name: str
     urgency: str
     description: str
-    has_phone: bool
+    caller_masked: str | None
     created_at: datetime
     state: TicketState
     round: int = 1

@@ -31,7 +31,7 @@ def ticket_of(envelope: Envelope, event: TicketCreated) -> Ticket:
         area_name=" ".join(event.area_path),
         urgency=event.urgency,
         description=event.description,
-        has_phone=event.with_number,
+        caller_masked=event.caller_masked,
         created_at=event.created_at,
         state="review",
     )

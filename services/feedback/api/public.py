@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from services.common.idempotency import idempotent
 from services.common.problems import Problem
 from services.feedback import metrics
 from services.feedback.adapters.ratelimit import FixedWindowLimiter
@@ -88,6 +89,9 @@ def router(fb: Feedback, limiter: FixedWindowLimiter, proxy_hops: int, page: Pat
     api = APIRouter(tags=["citizen"])
     limited = [Depends(rate_limited(limiter, proxy_hops))]
 
+    async def citizen(request: Request) -> str:
+        return client_address(request, proxy_hops)
+
     @api.get("/api/v1/tickets/{ticket_id}/invitation", dependencies=limited)
     def open_invitation(
         ticket_id: str, token: Annotated[str, Query(min_length=1, max_length=512)]
@@ -97,7 +101,11 @@ def router(fb: Feedback, limiter: FixedWindowLimiter, proxy_hops: int, page: Pat
         view = rating.open_invitation(fb, ticket_id, token)
         return InvitationRead.model_validate(view, from_attributes=True)
 
-    @api.post("/api/v1/tickets/{ticket_id}/ratings", status_code=201, dependencies=limited)
+    @api.post(
+        "/api/v1/tickets/{ticket_id}/ratings",
+        status_code=201,
+        dependencies=[*limited, idempotent(citizen)],
+    )
     def rate(ticket_id: str, body: RatingCreate) -> RatingReceipt:
         """The citizen's one answer to an invitation (same errors as the invitation)."""
         settled = rating.rate_by_link(fb, ticket_id, body.token, body.answers())

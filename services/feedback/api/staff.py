@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from services.common.auth import Principal, Role, require_roles
 from services.common.idempotency import Idempotent
 from services.common.problems import field_problem
-from services.common.text import CleanText
 from services.feedback.api.public import AnswersIn
 from services.feedback.handlers import rating, views
 from services.feedback.handlers.context import Feedback
@@ -30,7 +29,7 @@ class CallbackCreate(BaseModel):
     answers: AnswersIn | None = Field(
         default=None, description="The citizen's answers: required when reached, else absent"
     )
-    note: CleanText = Field(default="", max_length=500)
+    note: str = Field(default="", max_length=500)
 
 
 class CallbackRead(BaseModel):
@@ -43,6 +42,7 @@ class DueCallbackRead(BaseModel):
     ticket_id: str
     number: str | None
     category: str | None
+    caller_masked: str | None
     department_name: str | None
     kind: str
     round: int

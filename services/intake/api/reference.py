@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from services.common.auth import CurrentUser, Role, require_roles
+from services.common.idempotency import Idempotent
 from services.common.problems import Problem
 from services.intake.api.models import (
     AreaRead,
@@ -25,6 +26,8 @@ from services.intake.handlers import catalogue, knowledge
 from services.intake.handlers.context import Intake
 
 Admins = Depends(require_roles(Role.admin))
+# Edits by admins: the guard first, then the key (scoped to the admin).
+Edits = [Admins, Idempotent]
 Query100 = Annotated[str, Query(max_length=100)]
 Limit = Annotated[int, Query(ge=1, le=50)]
 
@@ -93,23 +96,23 @@ def _categories(api: APIRouter, intake: Intake) -> None:
             raise Problem(404, "intake.category_not_found", code=code)
         return _category(found, tree)
 
-    @api.post("/categories", tags=["categories"], status_code=201, dependencies=[Admins])
+    @api.post("/categories", tags=["categories"], status_code=201, dependencies=Edits)
     def create_category(body: CategoryCreate, user: CurrentUser) -> CategoryRead:
         made = catalogue.create(intake, body.code, body.name, body.parent, body.keywords, user)
         return _category(made, catalogue.current(intake))
 
-    @api.patch("/categories/{code}", tags=["categories"], dependencies=[Admins])
+    @api.patch("/categories/{code}", tags=["categories"], dependencies=Edits)
     def change_category(code: str, body: CategoryUpdate, user: CurrentUser) -> CategoryRead:
         changed = catalogue.change(intake, code, body.name, body.keywords, user)
         return _category(changed, catalogue.current(intake))
 
-    @api.post("/categories/{code}/retire", tags=["categories"], dependencies=[Admins])
+    @api.post("/categories/{code}/retire", tags=["categories"], dependencies=Edits)
     def retire_category(code: str, user: CurrentUser) -> list[CategoryRead]:
         done = catalogue.retire(intake, code, user)
         tree = catalogue.current(intake)
         return [_category(c, tree) for c in done]
 
-    @api.post("/categories/{code}/restore", tags=["categories"], dependencies=[Admins])
+    @api.post("/categories/{code}/restore", tags=["categories"], dependencies=Edits)
     def restore_category(code: str, user: CurrentUser) -> list[CategoryRead]:
         done = catalogue.restore(intake, code, user)
         tree = catalogue.current(intake)
@@ -155,13 +158,13 @@ def _knowledge(api: APIRouter, intake: Intake) -> None:
         return _entry(entry, active)
 
     @api.post(
-        "/knowledge", tags=["knowledge"], status_code=status.HTTP_201_CREATED, dependencies=[Admins]
+        "/knowledge", tags=["knowledge"], status_code=status.HTTP_201_CREATED, dependencies=Edits
     )
     def create_knowledge(body: KnowledgeCreate, user: CurrentUser) -> KnowledgeRead:
         draft = Entry("", body.title, body.answer, tuple(body.keywords), body.category_code)
         return _entry(knowledge.create(intake, draft, user))
 
-    @api.put("/knowledge/{entry_id}", tags=["knowledge"], dependencies=[Admins])
+    @api.put("/knowledge/{entry_id}", tags=["knowledge"], dependencies=Edits)
     def update_knowledge(entry_id: str, body: KnowledgeUpdate, user: CurrentUser) -> KnowledgeRead:
         entry = Entry(entry_id, body.title, body.answer, tuple(body.keywords), body.category_code)
         return _entry(knowledge.update(intake, entry, body.active, user), body.active)

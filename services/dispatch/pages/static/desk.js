@@ -56,7 +56,7 @@
 
   async function submit(form, path, body, doneKey) {
     try {
-      await api(path, { method: "POST", body });
+      await Hotline.once(path, { body });
       Dispatch.announce(t(doneKey));
       await load();
     } catch (problem) { showErrors(form, problem); }

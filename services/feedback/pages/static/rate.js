@@ -137,7 +137,7 @@
       comment: form.comment.value,
     };
     try {
-      const receipt = await Hotline.api(`${base}/ratings`, { method: "POST", body, redirectOn401: false });
+      const receipt = await Hotline.once(`${base}/ratings`, { body, redirectOn401: false });
       showOutcome("thanks", OUTCOMES[receipt.outcome] || "ok", "rate.thanks", `rate.${receipt.outcome}`);
     } catch (problem) {
       if (!showProblem(problem)) Hotline.showErrors(form, problem);

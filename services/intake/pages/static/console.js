@@ -137,7 +137,7 @@
     event?.preventDefault();
     $("submit").disabled = true;
     try {
-      const logged = await api("/api/v1/calls", { method: "POST", body: body() });
+      const logged = await Hotline.once("/api/v1/calls", { body: body() });
       announceDone(logged);
       reset();
       loadRecent();

@@ -1,0 +1,118 @@
+"""The pure parts of Idempotency-Key: which keys are accepted, what counts as the same
+request, and what a request gets given what its key already holds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.common.idempotency import (
+    ANSWER_GRACE,
+    RETENTION,
+    InvalidKey,
+    Stored,
+    Verdict,
+    fingerprint,
+    kept_headers,
+    parse_key,
+    scope_of,
+    verdict,
+)
+
+NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("8e03978e-40d5-43e8-bc93-6894a57f9324", "8e03978e-40d5-43e8-bc93-6894a57f9324"),
+        ('"8e03978e-40d5-43e8-bc93-6894a57f9324"', "8e03978e-40d5-43e8-bc93-6894a57f9324"),
+        ("  abcdefgh ", "abcdefgh"),
+        ("a" * 128, "a" * 128),
+        ("YWJj+/ZGVm=:x_y.z~", "YWJj+/ZGVm=:x_y.z~"),
+    ],
+)
+def test_keys_bare_or_quoted_are_accepted(raw: str, key: str) -> None:
+    assert parse_key(raw) == key
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["", "short", "a" * 129, "has space in it", "中文的键也不行啊啊", 'quote"inside', '"unclosed'],
+)
+def test_keys_too_short_too_long_or_of_other_characters_are_refused(raw: str) -> None:
+    with pytest.raises(InvalidKey):
+        parse_key(raw)
+
+
+def test_a_json_body_is_the_same_whatever_its_spacing_and_key_order() -> None:
+    one = fingerprint("POST", "/api/v1/calls", "", b'{"a": 1, "b": [1, 2]}')
+    two = fingerprint("POST", "/api/v1/calls", "", b'{"b":[1,2],\n "a":1}')
+    assert one == two
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query", "body"),
+    [
+        ("POST", "/api/v1/calls", "", b'{"a": 2, "b": [1, 2]}'),
+        ("POST", "/api/v1/calls", "", b'{"a": 1, "b": [2, 1]}'),
+        ("PUT", "/api/v1/calls", "", b'{"a": 1, "b": [1, 2]}'),
+        ("POST", "/api/v1/other", "", b'{"a": 1, "b": [1, 2]}'),
+        ("POST", "/api/v1/calls", "x=1", b'{"a": 1, "b": [1, 2]}'),
+    ],
+)
+def test_another_target_or_content_is_another_request(
+    method: str, path: str, query: str, body: bytes
+) -> None:
+    first = fingerprint("POST", "/api/v1/calls", "", b'{"a": 1, "b": [1, 2]}')
+    assert fingerprint(method, path, query, body) != first
+
+
+def test_a_body_that_is_not_json_counts_byte_for_byte() -> None:
+    assert fingerprint("POST", "/x", "", b"a=1&b=2") != fingerprint("POST", "/x", "", b"b=2&a=1")
+    assert fingerprint("POST", "/x", "", b"") == fingerprint("POST", "/x", "", b"")
+
+
+def test_the_scope_names_caller_method_and_route_and_always_fits_its_column() -> None:
+    assert scope_of("agent1", "POST", "/api/v1/calls") == "agent1 POST /api/v1/calls"
+    long = scope_of("x" * 400, "POST", "/api/v1/calls")
+    assert len(long) == 64
+    assert long != scope_of("x" * 401, "POST", "/api/v1/calls")
+
+
+def _stored(
+    *, fingerprint_: str = "f", age: timedelta = timedelta(0), status: int | None = 201
+) -> Stored:
+    return Stored(fingerprint_, NOW - age, status, [("content-type", "application/json")], b"{}")
+
+
+def test_a_key_never_seen_or_older_than_the_retention_is_new() -> None:
+    assert verdict(None, "f", NOW) is Verdict.NEW
+    assert verdict(_stored(age=RETENTION), "f", NOW) is Verdict.NEW
+    assert verdict(_stored(age=RETENTION - timedelta(seconds=1)), "f", NOW) is Verdict.REPLAY
+
+
+def test_the_same_request_with_its_answer_is_replayed_another_is_refused() -> None:
+    assert verdict(_stored(), "f", NOW) is Verdict.REPLAY
+    assert verdict(_stored(), "g", NOW) is Verdict.REUSED
+    assert verdict(_stored(status=None), "g", NOW) is Verdict.REUSED
+
+
+def test_a_key_without_its_answer_is_in_flight_then_lost() -> None:
+    assert verdict(_stored(status=None), "f", NOW) is Verdict.IN_FLIGHT
+    assert verdict(_stored(status=None, age=ANSWER_GRACE), "f", NOW) is Verdict.LOST
+
+
+def test_a_replay_repeats_only_the_headers_that_describe_the_answer() -> None:
+    raw = [
+        (b"content-type", b"application/json"),
+        (b"Content-Language", b"zh-CN"),
+        (b"x-correlation-id", b"abc"),
+        (b"content-length", b"2"),
+        (b"set-cookie", b"a=b"),
+    ]
+    assert kept_headers(raw) == [
+        ("content-type", "application/json"),
+        ("Content-Language", "zh-CN"),
+    ]
