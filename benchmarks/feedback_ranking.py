@@ -27,12 +27,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from cryptography.fernet import Fernet
 from rich.console import Console
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from services.common.db import make_engine, uow_factory
 from services.common.migrations import upgrade
+from services.common.sealed_links import LinkSeal
 from services.feedback.adapters.links import LinkSigner
 from services.feedback.adapters.orm import metadata
 from services.feedback.adapters.ratings import tally
@@ -145,6 +147,7 @@ def feedback(url: str) -> Feedback:
     return Feedback(
         uow=uow_factory(engine, metadata, "feedback-benchmark"),
         signer=LinkSigner("benchmark-secret-not-used-for-anything", timedelta(days=7)),
+        seal=LinkSeal(Fernet.generate_key().decode()),
         base_url="http://localhost",
         invitation_ttl=timedelta(days=7),
         reopen_limit=2,

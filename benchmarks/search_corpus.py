@@ -73,8 +73,8 @@ def ticket(rng: random.Random, n: int, start: datetime, category: str, area: str
         number=f"{start:%y%m%d}{n % 100000:05d}", channel="phone", request_type="complaint",
         category_code=category, category_path=path, area_code=area, area_path=AREAS[area],
         urgency=rng.choice(["general", "general", "general", "urgent", "complex"]),
-        description=rng.choice(texts), caller_masked=f"13{rng.randint(0, 9)}****{n % 10000:04d}",
-        caller_key=None, created_by=rng.choice(["agent1", "agent2"]), created_at=start,
+        description=rng.choice(texts), has_phone=rng.random() < 0.9,
+        created_by=rng.choice(["agent1", "agent2"]), created_at=start,
     ), "intake", timedelta(0))  # fmt: skip
     code, name = UTILITIES.get(category) or STREET_OFFICES[area[:9]]
     aid = f"as-{n:07d}"

@@ -14,19 +14,28 @@ Satisfaction = Literal["satisfied", "basically_satisfied", "dissatisfied"]
 
 
 class RatingRequested(Event):
-    """An invitation was made; intake (which alone knows the number) texts the link."""
+    """An invitation was made; intake (which alone knows the number) texts the link. From
+    now until the ticket is rated, closed or reopened, a callback (回访) is due."""
 
     TYPE = "RatingRequested"
     TOPIC = FEEDBACK
 
     invitation_id: str
-    link: str = Field(description="The single-use rating link to text to the caller")
+    link: str = Field(
+        default="",
+        description="Retired: the link in clear, read only from old events (see sealed_link)",
+    )
     expires_at: AwareDatetime
     department_code: str | None
     at: AwareDatetime
     round: int = Field(default=1, ge=1, description="The assignment round being rated")
     kind: Literal["resolved", "answered_directly"] = Field(
         default="resolved", description="Resolved by a department, or answered at intake"
+    )
+    sealed_link: str = Field(
+        default="",
+        description="The single-use rating link to text to the caller, encrypted (Fernet) "
+        "under a key only feedback and intake hold: the bus and outboxes never see it in clear",
     )
 
 

@@ -15,8 +15,16 @@ RequestType = Literal["complaint", "help", "consultation", "suggestion", "report
 Urgency = Literal["urgent", "utilities", "general", "complex"]
 
 
+CALLER_REF = (
+    "Opaque reference to the caller that only intake can resolve (random, derived from "
+    "nothing); null for anonymous calls"
+)
+RETIRED = "Retired: derived from the number, so never filled any more; read only from old events"
+
+
 class TicketCreated(Event):
-    """A call was accepted and recorded as a new ticket. Carries no phone number."""
+    """A call was accepted and recorded as a new ticket. Carries nothing derived from the
+    caller's number: intake alone maps `caller_ref` to the caller."""
 
     TYPE = "TicketCreated"
     TOPIC = TICKETS
@@ -30,8 +38,8 @@ class TicketCreated(Event):
     area_path: list[str]
     urgency: Urgency
     description: str
-    caller_masked: str | None = Field(description="e.g. 138****5678; null for anonymous calls")
-    caller_key: str | None = Field(description="HMAC of the number, for counting repeat callers")
+    caller_masked: str | None = Field(default=None, description=RETIRED)
+    caller_key: str | None = Field(default=None, description=RETIRED)
     created_by: str
     created_at: AwareDatetime
     address: str = Field(
@@ -42,6 +50,13 @@ class TicketCreated(Event):
         description="Closed at intake with an answer (a TicketAnsweredDirectly follows): "
         "nothing to dispatch",
     )
+    caller_ref: str | None = Field(default=None, description=CALLER_REF)
+    has_phone: bool = Field(default=False, description="The caller left a number")
+
+    @property
+    def with_number(self) -> bool:
+        """Whether the caller left a number, in this event or in one from before has_phone."""
+        return self.has_phone or self.caller_masked is not None
 
 
 class CallAttached(Event):
@@ -52,13 +67,19 @@ class CallAttached(Event):
 
     call_id: str
     channel: Channel
-    caller_masked: str | None
-    caller_key: str | None
+    caller_masked: str | None = Field(default=None, description=RETIRED)
+    caller_key: str | None = Field(default=None, description=RETIRED)
     calls: int = Field(ge=2, description="Calls on the ticket, this one included")
     attached_by: str
     attached_at: AwareDatetime
     request_type: RequestType | None = None
     description: str = Field(default="", description="What this caller said")
+    caller_ref: str | None = Field(default=None, description=CALLER_REF)
+    has_phone: bool = Field(default=False, description="This caller left a number")
+
+    @property
+    def with_number(self) -> bool:
+        return self.has_phone or self.caller_masked is not None
 
 
 class TicketAnsweredDirectly(Event):

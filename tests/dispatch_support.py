@@ -29,8 +29,8 @@ def ticket_created(**overrides: Any) -> TicketCreated:
         "area_path": ["朝阳区", "建外街道", "永安里社区"],
         "urgency": "general",
         "description": "永安里小区夜间施工噪音扰民，严重影响休息",
-        "caller_masked": "138****5678",
-        "caller_key": None,
+        "caller_ref": "cr_test-caller",
+        "has_phone": True,
         "created_by": "agent1",
         "created_at": datetime.now(UTC),
     }

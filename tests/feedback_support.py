@@ -23,12 +23,13 @@ from proto.assignments import (
     ClocksResumed,
 )
 from proto.envelope import Envelope, Event
-from proto.feedback import FEEDBACK
+from proto.feedback import FEEDBACK, RatingRequested
 from proto.registry import decode, encode
 from proto.tickets import TicketAnsweredDirectly, TicketCreated
 from services.common.bus import Bus, Message
 from services.common.bus.factory import make_bus
 from services.common.db import make_engine
+from services.common.sealed_links import LinkSeal
 from services.common.settings import Settings
 from services.feedback.config import FeedbackSettings
 from tests.harness import PASSWORDS, eventually
@@ -39,6 +40,11 @@ DEPARTMENTS = {
     "U-WATER": "北京市自来水集团",
     "G-CY": "朝阳区人民政府",
 }
+
+
+def opened(request: RatingRequested) -> str:
+    """The rating link a RatingRequested carries sealed, opened as intake opens it."""
+    return LinkSeal(Settings().rating_link_keys).open(request.sealed_link)
 
 
 def new_id() -> str:
@@ -76,8 +82,8 @@ class Peers:
                 area_path=[],
                 urgency="general",
                 description="楼下夜间施工噪音扰民",
-                caller_masked="138****5678",
-                caller_key="k",
+                caller_ref="cr_test-caller",
+                has_phone=True,
                 created_by="agent1",
                 created_at=datetime.now(UTC),
             ),
@@ -254,7 +260,7 @@ class Running:
             self.peers.contacted(ticket_id, lead, department)
         self.peers.resolved(ticket_id, lead, department)
         requests = self.peers.wait_for("RatingRequested", ticket_id, count=round_)
-        return ticket_id, requests[-1].link
+        return ticket_id, opened(requests[-1])
 
     def rate(self, link: str, lang: str = "zh-CN", **answers: Any) -> Any:
         ticket_id, token = link_parts(link)

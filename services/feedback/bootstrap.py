@@ -24,6 +24,8 @@ from services.common.app import Platform, create_app
 from services.common.db import uow_factory
 from services.common.i18n import register
 from services.common.platform import add_consumer, make_platform
+from services.common.sealed_links import LinkSeal
+from services.common.sessions import install_sessions
 from services.common.settings import Settings
 from services.common.web import mount_pages
 from services.common.workers import Worker
@@ -47,20 +49,22 @@ def build(
     """`options` default to the HOTLINE_FEEDBACK_* environment; `clock` (UTC now) decides
     ratings' months, expiries and the current month, and tests move it."""
     register(MESSAGES)
+    settings = settings.checked_for("feedback")
     options = (options or FeedbackSettings()).checked_for(settings)
     platform = make_platform("feedback", settings, metadata)
+    install_sessions(platform, settings, metadata)
     fb = _feedback(platform, settings, options, clock)
     _consume(platform, settings, fb)
     _schedule(platform, fb, options)
     limiter = FixedWindowLimiter(options.public_rate_limit, options.public_rate_window_seconds)
     routers = [
-        public.router(fb, limiter, options.trusted_proxy_hops, PAGES / "rate.html"),
+        public.router(fb, limiter, platform.auth.proxies),
         staff.router(fb),
         rankings.router(fb),
     ]
     app = create_app(platform, routers, "Hotline feedback")
-    pages = {"/rankings": "rankings.html", "/callbacks": "callbacks.html"}
-    mount_pages(app, PAGES, pages, home="/rankings")
+    pages = {"/rankings": "rankings.html", "/callbacks": "callbacks.html", "/rate": "rate.html"}
+    mount_pages(app, PAGES, pages, "/rankings", settings, {"/rate": public.PAGE_HEADERS})
     return app
 
 
@@ -74,6 +78,7 @@ def _feedback(
     return Feedback(
         uow=uow_factory(platform.engine, metadata, "feedback"),
         signer=LinkSigner(options.link_secret, ttl, clock),
+        seal=LinkSeal(settings.rating_link_keys),
         base_url=options.base_url(settings),
         invitation_ttl=ttl,
         reopen_limit=options.reopen_limit,

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
 from proto.assignments import ASSIGNMENTS, AssignmentDispatched
-from proto.feedback import FEEDBACK, RatingRequested, ReopenRequested, TicketClosed
+from proto.feedback import FEEDBACK, RatingRequested, ReopenRequested, TicketClosed, TicketRated
 from services.common.app import Platform, create_app
 from services.common.consumer import Handler
 from services.common.db import uow_factory
 from services.common.i18n import register
 from services.common.platform import add_consumer, make_platform
+from services.common.sealed_links import LinkSeal
+from services.common.sessions import install_sessions
 from services.common.settings import Settings
 from services.common.web import mount_pages
 from services.common.workers import Worker
@@ -25,7 +28,7 @@ from services.intake.adapters.sms_gateway import HttpGateway, LocalOutbox, SmsGa
 from services.intake.adapters.vault import PhoneVault
 from services.intake.api import routers
 from services.intake.domain.sms import RetryPolicy
-from services.intake.handlers import events
+from services.intake.handlers import events, privacy
 from services.intake.handlers.context import Intake, utc_now
 from services.intake.handlers.sms import SmsSender
 from services.intake.messages import MESSAGES
@@ -35,7 +38,9 @@ PAGES = Path(__file__).resolve().parent / "pages"
 
 def build(settings: Settings) -> FastAPI:
     register(MESSAGES)
+    settings = settings.checked_for("intake")
     platform = make_platform("intake", settings, metadata)
+    install_sessions(platform, settings, metadata)
     intake = Intake(
         uow=uow_factory(platform.engine, metadata, "intake"),
         addresses=load_addresses(),
@@ -43,18 +48,28 @@ def build(settings: Settings) -> FastAPI:
         reveal_window=timedelta(hours=settings.phone_reveal_hours),
     )
     seed(intake)
-    add_consumer(platform, settings, "intake", [ASSIGNMENTS, FEEDBACK], consumed(), intake.uow)
+    handlers = consumed(LinkSeal(settings.rating_link_keys))
+    add_consumer(platform, settings, "intake", [ASSIGNMENTS, FEEDBACK], handlers, intake.uow)
     _sms_worker(platform, settings, intake)
+    _retention_worker(platform, settings, intake)
     app = create_app(platform, routers(intake, settings.call_threads), "Hotline intake")
-    mount_pages(app, PAGES, {"/console": "console.html", "/sms": "sms.html"}, home="/console")
+    pages = {
+        "/console": "console.html",
+        "/sms": "sms.html",
+        "/reveal": "reveal.html",
+        "/privacy": "privacy.html",
+    }
+    mount_pages(app, PAGES, pages, "/console", settings)
     return app
 
 
-def consumed() -> dict[str, Handler]:
-    """Event type → handler: statuses for the console, texts for the citizen."""
+def consumed(seal: LinkSeal) -> dict[str, Handler]:
+    """Event type → handler: statuses for the console, texts for the citizen, and when a
+    callback is due."""
     table: dict[str, Handler] = {kind: events.on_status for kind in events.STATUS}
     table[AssignmentDispatched.TYPE] = events.on_dispatched
-    table[RatingRequested.TYPE] = events.on_rating_requested
+    table[RatingRequested.TYPE] = partial(events.on_rating_requested, seal)
+    table[TicketRated.TYPE] = events.on_rated
     table[TicketClosed.TYPE] = events.on_closed
     table[ReopenRequested.TYPE] = events.on_reopened
     return table
@@ -83,5 +98,12 @@ def _sms_worker(platform: Platform, settings: Settings, intake: Intake) -> None:
         platform.closers.append(http.close)
         gateway = http
     policy = RetryPolicy(settings.sms_max_attempts, settings.sms_retry_base_seconds)
-    sender = SmsSender(intake, gateway, policy)
+    sender = SmsSender(intake, gateway, policy, redact_delivered=settings.sms_gateway == "http")
     platform.workers.append(Worker("intake-sms", sender.step, idle=0.5))
+
+
+def _retention_worker(platform: Platform, settings: Settings, intake: Intake) -> None:
+    """Erases numbers past retention; safe beside other instances (an erased number is
+    no longer found), and it catches up in batches after a pause."""
+    step = partial(privacy.erase_expired, intake, settings.phone_retention_days)
+    platform.workers.append(Worker("intake-retention", step, idle=settings.retention_sweep_seconds))

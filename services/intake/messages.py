@@ -75,4 +75,16 @@ MESSAGES = {
         "zh": "分类 {code} 已处于该状态",
         "en": "Category {code} is already in that state",
     },
+    "intake.reveal_no_callback": {
+        "zh": "工单 {id} 当前没有待回访，不能查看号码",
+        "en": "Ticket {id} has no callback due, so its number cannot be shown",
+    },
+    "intake.reveal_no_number": {
+        "zh": "工单 {id} 的来电人没有留下号码（或号码已按规定删除）",
+        "en": "The caller of ticket {id} left no number (or it has been erased)",
+    },
+    "intake.caller_not_found": {
+        "zh": "没有该号码的来电记录（或已删除）",
+        "en": "No calls from this number are on record (or they were erased)",
+    },
 }

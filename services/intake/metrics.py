@@ -29,8 +29,20 @@ DUPLICATE_LOOKUP_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
 )
 PHONE_REVEALS = Counter(
-    "hotline_intake_phone_reveals_total", "Numbers shown in clear to the agent handling a call"
+    "hotline_phone_reveals_total",
+    "Attempts to see a caller's number in clear, by outcome (revealed, refused)",
+    ["outcome"],
 )
+NUMBERS_ERASED = Counter(
+    "hotline_intake_numbers_erased_total",
+    "Calls or tickets whose callers' numbers were erased, by cause (retention, request)",
+    ["cause"],
+)
+# Series exist at zero from the start, so rate() and alerts see the first reveal or refusal.
+for _outcome in ("revealed", "refused"):
+    PHONE_REVEALS.labels(_outcome)
+for _cause in ("retention", "request"):
+    NUMBERS_ERASED.labels(_cause)
 SMS = Counter(
     "hotline_intake_sms_total",
     "Texts by outcome: sent, retry (a failed attempt to try again), failed, no_number",

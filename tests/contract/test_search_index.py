@@ -136,7 +136,7 @@ def make_doc(ticket_id: str, description: str, **fields: Any) -> dict[str, Any]:
         "area_path": [CITY, "朝阳区"],
         "department_code": None,
         "department_name": None,
-        "caller_masked": "138****5678",
+        "has_phone": True,
         "calls": 1,
         "created_at": f"2024-05-{day:02d}T09:30:00+08:00",
         "updated_at": f"2024-05-{day:02d}T09:30:00+08:00",

@@ -18,7 +18,7 @@ import pytest
 
 from services.common.bus.factory import make_bus
 from services.common.settings import Settings
-from tests.feedback_support import Peers
+from tests.feedback_support import Peers, opened
 from tests.harness import Cluster, call_body, embedded_env, eventually
 
 
@@ -37,8 +37,6 @@ def peers(cluster: Cluster) -> Iterator[Peers]:
         data_dir=Path(cluster.env["HOTLINE_DATA_DIR"]),
         bus=cluster.env.get("HOTLINE_BUS", "embedded"),  # type: ignore[arg-type]
         kafka_bootstrap=cluster.env.get("HOTLINE_KAFKA_BOOTSTRAP", "127.0.0.1:9092"),
-        kafka_session_timeout_ms=2000,
-        kafka_heartbeat_interval_ms=500,
     )
     following = Peers(make_bus(settings))
     yield following
@@ -88,9 +86,9 @@ def test_a_satisfied_citizen_closes_the_ticket(
     ticket_id, _ = _resolved_by_the_department(cluster, "永安里夜间施工噪音，已经第三晚了")
     invitation = peers.wait_for("RatingRequested", ticket_id)[0]
     assert invitation.department_code == "D-JXS"
-    assert "13812345678" not in invitation.link
+    assert "13812345678" not in opened(invitation)
 
-    outcome = _rate_on_the_phone(browser, invitation.link, ("联系过", "已解决", "满意"))
+    outcome = _rate_on_the_phone(browser, opened(invitation), ("联系过", "已解决", "满意"))
     assert "您的工单已办结" in outcome
     closed = peers.wait_for("TicketClosed", ticket_id)[0]
     assert closed.reason == "satisfied"
@@ -107,7 +105,7 @@ def test_a_refusal_sends_the_ticket_back_for_a_second_round(
     cluster: Cluster, peers: Peers, browser: Any
 ) -> None:
     ticket_id, first = _resolved_by_the_department(cluster, "建外SOHO楼下夜间施工噪音扰民")
-    link = peers.wait_for("RatingRequested", ticket_id)[0].link
+    link = opened(peers.wait_for("RatingRequested", ticket_id)[0])
     outcome = _rate_on_the_phone(browser, link, ("联系过", "未解决", "不满意"))
     assert "重新办理" in outcome
     reopen = peers.wait_for("ReopenRequested", ticket_id)[0]

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from services.common.bus.embedded import EmbeddedBus
-from tests.feedback_support import Peers
+from tests.feedback_support import Peers, opened
 from tests.harness import PASSWORDS, ROOT, Cluster, embedded_env
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -33,7 +33,7 @@ class Site:
         if contact:
             self.peers.contacted(ticket_id, lead, department)
         self.peers.resolved(ticket_id, lead, department)
-        return ticket_id, self.peers.wait_for("RatingRequested", ticket_id)[0].link
+        return ticket_id, opened(self.peers.wait_for("RatingRequested", ticket_id)[0])
 
     def expire(self, ticket_id: str) -> None:
         past = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
@@ -121,7 +121,7 @@ def test_a_refusal_is_answered_in_english_with_the_reopening(site: Site, phone: 
 def test_an_answer_from_the_hotline_asks_two_questions(site: Site, phone: Any) -> None:
     ticket_id = site.peers.ticket("20260512-0005", category="政策咨询")
     site.peers.answered_directly(ticket_id)
-    phone.goto(site.peers.wait_for("RatingRequested", ticket_id)[0].link)
+    phone.goto(opened(site.peers.wait_for("RatingRequested", ticket_id)[0]))
     phone.wait_for_selector("#invite:not([hidden])")
     assert phone.inner_text("#department") == "12345 热线直接答复"
     assert not phone.is_visible("#q-contacted")

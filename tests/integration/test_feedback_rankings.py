@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests import peers as real_peers
-from tests.feedback_support import Running, running_feedback
+from tests.feedback_support import Running, opened, running_feedback
 
 APRIL = datetime(2026, 4, 15, 3, 0, tzinfo=UTC)
 MAY = datetime(2026, 5, 10, 3, 0, tzinfo=UTC)
@@ -82,7 +82,7 @@ def _may(fb: Running) -> None:
     # t10: answered at the hotline: rated, but ranks no department.
     t10 = fb.peers.ticket("20260510-0010", category="政策咨询")
     fb.peers.answered_directly(t10)
-    _rate(fb, fb.peers.wait_for("RatingRequested", t10)[0].link, True, True, "satisfied")
+    _rate(fb, opened(fb.peers.wait_for("RatingRequested", t10)[0]), True, True, "satisfied")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -45,8 +45,6 @@ def _ticket_created(ticket_id: str, word: str) -> Envelope:
         area_path=["朝阳区", "建外街道", "永安里社区"],
         urgency="general",
         description=f"夜间施工噪音扰民 {word} 直接投递",
-        caller_masked=None,
-        caller_key=None,
         created_by="agent1",
         created_at=datetime.now(UTC),
     )

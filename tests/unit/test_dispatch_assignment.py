@@ -38,7 +38,7 @@ def ticket(**changes: object) -> Ticket:
     fields: dict[str, object] = {
         "id": "t1", "number": "1", "category_code": "030102", "category_name": "道路破损",
         "area_code": "110105001001", "area_name": "永安里", "urgency": "urgent",
-        "description": "d", "caller_masked": None, "created_at": T0, "state": "review",
+        "description": "d", "has_phone": False, "created_at": T0, "state": "review",
     }  # fmt: skip
     fields.update(changes)
     return Ticket(**fields)  # type: ignore[arg-type]

@@ -191,6 +191,7 @@ def test_no_secret_and_no_phone_number_is_kept() -> None:
     assert "TOKEN1" not in text and "secret.invalid" not in text
     assert "k" * 32 not in text and "c" * 32 not in text
     assert "caller_key" not in text
+    assert "138****5678" not in text and "139****0000" not in text
 
 
 def test_every_entry_says_who_and_when() -> None:

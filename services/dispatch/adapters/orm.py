@@ -14,10 +14,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from services.common.idempotency import idempotency_table
 from services.common.messaging_tables import BigId, inbox_table, outbox_table
+from services.common.session_tables import session_tables
 from services.common.sqltypes import UtcDateTime
 
 metadata = MetaData()
@@ -86,7 +88,7 @@ tickets = Table(
     Column("area_name", String(300), nullable=False),
     Column("urgency", String(20), nullable=False),
     Column("description", Text, nullable=False),
-    Column("caller_masked", String(20), nullable=True),
+    Column("has_phone", Boolean, nullable=False, server_default=false()),
     Column("created_at", UtcDateTime, nullable=False),
     Column("state", String(20), nullable=False),
     Column("round", Integer, nullable=False),
@@ -211,4 +213,5 @@ activity = Table(
 
 outbox_table(metadata)
 inbox_table(metadata)
+session_tables(metadata)
 idempotency_table(metadata)

@@ -37,7 +37,7 @@ def _base() -> tuple[Select[Any], Any]:
         .scalar_subquery()
         .label("next_due_at")
     )
-    query = select(assignments, next_due, tickets.c.caller_masked, *_TICKET_COLUMNS).join(
+    query = select(assignments, next_due, tickets.c.has_phone, *_TICKET_COLUMNS).join(
         tickets, tickets.c.id == assignments.c.ticket_id, isouter=True
     )
     return query, next_due

@@ -7,10 +7,13 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from services.common.text import CLEAN
 from services.dispatch.domain.assignment import ReturnReason
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), CLEAN
+]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), CLEAN]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 
 
@@ -143,7 +146,9 @@ class AssignmentRead(BaseModel):
     ticket_area_name: str | None
     ticket_urgency: str | None
     ticket_description: str | None
-    caller_masked: str | None
+    has_phone: bool | None = Field(
+        default=None, description="The caller left a number (intake alone holds it)"
+    )
     clocks: dict[str, ClockRead]
     pending_extension: ExtensionRead | None
 
@@ -171,7 +176,7 @@ class TicketRead(BaseModel):
     area_name: str
     urgency: str
     description: str
-    caller_masked: str | None
+    has_phone: bool = Field(description="The caller left a number (intake alone holds it)")
     created_at: datetime
     state: str
     round: int

@@ -26,7 +26,7 @@ class Ticket:
     area_name: str
     urgency: str
     description: str
-    caller_masked: str | None
+    has_phone: bool
     created_at: datetime
     state: TicketState
     round: int = 1

@@ -31,7 +31,7 @@ def ticket_of(envelope: Envelope, event: TicketCreated) -> Ticket:
         area_name=" ".join(event.area_path),
         urgency=event.urgency,
         description=event.description,
-        caller_masked=event.caller_masked,
+        has_phone=event.with_number,
         created_at=event.created_at,
         state="review",
     )

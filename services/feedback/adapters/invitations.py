@@ -63,7 +63,8 @@ def due_for_expiry(session: Session, now: datetime, limit: int) -> list[Row[Any]
 
 
 def awaiting_callback(session: Session, limit: int) -> list[Row[Any]]:
-    """Pending invitations, oldest first, with what an agent needs to call back."""
+    """Pending invitations of callers who left a number, oldest first, with what an agent
+    needs to call back (anonymous tickets close by expiry: nobody can be called)."""
     attempts = (
         select(callbacks.c.invitation_id, func.count().label("n"))
         .group_by(callbacks.c.invitation_id)
@@ -74,12 +75,11 @@ def awaiting_callback(session: Session, limit: int) -> list[Row[Any]]:
             invitations,
             tickets.c.number,
             tickets.c.category,
-            tickets.c.caller_masked,
             attempts.c.n.label("attempts"),
         )
         .join(tickets, tickets.c.ticket_id == invitations.c.ticket_id, isouter=True)
         .join(attempts, attempts.c.invitation_id == invitations.c.invitation_id, isouter=True)
-        .where(invitations.c.status == PENDING)
+        .where(invitations.c.status == PENDING, tickets.c.has_phone.is_(True))
         .order_by(invitations.c.created_at)
         .limit(limit)
     )

@@ -13,10 +13,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from services.common.idempotency import idempotency_table
 from services.common.messaging_tables import inbox_table, outbox_table
+from services.common.session_tables import session_tables
 from services.common.sqltypes import UtcDateTime
 
 metadata = MetaData()
@@ -51,7 +53,8 @@ tickets = Table(
     Column("ticket_id", String(64), primary_key=True),
     Column("number", String(32), nullable=True),
     Column("category", String(200), nullable=True),
-    Column("caller_masked", String(32), nullable=True),
+    # Whether the caller left a number; the number itself stays in intake.
+    Column("has_phone", Boolean, nullable=False, server_default=false()),
     # open → awaiting_rating → closed | reopened | supervised (→ awaiting_rating again)
     Column("status", String(24), nullable=False),
     Column("reopen_count", Integer, nullable=False, server_default="0"),
@@ -123,4 +126,5 @@ callbacks = Table(
 
 outbox_table(metadata)
 inbox_table(metadata)
+session_tables(metadata)
 idempotency_table(metadata)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from services.common.auth import Principal, Role, require_roles
 from services.common.idempotency import Idempotent
 from services.common.problems import field_problem
+from services.common.text import CleanText
 from services.feedback.api.public import AnswersIn
 from services.feedback.handlers import rating, views
 from services.feedback.handlers.context import Feedback
@@ -29,7 +30,7 @@ class CallbackCreate(BaseModel):
     answers: AnswersIn | None = Field(
         default=None, description="The citizen's answers: required when reached, else absent"
     )
-    note: str = Field(default="", max_length=500)
+    note: CleanText = Field(default="", max_length=500)
 
 
 class CallbackRead(BaseModel):
@@ -42,7 +43,6 @@ class DueCallbackRead(BaseModel):
     ticket_id: str
     number: str | None
     category: str | None
-    caller_masked: str | None
     department_name: str | None
     kind: str
     round: int

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from proto.envelope import utcnow
 from services.common.db import UnitOfWorkFactory
+from services.common.sealed_links import LinkSeal
 from services.feedback.adapters.links import LinkSigner
 from services.feedback.domain.rates import Weights
 
@@ -17,6 +18,7 @@ from services.feedback.domain.rates import Weights
 class Feedback:
     uow: UnitOfWorkFactory
     signer: LinkSigner
+    seal: LinkSeal
     base_url: str
     invitation_ttl: timedelta
     reopen_limit: int

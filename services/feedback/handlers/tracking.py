@@ -28,14 +28,15 @@ InvitationKind = Literal["resolved", "answered_directly"]
 def on_ticket_created(
     fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: TicketCreated
 ) -> None:
-    """Remembers the ticket's number, category and masked phone for agents' callbacks."""
+    """Remembers the ticket's number, category and whether the caller left a number (only
+    those can be called back) for agents' callbacks."""
     tracking.set_ticket(
         uow.session,
         envelope.ticket_id,
         fb.clock(),
         number=event.number,
         category=event.category_path[-1] if event.category_path else event.category_code,
-        caller_masked=event.caller_masked,
+        has_phone=event.with_number,
     )
 
 
@@ -154,7 +155,8 @@ def invite(
     department: tuple[str, str] | None = None,
 ) -> None:
     """Creates the ticket's one pending invitation (an older pending one is superseded)
-    and asks intake, through RatingRequested, to text the signed link."""
+    and asks intake, through RatingRequested, to text the signed link (sealed: only intake
+    can open it, so the outbox and the bus never hold a usable link)."""
     now = fb.clock()
     # The ticket's new status first: one UPDATE, and the row is created only when missing.
     tracking.set_ticket(uow.session, ticket_id, now, status="awaiting_rating")
@@ -177,7 +179,7 @@ def invite(
     uow.publish(
         RatingRequested(
             invitation_id=invitation_id,
-            link=fb.link(ticket_id, invitation_id),
+            sealed_link=fb.seal.seal(fb.link(ticket_id, invitation_id)),
             expires_at=expires_at,
             department_code=code,
             at=now,

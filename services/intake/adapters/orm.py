@@ -1,5 +1,6 @@
 """Intake's tables. Phone numbers never appear in clear: masked form, HMAC key, and the
-number encrypted (Fernet) in `calls.caller_cipher` only."""
+number encrypted (Fernet) in `calls.caller_cipher` only. `caller_ref` is the random name
+other services know a caller by; only these tables map it back."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from sqlalchemy import (
 
 from services.common.idempotency import idempotency_table
 from services.common.messaging_tables import inbox_table, outbox_table
+from services.common.session_tables import session_tables
 from services.common.sqltypes import UtcDateTime
 
 metadata = MetaData()
@@ -52,7 +54,11 @@ tickets = Table(
     Column("closed_at", UtcDateTime, nullable=True),
     Column("answer", Text, nullable=True),
     Column("knowledge_entry_id", String(32), nullable=True),
+    Column("caller_ref", String(40), nullable=True),
+    # Set while feedback waits for the citizen's rating: agents may call them back (回访).
+    Column("callback_due_until", UtcDateTime, nullable=True),
     Index("ix_tickets_created_by_at", "created_by", "created_at"),
+    Index("ix_tickets_closed_at", "closed_at"),
     # The duplicates panel: open tickets at a place (prefix of the area code), newest first,
     # optionally of one category. Partial, so closed tickets cost nothing.
     Index(
@@ -86,17 +92,28 @@ calls = Table(
     Column("taken_by", String(64), nullable=False),
     Column("taken_at", UtcDateTime, nullable=False),
     Column("form_seconds", Float, nullable=True),
+    Column("caller_ref", String(40), nullable=True),
     Index("ix_calls_ticket_at", "ticket_id", "taken_at"),
     Index("ix_calls_taken_by_at", "taken_by", "taken_at"),
 )
 
-phone_reveals = Table(
-    "phone_reveals",
+# Who touched personal data, when, on which ticket and why (留痕): every reveal of a number
+# and every refused attempt, every export and erasure, every retention sweep that erased.
+privacy_audit = Table(
+    "privacy_audit",
     metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("call_id", String(32), nullable=False, index=True),
-    Column("revealed_by", String(64), nullable=False),
-    Column("revealed_at", UtcDateTime, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(16), nullable=False),  # reveal, export, erase, retention
+    Column("outcome", String(16), nullable=False),  # revealed, refused, done
+    Column("reason", String(32), nullable=False),
+    Column("ticket_id", String(32), nullable=True),
+    Column("call_id", String(32), nullable=True),
+    Column("caller_ref", String(40), nullable=True),
+    Column("records", Integer, nullable=False, server_default="0"),
+    Index("ix_privacy_audit_action_id", "action", "id"),
+    Index("ix_privacy_audit_ticket", "ticket_id"),
 )
 
 ticket_counters = Table(
@@ -168,4 +185,5 @@ sms_messages = Table(
 
 outbox_table(metadata)
 inbox_table(metadata)
+session_tables(metadata)
 idempotency_table(metadata)

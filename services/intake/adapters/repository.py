@@ -10,7 +10,7 @@ from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.common.db import upsert
-from services.intake.adapters.orm import calls, phone_reveals, ticket_counters, tickets
+from services.intake.adapters.orm import calls, ticket_counters, tickets
 from services.intake.domain.duplicates import Candidate
 from services.intake.domain.model import Call, Ticket
 
@@ -157,8 +157,9 @@ def reopen(session: Session, ticket_id: str, at: datetime) -> None:
     session.execute(_BY_ID, values)
 
 
-def record_reveal(session: Session, call_id: str, by: str, at: datetime) -> None:
-    session.execute(insert(phone_reveals).values(call_id=call_id, revealed_by=by, revealed_at=at))
+def set_callback_due(session: Session, ticket_id: str, until: datetime | None) -> None:
+    """Opens (until the invitation's expiry) or ends the time a callback is due."""
+    session.execute(_BY_ID, {"b_id": ticket_id, "callback_due_until": until})
 
 
 def open_at_place(

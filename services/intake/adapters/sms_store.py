@@ -80,18 +80,19 @@ def settle(
     at: datetime,
     next_at: datetime | None = None,
     error: str | None = None,
+    text: str | None = None,
 ) -> None:
-    session.execute(
-        update(sms_messages)
-        .where(sms_messages.c.id == message_id)
-        .values(
-            status=status.value,
-            attempts=attempts,
-            next_attempt_at=next_at,
-            last_error=error[:500] if error else None,
-            sent_at=at if status is SmsStatus.sent else None,
-        )
-    )
+    """Records an attempt's outcome; `text`, when given, replaces the stored text."""
+    values = {
+        "status": status.value,
+        "attempts": attempts,
+        "next_attempt_at": next_at,
+        "last_error": error[:500] if error else None,
+        "sent_at": at if status is SmsStatus.sent else None,
+    }
+    if text is not None:
+        values["text"] = text
+    session.execute(update(sms_messages).where(sms_messages.c.id == message_id).values(values))
 
 
 def recent(session: Session, limit: int, status: str | None = None) -> list[dict[str, Any]]:

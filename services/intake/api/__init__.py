@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.intake.api import calls, reference, sms
+from services.intake.api import calls, privacy, reference, sms
 from services.intake.handlers.context import Intake
 
 
 def routers(intake: Intake, call_threads: int) -> list[APIRouter]:
-    return [calls.router(intake, call_threads), reference.router(intake), sms.router(intake)]
+    return [
+        calls.router(intake, call_threads),
+        reference.router(intake),
+        sms.router(intake),
+        privacy.router(intake),
+    ]

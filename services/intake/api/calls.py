@@ -17,7 +17,8 @@ from services.intake.api.models import (
     RecentCallRead,
     TicketRead,
 )
-from services.intake.handlers import calls, lookups
+from services.intake.api.privacy import NoStore
+from services.intake.handlers import calls, lookups, privacy
 from services.intake.handlers.context import Intake
 
 Agents = Depends(require_roles(Role.agent))
@@ -26,7 +27,8 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 def router(intake: Intake, call_threads: int) -> APIRouter:
-    api = APIRouter(prefix="/api/v1", tags=["calls"])
+    # Masked numbers and what callers said: nothing here may be cached.
+    api = APIRouter(prefix="/api/v1", tags=["calls"], dependencies=[NoStore])
     # Logging a call writes, and writes queue on one database writer: spread over the
     # shared pool of 40 threads they only contend for that lock and the GIL, and slow
     # every other route. A few threads of their own keep the queue in the event loop.
@@ -56,10 +58,11 @@ def router(intake: Intake, call_threads: int) -> APIRouter:
             for r in lookups.recent_calls(intake, user, limit)
         ]
 
-    @api.get("/calls/{call_id}/phone", dependencies=[Agents])
+    @api.get("/calls/{call_id}/phone", dependencies=[Agents, NoStore])
     def reveal_phone(call_id: str, user: CurrentUser) -> PhoneRead:
-        """The number in clear, only for the agent handling the call; each use is recorded."""
-        return PhoneRead(phone=lookups.reveal_phone(intake, call_id, user))
+        """The number in clear, only for the agent handling the call; every reveal and
+        refusal is recorded."""
+        return PhoneRead(phone=privacy.reveal_for_call(intake, call_id, user))
 
     @api.get("/duplicates", dependencies=[Agents])
     def duplicates(

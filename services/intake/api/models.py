@@ -8,9 +8,15 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from proto.tickets import Channel, RequestType, Urgency
+from services.common.text import CLEAN, CleanText
 from services.intake.domain.model import DirectAnswer, LogCall, Ticket
 
-Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+Keyword = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), CLEAN
+]
+# Optional free text: the constraints sit inside, before CLEAN (see services.common.text).
+Address = Annotated[str, StringConstraints(max_length=200), CLEAN]
+CategoryName = Annotated[str, StringConstraints(min_length=1, max_length=50), CLEAN]
 
 
 class Strict(BaseModel):
@@ -18,7 +24,7 @@ class Strict(BaseModel):
 
 
 class AnswerCreate(Strict):
-    text: str = Field(min_length=1, max_length=4000, description="What the caller was told")
+    text: CleanText = Field(min_length=1, max_length=4000, description="What the caller was told")
     entry_id: str | None = Field(None, max_length=32, description="Knowledge entry used")
 
 
@@ -27,11 +33,11 @@ class CallCreate(Strict):
     request_type: RequestType
     category_code: str = Field(min_length=1, max_length=32)
     area_code: str | None = Field(None, min_length=1, max_length=32)
-    address: str | None = Field(
-        None, max_length=200, description="Free text; resolved to the library without area_code"
+    address: Address | None = Field(
+        None, description="Free text; resolved to the library without area_code"
     )
     urgency: Urgency = "general"
-    description: str = Field(min_length=1, max_length=4000)
+    description: CleanText = Field(min_length=1, max_length=4000)
     caller_phone: str | None = Field(None, max_length=32, description="Omit for anonymous calls")
     duplicate_of: str | None = Field(
         None, min_length=1, max_length=32, description="Attach to this open ticket instead"
@@ -100,6 +106,55 @@ class PhoneRead(BaseModel):
     phone: str
 
 
+class AuditRead(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str = Field(description="reveal, export, erase or retention")
+    outcome: str = Field(description="revealed, refused or done")
+    reason: str = Field(description="logged or callback for a reveal; request; the retention rule")
+    ticket_id: str | None
+    call_id: str | None
+    caller_ref: str | None
+    records: int
+
+
+class AuditPage(BaseModel):
+    items: list[AuditRead]
+    next_before: int | None = Field(description="Pass as `before` for the next (older) page")
+
+
+class CallerRequest(Strict):
+    phone: str = Field(min_length=5, max_length=32, description="The caller's number")
+
+
+class CallerCallRead(BaseModel):
+    call_id: str
+    ticket_id: str
+    ticket_number: str
+    channel: str
+    request_type: str
+    description: str
+    caller_masked: str | None
+    caller_ref: str | None
+    taken_at: datetime
+    category_path: list[str]
+    address: str | None
+    status: str
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class CallerExport(BaseModel):
+    phone: str
+    exported_at: datetime
+    calls: list[CallerCallRead]
+
+
+class CallerErased(BaseModel):
+    erased_calls: int
+
+
 class CategoryRead(BaseModel):
     code: str
     name: str
@@ -114,13 +169,13 @@ class CategoryRead(BaseModel):
 
 class CategoryCreate(Strict):
     code: str = Field(pattern=r"^(\d{2}){1,3}$", description="2, 4 or 6 digits, nested")
-    name: str = Field(min_length=1, max_length=50)
+    name: CategoryName
     parent: str | None = Field(None, max_length=12)
     keywords: list[Keyword] = Field(default_factory=list, max_length=20)
 
 
 class CategoryUpdate(Strict):
-    name: str | None = Field(None, min_length=1, max_length=50)
+    name: CategoryName | None = None
     keywords: list[Keyword] | None = Field(None, max_length=20)
 
 
@@ -145,8 +200,8 @@ class KnowledgeRead(BaseModel):
 
 
 class KnowledgeCreate(Strict):
-    title: str = Field(min_length=1, max_length=200)
-    answer: str = Field(min_length=1, max_length=4000)
+    title: CleanText = Field(min_length=1, max_length=200)
+    answer: CleanText = Field(min_length=1, max_length=4000)
     keywords: list[Keyword] = Field(default_factory=list, max_length=20)
     category_code: str | None = Field(None, max_length=12)
 

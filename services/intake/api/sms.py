@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from services.common.auth import Role, require_roles
 from services.intake.api.models import SmsRead
+from services.intake.api.privacy import NoStore
 from services.intake.handlers import sms
 from services.intake.handlers.context import Intake
 
@@ -15,7 +16,7 @@ Status = Literal["pending", "sent", "failed", "no_number"]
 
 
 def router(intake: Intake) -> APIRouter:
-    api = APIRouter(prefix="/api/v1", tags=["sms"])
+    api = APIRouter(prefix="/api/v1", tags=["sms"], dependencies=[NoStore])
 
     @api.get("/sms", dependencies=[Depends(require_roles(Role.admin))])
     def sms_outbox(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -49,6 +50,12 @@ def caller_key(phone: str, secret: str) -> str:
     return hmac.new(secret.encode(), phone.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def new_caller_ref() -> str:
+    """What other services know a caller by: random, so nothing about the number can be
+    recovered from it; only intake's own tables say whose it is."""
+    return "cr_" + secrets.token_urlsafe(16)
+
+
 def ticket_number(created_at: datetime, sequence: int) -> str:
     """Day in Beijing + that day's sequence: short enough to read over the phone."""
     return f"{created_at.astimezone(SHANGHAI):%y%m%d}{sequence:05d}"
@@ -80,11 +87,13 @@ class LogCall:
 
 @dataclass(frozen=True)
 class Caller:
-    """The caller as stored: masked form, HMAC key and the number encrypted, or anonymous."""
+    """The caller as stored: masked form, HMAC key, the number encrypted and the random
+    reference other services know them by; or anonymous (all None)."""
 
     masked: str | None = None
     key: str | None = None
     cipher: str | None = None
+    ref: str | None = None
 
 
 @dataclass
@@ -100,13 +109,14 @@ class Call:
     taken_by: str
     taken_at: datetime
     form_seconds: float | None = None
+    caller_ref: str | None = None
 
     def attached_event(self, calls: int) -> CallAttached:
         return CallAttached(
             call_id=self.id,
             channel=self.channel,
-            caller_masked=self.caller_masked,
-            caller_key=self.caller_key,
+            caller_ref=self.caller_ref,
+            has_phone=self.caller_cipher is not None,
             calls=calls,
             attached_by=self.taken_by,
             attached_at=self.taken_at,
@@ -140,6 +150,8 @@ class Ticket:
     closed_at: datetime | None = None
     answer: str | None = None
     knowledge_entry_id: str | None = None
+    caller_ref: str | None = None
+    callback_due_until: datetime | None = None
     events: list[Event] = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -157,8 +169,8 @@ class Ticket:
             area_path=self.area_path,
             urgency=self.urgency,
             description=self.description,
-            caller_masked=self.caller_masked,
-            caller_key=self.caller_key,
+            caller_ref=self.caller_ref,
+            has_phone=self.caller_masked is not None,
             created_by=self.created_by,
             created_at=self.created_at,
             address=self.address or "",

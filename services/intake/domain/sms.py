@@ -3,6 +3,7 @@ and when a failed delivery is tried again. Pure."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -38,3 +39,12 @@ def rating_text(ticket_number: str, link: str, expires_at: datetime) -> str:
         f"【12345市民服务热线】您反映的问题（工单号{ticket_number}）已办理，"
         f"请在{until}前点击链接评价办理结果：{link}"
     )
+
+
+_LINK = re.compile(r"https?://\S+")
+REDACTED = "[链接已隐去]"
+
+
+def redact_links(text: str) -> str:
+    """The text with every link replaced: what intake keeps of a text once it is sent."""
+    return _LINK.sub(REDACTED, text)

@@ -4,7 +4,7 @@ and their events commit together or not at all."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from proto.envelope import new_id
@@ -12,7 +12,7 @@ from services.common.auth import Principal
 from services.common.db import UnitOfWork
 from services.common.problems import FieldError, Problem, field_problem
 from services.intake import metrics
-from services.intake.adapters import knowledge_store, repository
+from services.intake.adapters import knowledge_store, privacy_store, repository
 from services.intake.domain.addresses import Suggestion
 from services.intake.domain.catalogue import Catalogue, CatalogueError
 from services.intake.domain.model import (
@@ -54,6 +54,7 @@ def log_call(intake: Intake, cmd: LogCall, agent: Principal) -> Logged:
         catalogue = _catalogue(intake, uow, cmd)
         if cmd.answer and cmd.answer.entry_id:
             _check_entry(uow, cmd.answer.entry_id)
+        caller = replace(caller, ref=privacy_store.caller_ref(uow.session, caller.key))
         if cmd.duplicate_of:
             logged = _attach(uow, cmd, caller, agent, now)
         else:
@@ -137,6 +138,7 @@ def _new_call(ticket_id: str, cmd: LogCall, caller: Caller, by: str, at: datetim
         taken_by=by,
         taken_at=at,
         form_seconds=cmd.form_seconds,
+        caller_ref=caller.ref,
     )
 
 
@@ -202,6 +204,7 @@ def _ticket(
         description=cmd.description,
         caller_masked=caller.masked,
         caller_key=caller.key,
+        caller_ref=caller.ref,
         created_by=by,
         created_at=now,
         address=cmd.address,

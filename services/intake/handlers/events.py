@@ -16,8 +16,9 @@ from proto.assignments import (
 from proto.envelope import Envelope, Event
 from proto.feedback import RatingRequested, ReopenRequested, TicketClosed, TicketRated
 from services.common.db import UnitOfWork
+from services.common.sealed_links import LinkSeal
 from services.intake.adapters import repository, sms_store
-from services.intake.domain.sms import SmsStatus, rating_text
+from services.intake.domain.sms import SmsStatus, rating_text, redact_links
 
 # The status an agent sees after each assignment or feedback event.
 STATUS = {
@@ -49,22 +50,37 @@ def on_dispatched(uow: UnitOfWork, envelope: Envelope, event: AssignmentDispatch
 
 
 def on_closed(uow: UnitOfWork, envelope: Envelope, event: TicketClosed) -> None:
-    """Closed tickets leave the duplicates panel: a new call is a new ticket."""
+    """Closed tickets leave the duplicates panel (a new call is a new ticket), and no
+    callback is due any more."""
     repository.close(uow.session, envelope.ticket_id, "closed", event.at)
+    repository.set_callback_due(uow.session, envelope.ticket_id, None)
 
 
 def on_reopened(uow: UnitOfWork, envelope: Envelope, event: ReopenRequested) -> None:
     repository.reopen(uow.session, envelope.ticket_id, event.at)
+    repository.set_callback_due(uow.session, envelope.ticket_id, None)
 
 
-def on_rating_requested(uow: UnitOfWork, envelope: Envelope, event: RatingRequested) -> None:
-    """Queues the rating link for the ticket's first caller; the SMS worker sends it, so a
-    slow gateway never holds up this consumer or an agent."""
+def on_rated(uow: UnitOfWork, envelope: Envelope, event: TicketRated) -> None:
+    """The citizen answered: the callback is no longer due."""
+    on_status(uow, envelope, event)
+    repository.set_callback_due(uow.session, envelope.ticket_id, None)
+
+
+def on_rating_requested(
+    seal: LinkSeal, uow: UnitOfWork, envelope: Envelope, event: RatingRequested
+) -> None:
+    """Queues the rating link for the ticket's first caller (the SMS worker sends it, so a
+    slow gateway never holds up this consumer or an agent), and opens the time in which
+    any agent may call the citizen back (回访) until they answer."""
     on_status(uow, envelope, event)
     ticket = repository.get(uow.session, envelope.ticket_id)
     if ticket is None:
         raise LookupError("RatingRequested for a ticket intake does not have")
+    repository.set_callback_due(uow.session, ticket.id, event.expires_at)
     caller = repository.first_caller(uow.session, ticket.id)
+    link = seal.open(event.sealed_link) if event.sealed_link else event.link
+    text = rating_text(ticket.number, link, event.expires_at)
     sms_store.enqueue(
         uow.session,
         sms_store.Outgoing(
@@ -73,7 +89,8 @@ def on_rating_requested(uow: UnitOfWork, envelope: Envelope, event: RatingReques
             ticket_number=ticket.number,
             purpose="rating",
             caller_masked=caller.caller_masked if caller else None,
-            text=rating_text(ticket.number, event.link, event.expires_at),
+            # A text that will never be sent keeps no usable link.
+            text=text if caller else redact_links(text),
         ),
         SmsStatus.pending if caller else SmsStatus.no_number,
         envelope.occurred_at,

@@ -1,5 +1,5 @@
-"""Reads for the agent's console: likely duplicates, the agent's recent calls, a caller's
-number for the agent handling the call, and one ticket."""
+"""Reads for the agent's console: likely duplicates, the agent's recent calls (and whether
+each number may be shown, see handlers.privacy), and one ticket."""
 
 from __future__ import annotations
 
@@ -65,23 +65,6 @@ def recent_calls(intake: Intake, agent: Principal, limit: int) -> list[RecentCal
 
 def _taken(call: Call) -> TakenCall:
     return TakenCall(call.taken_by, call.taken_at, call.caller_cipher is not None)
-
-
-def reveal_phone(intake: Intake, call_id: str, agent: Principal) -> str:
-    """The caller's number in clear, for the agent handling that call only (see
-    domain.privacy); every reveal is recorded with who and when."""
-    now = intake.clock()
-    with intake.uow() as uow:
-        call = repository.get_call(uow.session, call_id)
-        if call is None:
-            raise Problem(404, "intake.call_not_found", id=call_id)
-        if not may_reveal(_taken(call), agent.username, now, intake.reveal_window):
-            hours = f"{intake.reveal_window.total_seconds() / 3600:g}"
-            raise Problem(403, "intake.reveal_forbidden", hours=hours)
-        repository.record_reveal(uow.session, call_id, agent.username, now)
-        uow.commit()
-    metrics.PHONE_REVEALS.inc()
-    return intake.vault.open(call.caller_cipher or "")
 
 
 def get_ticket(intake: Intake, ticket_id: str) -> Ticket:

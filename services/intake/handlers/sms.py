@@ -11,7 +11,7 @@ from typing import Any
 from services.intake import metrics
 from services.intake.adapters import repository, sms_store
 from services.intake.adapters.sms_gateway import GatewayError, SmsGateway
-from services.intake.domain.sms import RetryPolicy, SmsStatus
+from services.intake.domain.sms import RetryPolicy, SmsStatus, redact_links
 from services.intake.handlers.context import Intake
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,10 @@ class SmsSender:
     gateway: SmsGateway
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     batch: int = 20
+    # Once a gateway has the text, intake keeps it without its link (a single-use rating
+    # link in a table is a key left in the door). The local outbox is itself the delivery,
+    # so it keeps the text whole.
+    redact_delivered: bool = True
 
     def step(self) -> int:
         """Tries every due message once; returns how many it tried (0: idle)."""
@@ -41,7 +45,8 @@ class SmsSender:
         except GatewayError as exc:
             self._failed(message_id, attempts, exc)
             return 1
-        self._settle(message_id, SmsStatus.sent, attempts)
+        kept = redact_links(message["text"]) if self.redact_delivered else None
+        self._settle(message_id, SmsStatus.sent, attempts, text=kept)
         metrics.SMS.labels("sent").inc()
         return 1
 
@@ -77,10 +82,11 @@ class SmsSender:
         attempts: int,
         next_at: Any = None,
         error: str | None = None,
+        text: str | None = None,
     ) -> None:
         with self.intake.uow() as uow:
             now = self.intake.clock()
-            sms_store.settle(uow.session, message_id, status, attempts, now, next_at, error)
+            sms_store.settle(uow.session, message_id, status, attempts, now, next_at, error, text)
             uow.commit()
 
 

@@ -42,7 +42,7 @@ _CLOCK_DONE = {
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TICKET_FIELDS = (
     "number", "channel", "request_type", "category_code", "category_path", "area_code",
-    "area_path", "urgency", "description", "address", "caller_masked", "created_by",
+    "area_path", "urgency", "description", "address", "has_phone", "created_by",
     "created_at",
 )  # fmt: skip
 

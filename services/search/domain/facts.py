@@ -6,7 +6,8 @@ overwrite it, so the facts come out the same whatever order the events arrive in
 that only grow (calls, reopenings) keep their maximum instead.
 
 The rating link of `RatingRequested` is a secret meant for the citizen's phone alone: it is
-never recorded. Neither is the caller key, which only intake and dispatch need.
+never recorded, sealed or not. Nothing derived from a caller's number is either (old events
+still carry a masked number and a keyed hash): only whether the caller left one.
 """
 
 from __future__ import annotations
@@ -44,13 +45,18 @@ def _event_fields(event: Event, *exclude: str) -> dict[str, Any]:
     return event.model_dump(mode="json", exclude=set(exclude))
 
 
+_NUMBER_FIELDS = ("caller_masked", "caller_key")
+
+
 def _ticket(doc: Doc, e: t.TicketCreated, version: str) -> None:
-    put(doc, ("ticket",), _event_fields(e, "caller_key"), version)
+    fields = {**_event_fields(e, *_NUMBER_FIELDS), "has_phone": e.with_number}
+    put(doc, ("ticket",), fields, version)
 
 
 def _call(doc: Doc, e: t.CallAttached, version: str) -> None:
     doc["calls_seen"] = max(int(doc.get("calls_seen", 1)), e.calls)
-    put(doc, ("calls_attached", e.call_id), _event_fields(e, "caller_key", "call_id"), version)
+    fields = {**_event_fields(e, *_NUMBER_FIELDS, "call_id"), "has_phone": e.with_number}
+    put(doc, ("calls_attached", e.call_id), fields, version)
 
 
 def _answered(doc: Doc, e: t.TicketAnsweredDirectly, version: str) -> None:
@@ -86,7 +92,7 @@ def _clock(part: str) -> Recorder:
 
 
 def _invitation(doc: Doc, e: f.RatingRequested, version: str) -> None:
-    fields = _event_fields(e, "link", "invitation_id")
+    fields = _event_fields(e, "link", "sealed_link", "invitation_id")
     put(doc, ("invitations", e.invitation_id), fields, version)
 
 

@@ -3,9 +3,24 @@
 "use strict";
 const Hotline = (() => {
   const LANG_KEY = "hotline.lang";
-  // Behind the reverse proxy a service lives under a prefix (/intake/...); pages sit one
-  // level below it, so the prefix is the page's folder. Direct access gives "".
-  const BASE = location.pathname.replace(/\/[^/]*$/, "");
+  // The service renders where it is served into each page: BASE is its root path ("" on its
+  // own port, "/intake" behind the proxy), SERVICES every service's base as this browser
+  // reaches it. Every URL a page builds starts from one of them.
+  const meta = (name) => document.querySelector(`meta[name='${name}']`)?.content;
+  const BASE = meta("hotline-root") ?? "";
+  const SERVICES = JSON.parse(meta("hotline-services") || "{}");
+  // The pages of each role, across the services: the header's menu.
+  const MENU = [
+    ["intake", "/console", "menu.console", ["agent", "admin"]],
+    ["feedback", "/callbacks", "menu.callbacks", ["agent", "admin"]],
+    ["dispatch", "/workbench", "menu.workbench", ["dept_staff", "admin"]],
+    ["dispatch", "/review", "menu.desk", ["dispatcher", "leader", "admin"]],
+    ["search", "/search", "menu.search", ["agent", "dispatcher", "dept_staff", "leader", "admin"]],
+    ["search", "/dashboard", "menu.dashboard", ["dispatcher", "leader", "admin"]],
+    ["feedback", "/rankings", "menu.rankings", ["dispatcher", "leader", "admin"]],
+    ["intake", "/sms", "menu.sms", ["admin"]],
+    ["intake", "/privacy", "menu.privacy", ["admin"]],
+  ];
   const dict = {
     zh: {
       "app.name": "12345 市民服务热线", "nav.logout": "退出", "nav.lang": "English",
@@ -13,6 +28,9 @@ const Hotline = (() => {
       "login.submit": "登录", "common.loading": "加载中…", "common.error": "出错了",
       "common.retry": "重试", "common.empty": "暂无数据", "common.save": "保存",
       "common.cancel": "取消", "common.network": "网络不可用，请稍后重试",
+      "menu.label": "功能", "menu.console": "话务受理", "menu.callbacks": "市民回访",
+      "menu.workbench": "承办工作台", "menu.desk": "派单调度", "menu.search": "检索",
+      "menu.dashboard": "驾驶舱", "menu.rankings": "三率考核", "menu.sms": "短信发件箱", "menu.privacy": "个人信息审计",
     },
     en: {
       "app.name": "12345 Citizen Hotline", "nav.logout": "Sign out", "nav.lang": "中文",
@@ -20,6 +38,9 @@ const Hotline = (() => {
       "login.submit": "Sign in", "common.loading": "Loading…", "common.error": "Something went wrong",
       "common.retry": "Retry", "common.empty": "Nothing here yet", "common.save": "Save",
       "common.cancel": "Cancel", "common.network": "The network is unavailable, try again shortly",
+      "menu.label": "Sections", "menu.console": "Call intake", "menu.callbacks": "Citizen callbacks",
+      "menu.workbench": "Department workbench", "menu.desk": "Dispatch desk", "menu.search": "Search",
+      "menu.dashboard": "Dashboard", "menu.rankings": "Three rates", "menu.sms": "SMS outbox", "menu.privacy": "Privacy audit",
     },
   };
 
@@ -143,12 +164,26 @@ const Hotline = (() => {
     if (general && !placed) general.textContent = problem.message || problem.body?.detail || t("common.error");
   }
 
+  // A page of another service (or of this one): "dispatch", "/workbench".
+  function link(service, path = "/") { return SERVICES[service] + path; }
+
+  function menu(user) {
+    const here = location.origin + location.pathname;
+    const links = MENU.filter(([, , , roles]) => user && roles.includes(user.role)).map(([service, path, key]) => {
+      const href = link(service, path);
+      const current = new URL(href, location.href).href === here;
+      return el("a", { href, "data-i18n": key, "aria-current": current ? "page" : null }, t(key));
+    });
+    return el("nav", { class: "menu", "aria-label": t("menu.label"), "data-i18n-aria": "menu.label" }, links);
+  }
+
   async function header(titleKey) {
     const bar = document.querySelector("header.bar");
     let user = null;
     try { user = await api("/api/v1/auth/me"); } catch (e) { if (e.status === 401) return null; }
     bar.replaceChildren(
       el("h1", { "data-i18n": titleKey }, t(titleKey)),
+      menu(user),
       el("span", { class: "spacer" }),
       el("span", { id: "who" }, user ? user.name : ""),
       el("button", { type: "button", id: "lang-switch", "data-i18n": "nav.lang",
@@ -161,5 +196,5 @@ const Hotline = (() => {
     return user;
   }
 
-  return { BASE, api, once, newKey, t, messages, translate, setLang, lang, fmtTime, el, showErrors, header, Problem };
+  return { BASE, SERVICES, link, api, once, newKey, t, messages, translate, setLang, lang, fmtTime, el, showErrors, header, Problem };
 })();

@@ -6,6 +6,7 @@
     zh: {
       "cb.due": "待回访", "cb.reload": "刷新", "cb.hint": "市民未通过短信链接评价时，请电话回访并记录其回答。",
       "cb.c.number": "工单编号", "cb.c.matter": "事项 / 承办单位", "cb.c.phone": "来电号码",
+      "cb.reveal": "查看号码并拨打",
       "cb.c.invited": "邀请时间", "cb.c.attempts": "已拨打", "cb.c.action": "操作",
       "cb.empty": "没有待回访的工单。", "cb.start": "回访", "cb.panel": "回访工单 {number}",
       "cb.reached": "是否联系上市民？", "cb.reached.yes": "联系上了", "cb.reached.no": "未接通",
@@ -22,6 +23,7 @@
       "cb.due": "Awaiting a callback", "cb.reload": "Reload",
       "cb.hint": "When a citizen has not rated through the text link, call them and record their answers.",
       "cb.c.number": "Case", "cb.c.matter": "Matter / department", "cb.c.phone": "Caller",
+      "cb.reveal": "Show number and call",
       "cb.c.invited": "Invited", "cb.c.attempts": "Calls", "cb.c.action": "Action",
       "cb.empty": "No case awaits a callback.", "cb.start": "Call back", "cb.panel": "Callback for case {number}",
       "cb.reached": "Did you reach the citizen?", "cb.reached.yes": "Reached", "cb.reached.no": "No answer",
@@ -46,7 +48,9 @@
     return Hotline.el("tr", { class: selected ? "selected" : "" },
       Hotline.el("th", { scope: "row" }, item.number || item.ticket_id.slice(0, 8)),
       Hotline.el("td", {}, item.category || "—", Hotline.el("span", { class: "delta same" }, department || "—")),
-      Hotline.el("td", {}, item.caller_masked || "—"),
+      // The number stays in intake: its page shows it (recorded) and dials it.
+      Hotline.el("td", {}, Hotline.el("a", { href: Hotline.link("intake", `/reveal?ticket=${encodeURIComponent(item.ticket_id)}`),
+        target: "_blank", rel: "noopener", class: "reveal" }, Hotline.t("cb.reveal"))),
       Hotline.el("td", {}, Hotline.fmtTime(item.created_at)),
       Hotline.el("td", { class: "num" }, item.attempts),
       Hotline.el("td", {}, Hotline.el("button", { type: "button", class: "secondary",

@@ -15,7 +15,7 @@
       "facet.district_code": "区", "facet.department_code": "承办单位",
       "detail.close": "关闭", "detail.timeline": "办理过程", "detail.where": "地点", "detail.category": "分类",
       "detail.department": "承办单位", "detail.created": "受理时间", "detail.due": "办理期限",
-      "detail.calls": "来电次数", "detail.caller": "来电人", "detail.rating": "评价", "overdue": "已超期",
+      "detail.calls": "来电次数", "detail.caller": "来电人", "detail.caller.number": "留有号码", "detail.caller.anonymous": "匿名", "detail.rating": "评价", "overdue": "已超期",
       "calls": "{n} 次来电",
     },
     en: {
@@ -30,7 +30,7 @@
       "facet.district_code": "District", "facet.department_code": "Department",
       "detail.close": "Close", "detail.timeline": "Timeline", "detail.where": "Where", "detail.category": "Category",
       "detail.department": "Department", "detail.created": "Received", "detail.due": "Due",
-      "detail.calls": "Calls", "detail.caller": "Caller", "detail.rating": "Rating", "overdue": "Overdue",
+      "detail.calls": "Calls", "detail.caller": "Caller", "detail.caller.number": "Left a number", "detail.caller.anonymous": "Anonymous", "detail.rating": "Rating", "overdue": "Overdue",
       "calls": "{n} calls",
     },
   });
@@ -156,7 +156,7 @@
         ...row("detail.created", Hotline.fmtTime(doc.created_at)),
         ...row("detail.due", doc.due_at ? Hotline.fmtTime(doc.due_at) + (doc.overdue ? ` · ${t("overdue")}` : "") : ""),
         ...row("detail.calls", String(doc.calls || 1)),
-        ...row("detail.caller", doc.caller_masked),
+        ...row("detail.caller", doc.has_phone === undefined ? null : t(doc.has_phone ? "detail.caller.number" : "detail.caller.anonymous")),
         ...row("detail.rating", rating)),
       el("h3", {}, t("detail.timeline")),
       el("ol", { class: "timeline" }, ...doc.timeline.map((e) => el("li", {

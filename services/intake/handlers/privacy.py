@@ -1,0 +1,171 @@
+"""Use cases on callers' personal data: showing a number for the work (and recording every
+reveal and refusal), the audit trail, the retention sweep, and a caller's export or erasure
+on request (PIPL art. 45, 47). Each is one transaction; the audit entry commits with it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from services.common.auth import Principal
+from services.common.db import UnitOfWork
+from services.common.problems import Problem, field_problem
+from services.intake import metrics
+from services.intake.adapters import privacy_store, repository
+from services.intake.adapters.privacy_store import AuditEntry
+from services.intake.domain.model import Call, InvalidPhone, normalise_phone
+from services.intake.domain.privacy import (
+    Reason,
+    TakenCall,
+    callback_due,
+    may_reveal,
+    retention_cutoff,
+)
+from services.intake.handlers.context import Intake
+
+SYSTEM = "system"
+REVEALS = ("reveal",)
+EVERYTHING = ("reveal", "export", "erase", "retention")
+
+
+def reveal_for_call(intake: Intake, call_id: str, agent: Principal) -> str:
+    """The number of a call, for the agent who took it, within the reveal window."""
+    now = intake.clock()
+    with intake.uow() as uow:
+        call = repository.get_call(uow.session, call_id)
+        if call is None:
+            raise Problem(404, "intake.call_not_found", id=call_id)
+        taken = TakenCall(call.taken_by, call.taken_at, call.caller_cipher is not None)
+        allowed = may_reveal(taken, agent.username, now, intake.reveal_window)
+        _record_reveal(uow, agent, now, "logged", call if allowed else None, call)
+        uow.commit()
+    if not allowed:
+        hours = f"{intake.reveal_window.total_seconds() / 3600:g}"
+        raise Problem(403, "intake.reveal_forbidden", hours=hours)
+    return intake.vault.open(call.caller_cipher or "")
+
+
+def reveal_for_callback(intake: Intake, ticket_id: str, agent: Principal) -> str:
+    """The number texts about the ticket go to (its first caller with a number), for any
+    agent while the ticket's callback (回访) is due."""
+    now = intake.clock()
+    with intake.uow() as uow:
+        ticket = repository.get(uow.session, ticket_id)
+        if ticket is None:
+            raise Problem(404, "intake.ticket_not_found", id=ticket_id)
+        due = callback_due(ticket.callback_due_until, now)
+        caller = repository.first_caller(uow.session, ticket_id) if due else None
+        _record_reveal(uow, agent, now, "callback", caller, ticket_id=ticket_id)
+        uow.commit()
+    if not due:
+        raise Problem(403, "intake.reveal_no_callback", id=ticket_id)
+    if caller is None:
+        raise Problem(409, "intake.reveal_no_number", id=ticket_id)
+    return intake.vault.open(caller.caller_cipher or "")
+
+
+def _record_reveal(
+    uow: UnitOfWork,
+    agent: Principal,
+    now: datetime,
+    reason: Reason,
+    shown: Call | None,
+    asked: Call | None = None,
+    ticket_id: str | None = None,
+) -> None:
+    """Records the attempt: revealed when `shown` is the call whose number is shown. The
+    use case commits it before answering, so a refusal is kept although the request fails."""
+    about = shown or asked
+    outcome = "revealed" if shown is not None else "refused"
+    entry = AuditEntry(
+        at=now,
+        actor=agent.username,
+        action="reveal",
+        outcome=outcome,
+        reason=reason,
+        ticket_id=about.ticket_id if about else ticket_id,
+        call_id=about.id if about else None,
+        caller_ref=about.caller_ref if about else None,
+        records=1 if shown is not None else 0,
+    )
+    privacy_store.record(uow.session, entry)
+    metrics.PHONE_REVEALS.labels(outcome).inc()
+
+
+def audit(
+    intake: Intake, reveals_only: bool, before: int | None, limit: int
+) -> list[dict[str, Any]]:
+    with intake.uow() as uow:
+        actions = REVEALS if reveals_only else EVERYTHING
+        return privacy_store.audit_page(uow.session, actions, before, limit)
+
+
+def erase_expired(intake: Intake, retention_days: int, batch: int = 200) -> int:
+    """Erases the numbers of up to `batch` tickets closed more than `retention_days` ago
+    (the masked form stays) and records the sweep; returns how many tickets it erased."""
+    now = intake.clock()
+    with intake.uow() as uow:
+        cutoff = retention_cutoff(now, retention_days)
+        ticket_ids = privacy_store.closed_with_numbers(uow.session, cutoff, batch)
+        if not ticket_ids:
+            return 0
+        privacy_store.forget_numbers(uow.session, ticket_ids)
+        entry = AuditEntry(
+            now, SYSTEM, "retention", "done", f"closed>{retention_days}d", records=len(ticket_ids)
+        )
+        privacy_store.record(uow.session, entry)
+        uow.commit()
+    metrics.NUMBERS_ERASED.labels("retention").inc(len(ticket_ids))
+    return len(ticket_ids)
+
+
+def export_caller(intake: Intake, phone: str, admin: Principal) -> dict[str, Any]:
+    """Everything intake holds about the caller with this number (their copy, art. 45)."""
+    now = intake.clock()
+    with intake.uow() as uow:
+        number, _, found = _caller(intake, uow, phone)
+        _record_request(uow, admin, now, "export", found)
+        uow.commit()
+    return {"phone": number, "exported_at": now, "calls": found}
+
+
+def erase_caller(intake: Intake, phone: str, admin: Principal) -> int:
+    """Erases the number in every form from the caller's calls, tickets and texts
+    (art. 47); returns how many calls held it."""
+    now = intake.clock()
+    with intake.uow() as uow:
+        _, key, found = _caller(intake, uow, phone)
+        privacy_store.erase_caller(uow.session, key, sorted({c["ticket_id"] for c in found}))
+        _record_request(uow, admin, now, "erase", found)
+        uow.commit()
+    metrics.NUMBERS_ERASED.labels("request").inc(len(found))
+    return len(found)
+
+
+def _caller(intake: Intake, uow: UnitOfWork, phone: str) -> tuple[str, str, list[dict[str, Any]]]:
+    """The number normalised, its keyed hash, and the calls that still hold it."""
+    try:
+        number = normalise_phone(phone)
+    except InvalidPhone:
+        raise field_problem("phone", "intake.invalid_phone") from None
+    key = intake.vault.key_of(number)
+    found = privacy_store.calls_of_caller(uow.session, key)
+    if not found:
+        raise Problem(404, "intake.caller_not_found")
+    return number, key, found
+
+
+def _record_request(
+    uow: UnitOfWork, admin: Principal, now: datetime, action: str, found: list[dict[str, Any]]
+) -> None:
+    entry = AuditEntry(
+        now,
+        admin.username,
+        action,
+        "done",
+        "request",
+        ticket_id=found[0]["ticket_id"],
+        caller_ref=found[0]["caller_ref"],
+        records=len(found),
+    )
+    privacy_store.record(uow.session, entry)

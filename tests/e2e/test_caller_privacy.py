@@ -1,0 +1,170 @@
+"""The caller's number never leaves intake in any form, end to end through the real
+processes: every event of a whole ticket's story (call → dispatch → resolution → rating)
+is decoded and searched for anything derived from the number; the rating link crosses the
+bus sealed; and an agent doing the callback (回访) reveals the number through intake,
+which records it for the admin.
+
+On the embedded profile only, to bound the suite's time: the events are the same on Kafka
+(the bus contract tests hold both buses to one behaviour)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from proto.events import TOPICS
+from proto.registry import decode
+from services.common.bus.factory import make_bus
+from services.common.settings import Settings
+from services.intake.domain.model import caller_key
+from tests.feedback_support import link_parts, opened
+from tests.harness import Cluster, call_body, embedded_env, eventually
+
+PHONE = "13812345678"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    data_dir: Path = tmp_path_factory.mktemp("caller-privacy")
+    platform = Cluster(embedded_env(data_dir), data_dir)
+    platform.start()
+    yield platform
+    platform.stop()
+
+
+def _settings(cluster: Cluster) -> Settings:
+    return Settings(data_dir=Path(cluster.env["HOTLINE_DATA_DIR"]))
+
+
+def _all_events(cluster: Cluster, ticket_id: str) -> list[tuple[str, bytes, dict[str, Any]]]:
+    """(type, raw message, decoded payload) of every event on every topic for the ticket."""
+    bus = make_bus(_settings(cluster))
+    reader = bus.subscribe(f"privacy-probe-{ticket_id}", list(TOPICS))
+    found = []
+    try:
+        while records := reader.poll(0.5):
+            for record in records:
+                envelope, event = decode(record.value)
+                if envelope.ticket_id == ticket_id:
+                    found.append((envelope.type, record.value, event.model_dump(mode="json")))
+    finally:
+        reader.close()
+    return found
+
+
+def _resolved(cluster: Cluster) -> str:
+    with cluster.client("intake", "agent1") as intake:
+        response = intake.post("/api/v1/calls", json=call_body(caller_phone=PHONE))
+    assert response.status_code == 201, response.text
+    ticket_id = str(response.json()["id"])
+    with cluster.client("dispatch", "chaoyang-jxs") as street:
+        assignment = eventually(
+            lambda: street.get("/api/v1/assignments", params={"ticket_id": ticket_id}).json()
+        )[0]
+        url = f"/api/v1/assignments/{assignment['id']}"
+        for action, body in (
+            ("acknowledge", None),
+            ("contact", {"note": "已电话联系市民"}),
+            ("resolve", {"outcome": "已协调施工单位停止夜间施工"}),
+        ):
+            assert street.post(f"{url}/{action}", json=body).status_code == 200, action
+    return ticket_id
+
+
+def _derived_forms(cluster: Cluster) -> list[str]:
+    """Whatever an attacker could match the number by: its digits (whole, the last four,
+    the mask's halves) and its keyed hash under the configured secret."""
+    secret = _settings(cluster).caller_key_secret
+    full_hmac = hmac.new(secret.encode(), PHONE.encode(), hashlib.sha256).hexdigest()
+    return [PHONE, PHONE[-4:], PHONE[:3] + "****", caller_key(PHONE, secret), full_hmac[:16]]
+
+
+def test_no_event_of_a_whole_ticket_carries_anything_derived_from_the_number(
+    cluster: Cluster,
+) -> None:
+    ticket_id = _resolved(cluster)
+    events = eventually(
+        lambda: (
+            (found := _all_events(cluster, ticket_id))
+            and "RatingRequested" in {t for t, _, _ in found}
+            and found
+        )
+    )
+    request = next(p for t, _, p in events if t == "RatingRequested")
+    link = opened(_request_event(events))  # only with the key feedback and intake hold
+    ticket, token = link_parts(link)
+    assert ticket == ticket_id
+    # The citizen rates: the rest of the story is told on the bus too.
+    answer = {"token": token, "contacted": True, "solved": True, "satisfaction": "satisfied"}
+    with httpx.Client(base_url=cluster.url("feedback")) as feedback:
+        rated = feedback.post(f"/api/v1/tickets/{ticket_id}/ratings", json=answer)
+    assert rated.status_code == 201, rated.text
+    events = eventually(
+        lambda: (
+            (found := _all_events(cluster, ticket_id))
+            and "TicketClosed" in {t for t, _, _ in found}
+            and found
+        )
+    )
+    types = [t for t, _, _ in events]
+    assert {"TicketCreated", "AssignmentDispatched", "AssignmentResolved"} <= set(types)
+    assert {"RatingRequested", "TicketRated", "TicketClosed"} <= set(types)
+    created = next(p for t, _, p in events if t == "TicketCreated")
+    assert created["has_phone"] is True and created["caller_ref"].startswith("cr_")
+    assert created["caller_masked"] is None and created["caller_key"] is None
+    for kind, raw, payload in events:
+        text = raw.decode() + json.dumps(payload, ensure_ascii=False)
+        for form in _derived_forms(cluster):
+            assert form not in text, f"{kind} carries {form!r}"
+        assert token not in text, f"{kind} carries the rating link"
+    assert request["link"] == "" and request["sealed_link"]
+
+
+def _request_event(events: list[tuple[str, bytes, dict[str, Any]]]) -> Any:
+    raw = next(r for t, r, _ in events if t == "RatingRequested")
+    return decode(raw)[1]
+
+
+def test_a_callback_agent_reveals_a_due_callback_and_the_admin_reads_it(cluster: Cluster) -> None:
+    ticket_id = _resolved(cluster)
+    with cluster.client("feedback", "agent2") as feedback:
+        due = eventually(
+            lambda: [
+                d
+                for d in feedback.get("/api/v1/callbacks/due").json()
+                if d["ticket_id"] == ticket_id
+            ]
+        )
+    assert PHONE[-4:] not in str(due)
+    with cluster.client("intake", "agent2") as intake:
+        # agent2 did not log the call: the "logged" reveal is refused (and recorded) ...
+        call_id = _first_call(cluster, ticket_id)
+        refused = intake.get(f"/api/v1/calls/{call_id}/phone")
+        assert refused.status_code == 403
+        # ... but the callback is due, so the number is theirs to dial.
+        shown = intake.get(f"/api/v1/tickets/{ticket_id}/phone")
+    assert shown.status_code == 200 and shown.json() == {"phone": PHONE}
+    assert shown.headers["cache-control"] == "no-store"
+    with cluster.client("intake", "admin") as admin:
+        page = admin.get("/api/v1/phone-reveals", params={"limit": 10}).json()
+        metrics = httpx.get(f"{cluster.url('intake')}/metrics").text
+    mine = [
+        (e["actor"], e["reason"], e["outcome"])
+        for e in page["items"]
+        if e["ticket_id"] == ticket_id
+    ]
+    assert mine == [("agent2", "callback", "revealed"), ("agent2", "logged", "refused")]
+    assert 'hotline_phone_reveals_total{outcome="refused"}' in metrics
+
+
+def _first_call(cluster: Cluster, ticket_id: str) -> str:
+    with cluster.client("intake", "agent1") as intake:
+        calls = intake.get("/api/v1/calls", params={"limit": 50}).json()
+    return str(next(c["call_id"] for c in calls if c["ticket"]["id"] == ticket_id))
