@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from proto import assignments, feedback, tickets
+from proto import assignments, feedback, sessions, tickets
 from proto.assignments import ASSIGNMENTS
 from proto.envelope import Event
 from proto.feedback import FEEDBACK
+from proto.sessions import SESSIONS
 from proto.tickets import TICKETS
 
-TOPICS = (TICKETS, ASSIGNMENTS, FEEDBACK)
-EVENTS: tuple[type[Event], ...] = (*tickets.EVENTS, *assignments.EVENTS, *feedback.EVENTS)
+TOPICS = (TICKETS, ASSIGNMENTS, FEEDBACK, SESSIONS)
+EVENTS: tuple[type[Event], ...] = (
+    *tickets.EVENTS,
+    *assignments.EVENTS,
+    *feedback.EVENTS,
+    *sessions.EVENTS,
+)

@@ -5,7 +5,7 @@ set -euo pipefail
 BOOTSTRAP=${BOOTSTRAP:-kafka:9092}
 PARTITIONS=${PARTITIONS:-6}
 topics=/opt/kafka/bin/kafka-topics.sh
-for topic in hotline.tickets hotline.assignments hotline.feedback; do
+for topic in hotline.tickets hotline.assignments hotline.feedback hotline.sessions; do
   $topics --bootstrap-server "$BOOTSTRAP" --create --if-not-exists --topic "$topic" \
     --partitions "$PARTITIONS" --replication-factor 1 \
     --config retention.ms=-1 --config min.insync.replicas=1

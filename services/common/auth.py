@@ -4,18 +4,23 @@ Every service mounts `auth_router()` and protects routes with `CurrentUser` or
 `require_roles(...)`. All services share `jwt_secret`, so a token issued by one is accepted
 by all. Per-object authorization (a department touching only its own assignments) belongs
 to each service layer, which reads `Principal.department`.
+
+Each token names its session (`sid`); signing out revokes the session on every service.
+Failed sign-ins are throttled per account and per client address before the password is
+hashed (services.common.signin).
 """
 
 from __future__ import annotations
 
-import argparse
-import getpass
+import hashlib
+import hmac
+import logging
+import math
 import secrets
-import sys
 import time
 import tomllib
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -27,8 +32,15 @@ from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from pwdlib import PasswordHash
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from proto.sessions import ACCOUNT_MAX
+from services.common import metrics
+from services.common.clients import Networks, client_address, trusted_networks
 from services.common.problems import Problem
 from services.common.settings import Settings
+from services.common.signin import MemorySessions, SessionStore, SignInGuard
+from services.common.throttle import ThrottlePolicy
+
+log = logging.getLogger(__name__)
 
 TOKEN_COOKIE = "hotline_token"
 TOKEN_PATH = "/api/v1/auth/token"
@@ -127,6 +139,9 @@ class UserDirectory:
                 raise ValueError(f"{path}: {exc}") from exc
         return cls(parsed.users)
 
+    def knows(self, username: str) -> bool:
+        return username in self._records
+
     def authenticate(self, username: str, password: str) -> Principal | None:
         """The account if the password matches; None for a wrong password or user alike."""
         record = self._records.get(username)
@@ -143,6 +158,21 @@ class _Claims(BaseModel):
     name: str
     role: Role
     dept: str | None = None
+    sid: str = Field(min_length=1, max_length=64)
+    jti: str = Field(min_length=1, max_length=64)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """A verified token: whose it is, its session, and when it expires (epoch seconds)."""
+
+    principal: Principal
+    session_id: str
+    expires: float
+
+    @property
+    def expires_at(self) -> datetime:
+        return datetime.fromtimestamp(self.expires, UTC)
 
 
 class TokenService:
@@ -157,17 +187,23 @@ class TokenService:
         self.ttl = timedelta(minutes=ttl_minutes)
         # Tokens already verified, with their expiry: an agent's console sends the same
         # token hundreds of times, and checking its signature and claims again is a
-        # noticeable share of a call's CPU. Bounded, and dropped whole when full.
-        self._verified: dict[str, tuple[Principal, float]] = {}
+        # noticeable share of a call's CPU. Bounded, and dropped whole when full. Revocation
+        # is checked after this cache, on every request (AuthContext.principal).
+        self._verified: dict[str, TokenInfo] = {}
 
     @property
     def ttl_seconds(self) -> int:
         return int(self.ttl.total_seconds())
 
-    def issue(self, principal: Principal, *, now: datetime | None = None) -> str:
-        """A signed token for `principal`, valid for the TTL from `now` (default: now)."""
+    def issue(
+        self, principal: Principal, *, now: datetime | None = None, session_id: str | None = None
+    ) -> str:
+        """A signed token for `principal`, valid for the TTL from `now` (default: now), in
+        a new session unless `session_id` names one."""
         issued_at = now or datetime.now(UTC)
         claims: dict[str, Any] = {
+            "sid": session_id or secrets.token_urlsafe(16),
+            "jti": secrets.token_urlsafe(16),
             "iss": ISSUER,
             "sub": principal.username,
             "name": principal.name,
@@ -179,48 +215,83 @@ class TokenService:
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> Principal:
-        """The token's Principal; raises InvalidToken if it is bad in any way."""
+        """The token's Principal; raises InvalidToken if it is bad in any way. Says nothing
+        of revocation: that is AuthContext.principal."""
+        return self.read(token).principal
+
+    def read(self, token: str) -> TokenInfo:
+        """The verified token; raises InvalidToken if it is bad in any way."""
         known = self._verified.get(token)
-        if known is not None and time.time() < known[1]:
-            return known[0]
-        principal, expires = self._decode(token)
+        if known is not None and time.time() < known.expires:
+            return known
+        info = self._decode(token)
         if len(self._verified) >= VERIFIED_TOKENS_KEPT:
             self._verified = {}
-        self._verified[token] = (principal, expires)
-        return principal
+        self._verified[token] = info
+        return info
 
-    def _decode(self, token: str) -> tuple[Principal, float]:
+    def _decode(self, token: str) -> TokenInfo:
         try:
             raw = jwt.decode(
                 token,
                 self._secret,
                 algorithms=[ALGORITHM],
                 issuer=ISSUER,
-                options={"require": ["exp", "iat", "iss", "sub"]},
+                options={"require": ["exp", "iat", "iss", "sub", "sid", "jti"]},
             )
             claims = _Claims.model_validate(raw)
         except (jwt.PyJWTError, ValidationError) as exc:
             raise InvalidToken(str(exc)) from exc
         principal = Principal(claims.sub, claims.name, claims.role, claims.dept)
-        return principal, float(raw["exp"])
+        return TokenInfo(principal, claims.sid, float(raw["exp"]))
 
 
 @dataclass(frozen=True, slots=True)
 class AuthContext:
-    """What the auth routes and guards need; services put it on `app.state.auth`."""
+    """What the auth routes and guards need; services put it on `app.state.auth`.
+
+    Without a database the guard keeps its state in memory (`with_store` shares it)."""
 
     directory: UserDirectory
     tokens: TokenService
     # Browsers drop Secure cookies on plain http, which the embedded profile serves.
     secure_cookie: bool = False
+    guard: SignInGuard = field(default_factory=lambda: SignInGuard(MemorySessions()))
+    proxies: Networks = ()
+    # Client addresses travel and rest only as keyed hashes; every service derives the
+    # same key, so an address counts the same everywhere.
+    address_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuthContext:
+        policy = ThrottlePolicy(
+            free_per_account=settings.sign_in_free_failures,
+            free_per_address=settings.sign_in_free_failures_per_address,
+            max_delay=timedelta(seconds=settings.sign_in_max_delay_seconds),
+            memory=timedelta(minutes=settings.sign_in_memory_minutes),
+        )
         return cls(
             directory=UserDirectory.load(settings.users_file),
             tokens=TokenService(settings.jwt_secret, settings.token_ttl_minutes),
             secure_cookie=settings.profile == "production",
+            guard=SignInGuard(MemorySessions(), policy),
+            proxies=trusted_networks(settings.trusted_proxies),
+            address_key=hmac.digest(settings.jwt_secret.encode(), b"client-address", "sha256"),
         )
+
+    def with_store(self, store: SessionStore) -> AuthContext:
+        """The same context, its sign-in state and revocations kept by `store`."""
+        return replace(self, guard=SignInGuard(store, self.guard.policy))
+
+    def hashed(self, address: str) -> str:
+        return hmac.new(self.address_key, address.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def principal(self, token: str) -> Principal:
+        """The token's Principal unless it is bad, expired or its session was revoked."""
+        info = self.tokens.read(token)
+        if self.guard.store.is_revoked(info.session_id):
+            raise InvalidToken("the session was signed out")
+        return info.principal
 
 
 class TokenResponse(BaseModel):
@@ -257,7 +328,7 @@ async def current_principal(
     if not token:
         raise _problem(401, "auth.missing_token")
     try:
-        return auth_context(request).tokens.verify(token)
+        return auth_context(request).principal(token)
     except InvalidToken as exc:
         raise _problem(401, "auth.invalid_token") from exc
 
@@ -299,12 +370,10 @@ def issue_token(
     response: Response,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> TokenResponse:
-    """Sign in: the token in the body for API clients and in an HttpOnly cookie for pages."""
+    """Sign in: the token in the body for API clients and in an HttpOnly cookie for pages.
+    429 after repeated failures for the account or the address, before any hashing."""
     context = auth_context(request)
-    principal = context.directory.authenticate(form.username, form.password)
-    if principal is None:
-        # One answer for an unknown user and a wrong password: no account enumeration.
-        raise _problem(401, "auth.invalid_credentials")
+    principal = _check_password(context, form, client_address(request, context.proxies))
     token = context.tokens.issue(principal)
     _set_token_cookie(response, token, context)
     return TokenResponse(
@@ -316,15 +385,62 @@ def issue_token(
     )
 
 
-async def logout(request: Request, response: Response) -> None:
-    """Forget the cookie; bearer tokens stay valid until they expire (they are stateless)."""
+def _check_password(
+    context: AuthContext, form: OAuth2PasswordRequestForm, address: str
+) -> Principal:
+    account = form.username[:ACCOUNT_MAX]
+    admission = context.guard.admit(account, context.hashed(address))
+    if admission.wait:
+        _refuse(account, address, "throttled")
+        seconds = max(1, math.ceil(admission.wait))
+        raise Problem(429, "auth.throttled", headers={"Retry-After": str(seconds)}, seconds=seconds)
+    principal = None
+    try:
+        principal = context.directory.authenticate(form.username, form.password)
+    finally:
+        context.guard.settle(admission, succeeded=principal is not None)
+    if principal is None:
+        known = context.directory.knows(form.username)
+        _refuse(account, address, "wrong_password" if known else "unknown_user")
+        # One answer for an unknown user and a wrong password: no account enumeration.
+        raise _problem(401, "auth.invalid_credentials")
+    return principal
+
+
+def _refuse(account: str, address: str, reason: str) -> None:
+    metrics.AUTH_FAILURES.labels(reason).inc()
+    fields = {"username": account, "client_address": address, "reason": reason}
+    log.warning("sign-in refused", extra={"fields": fields})
+
+
+def logout(
+    request: Request, response: Response, bearer: Annotated[str | None, Depends(_bearer)]
+) -> None:
+    """Sign out: the session of the token sent (header or cookie) is revoked on every
+    service, and the cookie forgotten. Without a valid token there is nothing to revoke."""
+    context = auth_context(request)
+    token = bearer or request.cookies.get(TOKEN_COOKIE)
+    if token:
+        _revoke(context, token)
     response.delete_cookie(
         TOKEN_COOKIE,
         path="/",
         httponly=True,
         samesite="lax",
-        secure=auth_context(request).secure_cookie,
+        secure=context.secure_cookie,
     )
+
+
+def _revoke(context: AuthContext, token: str) -> None:
+    try:
+        info = context.tokens.read(token)
+    except InvalidToken:
+        return
+    store = context.guard.store
+    if not store.is_revoked(info.session_id):
+        username = info.principal.username
+        store.revoke(info.session_id, username, info.expires_at, datetime.now(UTC))
+        log.info("signed out", extra={"fields": {"username": username}})
 
 
 class Me(BaseModel):
@@ -352,27 +468,3 @@ def auth_router() -> APIRouter:
     router.add_api_route("/logout", logout, methods=["POST"], status_code=204)
     router.add_api_route("/me", me, methods=["GET"], response_model=Me)
     return router
-
-
-def _hash_command() -> int:
-    password = getpass.getpass("Password: ")
-    if not password:
-        print("The password must not be empty.", file=sys.stderr)
-        return 1
-    if getpass.getpass("Repeat: ") != password:
-        print("The passwords differ.", file=sys.stderr)
-        return 1
-    print(PasswordHash.recommended().hash(password))
-    return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.common.auth")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("hash", help="read a password and print its argon2 hash for a users file")
-    parser.parse_args(argv)
-    return _hash_command()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

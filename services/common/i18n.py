@@ -86,6 +86,10 @@ _SEED: dict[str, tuple[str, str]] = {
     "status.4xx": ("请求错误", "Client Error"),
     "status.5xx": ("服务器错误", "Server Error"),
     "auth.invalid_credentials": ("用户名或密码错误。", "Wrong username or password."),
+    "auth.throttled": (
+        "登录失败次数过多，请 {seconds} 秒后重试。",
+        "Too many failed sign-ins; try again in {seconds} seconds.",
+    ),
     "auth.missing_token": ("缺少访问令牌，请先登录。", "No access token was sent; sign in first."),
     "auth.invalid_token": (
         "访问令牌无效或已过期，请重新登录。",

@@ -41,6 +41,14 @@ EVENTS_DEAD_LETTERED = Counter(
     ["consumer", "topic"],
 )
 
+AUTH_FAILURES = Counter(
+    "hotline_auth_failures_total",
+    "Refused sign-ins: wrong_password, unknown_user, or throttled (refused unchecked)",
+    ["reason"],
+)
+for _reason in ("wrong_password", "unknown_user", "throttled"):
+    AUTH_FAILURES.labels(_reason)
+
 
 def declare_consumer(consumer: str, topics: Iterable[str], types: Iterable[str]) -> None:
     """Creates a consumer's series at zero before its first event: a series that is born

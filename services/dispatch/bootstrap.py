@@ -16,6 +16,7 @@ from services.common.app import create_app
 from services.common.db import uow_factory
 from services.common.i18n import register
 from services.common.platform import add_consumer, make_platform
+from services.common.sessions import install_sessions
 from services.common.settings import Settings
 from services.common.web import mount_pages
 from services.common.workers import Worker
@@ -50,6 +51,7 @@ def build(
     register(MESSAGES)
     options = options or DispatchOptions()
     platform = make_platform("dispatch", settings, metadata)
+    install_sessions(platform, settings, metadata)
     uow = uow_factory(platform.engine, metadata, "dispatch")
     policies = load_policies(options.sla_file)
     deps = Deps(uow, Directory(), policies, working_days(options.calendar_file), now=now)

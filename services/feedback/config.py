@@ -36,12 +36,6 @@ class FeedbackSettings(BaseSettings):
         default=30, ge=1, description="Requests per window and client address on public routes"
     )
     public_rate_window_seconds: float = Field(default=60.0, gt=0)
-    trusted_proxy_hops: int = Field(
-        default=0,
-        ge=0,
-        description="Reverse proxies in front that append to X-Forwarded-For (1 behind the "
-        "stack's nginx); the limiter then counts the address the outermost one saw",
-    )
     expiry_sweep_seconds: float = Field(default=60.0, gt=0)
     gauge_refresh_seconds: float = Field(
         default=60.0, gt=0, description="How often this month's rates are recounted for /metrics"

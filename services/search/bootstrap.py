@@ -17,6 +17,7 @@ from services.common.consumer import PeerAway
 from services.common.db import uow_factory
 from services.common.i18n import register
 from services.common.platform import add_consumer, make_platform
+from services.common.sessions import install_sessions
 from services.common.settings import Settings
 from services.common.web import mount_pages
 from services.common.workers import Worker
@@ -45,6 +46,7 @@ def make_index(settings: Settings) -> SearchIndex:
 def build(settings: Settings) -> FastAPI:
     register(MESSAGES)
     platform = make_platform("search", settings, metadata)
+    install_sessions(platform, settings, metadata)
     uow = uow_factory(platform.engine, metadata, "search")
     index = make_index(settings)
     try:

@@ -6,12 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from starlette.requests import Request
 
 from services.common.settings import PLACEHOLDER_SECRET, Settings
 from services.feedback.adapters.links import ForgedLink, LinkSigner
 from services.feedback.adapters.ratelimit import FixedWindowLimiter
-from services.feedback.api.public import client_address
 from services.feedback.config import FeedbackSettings
 from services.feedback.domain.answers import Answers, Close, Reopen, settle
 from services.feedback.domain.months import Month
@@ -158,25 +156,3 @@ def test_production_needs_a_real_link_secret_and_a_public_address() -> None:
     ready = FeedbackSettings(link_secret=SECRET, public_url=public).checked_for(production)
     assert ready.base_url(production) == public
     FeedbackSettings().checked_for(Settings.model_construct(profile="embedded"))
-
-
-def _request(forwarded: str | None, peer: str = "10.0.0.9") -> Request:
-    headers = [] if forwarded is None else [(b"x-forwarded-for", forwarded.encode())]
-    return Request({"type": "http", "headers": headers, "client": (peer, 5000)})
-
-
-@pytest.mark.parametrize(
-    ("forwarded", "hops", "counted"),
-    [
-        (None, 0, "10.0.0.9"),
-        ("1.2.3.4", 0, "10.0.0.9"),  # no proxy trusted: the header is anyone's word
-        ("1.2.3.4", 1, "1.2.3.4"),
-        ("6.6.6.6, 1.2.3.4", 1, "1.2.3.4"),  # a forged entry on the left changes nothing
-        ("6.6.6.6, 1.2.3.4, 172.18.0.3", 2, "1.2.3.4"),
-        (None, 1, "10.0.0.9"),  # reached directly despite the setting
-    ],
-)
-def test_the_limiter_counts_the_address_the_trusted_proxy_saw(
-    forwarded: str | None, hops: int, counted: str
-) -> None:
-    assert client_address(_request(forwarded), hops) == counted

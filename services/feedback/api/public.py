@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from services.common.idempotency import idempotent
+from services.common.clients import Networks, client_address
 from services.common.problems import Problem
 from services.feedback import metrics
 from services.feedback.adapters.ratelimit import FixedWindowLimiter
@@ -61,21 +62,9 @@ class RatingReceipt(BaseModel):
     )
 
 
-def client_address(request: Request, proxy_hops: int) -> str:
-    """Who is asking. Behind `proxy_hops` trusted proxies, the address the outermost one
-    appended to X-Forwarded-For (entries further left are the client's own word, so
-    anyone could vary them to dodge the limit); directly, the connection's peer."""
-    if proxy_hops:
-        hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",")]
-        hops = [h for h in hops if h]
-        if len(hops) >= proxy_hops:
-            return hops[-proxy_hops]
-    return request.client.host if request.client else "unknown"
-
-
-def rate_limited(limiter: FixedWindowLimiter, proxy_hops: int) -> Callable[[Request], None]:
+def rate_limited(limiter: FixedWindowLimiter, proxies: Networks) -> Callable[[Request], None]:
     def guard(request: Request) -> None:
-        wait = limiter.hit(client_address(request, proxy_hops))
+        wait = limiter.hit(client_address(request, proxies))
         if wait is not None:
             metrics.RATE_LIMITED.inc()
             seconds = max(1, math.ceil(wait))
@@ -85,9 +74,9 @@ def rate_limited(limiter: FixedWindowLimiter, proxy_hops: int) -> Callable[[Requ
     return guard
 
 
-def router(fb: Feedback, limiter: FixedWindowLimiter, proxy_hops: int, page: Path) -> APIRouter:
+def router(fb: Feedback, limiter: FixedWindowLimiter, proxies: Networks, page: Path) -> APIRouter:
     api = APIRouter(tags=["citizen"])
-    limited = [Depends(rate_limited(limiter, proxy_hops))]
+    limited = [Depends(rate_limited(limiter, proxies))]
 
     async def citizen(request: Request) -> str:
         return client_address(request, proxy_hops)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Column, MetaData, String, Table
 
 from services.common.messaging_tables import inbox_table, outbox_table
+from services.common.session_tables import session_tables
 from services.common.sqltypes import UtcDateTime
 
 metadata = MetaData()
@@ -37,3 +38,4 @@ labels = Table(
 
 outbox_table(metadata)
 inbox_table(metadata)
+session_tables(metadata)
