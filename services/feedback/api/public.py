@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from services.common.idempotency import idempotent
 from services.common.clients import Networks, client_address
+from services.common.idempotency import idempotent
 from services.common.problems import Problem
 from services.feedback import metrics
 from services.feedback.adapters.ratelimit import FixedWindowLimiter
@@ -79,7 +79,7 @@ def router(fb: Feedback, limiter: FixedWindowLimiter, proxies: Networks, page: P
     limited = [Depends(rate_limited(limiter, proxies))]
 
     async def citizen(request: Request) -> str:
-        return client_address(request, proxy_hops)
+        return client_address(request, proxies)
 
     @api.get("/api/v1/tickets/{ticket_id}/invitation", dependencies=limited)
     def open_invitation(
