@@ -24,7 +24,6 @@ from services.common.app import Platform, create_app
 from services.common.db import uow_factory
 from services.common.i18n import register
 from services.common.platform import add_consumer, make_platform
-from services.common.sessions import install_sessions
 from services.common.sealed_links import LinkSeal
 from services.common.sessions import install_sessions
 from services.common.settings import Settings
