@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from services.feedback.adapters.orm import invitations
+from services.feedback.adapters.orm import invitations, metadata
 from tests.feedback_support import Running, link_parts, opened, running_feedback
 from tests.harness import eventually
 
@@ -198,3 +198,13 @@ def test_metrics_count_ratings_by_department_and_answer(fb: Running) -> None:
     )
     assert 'hotline_feedback_current_month_rate_ratio{department="D-ZGC",rate="score"}' in text
     assert "138" not in [line.split("{")[0] for line in text.splitlines()]
+
+
+def test_no_usable_rating_link_is_kept_in_the_database_nor_the_outbox(fb: Running) -> None:
+    ticket_id, link = fb.resolved("20260510-0099", "D-JXS")
+    _, token = link_parts(link)
+    with fb.engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            assert token not in repr(conn.execute(table.select()).all()), table.name
+    request = fb.peers.wait_for("RatingRequested", ticket_id)[0]
+    assert request.link == "" and token not in request.sealed_link

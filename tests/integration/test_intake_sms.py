@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from proto.feedback import RatingRequested
 from proto.registry import encode
 from services.common.bus import Message
+from services.common.sealed_links import LinkSeal
 from services.common.settings import Settings
 from services.intake.bootstrap import build
 from tests.harness import eventually
@@ -104,6 +105,8 @@ def test_a_failing_gateway_is_retried_until_the_text_is_delivered(
     assert gateway.received[0]["auth"] == "Bearer gateway-token"
     assert "http://127.0.0.1/rate/inv-1" in gateway.received[0]["text"]
     assert ticket["number"] in gateway.received[0]["text"]
+    # The gateway has it: intake keeps the text without its single-use link.
+    assert "/rate/" not in sent["text"] and "[链接已隐去]" in sent["text"]
     status = http_api.get(f"/api/v1/tickets/{ticket['id']}").json()["status"]
     assert status == "rating"
 
@@ -144,3 +147,25 @@ def test_a_redelivered_request_is_texted_once(local_api: IntakeApi) -> None:
 
 def _all(api: IntakeApi, ticket_id: str) -> list[dict[str, Any]]:
     return [r for r in api.get("/api/v1/sms", user="admin").json() if r["ticket_id"] == ticket_id]
+
+
+def test_a_sealed_link_is_opened_only_for_the_gateway(
+    http_api: IntakeApi, gateway: Gateway
+) -> None:
+    """Feedback seals the link (RatingRequested.sealed_link): intake opens it with the key
+    the two share, and what it keeps after delivery holds no link."""
+    ticket = http_api.call(caller_phone="13812340000").json()
+    link = f"https://12345.example.gov.cn/feedback/rate?ticket={ticket['id']}&t=SEALED-TOKEN"
+    now = datetime.now(UTC)
+    sealed = RatingRequested(
+        invitation_id="inv-sealed",
+        sealed_link=LinkSeal(Settings().rating_link_keys).seal(link),
+        expires_at=now + timedelta(days=3),
+        department_code="D-JXS",
+        at=now,
+    )
+    publish(http_api.client, sealed, ticket["id"], "feedback")
+    sent = eventually(lambda: (m := _sms(http_api, ticket["id"])) and m["status"] == "sent" and m)
+    texts = [r["text"] for r in gateway.received if r["to"] == "13812340000"]
+    assert texts and link in texts[-1]
+    assert "SEALED-TOKEN" not in sent["text"]
