@@ -25,7 +25,7 @@ from services.common.bus.factory import make_bus
 from services.common.settings import Settings
 from services.intake.domain.model import caller_key
 from tests.feedback_support import link_parts, opened
-from tests.harness import Cluster, call_body, embedded_env, eventually
+from tests.harness import PASSWORDS, Cluster, call_body, embedded_env, eventually
 
 PHONE = "13812345678"
 
@@ -168,3 +168,53 @@ def _first_call(cluster: Cluster, ticket_id: str) -> str:
     with cluster.client("intake", "agent1") as intake:
         calls = intake.get("/api/v1/calls", params={"limit": 50}).json()
     return str(next(c["call_id"] for c in calls if c["ticket"]["id"] == ticket_id))
+
+
+def test_reveal_then_call_from_the_callback_page_and_the_admins_audit_page(
+    cluster: Cluster, browser: Any
+) -> None:
+    """In Chromium: the callback list links each ticket to intake's reveal page (no number
+    on the list, no anonymous ticket); one click there shows the number to dial; the
+    admin's page lists that reveal."""
+    ticket_id = _resolved(cluster)
+    with cluster.client("intake", "agent1") as intake:
+        anonymous = intake.post("/api/v1/calls", json=call_body(caller_phone=None)).json()
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = _signed_in(context, cluster, "agent2", "/callbacks")
+    number = _number(cluster, ticket_id)
+    row = page.locator("#due tbody tr", has_text=number)
+    row.wait_for()
+    assert PHONE[-4:] not in page.inner_text("#due")
+    assert page.locator("#due tbody tr", has_text=anonymous["number"]).count() == 0
+    with context.expect_page() as opening:
+        row.get_by_role("link", name="查看号码并拨打").click()
+    reveal = opening.value
+    reveal.wait_for_selector("#number:not(:empty)")
+    assert reveal.inner_text("#masked") == "138****5678"
+    reveal.get_by_role("button", name="查看号码").click()
+    dial = reveal.get_by_role("link", name=f"拨打 {PHONE}")
+    assert dial.get_attribute("href") == f"tel:{PHONE}"
+    context.close()
+
+    admin = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    audit = _signed_in(admin, cluster, "admin", "/privacy", service="intake")
+    entry = audit.locator("#audit tbody tr", has_text=ticket_id)
+    assert "callback" in entry.first.inner_text() and "agent2" in entry.first.inner_text()
+    admin.close()
+
+
+def _number(cluster: Cluster, ticket_id: str) -> str:
+    with cluster.client("intake", "agent1") as intake:
+        return str(intake.get(f"/api/v1/tickets/{ticket_id}").json()["number"])
+
+
+def _signed_in(
+    context: Any, cluster: Cluster, username: str, path: str, service: str = "feedback"
+) -> Any:
+    page = context.new_page()
+    page.goto(f"{cluster.url(service)}/login?next={path}")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORDS[username])
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"**{path}*")
+    return page

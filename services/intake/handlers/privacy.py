@@ -37,8 +37,10 @@ def reveal_for_call(intake: Intake, call_id: str, agent: Principal) -> str:
             raise Problem(404, "intake.call_not_found", id=call_id)
         taken = TakenCall(call.taken_by, call.taken_at, call.caller_cipher is not None)
         allowed = may_reveal(taken, agent.username, now, intake.reveal_window)
-        _record_reveal(uow, agent, now, "logged", call if allowed else None, call)
-        uow.commit()
+        entry = _reveal(agent, now, "logged", call.ticket_id, call, allowed)
+        privacy_store.record(uow.session, entry)
+        uow.commit()  # before answering: a refusal is kept although the request fails
+    metrics.PHONE_REVEALS.labels(entry.outcome).inc()
     if not allowed:
         hours = f"{intake.reveal_window.total_seconds() / 3600:g}"
         raise Problem(403, "intake.reveal_forbidden", hours=hours)
@@ -55,8 +57,10 @@ def reveal_for_callback(intake: Intake, ticket_id: str, agent: Principal) -> str
             raise Problem(404, "intake.ticket_not_found", id=ticket_id)
         due = callback_due(ticket.callback_due_until, now)
         caller = repository.first_caller(uow.session, ticket_id) if due else None
-        _record_reveal(uow, agent, now, "callback", caller, ticket_id=ticket_id)
-        uow.commit()
+        entry = _reveal(agent, now, "callback", ticket_id, caller, caller is not None)
+        privacy_store.record(uow.session, entry)
+        uow.commit()  # before answering: a refusal is kept although the request fails
+    metrics.PHONE_REVEALS.labels(entry.outcome).inc()
     if not due:
         raise Problem(403, "intake.reveal_no_callback", id=ticket_id)
     if caller is None:
@@ -64,32 +68,20 @@ def reveal_for_callback(intake: Intake, ticket_id: str, agent: Principal) -> str
     return intake.vault.open(caller.caller_cipher or "")
 
 
-def _record_reveal(
-    uow: UnitOfWork,
-    agent: Principal,
-    now: datetime,
-    reason: Reason,
-    shown: Call | None,
-    asked: Call | None = None,
-    ticket_id: str | None = None,
-) -> None:
-    """Records the attempt: revealed when `shown` is the call whose number is shown. The
-    use case commits it before answering, so a refusal is kept although the request fails."""
-    about = shown or asked
-    outcome = "revealed" if shown is not None else "refused"
-    entry = AuditEntry(
+def _reveal(
+    agent: Principal, now: datetime, reason: Reason, ticket_id: str, call: Call | None, shown: bool
+) -> AuditEntry:
+    return AuditEntry(
         at=now,
         actor=agent.username,
         action="reveal",
-        outcome=outcome,
+        outcome="revealed" if shown else "refused",
         reason=reason,
-        ticket_id=about.ticket_id if about else ticket_id,
-        call_id=about.id if about else None,
-        caller_ref=about.caller_ref if about else None,
-        records=1 if shown is not None else 0,
+        ticket_id=ticket_id,
+        call_id=call.id if call else None,
+        caller_ref=call.caller_ref if call else None,
+        records=1 if shown else 0,
     )
-    privacy_store.record(uow.session, entry)
-    metrics.PHONE_REVEALS.labels(outcome).inc()
 
 
 def audit(
