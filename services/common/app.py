@@ -59,7 +59,7 @@ def create_app(platform: Platform, routers: Sequence[APIRouter], title: str) -> 
     app.state.platform = platform
     app.state.auth = platform.auth
     install_problem_handlers(app)
-    idempotency.install(app, platform.engine)
+    idempotency.install(app, platform.engine, platform.auth.address_key)
     app.add_middleware(_Observe)
     app.include_router(_operations_router(platform))
     app.include_router(auth_router())

@@ -17,7 +17,7 @@ A key is kept 24 hours; older ones are purged as answers are stored.
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import json
 import logging
 import re
@@ -76,7 +76,7 @@ def idempotency_table(metadata: MetaData) -> Table:
     table = Table(
         TABLE,
         metadata,
-        Column("scope", String(300), nullable=False),
+        Column("scope", String(64), nullable=False),
         Column("key", String(128), nullable=False),
         Column("fingerprint", String(64), nullable=False),
         Column("created_at", UtcDateTime, nullable=False),
@@ -110,7 +110,11 @@ def parse_key(raw: str) -> str:
     return value
 
 
-def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
+# Fingerprints and scopes are keyed hashes: a plain hash of a call's body could be matched
+# against its ticket's masked number in 10⁴ guesses, and client addresses rest only hashed.
+
+
+def fingerprint(secret: bytes, method: str, path: str, query: str, body: bytes) -> str:
     """What makes two requests "the same": target and body; a JSON body by its content,
     so spacing and key order do not count."""
     try:
@@ -118,15 +122,14 @@ def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
         payload = content.encode()
     except ValueError:
         payload = body
-    digest = hashlib.sha256(f"{method} {path}?{query}\n".encode())
+    digest = hmac.new(secret, f"{method} {path}?{query}\n".encode(), "sha256")
     digest.update(payload)
     return digest.hexdigest()
 
 
-def scope_of(caller: str, method: str, route: str) -> str:
-    scope = f"{caller} {method} {route}"
-    # Fits the column whatever the caller's name: long ones are hashed, still unique.
-    return scope if len(scope) <= 300 else hashlib.sha256(scope.encode()).hexdigest()
+def scope_of(secret: bytes, caller: str, method: str, route: str) -> str:
+    """Whose key it is: caller, method and route template."""
+    return hmac.new(secret, f"{caller}\n{method}\n{route}".encode(), "sha256").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -257,8 +260,9 @@ _pending: ContextVar[Pending | None] = ContextVar("idempotency_pending", default
 class KeyStore:
     """A service's keys: the database, and the ones its requests are working on now."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, secret: bytes) -> None:
         self.engine = engine
+        self.secret = secret
         self.running: set[tuple[str, str]] = set()
         self.purged_at = time.monotonic()
 
@@ -343,9 +347,10 @@ class _Answer:
 # --- wiring ------------------------------------------------------------------------------
 
 
-def install(app: FastAPI, engine: Engine) -> None:
-    """Makes `idempotent()` work on `app`'s routes (keys stored in `engine`'s database)."""
-    keys = KeyStore(engine)
+def install(app: FastAPI, engine: Engine, secret: bytes) -> None:
+    """Makes `idempotent()` work on `app`'s routes: keys stored in `engine`'s database,
+    hashed with a key derived from `secret` (the same in every instance)."""
+    keys = KeyStore(engine, hmac.digest(secret, b"idempotency", "sha256"))
     app.state.idempotency = keys
     app.add_middleware(_Middleware, keys=keys)
 
@@ -388,13 +393,13 @@ def idempotent(caller: Callable[..., str | Awaitable[str]] = principal_name) -> 
             return
         pending = _pending.get()
         if pending is None:
-            raise RuntimeError("idempotency.install(app, engine) was not called")
-        await pending.admit(await _claim(request, who, key))
+            raise RuntimeError("idempotency.install() was not called on this app")
+        await pending.admit(await _claim(pending.keys.secret, request, who, key))
 
     return Depends(claim_key)
 
 
-async def _claim(request: Request, caller: str, raw: str) -> Claim:
+async def _claim(secret: bytes, request: Request, caller: str, raw: str) -> Claim:
     try:
         key = parse_key(raw)
     except InvalidKey:
@@ -402,8 +407,8 @@ async def _claim(request: Request, caller: str, raw: str) -> Claim:
         raise Problem(400, code, errors=[FieldError(f"header.{HEADER}", code)]) from None
     route = getattr(request.scope.get("route"), "path", request.url.path)
     url = request.url
-    print_ = fingerprint(request.method, url.path, url.query, await request.body())
-    return Claim(scope_of(caller, request.method, route), key, print_)
+    print_ = fingerprint(secret, request.method, url.path, url.query, await request.body())
+    return Claim(scope_of(secret, caller, request.method, route), key, print_)
 
 
 Idempotent = idempotent()

@@ -51,8 +51,8 @@ def engine(
 
 
 def _pending(engine: Engine, key: str = "k-0000001", print_: str = "f1") -> Pending:
-    pending = Pending(KeyStore(engine))
-    pending.claim = Claim("agent1 POST /api/v1/things", key, print_)
+    pending = Pending(KeyStore(engine, b"k" * 32))
+    pending.claim = Claim("s" * 64, key, print_)
     return pending
 
 
@@ -80,7 +80,7 @@ def test_the_key_commits_with_its_effect(engine: Engine) -> None:
     with engine.connect() as conn:
         row = conn.execute(select(keys)).one()
     assert (row.scope, row.key, row.fingerprint, row.status) == (
-        "agent1 POST /api/v1/things",
+        "s" * 64,
         "k-0000001",
         "f1",
         None,

@@ -21,6 +21,7 @@ from services.common.idempotency import (
 )
 
 NOW = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
+SECRET = b"k" * 32
 
 
 @pytest.mark.parametrize(
@@ -47,8 +48,8 @@ def test_keys_too_short_too_long_or_of_other_characters_are_refused(raw: str) ->
 
 
 def test_a_json_body_is_the_same_whatever_its_spacing_and_key_order() -> None:
-    one = fingerprint("POST", "/api/v1/calls", "", b'{"a": 1, "b": [1, 2]}')
-    two = fingerprint("POST", "/api/v1/calls", "", b'{"b":[1,2],\n "a":1}')
+    one = fingerprint(SECRET, "POST", "/api/v1/calls", "", b'{"a": 1, "b": [1, 2]}')
+    two = fingerprint(SECRET, "POST", "/api/v1/calls", "", b'{"b":[1,2],\n "a":1}')
     assert one == two
 
 
@@ -65,20 +66,34 @@ def test_a_json_body_is_the_same_whatever_its_spacing_and_key_order() -> None:
 def test_another_target_or_content_is_another_request(
     method: str, path: str, query: str, body: bytes
 ) -> None:
-    first = fingerprint("POST", "/api/v1/calls", "", b'{"a": 1, "b": [1, 2]}')
-    assert fingerprint(method, path, query, body) != first
+    first = fingerprint(SECRET, "POST", "/api/v1/calls", "", b'{"a": 1, "b": [1, 2]}')
+    assert fingerprint(SECRET, method, path, query, body) != first
 
 
 def test_a_body_that_is_not_json_counts_byte_for_byte() -> None:
-    assert fingerprint("POST", "/x", "", b"a=1&b=2") != fingerprint("POST", "/x", "", b"b=2&a=1")
-    assert fingerprint("POST", "/x", "", b"") == fingerprint("POST", "/x", "", b"")
+    assert fingerprint(SECRET, "POST", "/x", "", b"a=1&b=2") != fingerprint(
+        SECRET, "POST", "/x", "", b"b=2&a=1"
+    )
+    assert fingerprint(SECRET, "POST", "/x", "", b"") == fingerprint(SECRET, "POST", "/x", "", b"")
 
 
-def test_the_scope_names_caller_method_and_route_and_always_fits_its_column() -> None:
-    assert scope_of("agent1", "POST", "/api/v1/calls") == "agent1 POST /api/v1/calls"
-    long = scope_of("x" * 400, "POST", "/api/v1/calls")
-    assert len(long) == 64
-    assert long != scope_of("x" * 401, "POST", "/api/v1/calls")
+def test_the_scope_tells_callers_methods_and_routes_apart_and_hides_them() -> None:
+    scope = scope_of(SECRET, "203.0.113.5", "POST", "/api/v1/calls")
+    assert len(scope) == 64 and "203.0.113.5" not in scope
+    others = [
+        scope_of(SECRET, "203.0.113.6", "POST", "/api/v1/calls"),
+        scope_of(SECRET, "203.0.113.5", "PUT", "/api/v1/calls"),
+        scope_of(SECRET, "203.0.113.5", "POST", "/api/v1/calls/x"),
+        scope_of(b"o" * 32, "203.0.113.5", "POST", "/api/v1/calls"),
+    ]
+    assert scope not in others and len(set(others)) == 4
+
+
+def test_a_fingerprint_cannot_be_recomputed_without_the_secret() -> None:
+    body = b'{"caller_phone": "13812345678"}'
+    assert fingerprint(SECRET, "POST", "/x", "", body) != fingerprint(
+        b"o" * 32, "POST", "/x", "", body
+    )
 
 
 def _stored(

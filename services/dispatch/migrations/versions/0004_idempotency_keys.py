@@ -22,7 +22,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "idempotency_keys",
-        sa.Column("scope", sa.String(length=300), nullable=False),
+        sa.Column("scope", sa.String(length=64), nullable=False),
         sa.Column("key", sa.String(length=128), nullable=False),
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
         sa.Column("created_at", services.common.sqltypes.UtcDateTime(), nullable=False),
