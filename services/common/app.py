@@ -65,6 +65,7 @@ def create_app(platform: Platform, routers: Sequence[APIRouter], title: str) -> 
     app.include_router(auth_router())
     for router in routers:
         app.include_router(router)
+    metrics.declare_routes(app)
     return app
 
 
