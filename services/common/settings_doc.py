@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings
 from services.common.settings import Settings
 from services.dispatch.options import DispatchOptions
 from services.feedback.config import FeedbackSettings
+from services.search.adapters.elastic import NODE_CLASS_ENV
 
 # The platform's settings, then the services' own (each under its own sub-prefix).
 SECTIONS: tuple[tuple[str, type[BaseSettings]], ...] = (
@@ -24,11 +25,29 @@ SECTIONS: tuple[tuple[str, type[BaseSettings]], ...] = (
 DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 HEADER = """# Configuration reference
 
-Every service reads its settings from environment variables with the prefix `HOTLINE_`
-(or a `.env` file in the working directory); dispatch and feedback add their own under
-`HOTLINE_DISPATCH_` and `HOTLINE_FEEDBACK_`. Generated from the settings classes by
+Every setting is an environment variable. There are {count} settings classes, one table each:
+
+{classes}
+
+Beside them, search's Elasticsearch client reads `{node_class}`: the import path of a
+client node class, which the tests set to talk to an OpenSearch-compatible server;
+production leaves it unset. Generated from the settings classes by
 `python -m services.common.settings_doc`; do not edit by hand.
 """
+
+
+def _class_line(title: str, settings: type[BaseSettings]) -> str:
+    prefix = settings.model_config.get("env_prefix", "")
+    readers = "every service" if title == "Every service" else title.lower()
+    env_file = settings.model_config.get("env_file")
+    source = f"and a `{env_file}` file in the working directory" if env_file else "only"
+    where = f"`{settings.__module__}.{settings.__qualname__}`"
+    return f"- {where}: `{prefix}*`, read by {readers} from the environment {source}."
+
+
+def _header() -> str:
+    classes = "\n".join(_class_line(title, cls) for title, cls in SECTIONS)
+    return HEADER.format(count=len(SECTIONS), classes=classes, node_class=NODE_CLASS_ENV)
 
 
 def _default(field: FieldInfo) -> str:
@@ -53,7 +72,7 @@ def _section(title: str, settings: type[BaseSettings]) -> str:
 
 
 def render() -> str:
-    return HEADER + "".join(_section(title, cls) for title, cls in SECTIONS)
+    return _header() + "".join(_section(title, cls) for title, cls in SECTIONS)
 
 
 if __name__ == "__main__":

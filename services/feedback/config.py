@@ -7,7 +7,7 @@ from decimal import Decimal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.common.settings import PLACEHOLDER_SECRET, Settings
+from services.common.settings import LOOPBACK, PLACEHOLDER_SECRET, Settings
 from services.feedback.domain.rates import Weights
 
 
@@ -18,10 +18,15 @@ class FeedbackSettings(BaseSettings):
 
     public_url: str = Field(
         default="",
-        description="Where citizens open rating links, e.g. https://12345.example.gov.cn; "
-        "empty: this service's own address",
+        description="Where citizens open rating links, e.g. https://12345.example.gov.cn/feedback; "
+        "required outside the embedded profile, where empty means this service's own address",
     )
-    link_secret: str = Field(default=PLACEHOLDER_SECRET, min_length=32)
+    link_secret: str = Field(
+        default=PLACEHOLDER_SECRET,
+        min_length=32,
+        description="Signs citizens' rating links (32+ random characters); required outside "
+        "the embedded profile",
+    )
     invitation_ttl_hours: float = Field(default=168.0, gt=0, description="How long a link works")
     reopen_limit: int = Field(
         default=2, ge=0, description="Reopenings (重办) before a refused result goes to 督办"
@@ -58,14 +63,21 @@ class FeedbackSettings(BaseSettings):
         """Outside the embedded profile, refuses the placeholder link secret (whoever knows
         it can forge rating links) and a missing public address (the links are texted to
         citizens, who cannot reach the service's own address)."""
+        public = self.link_secret == PLACEHOLDER_SECRET
         if settings.profile == "embedded":
+            if public and settings.host not in LOOPBACK:
+                raise ValueError(
+                    f"HOTLINE_HOST={settings.host} would expose the embedded profile's "
+                    "published HOTLINE_FEEDBACK_LINK_SECRET: set it, or listen on 127.0.0.1"
+                )
             return self
-        if self.link_secret == PLACEHOLDER_SECRET:
+        unset = ["HOTLINE_FEEDBACK_LINK_SECRET"] if public else []
+        unset += [] if self.public_url else ["HOTLINE_FEEDBACK_PUBLIC_URL"]
+        if unset:
             raise ValueError(
-                "HOTLINE_FEEDBACK_LINK_SECRET must be set outside the embedded profile"
+                "feedback needs, outside the embedded profile:\n"
+                + "\n".join(f"{name} must be set" for name in unset)
             )
-        if not self.public_url:
-            raise ValueError("HOTLINE_FEEDBACK_PUBLIC_URL must be set outside the embedded profile")
         return self
 
     def base_url(self, settings: Settings) -> str:

@@ -1,0 +1,98 @@
+"""Secrets a profile needs: production names every missing one at once, one line each; the
+embedded profile keeps its published placeholders to loopback addresses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from pydantic import ValidationError
+
+from services.common.settings import PLACEHOLDER_SECRET, Settings
+from services.feedback.config import FeedbackSettings
+
+SECRET = "s" * 40
+
+
+@pytest.fixture
+def real(tmp_path: Path) -> dict[str, object]:
+    users = tmp_path / "users.toml"
+    users.write_text("users = []\n")
+    key = Fernet.generate_key().decode()
+    return {
+        "jwt_secret": SECRET,
+        "caller_key_secret": SECRET,
+        "phone_keys": key,
+        "rating_link_keys": key,
+        "users_file": users,
+    }
+
+
+def _message(exc: pytest.ExceptionInfo[BaseException]) -> str:
+    return str(exc.value)
+
+
+def test_production_names_each_missing_secret_on_its_own_line() -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None, profile="production")  # type: ignore[call-arg]
+    lines = _message(refused).splitlines()
+    for name in ("HOTLINE_JWT_SECRET", "HOTLINE_USERS_FILE"):
+        assert sum(line.startswith(f"{name} must be set") for line in lines) == 1, lines
+
+
+def test_production_intake_names_the_secrets_only_it_holds(real: dict[str, object]) -> None:
+    shared = {k: v for k, v in real.items() if k in ("jwt_secret", "users_file")}
+    settings = Settings(_env_file=None, profile="production", **shared)  # type: ignore[arg-type]
+    with pytest.raises(ValueError) as refused:
+        settings.checked_for("intake")
+    lines = _message(refused).splitlines()
+    for name in ("HOTLINE_CALLER_KEY_SECRET", "HOTLINE_PHONE_KEYS"):
+        assert sum(line.startswith(f"{name} must be set") for line in lines) == 1, lines
+    assert settings.checked_for("dispatch") is settings  # dispatch holds none of them
+
+
+def test_a_short_secret_is_no_secret_in_production(real: dict[str, object]) -> None:
+    with pytest.raises(ValidationError, match="HOTLINE_JWT_SECRET must be set"):
+        Settings(_env_file=None, profile="production", **(real | {"jwt_secret": "short"}))  # type: ignore[arg-type]
+    Settings(_env_file=None, profile="production", **real).checked_for("intake")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost"])
+def test_the_embedded_placeholders_are_fine_on_loopback(host: str) -> None:
+    settings = Settings(_env_file=None, host=host)  # type: ignore[call-arg]
+    assert settings.checked_for("intake").jwt_secret == PLACEHOLDER_SECRET
+    FeedbackSettings(_env_file=None).checked_for(settings)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.1.2.3", "hotline.example.gov.cn"])
+def test_the_embedded_placeholders_are_refused_on_any_other_address(host: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None, host=host)  # type: ignore[call-arg]
+    message = _message(refused)
+    assert f"HOTLINE_HOST={host} would expose" in message
+    assert "HOTLINE_JWT_SECRET" in message and "HOTLINE_USERS_FILE" in message
+    assert "listen on 127.0.0.1" in message
+
+
+def test_the_embedded_profile_may_listen_widely_once_every_placeholder_is_replaced(
+    real: dict[str, object],
+) -> None:
+    shared = {k: v for k, v in real.items() if k in ("jwt_secret", "users_file")}
+    settings = Settings(_env_file=None, host="0.0.0.0", **shared)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="HOTLINE_PHONE_KEYS"):
+        settings.checked_for("intake")
+    Settings(_env_file=None, host="0.0.0.0", **real).checked_for("intake")  # type: ignore[arg-type]
+    wide = Settings(_env_file=None, host="0.0.0.0", **real)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="HOTLINE_FEEDBACK_LINK_SECRET"):
+        FeedbackSettings(_env_file=None).checked_for(wide)  # type: ignore[call-arg]
+    FeedbackSettings(_env_file=None, link_secret=SECRET).checked_for(wide)  # type: ignore[call-arg]
+
+
+def test_production_feedback_names_both_of_its_missing_values(real: dict[str, object]) -> None:
+    settings = Settings(_env_file=None, profile="production", **real)  # type: ignore[arg-type]
+    with pytest.raises(ValueError) as refused:
+        FeedbackSettings(_env_file=None).checked_for(settings)  # type: ignore[call-arg]
+    lines = _message(refused).splitlines()
+    assert "HOTLINE_FEEDBACK_LINK_SECRET must be set" in lines
+    assert "HOTLINE_FEEDBACK_PUBLIC_URL must be set" in lines
