@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -210,3 +211,60 @@ def create_databases(server: Peer, names: tuple[str, ...]) -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+
+
+NGINX_DIR = Path(__file__).resolve().parent.parent / "deploy" / "nginx"
+
+
+def start_nginx(upstreams: dict[str, int], port: int | None = None) -> Peer:
+    """The project's reverse proxy (deploy/nginx, as docker-compose.yml mounts it) on a
+    loopback port, with each upstream host (`intake`, ..., `grafana`) rewritten to a local
+    port; everything else as shipped. Stopped by its master's pid (workers follow it)."""
+    port = port or free_port()
+    root = Path(tempfile.mkdtemp(prefix="hotline-nginx-"))
+    root.chmod(0o755)  # the workers (nobody, when started as root) write temp files here
+    (root / "logs").mkdir()
+    server = (NGINX_DIR / "hotline.conf").read_text(encoding="utf-8")
+    hosts = set(re.findall(r"proxy_pass http://([a-z]+):\d+", server))
+    if hosts - upstreams.keys():
+        raise ValueError(f"no port given for upstreams {sorted(hosts - upstreams.keys())}")
+    for host, local in upstreams.items():
+        server = re.sub(rf"http://{host}:\d+", f"http://127.0.0.1:{local}", server)
+    server = re.sub(r"listen \d+;", f"listen 127.0.0.1:{port};", server)
+    server = server.replace("/etc/nginx/hotline-proxy.conf", str(NGINX_DIR / "hotline-proxy.conf"))
+    (root / "hotline.conf").write_text(server, encoding="utf-8")
+    temps = " ".join(
+        f"{kind}_temp_path {root}/{kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    (root / "nginx.conf").write_text(
+        f"worker_processes 1; daemon off; pid {root}/nginx.pid; error_log {root}/logs/error.log;\n"
+        f"events {{}}\nhttp {{ access_log off; {temps} include {root}/hotline.conf; }}\n",
+        encoding="utf-8",
+    )
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    proc = subprocess.Popen(
+        [
+            binary,
+            "-c",
+            str(root / "nginx.conf"),
+            "-p",
+            str(root),
+            "-e",
+            str(root / "logs/error.log"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_port(port)
+
+    def stop() -> None:
+        proc.terminate()  # SIGTERM: the master stops its workers; SIGKILL would orphan them
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+        shutil.rmtree(root, ignore_errors=True)
+
+    return Peer(f"http://127.0.0.1:{port}", port, stop, {"error_log": str(root / "logs/error.log")})

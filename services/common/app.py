@@ -23,6 +23,7 @@ from services.common.bus import Bus
 from services.common.logs import correlation_id
 from services.common.problems import install_problem_handlers
 from services.common.relay import Relay
+from services.common.web.docs import docs_router
 from services.common.workers import Worker
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,14 @@ def create_app(platform: Platform, routers: Sequence[APIRouter], title: str) -> 
             close()
         platform.engine.dispose()
 
-    app = FastAPI(title=title, version="1.0", lifespan=lifespan, openapi_url="/api/v1/openapi.json")
+    app = FastAPI(
+        title=title,
+        version="1.0",
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # served offline by docs_router, not from a CDN
+        redoc_url=None,
+    )
     app.state.platform = platform
     app.state.auth = platform.auth
     install_problem_handlers(app)
@@ -63,6 +71,7 @@ def create_app(platform: Platform, routers: Sequence[APIRouter], title: str) -> 
     app.add_middleware(_Observe)
     app.include_router(_operations_router(platform))
     app.include_router(auth_router())
+    app.include_router(docs_router())
     for router in routers:
         app.include_router(router)
     metrics.declare_routes(app)

@@ -73,7 +73,7 @@ def build(
         step = Worker("dispatch-scheduler", scheduler.tick, idle=options.scheduler_interval)
         platform.workers.append(step)
     app = create_app(platform, routers(deps), "Hotline dispatch")
-    mount_pages(app, PAGES, PAGE_MAP, home="/workbench")
+    mount_pages(app, PAGES, PAGE_MAP, "/workbench", settings)
     app.state.deps, app.state.scheduler = deps, scheduler
     return app
 

@@ -64,5 +64,6 @@ def build(settings: Settings) -> FastAPI:
         Worker("search-hotspots", partial(metrics.refresh_hotspots, reader), idle=60.0)
     )
     app = create_app(platform, [api.router(reader)], "Hotline search")
-    mount_pages(app, PAGES, {"/search": "search.html", "/dashboard": "dashboard.html"}, "/search")
+    pages = {"/search": "search.html", "/dashboard": "dashboard.html"}
+    mount_pages(app, PAGES, pages, "/search", settings)
     return app

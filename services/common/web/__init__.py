@@ -1,27 +1,48 @@
-"""Pages for people: static HTML + the shared script and style, served by each service under
-`/`, talking to the service's own JSON API with the session cookie. Nothing from a CDN."""
+"""Pages for people: HTML shells + the shared script and style, served by each service under
+its root path, talking to the service's own JSON API with the session cookie. Nothing from a
+CDN.
+
+A page is a small template: the service renders into it where it is served (its root path,
+"" on its own port, "/intake" behind the proxy) and where its siblings' pages are, so every
+URL in a page or script is built from those two and none is absolute on the origin.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
-from fastapi import FastAPI
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
 
-COMMON_STATIC = Path(__file__).resolve().parent / "static"
+from services.common.settings import PORTS, Settings
+
+WEB = Path(__file__).resolve().parent
+COMMON_STATIC = WEB / "static"
+COMMON_PAGES = WEB / "pages"
 
 
-def mount_pages(app: FastAPI, pages_dir: Path, pages: dict[str, str], home: str) -> None:
-    """Serves `pages` (URL path → HTML file in pages_dir), the login page, shared assets at
-    /static/common and the service's own at /static/own; `/` redirects to `home`."""
+def mount_pages(
+    app: FastAPI,
+    pages_dir: Path,
+    pages: dict[str, str],
+    home: str,
+    settings: Settings,
+    headers: Mapping[str, Mapping[str, str]] | None = None,
+) -> None:
+    """Serves `pages` (URL path → template in pages_dir, with `headers[path]` if given), the
+    login page, shared assets at /static/common and the service's own at /static/own; `/`
+    redirects to `home`."""
     app.mount("/static/common", StaticFiles(directory=COMMON_STATIC), name="common-static")
     own = pages_dir / "static"
     if own.is_dir():
         app.mount("/static/own", StaticFiles(directory=own), name="own-static")
-    _add_page(app, "/login", COMMON_STATIC / "login.html")
+    templates = Jinja2Templates(directory=[pages_dir, COMMON_PAGES])
+    _add_page(app, templates, settings, "/login", "login.html", {})
     for path, filename in pages.items():
-        _add_page(app, path, pages_dir / filename)
+        _add_page(app, templates, settings, path, filename, (headers or {}).get(path, {}))
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
@@ -29,9 +50,38 @@ def mount_pages(app: FastAPI, pages_dir: Path, pages: dict[str, str], home: str)
         return RedirectResponse(home.lstrip("/"))
 
 
-def _add_page(app: FastAPI, path: str, file: Path) -> None:
-    def page() -> FileResponse:
-        # Pages are shells; data comes from the API, so they may be cached only briefly.
-        return FileResponse(file, media_type="text/html", headers={"Cache-Control": "no-cache"})
+def root_path(request: Request) -> str:
+    """Where this service is served on its origin: "" on its own port, "/intake" behind
+    the proxy (uvicorn's --root-path, from HOTLINE_ROOT_PATH)."""
+    return str(request.scope.get("root_path", "")).rstrip("/")
+
+
+def service_bases(request: Request, settings: Settings) -> dict[str, str]:
+    """Where each service's pages are, as this browser reaches them. Behind the proxy the
+    services sit side by side, each under its own name (/intake beside /dispatch); on their
+    own ports, each listens on its port of the host the browser used."""
+    root = root_path(request)
+    if root:
+        parent = root.rsplit("/", 1)[0]
+        return {name: f"{parent}/{name}" for name in PORTS}
+    host = request.url.hostname or settings.host
+    host = f"[{host}]" if ":" in host else host
+    return {name: f"{request.url.scheme}://{host}:{settings.port(name)}" for name in PORTS}
+
+
+def _add_page(
+    app: FastAPI,
+    templates: Jinja2Templates,
+    settings: Settings,
+    path: str,
+    template: str,
+    headers: Mapping[str, str],
+) -> None:
+    # Pages are shells; data comes from the API, so they may be cached only briefly.
+    sent = {"Cache-Control": "no-cache", **headers}
+
+    def page(request: Request) -> Response:
+        context = {"root": root_path(request), "services": service_bases(request, settings)}
+        return templates.TemplateResponse(request, template, context, headers=sent)
 
     app.add_api_route(path, page, methods=["GET"], include_in_schema=False)

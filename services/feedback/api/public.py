@@ -1,16 +1,14 @@
-"""What a citizen reaches with a rating link: the page and its two API calls. No login;
-every call is rate limited per client address."""
+"""What a citizen reaches with a rating link: its two API calls and the headers of its page
+(served with the other pages). No login; every call is rate limited per client address."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from services.common.clients import Networks, client_address
@@ -23,7 +21,8 @@ from services.feedback.handlers import rating
 from services.feedback.handlers.context import Feedback
 
 Token = Annotated[str, Field(min_length=1, max_length=512)]
-# The page reads its token from the address: keep it out of Referer headers and caches.
+# The page (served with the other pages) reads its token from the address: keep it out of
+# Referer headers and caches.
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
@@ -74,7 +73,7 @@ def rate_limited(limiter: FixedWindowLimiter, proxies: Networks) -> Callable[[Re
     return guard
 
 
-def router(fb: Feedback, limiter: FixedWindowLimiter, proxies: Networks, page: Path) -> APIRouter:
+def router(fb: Feedback, limiter: FixedWindowLimiter, proxies: Networks) -> APIRouter:
     api = APIRouter(tags=["citizen"])
     limited = [Depends(rate_limited(limiter, proxies))]
 
@@ -99,9 +98,5 @@ def router(fb: Feedback, limiter: FixedWindowLimiter, proxies: Networks, page: P
         """The citizen's one answer to an invitation (same errors as the invitation)."""
         settled = rating.rate_by_link(fb, ticket_id, body.token, body.answers())
         return RatingReceipt(outcome=settled.outcome)
-
-    @api.get("/rate", include_in_schema=False)
-    def rating_page() -> FileResponse:
-        return FileResponse(page, media_type="text/html", headers=PAGE_HEADERS)
 
     return api

@@ -56,17 +56,18 @@ const Dispatch = (() => {
   });
 
   const PAGES = [
-    ["/workbench", "nav.workbench", ["dept_staff", "admin"]],
-    ["/review", "nav.review", ["dispatcher", "leader", "admin"]],
-    ["/returned", "nav.returned", ["dispatcher", "leader", "admin"]],
-    ["/extensions", "nav.extensions", ["dispatcher", "leader", "admin"]],
-    ["/supervision", "nav.supervision", ["dispatcher", "leader", "admin"]],
+    ["workbench", "nav.workbench", ["dept_staff", "admin"]],
+    ["review", "nav.review", ["dispatcher", "leader", "admin"]],
+    ["returned", "nav.returned", ["dispatcher", "leader", "admin"]],
+    ["extensions", "nav.extensions", ["dispatcher", "leader", "admin"]],
+    ["supervision", "nav.supervision", ["dispatcher", "leader", "admin"]],
   ];
 
   function subnav(user) {
     const nav = document.getElementById("subnav");
-    const links = PAGES.filter(([, , roles]) => user && roles.includes(user.role)).map(([href, key]) =>
-      el("a", { href, "data-i18n": key, "aria-current": location.pathname === href ? "page" : null }, t(key)));
+    const links = PAGES.filter(([, , roles]) => user && roles.includes(user.role)).map(([page, key]) =>
+      el("a", { href: `${Hotline.BASE}/${page}`, "data-i18n": key,
+        "aria-current": location.pathname === `${Hotline.BASE}/${page}` ? "page" : null }, t(key)));
     nav.replaceChildren(...links);
   }
 

@@ -39,7 +39,7 @@
     },
   });
 
-  const PAGE = location.pathname.replace(/^\//, "") || "review";
+  const PAGE = location.pathname.slice(Hotline.BASE.length + 1) || "review";
   const content = document.getElementById("content");
   let rows = [];
 

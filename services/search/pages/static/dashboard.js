@@ -64,7 +64,7 @@
   }
 
   function searchLink(params, text) {
-    return el("a", { href: "search?" + new URLSearchParams(params).toString() }, text);
+    return el("a", { href: `${Hotline.BASE}/search?` + new URLSearchParams(params).toString() }, text);
   }
 
   function render() {
@@ -73,7 +73,7 @@
     const kpi = (key, value, href) => el("div", { class: "kpi" },
       el("div", { class: "v" }, href ? el("a", { href }, value.toLocaleString()) : value.toLocaleString()),
       el("div", { class: "k" }, t(key)));
-    $("kpis").replaceChildren(kpi("dash.k.open", b.totals.open), kpi("dash.k.overdue", b.totals.overdue, "search?overdue=true&sort=due"),
+    $("kpis").replaceChildren(kpi("dash.k.open", b.totals.open), kpi("dash.k.overdue", b.totals.overdue, `${Hotline.BASE}/search?overdue=true&sort=due`),
       kpi("dash.k.created", b.totals.created_this_month), kpi("dash.k.breached", b.totals.breached_open));
 
     const sla = b.sla.map((m) => ({ label: month(m.month), value: m.compliance }));

@@ -63,6 +63,6 @@ function searchNav(user, current) {
   const leader = user && ["leader", "dispatcher", "admin"].includes(user.role);
   const tabs = [["search", "nav.search"], ...(leader ? [["dashboard", "nav.dashboard"]] : [])];
   nav.replaceChildren(...tabs.map(([href, key]) => Hotline.el("a", {
-    href, "data-i18n": key, "aria-current": href === current ? "page" : undefined,
+    href: `${Hotline.BASE}/${href}`, "data-i18n": key, "aria-current": href === current ? "page" : undefined,
   }, Hotline.t(key))));
 }
