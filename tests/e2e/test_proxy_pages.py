@@ -311,3 +311,10 @@ def test_every_service_serves_its_icon_under_its_root_path(site: Site) -> None:
         login = httpx.get(f"{site.url}/{service}/login").text
         assert f'<link rel="icon" href="/{service}/favicon.ico">' in login
     assert httpx.get(f"{site.url}/favicon.ico").content[:4] == b"\x00\x00\x01\x00"
+
+
+def test_redirects_stay_on_the_origin_the_browser_used(site: Site) -> None:
+    for path in ("/", "/intake", "/dispatch/", "/feedback/callbacks/", "/search/docs/"):
+        landed = httpx.get(site.at(path), follow_redirects=True)
+        assert landed.status_code == 200, path
+        assert str(landed.url).startswith(site.url + "/"), (path, landed.url)
