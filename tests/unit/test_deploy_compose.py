@@ -7,20 +7,19 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import secrets
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from cryptography.fernet import Fernet
 
 from proto.events import TOPICS
 from services.common.auth import UserDirectory
 from services.common.settings import HELD_BY, PORTS, Settings
 from services.common.settings_doc import SECTIONS
 from services.feedback.config import FeedbackSettings
+from tests.compose_env import compose_variables, env_example, interpolate, service_env
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
@@ -104,55 +103,9 @@ def test_the_proxy_reaches_every_service_on_its_port() -> None:
 
 # --- the stack starts as shipped: compose, deploy/.env.example, the users file and the docs ---
 
-ENV_EXAMPLE = ROOT / "deploy" / ".env.example"
-COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
-# ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?message}, ${NAME?message}
-INTERPOLATION = re.compile(r"\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
-
-
-def _env_example() -> dict[str, str]:
-    pairs = (
-        line.split("=", 1)
-        for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.lstrip().startswith("#")
-    )
-    return {name.strip(): value.strip() for name, value in pairs}
-
-
-def _compose_variables() -> dict[str, bool]:
-    """Every variable compose reads, and whether it refuses to start without it."""
-    found: dict[str, bool] = {}
-    for name, operator, _ in INTERPOLATION.findall(COMPOSE_TEXT):
-        found[name] = found.get(name, False) or operator.endswith("?")
-    return found
-
-
-# deploy/.env.example: "fill in every empty value" except these.
-MAY_STAY_EMPTY = {"HOTLINE_USERS_FILE", "HOTLINE_SMS_GATEWAY_TOKEN"}
-
-
-def _filled(name: str, example: dict[str, str]) -> str:
-    """The value an operator who followed deploy/.env.example would have set."""
-    if example.get(name) or name in MAY_STAY_EMPTY:
-        return example.get(name, "")
-    if name.endswith("_KEYS"):
-        return Fernet.generate_key().decode()
-    if name.endswith("_URL"):
-        return "https://sms-gateway.example.gov.cn/send"
-    return secrets.token_urlsafe(36)
-
-
-def _interpolate(value: str, example: dict[str, str]) -> str:
-    def one(match: re.Match[str]) -> str:
-        name, operator, default = match.groups()
-        given = _filled(name, example)
-        return given or (default if operator.endswith("-") else given)
-
-    return INTERPOLATION.sub(one, value)
-
 
 def test_env_example_holds_exactly_what_compose_reads() -> None:
-    example, read = _env_example(), _compose_variables()
+    example, read = env_example(), compose_variables()
     assert set(read) - set(example) == set(), "compose reads variables deploy/.env.example lacks"
     assert set(example) - set(read) == set(), "deploy/.env.example sets what compose never reads"
     assert {n for n, required in read.items() if required} >= {
@@ -166,12 +119,12 @@ def test_env_example_holds_exactly_what_compose_reads() -> None:
 
 def test_every_compose_variable_is_documented() -> None:
     operations = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
-    for name in _compose_variables():
+    for name in compose_variables():
         assert f"`{name}`" in operations, f"{name} is not explained in docs/operations.md"
 
 
 def test_the_sms_gateway_is_chosen_in_env_example_and_reaches_intake() -> None:
-    example = _env_example()
+    example = env_example()
     assert example["HOTLINE_SMS_GATEWAY"] == "http"
     assert {"HOTLINE_SMS_GATEWAY_URL", "HOTLINE_SMS_GATEWAY_TOKEN"} <= set(example)
     intake = SERVICES["intake"]["environment"]
@@ -181,7 +134,7 @@ def test_the_sms_gateway_is_chosen_in_env_example_and_reaches_intake() -> None:
 
 def _host_paths(name: str) -> list[str]:
     mounts = [str(m) for m in SERVICES[name].get("volumes", [])]
-    sources = [_interpolate(m, _env_example()).split(":")[0] for m in mounts]
+    sources = [interpolate(m).split(":")[0] for m in mounts]
     return [s for s in sources if s.startswith((".", "/"))]
 
 
@@ -218,12 +171,11 @@ def test_each_service_starts_on_the_settings_compose_gives_it(
 ) -> None:
     """The production profile's checks pass on the compose environment once every value of
     deploy/.env.example is filled in: nothing the services require is left out."""
-    example = _env_example()
     for variable in list(os.environ):
         if variable.startswith("HOTLINE_"):
             monkeypatch.delenv(variable)
-    for variable, value in SERVICES[name]["environment"].items():
-        monkeypatch.setenv(variable, _interpolate(str(value), example))
+    for variable, value in service_env(name).items():
+        monkeypatch.setenv(variable, value)
     settings = Settings(_env_file=None).checked_for(name)  # type: ignore[call-arg]
     assert settings.profile == "production" and not settings.placeholders(name)
     if name == "feedback":
@@ -232,14 +184,13 @@ def test_each_service_starts_on_the_settings_compose_gives_it(
 
 
 def test_the_services_believe_forwarded_addresses_from_the_proxy_network_only() -> None:
-    example = _env_example()
     (edge,) = SERVICES["proxy"]["networks"]
     (subnet,) = (c["subnet"] for c in COMPOSE["networks"][edge]["ipam"]["config"])
-    subnet = _interpolate(subnet, example)
+    subnet = interpolate(subnet)
     assert ipaddress.ip_network(subnet).is_private
     for name in PORTS:
         env = SERVICES[name]["environment"]
-        assert _interpolate(env["HOTLINE_TRUSTED_PROXIES"], example) == subnet
+        assert interpolate(env["HOTLINE_TRUSTED_PROXIES"]) == subnet
         assert edge in SERVICES[name]["networks"]
 
 
