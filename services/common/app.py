@@ -20,9 +20,12 @@ from proto.envelope import new_id
 from services.common import idempotency, metrics
 from services.common.auth import AuthContext, auth_router
 from services.common.bus import Bus
+from services.common.limits import BodyLimit
 from services.common.logs import correlation_id
+from services.common.openapi import document_problems
 from services.common.problems import install_problem_handlers
 from services.common.relay import Relay
+from services.common.settings import MAX_BODY_BYTES
 from services.common.web.docs import docs_router
 from services.common.workers import Worker
 
@@ -41,6 +44,7 @@ class Platform:
     workers: list[Worker] = field(default_factory=list)
     checks: dict[str, Callable[[], bool]] = field(default_factory=dict)
     closers: list[Callable[[], None]] = field(default_factory=list)
+    max_body_bytes: int = MAX_BODY_BYTES
 
 
 def create_app(platform: Platform, routers: Sequence[APIRouter], title: str) -> FastAPI:
@@ -68,6 +72,7 @@ def create_app(platform: Platform, routers: Sequence[APIRouter], title: str) -> 
     app.state.auth = platform.auth
     install_problem_handlers(app)
     idempotency.install(app, platform.engine, platform.auth.address_key)
+    app.add_middleware(BodyLimit, max_bytes=platform.max_body_bytes)
     app.add_middleware(_Observe)
     app.include_router(_operations_router(platform))
     app.include_router(auth_router())
@@ -75,6 +80,7 @@ def create_app(platform: Platform, routers: Sequence[APIRouter], title: str) -> 
     for router in routers:
         app.include_router(router)
     metrics.declare_routes(app)
+    document_problems(app)
     return app
 
 

@@ -97,6 +97,10 @@ _SEED: dict[str, tuple[str, str]] = {
     ),
     "auth.forbidden_role": ("您的角色无权执行此操作。", "Your role does not allow this action."),
     "request.invalid_body": ("请求体不是有效的 JSON。", "The request body is not valid JSON."),
+    "request.body_too_large": (
+        "请求内容过大，最多 {limit}。",
+        "The request body is too large; the limit is {limit}.",
+    ),
     "request.validation_failed": (
         "有 {count} 处输入有误，请检查标出的字段。",
         "{count} input(s) are invalid; see the fields listed in errors.",

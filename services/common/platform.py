@@ -35,6 +35,7 @@ def make_platform(service: str, settings: Settings, metadata: MetaData) -> Platf
     relay = Relay(engine, metadata, publisher, settings.relay_batch)
     platform = Platform(service, engine, bus, relay, AuthContext.from_settings(settings))
     platform.workers.append(
+    platform.max_body_bytes = settings.max_body_bytes
         Worker(
             f"{service}-relay",
             _RelayLoop(bus, relay, timedelta(hours=settings.outbox_retention_hours)).step,

@@ -31,9 +31,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from services.common.bus import BusError
 from services.common.i18n import CONTENT_LANGUAGE, MESSAGES, Lang, negotiate, t
@@ -56,6 +58,27 @@ _FRAMEWORK_DETAILS = {
     "There was an error parsing the body": "request.invalid_body",
     "Content Too Large": "status.413",
 }
+
+
+class FieldErrorDetails(BaseModel):
+    field: str = Field(description='Dotted path of the bad input ("" is the whole body)')
+    code: str = Field(description="Catalogue key or Pydantic error type")
+    message: str
+
+
+class ProblemDetails(BaseModel):
+    """The body of every error answer, as the OpenAPI documents declare it."""
+
+    model_config = ConfigDict(title="Problem", extra="allow")
+
+    type: str = Field(description="about:blank, or the problem's URI (stable: switch on it)")
+    title: str
+    status: int = Field(ge=400, le=599)
+    detail: str = Field(description="In the language negotiated from Accept-Language")
+    instance: str = Field(description="The path that was asked for")
+    errors: list[FieldErrorDetails] = Field(
+        default_factory=list, description="Each bad input, when the problem is about inputs"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +159,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _on_unexpected)
 
 
+def render_problem(request: Request, problem: Problem) -> Response:
+    """The response for ``problem``, for code that answers outside the exception handlers
+    (a middleware refusing a request before the app sees it)."""
+    return _on_problem(request, problem)
+
+
 def _on_problem(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, Problem):
         return _on_unexpected(request, exc)
@@ -169,8 +198,29 @@ def _on_http_exception(request: Request, exc: Exception) -> Response:
     # Not an error (e.g. 304 from a cache check): nothing to explain, and no body allowed.
     if exc.status_code < 400:
         return Response(status_code=exc.status_code, headers=headers)
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
     code, detail = _classify_detail(exc.status_code, exc.detail)
     return _respond(request, exc.status_code, code, {}, headers=headers, detail=detail)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the resource takes: the router names only those of the first route
+    whose path matched, and a path often has one route per method."""
+    from services.common.openapi import documented_methods  # it builds on this module
+
+    documented = documented_methods(request.app, request.scope)
+    if documented is not None:
+        return ", ".join(documented)
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in _METHODS
+        if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in routes)
+    )
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def _on_peer_away(request: Request, exc: Exception) -> Response:

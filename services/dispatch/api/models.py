@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+)
 
 from services.common.text import CLEAN
 from services.dispatch.domain.assignment import ReturnReason
@@ -44,7 +51,7 @@ class ExtensionCreate(Input):
 
 
 class DecisionCreate(Input):
-    granted: bool
+    granted: StrictBool
     note: Note = ""
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from services.common.clients import Networks, client_address
 from services.common.idempotency import idempotent
 from services.common.problems import Problem
+from services.common.text import CleanText
 from services.feedback import metrics
 from services.feedback.adapters.ratelimit import FixedWindowLimiter
 from services.feedback.domain.answers import Answers, Satisfaction
@@ -37,7 +38,7 @@ class AnswersIn(BaseModel):
     contacted: StrictBool = Field(description="Did the department contact you?")
     solved: StrictBool = Field(description="Is the problem solved?")
     satisfaction: Satisfaction
-    comment: str = Field(default="", max_length=500)
+    comment: CleanText = Field(default="", max_length=500)
 
     def answers(self) -> Answers:
         return Answers(self.contacted, self.solved, self.satisfaction, self.comment.strip())

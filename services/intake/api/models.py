@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from proto.tickets import Channel, RequestType, Urgency
 from services.common.text import CLEAN, CleanText
@@ -207,7 +207,7 @@ class KnowledgeCreate(Strict):
 
 
 class KnowledgeUpdate(KnowledgeCreate):
-    active: bool = True
+    active: StrictBool = True
 
 
 class SmsRead(BaseModel):

@@ -1,0 +1,99 @@
+"""A ceiling on request bodies, enforced before anything reads or parses them.
+
+Without it every route that takes JSON reads and parses whatever arrives in full: a few
+large bodies at once, even to the anonymous rating endpoint, cost hundreds of megabytes.
+A body declared larger than the limit (Content-Length) is refused at once, unread and
+without running the route; a body that streams (chunked) is counted as it arrives and
+refused as soon as it passes the limit. Either way the answer is a 413 problem.
+
+Starlette's own `RequestBodyLimitMiddleware` is not used: with a Content-Length over the
+limit it still runs the route and only refuses once the body is read, in plain text.
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.common.problems import Problem, render_problem
+
+CODE = "request.body_too_large"
+
+
+class BodyLimit:
+    """Plain ASGI middleware: refuses request bodies larger than `max_bytes`."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        if max_bytes < 1:
+            raise ValueError("max_bytes must be positive")
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if _declared_length(scope) > self.max_bytes:
+            await _refuse(scope, receive, send, self.max_bytes)
+            return
+        await _Guard(self.app, self.max_bytes, scope, receive, send).run()
+
+
+class _Guard:
+    """One request's byte count. Past the limit it answers 413 itself and tells the app the
+    client has gone (`http.disconnect`), so the route never runs; whatever the app still
+    sends after that is dropped."""
+
+    def __init__(self, app: ASGIApp, limit: int, scope: Scope, receive: Receive, send: Send):
+        self.app, self.limit = app, limit
+        self.scope, self.receive, self.send = scope, receive, send
+        self.counted = 0
+        self.started = False
+        self.refused = False
+
+    async def run(self) -> None:
+        await self.app(self.scope, self.counting_receive, self.guarded_send)
+
+    async def counting_receive(self) -> Message:
+        if self.refused:
+            return {"type": "http.disconnect"}
+        message = await self.receive()
+        if message["type"] == "http.request":
+            self.counted += len(message.get("body", b""))
+            if self.counted > self.limit:
+                self.refused = True
+                if not self.started:
+                    await _refuse(self.scope, self.receive, self.send, self.limit)
+                return {"type": "http.disconnect"}
+        return message
+
+    async def guarded_send(self, message: Message) -> None:
+        if self.refused:
+            return
+        self.started = self.started or message["type"] == "http.response.start"
+        await self.send(message)
+
+
+def _declared_length(scope: Scope) -> int:
+    # The server has already refused a malformed Content-Length; 0 stands for "none given".
+    try:
+        return int(Headers(scope=scope).get("content-length") or 0)
+    except ValueError:
+        return 0
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    request = Request(scope, receive)
+    response = render_problem(request, Problem(413, CODE, limit=_size(limit)))
+    # The unread body stays on the connection: the server must not read it as a request.
+    response.headers["Connection"] = "close"
+    await response(scope, receive, send)
+
+
+def _size(limit: int) -> str:
+    """1048576 -> "1 MiB": the limit as people write it."""
+    for unit, size in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if limit % size == 0:
+            return f"{limit // size} {unit}"
+    return f"{limit} B"
