@@ -63,9 +63,16 @@ def declare_consumer(consumer: str, topics: Iterable[str], types: Iterable[str])
         EVENTS_DEAD_LETTERED.labels(consumer, topic)
 
 
+_DECLARED: set[str] = set()
+
+
 def declare_routes(app: FastAPI) -> None:
     """Creates each documented operation's success series at zero (e.g. POST /api/v1/calls
-    201), so the first accepted call counts in rate() and panels read 0, not "no data"."""
+    201), so the first accepted call counts in rate() and panels read 0, not "no data".
+    Once per service and process: its operations do not change between builds."""
+    if app.title in _DECLARED:
+        return
+    _DECLARED.add(app.title)
     # The OpenAPI document is the public list of operations (the router nests them lazily);
     # built here without caching it on the app, so routes added later still show there.
     paths = get_openapi(title=app.title, version=app.version, routes=app.routes)["paths"]
