@@ -45,11 +45,13 @@ _FASTAPI_SCHEMAS = ("HTTPValidationError", "ValidationError")
 def document_problems(app: FastAPI) -> None:
     """Makes `app.openapi()` add the problem answers to the document FastAPI generates."""
     generate = app.openapi
+    done: list[int] = []  # the document last completed: FastAPI makes a new one on changes
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = add_problems(generate())
-        return app.openapi_schema
+        document = generate()
+        if done != [id(document)]:
+            done[:] = [id(add_problems(document))]
+        return document
 
     app.openapi = openapi  # type: ignore[method-assign]
 

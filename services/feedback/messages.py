@@ -40,6 +40,10 @@ MESSAGES = {
         "zh": "月份格式应为 YYYY-MM，例如 2024-05。",
         "en": "A month is written YYYY-MM, e.g. 2024-05.",
     },
+    "feedback.month_too_early": {
+        "zh": "最早可查询 {earliest}。",
+        "en": "The earliest month is {earliest}.",
+    },
     "feedback.month_in_future": {
         "zh": "{month} 尚未开始，最晚可查询 {current}。",
         "en": "{month} has not begun; the latest month is {current}.",

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from services.common.auth import CurrentUser, Role, require_roles
 from services.common.i18n import negotiate
 from services.search import export, insights, params, reads
+from services.search.params import SearchFilters, SearchQuery
 from services.search.reads import Reader
 
 Readers = Depends(require_roles(Role.agent, Role.dispatcher, Role.dept_staff, Role.leader))
@@ -38,13 +39,6 @@ class SearchRead(BaseModel):
     next: str | None
 
 
-def _query(request: Request) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for name, value in request.query_params.multi_items():
-        found.setdefault(name, []).append(value)
-    return found
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -53,20 +47,27 @@ def router(reader: Reader) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["search"])
 
     @api.get("/search", dependencies=[Readers], response_model=SearchRead)
-    def search(request: Request, user: CurrentUser) -> dict[str, Any]:
+    def search(query: Annotated[SearchQuery, Query()], user: CurrentUser) -> dict[str, Any]:
         """Full text (words, "phrases", -exclusions) with filters: status, request_type,
         urgency, channel, sla_state (comma-separated for any of several), category, area
         and department (a code at any level), overdue, from/to (days in Beijing time);
         sort (relevance, newest, oldest, due); limit (clamped to 100), offset or after;
         facets; histogram (day, week, month)."""
         now = _now()
-        return reads.search(reader, user, params.read(_query(request), now), now)
+        return reads.search(reader, user, params.read(query, now), now)
 
-    @api.get("/search/export", dependencies=[Readers])
-    def export_csv(request: Request, user: CurrentUser) -> StreamingResponse:
+    @api.get(
+        "/search/export",
+        dependencies=[Readers],
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/csv": {}}, "description": "The tickets as CSV"}},
+    )
+    def export_csv(
+        query: Annotated[SearchFilters, Query()], request: Request, user: CurrentUser
+    ) -> StreamingResponse:
         """The whole result set of a search (same filters, up to 50,000 tickets) as CSV."""
         now = _now()
-        parsed = params.read(_query(request), now, paging=False)
+        parsed = params.read(query, now)
         lang = negotiate(request.headers.get("accept-language"))
         docs = reads.export(reader, user, parsed)
         stamp = now.strftime("%Y%m%d-%H%M")

@@ -9,12 +9,6 @@ MESSAGES = {
         "en": "Search is unavailable right now, try again shortly",
     },
     "search.bad_request": {"zh": "无法执行该检索", "en": "This search cannot be run"},
-    "search.unknown_parameters": {
-        "zh": "不支持的参数：{names}",
-        "en": "Unknown parameters: {names}",
-    },
-    "search.unknown_parameter": {"zh": "不支持该参数", "en": "This parameter is not supported"},
-    "search.repeated_parameter": {"zh": "该参数只能出现一次", "en": "Give this parameter once"},
     "search.query_too_long": {
         "zh": "检索词过长（最多 {max} 个字符）",
         "en": "The query is too long (at most {max} characters)",
@@ -36,18 +30,18 @@ MESSAGES = {
         "en": "Invalid value; one of: {allowed}",
     },
     "search.bad_code": {"zh": "编码格式无效", "en": "Not a valid code"},
-    "search.bad_flag": {"zh": "应为 true 或 false", "en": "Must be true or false"},
     "search.bad_date": {
         "zh": "日期格式应为 2026-11-28 或带时区的 ISO 时间",
         "en": "Use a date like 2026-11-28 or an ISO time with an offset",
+    },
+    "search.date_out_of_range": {
+        "zh": "日期应在 {first} 至 {last} 之间",
+        "en": "Use a date from {first} to {last}",
     },
     "search.range_backwards": {
         "zh": "结束日期早于开始日期",
         "en": "The end date is before the start date",
     },
-    "search.bad_number": {"zh": "应为整数", "en": "Must be a whole number"},
-    "search.limit_too_small": {"zh": "每页至少 1 条", "en": "A page holds at least 1 hit"},
-    "search.offset_negative": {"zh": "偏移量不能为负数", "en": "The offset cannot be negative"},
     "search.too_deep": {
         "zh": "翻页不能超过第 {max} 条，请缩小范围或使用 after 游标继续",
         "en": "Pages end at hit {max}; narrow the search or continue with the after cursor",

@@ -1,6 +1,8 @@
-"""Reads the search API's query string into a `SearchRequest`, or says precisely what is
-wrong with it: an unknown parameter, a bad value, a backwards date range, a page too deep,
-a malformed query or cursor. Page sizes beyond the maximum are clamped, not refused."""
+"""The search API's query string: declared as models (so the OpenAPI shows every
+parameter with its type and range, and the framework refuses what is not of that type),
+then read into a `SearchRequest`, saying precisely what else is wrong: a bad value in a
+list, a day out of range, a backwards date range, a page too deep, a malformed query or
+cursor. Page sizes beyond the maximum are clamped, not refused."""
 
 from __future__ import annotations
 
@@ -8,26 +10,34 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, get_args
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from proto.tickets import Channel, RequestType, Urgency
-from services.common.problems import FieldError, Problem, field_problem
+from services.common.problems import field_problem
 from services.search.adapters.index import (
     MAX_WINDOW,
-    SORTS,
     TIME_ZONE,
     DateRange,
     Histogram,
     SearchRequest,
+    Sort,
 )
 from services.search.domain.derive import OPEN
 from services.search.domain.query import ParsedQuery, QuerySyntaxError, parse
 
 MAX_LIMIT = 100
 MAX_QUERY = 200
+MAX_VALUES = 50  # values of one list parameter, however given
+# A cursor we make is under 100 characters; the cap is checked before anything decodes it.
+MAX_CURSOR = 256
+# Days a search may name: the day the epoch starts until the last one a date can be +1 of.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)
+INT64 = (-(2**63), 2**63 - 1)  # Elasticsearch's long, SQLite's INTEGER
 STATUSES = (*sorted(OPEN), "resolved", "answered", "closed")
 SLA_STATES = ("on_time", "warned", "breached")
 FACETS = (
@@ -45,11 +55,63 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 # Parameter -> list field it filters: any level of a code, any department involved.
 CODES = {"category": "category_codes", "area": "area_codes", "department": "department_codes"}
-PAGING = ("q", "sort", "limit", "offset", "after", "facets", "histogram")
-RANGE = ("from", "to", "overdue")
-KNOWN = (*PAGING, *CHOICES, *CODES, *RANGE)
-EXPORT_KNOWN = ("q", "sort", *CHOICES, *CODES, *RANGE)
 _CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def _choices(name: str) -> Any:
+    allowed = ", ".join(CHOICES[name])
+    return Field([], max_length=MAX_VALUES, description=f"Any of: {allowed} (comma-separated)")
+
+
+def _codes(what: str) -> Any:
+    return Field([], max_length=MAX_VALUES, description=f"{what} (comma-separated for any)")
+
+
+def _moment_field(what: str, alias: str | None = None) -> Any:
+    return Field(
+        None,
+        alias=alias,
+        max_length=40,
+        description=f"{what}: a day in Beijing time (2026-11-28, inclusive) or an ISO 8601 "
+        f"time with offset; days from {FIRST_DAY} to {LAST_DAY}",
+    )
+
+
+class SearchFilters(BaseModel):
+    """What to find: the query string of an export, and the first part of a search's."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    q: str = Field("", max_length=MAX_QUERY, description='Words, "phrases" and -exclusions')
+    sort: Sort | None = Field(None, description="Default: relevance with words, else newest")
+    status: list[str] = _choices("status")
+    request_type: list[str] = _choices("request_type")
+    urgency: list[str] = _choices("urgency")
+    channel: list[str] = _choices("channel")
+    sla_state: list[str] = _choices("sla_state")
+    category: list[str] = _codes("Category code at any level")
+    area: list[str] = _codes("Area code at any level")
+    department: list[str] = _codes("Department involved")
+    from_: str | None = _moment_field("Received from", alias="from")
+    to: str | None = _moment_field("Received until")
+    overdue: bool = Field(False, description="Only open tickets past their deadline")
+
+
+class SearchQuery(SearchFilters):
+    """A search: what to find, which page, and what to count beside it."""
+
+    limit: int = Field(20, ge=1, le=MAX_WINDOW, description=f"Hits per page, at most {MAX_LIMIT}")
+    offset: int = Field(0, ge=0, le=MAX_WINDOW, description="Hits to skip (relevance paging)")
+    after: str | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_CURSOR,
+        description="The `next` of the page before (sorts by time or deadline, no offset)",
+    )
+    facets: list[str] | None = Field(
+        None, max_length=len(FACETS), description=f"Any of: {', '.join(FACETS)}"
+    )
+    histogram: Literal["day", "week", "month"] | None = None
 
 
 @dataclass(frozen=True)
@@ -58,88 +120,67 @@ class Parsed:
     query: ParsedQuery
 
 
-def read(params: Mapping[str, Sequence[str]], now: datetime, *, paging: bool = True) -> Parsed:
-    """The search a query string asks for; raises a 422 Problem naming every bad field."""
-    unknown = sorted(set(params) - set(KNOWN if paging else EXPORT_KNOWN))
-    if unknown:
-        raise Problem(
-            422,
-            "search.unknown_parameters",
-            names=", ".join(unknown),
-            errors=[FieldError(name, "search.unknown_parameter") for name in unknown],
-        )
-    text = _one(params, "q") or ""
-    if len(text) > MAX_QUERY:
-        raise field_problem("q", "search.query_too_long", max=MAX_QUERY)
+def read(given: SearchFilters, now: datetime) -> Parsed:
+    """The search `given` asks for (paged when it is a `SearchQuery`); raises a 422 Problem
+    naming the bad field."""
     try:
-        query = parse(text)
+        query = parse(given.q.strip())
     except QuerySyntaxError as error:
         raise field_problem("q", error.code) from error
-    sort = _sort(params, query)
+    sort = given.sort or ("relevance" if query.include else "newest")
     request = SearchRequest(
-        text=text,
-        filters=_filters(params, now),
-        ranges=_ranges(params, now),
-        sort=sort,  # type: ignore[arg-type]
-        facets=_facets(params) if paging else (),
-        histogram=_histogram(params) if paging else None,
-        **(_page(params, sort) if paging else {}),
+        text=given.q.strip(),
+        filters=_filters(given),
+        ranges=_ranges(given, now),
+        sort=sort,
+        **(_paged(given, sort) if isinstance(given, SearchQuery) else {}),
     )
     return Parsed(request, query)
 
 
-def _one(params: Mapping[str, Sequence[str]], name: str) -> str | None:
-    values = params.get(name) or []
-    if len(values) > 1:
-        raise field_problem(name, "search.repeated_parameter")
-    return values[0].strip() if values else None
+def _many(values: Sequence[str]) -> list[str]:
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
-def _many(params: Mapping[str, Sequence[str]], name: str) -> list[str]:
-    return [v.strip() for value in params.get(name, []) for v in value.split(",") if v.strip()]
-
-
-def _filters(params: Mapping[str, Sequence[str]], now: datetime) -> dict[str, list[str]]:
+def _filters(given: SearchFilters) -> dict[str, list[str]]:
     filters: dict[str, list[str]] = {}
     for name, allowed in CHOICES.items():
-        values = _many(params, name)
-        bad = [v for v in values if v not in allowed]
-        if bad:
+        values = _many(getattr(given, name))
+        if any(v not in allowed for v in values):
             raise field_problem(name, "search.bad_choice", allowed=", ".join(allowed))
         if values:
             filters[name] = values
     for name, field in CODES.items():
-        values = _many(params, name)
+        values = _many(getattr(given, name))
         if any(not _CODE.match(v) for v in values):
             raise field_problem(name, "search.bad_code")
         if values:
             filters[field] = values
-    if _flag(params, "overdue"):
+    if given.overdue:
         filters["is_open"] = ["true"]
     return filters
 
 
-def _flag(params: Mapping[str, Sequence[str]], name: str) -> bool:
-    value = (_one(params, name) or "false").lower()
-    if value not in ("true", "false", "1", "0", "yes", "no"):
-        raise field_problem(name, "search.bad_flag")
-    return value in ("true", "1", "yes")
-
-
 def moment(value: str, name: str, *, end: bool) -> datetime:
-    """A day (Beijing time; as an end, the whole day is included) or an ISO time with offset."""
+    """A day (Beijing time; as an end, the whole day is included) or an ISO time with
+    offset, between `FIRST_DAY` and `LAST_DAY`."""
     try:
         if len(value) == 10:
-            day = date.fromisoformat(value) + timedelta(days=1 if end else 0)
-            return datetime.combine(day, time(), TIME_ZONE)
-        found = datetime.fromisoformat(value)
-    except ValueError as error:
+            day = date.fromisoformat(value)
+            found = datetime.combine(day, time(), TIME_ZONE)
+        else:
+            found = datetime.fromisoformat(value)
+            found = found if found.tzinfo else found.replace(tzinfo=TIME_ZONE)
+            day = found.date()
+    except (ValueError, OverflowError) as error:
         raise field_problem(name, "search.bad_date") from error
-    return found if found.tzinfo else found.replace(tzinfo=TIME_ZONE)
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise field_problem(name, "search.date_out_of_range", first=FIRST_DAY, last=LAST_DAY)
+    return found + timedelta(days=1) if end and len(value) == 10 else found
 
 
-def _ranges(params: Mapping[str, Sequence[str]], now: datetime) -> dict[str, DateRange]:
-    start, end = _one(params, "from"), _one(params, "to")
+def _ranges(given: SearchFilters, now: datetime) -> dict[str, DateRange]:
+    start, end = (given.from_ or "").strip(), (given.to or "").strip()
     ranges: dict[str, DateRange] = {}
     if start or end:
         gte = moment(start, "from", end=False) if start else None
@@ -147,59 +188,34 @@ def _ranges(params: Mapping[str, Sequence[str]], now: datetime) -> dict[str, Dat
         if gte and lt and lt <= gte:
             raise field_problem("to", "search.range_backwards")
         ranges["created_at"] = DateRange(gte, lt)
-    if _flag(params, "overdue"):
+    if given.overdue:
         ranges["due_at"] = DateRange(lt=now)
     return ranges
 
 
-def _sort(params: Mapping[str, Sequence[str]], query: ParsedQuery) -> str:
-    sort = _one(params, "sort") or ("relevance" if query.include else "newest")
-    if sort not in SORTS:
-        raise field_problem("sort", "search.bad_choice", allowed=", ".join(SORTS))
-    return sort
-
-
-def _int(params: Mapping[str, Sequence[str]], name: str, default: int) -> int:
-    raw = _one(params, name)
-    try:
-        return default if raw is None else int(raw)
-    except ValueError as error:
-        raise field_problem(name, "search.bad_number") from error
-
-
-def _page(params: Mapping[str, Sequence[str]], sort: str) -> dict[str, Any]:
-    limit, offset = _int(params, "limit", 20), _int(params, "offset", 0)
-    if limit < 1:
-        raise field_problem("limit", "search.limit_too_small")
-    if offset < 0:
-        raise field_problem("offset", "search.offset_negative")
-    limit = min(limit, MAX_LIMIT)
-    if offset + limit > MAX_WINDOW:
+def _paged(given: SearchQuery, sort: str) -> dict[str, Any]:
+    limit = min(given.limit, MAX_LIMIT)
+    if given.offset + limit > MAX_WINDOW:
         raise field_problem("offset", "search.too_deep", max=MAX_WINDOW)
-    token = _one(params, "after")
-    if token is None:
-        return {"limit": limit, "offset": offset}
-    if sort == "relevance" or offset:
-        raise field_problem("after", "search.cursor_needs_sort")
-    return {"limit": limit, "after": decode_cursor(token, sort)}
+    paging: dict[str, Any] = {"limit": limit, "offset": given.offset}
+    if given.after is not None:
+        if sort == "relevance" or given.offset:
+            raise field_problem("after", "search.cursor_needs_sort")
+        paging = {"limit": limit, "after": decode_cursor(given.after.strip(), sort)}
+    return paging | {"facets": _facets(given), "histogram": _histogram(given)}
 
 
-def _facets(params: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
-    if "facets" not in params:
+def _facets(given: SearchQuery) -> tuple[str, ...]:
+    if given.facets is None:
         return DEFAULT_FACETS
-    chosen = tuple(dict.fromkeys(_many(params, "facets")))
+    chosen = tuple(dict.fromkeys(_many(given.facets)))
     if any(name not in FACETS for name in chosen):
         raise field_problem("facets", "search.bad_choice", allowed=", ".join(FACETS))
     return chosen
 
 
-def _histogram(params: Mapping[str, Sequence[str]]) -> Histogram | None:
-    interval = _one(params, "histogram")
-    if interval is None:
-        return None
-    if interval not in ("day", "week", "month"):
-        raise field_problem("histogram", "search.bad_choice", allowed="day, week, month")
-    return Histogram("created_at", interval)  # type: ignore[arg-type]
+def _histogram(given: SearchQuery) -> Histogram | None:
+    return Histogram("created_at", given.histogram) if given.histogram else None
 
 
 def encode_cursor(sort: str, values: Iterable[Any] | None) -> str | None:
@@ -211,11 +227,26 @@ def encode_cursor(sort: str, values: Iterable[Any] | None) -> str | None:
 
 
 def decode_cursor(token: str, sort: str) -> list[Any]:
+    """The `after` values in `token`, if it is one we made for `sort`: the sort's date in
+    epoch milliseconds (or null) and a ticket id. Anything else is a 422, whatever it holds
+    (the size is capped before decoding, and nothing is nested deeper than we nest)."""
     try:
+        if len(token) > MAX_CURSOR:
+            raise ValueError("too long")
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         made_for, values = json.loads(raw)
-    except (binascii.Error, ValueError, TypeError) as error:
+    except (binascii.Error, ValueError, TypeError, RecursionError) as error:
         raise field_problem("after", "search.bad_cursor") from error
-    if made_for != sort or not isinstance(values, list) or len(values) > 4:
+    if made_for != sort or not _cursor_values(values):
         raise field_problem("after", "search.bad_cursor")
-    return values
+    return list(values)
+
+
+def _cursor_values(values: Any) -> bool:
+    if not isinstance(values, list) or len(values) != 2:
+        return False
+    value, ticket_id = values
+    in_range = value is None or (
+        isinstance(value, int) and not isinstance(value, bool) and INT64[0] <= value <= INT64[1]
+    )
+    return in_range and isinstance(ticket_id, str) and 0 < len(ticket_id) <= 64

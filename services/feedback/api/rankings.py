@@ -9,12 +9,13 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
 from services.common.auth import Role, require_roles
 from services.common.i18n import Lang, negotiate
+from services.common.problems import field_problem
 from services.feedback.adapters.ratings import EXPORT_COLUMNS
 from services.feedback.domain.months import Month
 from services.feedback.domain.ranking import Standing
@@ -25,6 +26,9 @@ from services.feedback.handlers.ranking import MonthRanking
 
 Leaders = [Depends(require_roles(Role.leader, Role.dispatcher))]
 LangParam = Annotated[Literal["zh", "en"] | None, Query(description="CSV headings' language")]
+MonthParam = Annotated[str, Path(description="YYYY-MM, a month that has begun (Beijing time)")]
+# Ratings carry times since the epoch; a month before it has none and no month before it.
+EARLIEST = Month(1970, 1)
 
 
 class RateValues(BaseModel):
@@ -89,16 +93,16 @@ def router(fb: Feedback) -> APIRouter:
 
     # The CSV routes come first: `{month}` alone would also match "2024-05.csv".
     @api.get("/{month}.csv", response_class=Response)
-    def as_csv(month: str, request: Request, lang: LangParam = None) -> Response:
-        table = ranking.month_ranking(fb, ranking.assessed_month(fb, month))
+    def as_csv(month: MonthParam, request: Request, lang: LangParam = None) -> Response:
+        table = ranking.month_ranking(fb, _assessed(fb, month))
         language = lang or negotiate(request.headers.get("accept-language"))
         body = _csv([HEADINGS[language], *_csv_rows(table)])
         return _download(body, f"rankings-{table.month}.csv")
 
     @api.get("/{month}/ratings.csv", response_class=StreamingResponse)
-    def ratings_csv(month: str) -> StreamingResponse:
+    def ratings_csv(month: MonthParam) -> StreamingResponse:
         """The month's ratings, without comments or names: what the ranking is computed from."""
-        rows = ranking.month_ratings(fb, ranking.assessed_month(fb, month))
+        rows = ranking.month_ratings(fb, _assessed(fb, month))
         name = f"ratings-{month}.csv"
         return StreamingResponse(
             _stream([EXPORT_COLUMNS], rows),
@@ -107,12 +111,19 @@ def router(fb: Feedback) -> APIRouter:
         )
 
     @api.get("/{month}")
-    def for_month(month: str) -> RankingRead:
+    def for_month(month: MonthParam) -> RankingRead:
         """Departments by score for a month that has begun, with the change since the
-        month before. 422 for a malformed or future month."""
-        return _read(fb, ranking.month_ranking(fb, ranking.assessed_month(fb, month)))
+        month before. 422 for a malformed or future month, or one before 1970."""
+        return _read(fb, ranking.month_ranking(fb, _assessed(fb, month)))
 
     return api
+
+
+def _assessed(fb: Feedback, text: str) -> Month:
+    month = ranking.assessed_month(fb, text)
+    if month < EARLIEST:
+        raise field_problem("month", "feedback.month_too_early", earliest=str(EARLIEST))
+    return month
 
 
 def _read(fb: Feedback, table: MonthRanking) -> RankingRead:

@@ -125,7 +125,8 @@ def keyset(request: SearchRequest, after: Sequence[Any]) -> tuple[str, list[Any]
     if len(after) != 2 or not isinstance(after[1], str):
         raise ValueError("the cursor does not belong to this search")
     value, ticket_id = after
-    if value is not None and not isinstance(value, int):
+    # SQLite's INTEGER is 64 bits: a larger number would fail inside the driver.
+    if value is not None and not (isinstance(value, int) and -(2**63) <= value < 2**63):
         raise ValueError("the cursor does not belong to this search")
     name, descending = SORT_FIELDS[request.sort]
     column = f"d.{name.removesuffix('_at')}_ms"
