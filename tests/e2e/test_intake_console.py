@@ -33,6 +33,9 @@ def _signed_in(browser: Any, platform: Cluster, user: str, password: str, page_p
     page.fill("#password", password)
     page.keyboard.press("Enter")
     page.wait_for_url(f"**{page_path}")
+    # The console focuses the phone field once the header knows who is signed in: typing
+    # before that would lose the focus half-way on a slow machine.
+    page.wait_for_selector("#who:not(:empty)")
     return page
 
 
