@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
-from typing import Any
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, get_args
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
 from services.common.settings import Settings
+from services.common.text import CLEAN
+from services.dispatch.bootstrap import build as build_dispatch
+from services.feedback.bootstrap import build as build_feedback
 from services.intake.bootstrap import build as build_intake
 from services.search.bootstrap import build as build_search
 from tests.feedback_support import Running, link_parts, running_feedback
@@ -145,3 +151,68 @@ def test_a_description_of_control_characters_only_is_empty(intake: TestClient) -
     assert [(e["field"], e["code"]) for e in problem["errors"]] == [
         ("description", "string_too_short")
     ]
+
+
+def _subclasses(cls: type[BaseModel]) -> Iterator[type[BaseModel]]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def _body_models(document: dict[str, Any]) -> set[str]:
+    """Names of the schemas request bodies use, and of those nested in them."""
+    schemas = document["components"]["schemas"]
+    bodies = json.dumps(
+        [
+            op.get("requestBody")
+            for ops in document["paths"].values()
+            for op in ops.values()
+            if isinstance(op, dict)
+        ]
+    )
+    names: set[str] = set()
+    todo = re.findall(r"#/components/schemas/([\w.-]+)", bodies)
+    while todo:
+        name = todo.pop()
+        if name not in names:
+            names.add(name)
+            todo += re.findall(r"#/components/schemas/([\w.-]+)", json.dumps(schemas[name]))
+    return names
+
+
+def _is_free_text(schema: dict[str, Any]) -> bool:
+    """A string without a pattern or a set of values, and long enough to say something."""
+    branches = [schema, *schema.get("anyOf", []), schema.get("items", {})]
+    return any(
+        b.get("type") == "string"
+        and not {"pattern", "enum", "const", "format"} & set(b)
+        and b.get("maxLength", 10_000) >= 100
+        for b in branches
+    )
+
+
+def _cleaned(annotation: Any, metadata: list[Any]) -> bool:
+    found = [*metadata, *getattr(annotation, "__metadata__", ())]
+    return CLEAN in found or any(_cleaned(arg, []) for arg in get_args(annotation))
+
+
+IDENTIFIERS = {"token"}  # long, but opaque: no one reads them
+
+
+@pytest.mark.parametrize("build", [build_intake, build_dispatch, build_feedback, build_search])
+def test_every_free_text_field_of_a_request_body_is_cleaned(
+    build: Callable[[Settings], Any], tmp_path: Path
+) -> None:
+    document = build(Settings(data_dir=tmp_path)).openapi()
+    names = _body_models(document)
+    models = [m for m in _subclasses(BaseModel) if m.__module__.startswith("services.")]
+    unclean = [
+        f"{model.__name__}.{name}"
+        for model in models
+        if model.__name__ in names
+        for name, field in model.model_fields.items()
+        if name not in IDENTIFIERS
+        and _is_free_text(model.model_json_schema()["properties"][field.alias or name])
+        and not _cleaned(field.annotation, field.metadata)
+    ]
+    assert not unclean, f"make these CleanText (services/common/text.py): {unclean}"
