@@ -15,8 +15,8 @@ route is covered without any work of its own:
 Optional parameters lose the null FastAPI gives them: a query string or a header is left
 out, never null.
 
-A route that answers a status these rules do not give declares it as FastAPI has it,
-`responses={410: {"description": "The link has expired"}}`; its content is made a problem
+A route that answers a status these rules do not give declares it, with FastAPI's
+`responses=problem_answers(410)` (or its own description); its content is made a problem
 too. FastAPI's own 422 schema (`HTTPValidationError`) is replaced: it is not what we send.
 """
 
@@ -54,6 +54,11 @@ def document_problems(app: FastAPI) -> None:
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def problem_answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route that answers statuses the rules above do not give it."""
+    return {status: {"description": HTTPStatus(status).phrase} for status in statuses}
 
 
 def add_problems(document: dict[str, Any]) -> dict[str, Any]:

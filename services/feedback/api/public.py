@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from services.common.clients import Networks, client_address
 from services.common.idempotency import idempotent
+from services.common.openapi import problem_answers
 from services.common.problems import Problem
 from services.common.text import CleanText
 from services.feedback import metrics
@@ -75,7 +76,8 @@ def rate_limited(limiter: FixedWindowLimiter, proxies: Networks) -> Callable[[Re
 
 
 def router(fb: Feedback, limiter: FixedWindowLimiter, proxies: Networks) -> APIRouter:
-    api = APIRouter(tags=["citizen"])
+    # A link already answered (409), expired or replaced by a newer one (410).
+    api = APIRouter(tags=["citizen"], responses=problem_answers(409, 410))
     limited = [Depends(rate_limited(limiter, proxies))]
 
     async def citizen(request: Request) -> str:
