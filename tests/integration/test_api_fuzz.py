@@ -49,8 +49,8 @@ RUNS = (
     ("leader", False),
     (None, False),
 )
-WHOLE_RUN_EXAMPLES = 6
-SHORT_RUN_EXAMPLES = 2
+WHOLE_RUN_EXAMPLES = 10
+SHORT_RUN_EXAMPLES = 3
 # Signing out revokes the token: the runs after it would only meet 401s.
 SIGN_OUT = "/api/v1/auth/logout"
 
