@@ -100,7 +100,9 @@ class SearchFilters(BaseModel):
 class SearchQuery(SearchFilters):
     """A search: what to find, which page, and what to count beside it."""
 
-    limit: int = Field(20, ge=1, le=MAX_WINDOW, description=f"Hits per page, at most {MAX_LIMIT}")
+    limit: int = Field(
+        20, ge=1, le=MAX_WINDOW, description=f"Hits per page; above {MAX_LIMIT}, {MAX_LIMIT}"
+    )
     offset: int = Field(0, ge=0, le=MAX_WINDOW, description="Hits to skip (relevance paging)")
     after: str | None = Field(
         None,
