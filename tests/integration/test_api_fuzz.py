@@ -7,7 +7,10 @@ The admin, whom every role guard lets through, gets the whole run: the document'
 examples, the coverage phase (each parameter's boundaries and wrong types) and random
 fuzzing. The other roles and the anonymous caller, whose requests mostly end at a 401 or
 403, get a short fuzzing run each. Generation is deterministic, so a failure found here
-is found again on the next run.
+is found again on the next run. (No stateful phase: the documents declare no links.)
+
+Schemathesis's engine runs here as its command line runs it: its pytest loader for schemas
+from fixtures relies on a pytest internal that pytest 9 no longer has.
 
 Some 422s answer data the document cannot rule out: an unknown category code, a month
 not yet begun, a backwards date range, a token that is not ours. So valid-by-schema data
