@@ -1,27 +1,30 @@
-"""`hotline up` runs the whole platform; `hotline serve NAME` runs one service process."""
+"""`hotline up` runs the whole platform; `hotline serve NAME` runs one service process; the
+operator commands make what a production configuration needs (password hashes, keys)."""
 
 from __future__ import annotations
 
+import getpass
 import importlib
-import signal
-import subprocess
+import secrets
 import sys
-import time
 import tomllib
-from types import FrameType
 
-import httpx
 import typer
 import uvicorn
+from cryptography.fernet import Fernet
+from pwdlib import PasswordHash
 from rich.console import Console
 from rich.table import Table
 
+from services import launcher
 from services.common import logs
 from services.common.settings import PORTS, Settings
 
 app = typer.Typer(help="Hotline, the citizen hotline platform.", no_args_is_help=True)
 console = Console()
 SERVICES = tuple(PORTS)
+MIN_PASSWORD_LENGTH = 12
+SECRET_BYTES = 48
 
 
 @app.command()
@@ -39,6 +42,9 @@ def serve(service: str = typer.Argument(..., help="intake, dispatch, feedback or
         root_path=settings.root_path,
         log_config=None,
         access_log=False,
+        # The platform works out a client's address from its own trusted-proxies setting;
+        # uvicorn would otherwise believe X-Forwarded-For from any peer on 127.0.0.1.
+        proxy_headers=False,
         timeout_graceful_shutdown=5,
     )
 
@@ -47,35 +53,41 @@ def serve(service: str = typer.Argument(..., help="intake, dispatch, feedback or
 def up(
     wait: float = typer.Option(60.0, help="Seconds to wait for every service to be ready"),
 ) -> None:
-    """Starts all four services, prints where they are and who can log in; Ctrl-C stops all."""
+    """Runs all four services and starts again any that dies; Ctrl-C stops all.
+
+    Prints where the services are and who can log in. A service that dies is started again
+    after a back-off while the others keep serving. Refuses to start beside another `up` on
+    the same data directory, or on ports another process holds."""
     settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    children = {
-        s: subprocess.Popen([sys.executable, "-m", "services.cli", "serve", s]) for s in SERVICES
-    }
+    code = launcher.run(settings, console, wait, on_ready=lambda: _print_welcome(settings))
+    raise typer.Exit(code)
 
-    def stop(*_: object) -> None:
-        for child in children.values():
-            child.terminate()
-        for child in children.values():
-            try:
-                child.wait(15)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        console.print("[bold]Hotline stopped.[/bold]")
-        raise SystemExit(0)
 
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        _wait_ready(settings, children, wait)
-        _print_welcome(settings)
-        while all(c.poll() is None for c in children.values()):
-            time.sleep(0.5)
-        dead = [s for s, c in children.items() if c.poll() is not None]
-        console.print(f"[red]service stopped unexpectedly: {', '.join(dead)}[/red]")
-        stop()
-    except KeyboardInterrupt:
-        stop()
+@app.command("hash-password")
+def hash_password() -> None:
+    """Prints the argon2 hash of a password, for a users file.
+
+    On a terminal the password is asked twice; from a pipe it is one line:
+    echo 'a long passphrase' | hotline hash-password"""
+    first, second = _read_password()
+    problem = password_problem(first, second)
+    if problem:
+        typer.echo(problem, err=True)
+        raise typer.Exit(1)
+    typer.echo(PasswordHash.recommended().hash(first))
+
+
+@app.command("gen-key")
+def gen_key(
+    secret: bool = typer.Option(
+        False,
+        "--secret",
+        help="A random secret for HOTLINE_JWT_SECRET, HOTLINE_CALLER_KEY_SECRET and the "
+        "other secrets, instead of a key",
+    ),
+) -> None:
+    """Prints a new Fernet key for HOTLINE_PHONE_KEYS (--secret: a random secret)."""
+    typer.echo(secrets.token_urlsafe(SECRET_BYTES) if secret else Fernet.generate_key().decode())
 
 
 @app.command("rebuild-search")
@@ -86,28 +98,30 @@ def rebuild_search() -> None:
     run(Settings(), console)
 
 
-def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+def password_problem(first: str, second: str) -> str | None:
+    """Why a password typed as `first` and repeated as `second` cannot be used, or None."""
+    if not first.strip():
+        return "No password given: nothing was hashed."
+    if first != second:
+        return "The two passwords differ: nothing was hashed."
+    if len(first) < MIN_PASSWORD_LENGTH:
+        return f"The password is too short: at least {MIN_PASSWORD_LENGTH} characters are needed."
+    return None
 
 
-def _wait_ready(
-    settings: Settings, children: dict[str, subprocess.Popen[bytes]], wait: float
-) -> None:
-    deadline = time.monotonic() + wait
-    pending = set(children)
-    while pending and time.monotonic() < deadline:
-        for service in list(pending):
-            if children[service].poll() is not None:
-                console.print(f"[red]{service} exited during start-up[/red]")
-                raise typer.Exit(1)
-            try:
-                if httpx.get(f"{settings.url_for(service)}/readyz", timeout=1).status_code == 200:
-                    pending.discard(service)
-            except httpx.HTTPError:
-                pass
-        time.sleep(0.2)
-    if pending:
-        console.print(f"[yellow]not ready yet: {', '.join(sorted(pending))}[/yellow]")
+def _read_password() -> tuple[str, str]:
+    """The password and its repetition: asked twice on a terminal, one line from a pipe."""
+    if not _interactive():
+        line = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+        return line, line
+    try:
+        return getpass.getpass("Password: "), getpass.getpass("Repeat: ")
+    except EOFError:
+        return "", ""
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
 
 
 def _print_welcome(settings: Settings) -> None:
