@@ -266,6 +266,15 @@ def test_a_dispatcher_sends_a_ticket_from_the_review_queue(client: TestClient) -
     assert ticket not in [t["id"] for t in queue]
 
 
+def test_a_ticket_answered_at_intake_is_not_for_a_dispatcher(client: TestClient) -> None:
+    ticket = new_ticket(client, answered_directly=True)
+    queue = client.get("/api/v1/review-queue", headers=as_(client, "dispatcher")).json()
+    assert ticket not in [t["id"] for t in queue]
+    body = {"department_code": "D-JXS"}
+    sent = post(client, "dispatcher", f"/api/v1/tickets/{ticket}/dispatch", body)
+    assert sent.status_code == 409 and assignments_of(client, ticket) == []
+
+
 def test_a_returned_ticket_waits_with_who_and_why_then_goes_again(client: TestClient) -> None:
     ticket = new_ticket(client)
     first = lead_of(client, ticket)

@@ -39,6 +39,11 @@ def test_every_street_of_a_big_district_has_its_own_office(router: Router) -> No
     assert route.department.name == "朝阳区东湖街道办事处" and route.rule == "territory:street"
 
 
+def test_a_place_known_only_by_its_district_is_labelled_district(router: Router) -> None:
+    route = router.route("010101", "110105")
+    assert route.department.area == "110105" and route.rule == "territory:district"
+
+
 def _ticket(category: str) -> Ticket:
     return Ticket(
         "t", "1", category, "", "110105001001", "", "general", "", None,

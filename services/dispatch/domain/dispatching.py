@@ -11,7 +11,8 @@ from services.dispatch.domain.assignment import Assignment, Role
 from services.dispatch.domain.routing import Department, Route, Router
 from services.dispatch.domain.sla import CalendarFor, Policy, start_clocks
 
-TicketState = Literal["review", "dispatched", "returned"]
+# "answered": answered at intake (直接答复), so never on a dispatcher's list.
+TicketState = Literal["review", "dispatched", "returned", "answered"]
 
 
 @dataclass

@@ -75,6 +75,9 @@ class Router:
     def territory(self, area_code: str) -> Route | None:
         """The office responsible for a place, or None when none covers it."""
         for length, kind in TERRITORY:
+            # A district's own code is shorter than a street's: it must not pass for one.
+            if len(area_code) < length:
+                continue
             department = self.by_area.get(area_code[:length])
             if department is not None:
                 return Route(department, f"territory:{kind}")

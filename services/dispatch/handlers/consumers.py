@@ -33,7 +33,7 @@ def ticket_of(envelope: Envelope, event: TicketCreated) -> Ticket:
         description=event.description,
         has_phone=event.with_number,
         created_at=event.created_at,
-        state="review",
+        state="answered" if event.answered_directly else "review",
     )
 
 

@@ -31,7 +31,7 @@ def dispatch_by_hand(
         ticket = repository.load_ticket(u.session, ticket_id)
         if ticket is None:
             raise Refused("dispatch.ticket_not_found", 404, id=ticket_id)
-        if ticket.state == "dispatched":
+        if ticket.state not in ("review", "returned"):
             raise Refused("dispatch.ticket_not_waiting", number=ticket.number)
         departments = deps.directory.router(u.session).departments
         for field, code in (("department_code", lead), *(("co", c) for c in co)):
