@@ -123,9 +123,11 @@ def _steps(rng: random.Random, story: Story, aid: str, code: str, name: str,
 
 
 def history(count: int, now: datetime, *, days: int = 63, seed: int = 7,
-            spike: int = 12) -> Iterator[Envelope]:  # fmt: skip
+            spike: int = 12, stalled: int = 0) -> Iterator[Envelope]:  # fmt: skip
     """`count` ordinary tickets spread over the `days` before `now`, then `spike` tickets
-    of `SPIKE` in its last week; each ticket's events in order."""
+    of `SPIKE` in its last week, then `stalled` tickets dispatched 4 to 6 days ago that no
+    department acknowledged (open past their deadlines, whatever the draws before them);
+    each ticket's events in order."""
     rng = random.Random(seed)
     for n in range(count):
         start = now - timedelta(days=rng.uniform(0.2, days))
@@ -134,6 +136,10 @@ def history(count: int, now: datetime, *, days: int = 63, seed: int = 7,
     for n in range(count, count + spike):
         start = now - timedelta(days=rng.uniform(0.1, 6.5))
         yield from ticket(rng, n, start, SPIKE[0], SPIKE[1], now)
+    for n in range(count + spike, count + spike + stalled):
+        start = now - timedelta(days=rng.uniform(4, 6))
+        category = rng.choice(list(CATEGORIES))
+        yield from ticket(rng, n, start, category, rng.choice(list(AREAS)), start)
 
 
 def messages(envelopes: Iterator[Envelope]) -> Iterator[Message]:
