@@ -91,11 +91,31 @@ def gen_key(
 
 
 @app.command("rebuild-search")
-def rebuild_search() -> None:
-    """Replays every topic into a fresh search index and swaps it in; search keeps answering."""
+def rebuild_search(
+    allow_shrink: bool = typer.Option(
+        False,
+        "--allow-shrink",
+        help="Swap in the rebuilt index even when it holds fewer tickets than the live one",
+    ),
+) -> None:
+    """Replays every topic into a fresh search index and swaps it in; search keeps answering.
+    Exits 1, the live index untouched, when it cannot read the topics or would shrink it."""
     from services.search.rebuild_cli import run
 
-    run(Settings(), console)
+    if run(Settings(), console, allow_shrink=allow_shrink) is None:
+        raise typer.Exit(1)
+
+
+@app.command("search-generations")
+def search_generations(
+    keep: int | None = typer.Option(
+        None, "--keep", min=1, help="Delete all but the newest N generations (and the live one)"
+    ),
+) -> None:
+    """Lists the search index generations a rebuild left; --keep N deletes the older ones."""
+    from services.search.rebuild_cli import generations
+
+    generations(Settings(), console, keep)
 
 
 def password_problem(first: str, second: str) -> str | None:

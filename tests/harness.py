@@ -71,8 +71,6 @@ def full_env(
         "HOTLINE_DATABASE_URL": postgres.url.replace("{db}", f"{prefix}_{{service}}"),
         "HOTLINE_BUS": "kafka",
         "HOTLINE_KAFKA_BOOTSTRAP": kafka.url,
-        "HOTLINE_KAFKA_SESSION_TIMEOUT_MS": "2000",
-        "HOTLINE_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
         "HOTLINE_SEARCH_BACKEND": "elasticsearch",
         "HOTLINE_ELASTICSEARCH_URL": es.url,
         "HOTLINE_ELASTICSEARCH_INDEX": f"{prefix}-tickets",

@@ -76,6 +76,15 @@ class Malformed(ValueError):
 
 
 @dataclass(frozen=True)
+class Health:
+    """How long a consumer may go without partitions (`grace`) or without a poll coming
+    back (`stall`) before it counts as unready."""
+
+    grace: float = 30.0
+    stall: float = 60.0
+
+
+@dataclass(frozen=True)
 class Outcome:
     processed: int = 0
     duplicates: int = 0
@@ -92,6 +101,7 @@ class Consumer:
         dead_letters: Publisher,
         max_attempts: int = 3,
         retry_delay: float = 0.2,
+        health: Health | None = None,
     ):
         self.name = name
         self._subscribe = subscribe
@@ -101,7 +111,10 @@ class Consumer:
         self.dead_letters = dead_letters
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
-        self._lag_reported = 0.0
+        self.health = health or Health()
+        self._last_poll = time.monotonic()
+        self._unassigned_since: float | None = self._last_poll
+        metrics.ASSIGNED_PARTITIONS.labels(name).set(0)
 
     @property
     def subscription(self) -> Subscription:
@@ -123,6 +136,7 @@ class Consumer:
         so the failing one is retried and dead-lettered alone.
         """
         records = self.subscription.poll(timeout)
+        self._polled()
         if records:
             try:
                 if not self._apply_batch(records):
@@ -135,8 +149,47 @@ class Consumer:
                 self._rewind()
                 raise
             self.subscription.commit(records)
-        self._report_lag()
         return len(records)
+
+    def _polled(self) -> None:
+        """Notes a poll that came back, and whether the group has given this member any
+        partitions (readiness and the gauge read both)."""
+        now = time.monotonic()
+        self._last_poll = now
+        assigned = len(self.subscription.assignment())
+        metrics.ASSIGNED_PARTITIONS.labels(self.name).set(assigned)
+        if assigned:
+            self._unassigned_since = None
+        elif self._unassigned_since is None:
+            self._unassigned_since = now
+
+    def ready(self) -> bool:
+        """False while the loop has not polled for `health.stall` seconds or the member has
+        had no partitions for `health.grace` seconds; read by /readyz from another thread."""
+        now = time.monotonic()
+        if now - self._last_poll > self.health.stall:
+            log.warning("consumer %s has not polled for %.0f s", self.name, now - self._last_poll)
+            return False
+        waiting = self._unassigned_since
+        if waiting is not None and now - waiting > self.health.grace:
+            log.warning("consumer %s has had no partitions for %.0f s", self.name, now - waiting)
+            return False
+        return True
+
+    def report_lag(self) -> int:
+        """Sets the lag gauges; a step of its own worker, beside the poll loop, because
+        asking the broker may take a while and must never hold up polling or a group join.
+        Returns 0 so the worker waits its idle time between two reports."""
+        subscription = self._subscription
+        if subscription is None:
+            return 0
+        try:
+            lags = subscription.lag()
+        except BusError:
+            return 0  # the broker is away; the records themselves will be retried by poll
+        for topic, lag in lags.items():
+            metrics.CONSUMER_LAG.labels(self.name, topic).set(lag)
+        return 0
 
     def _rewind(self) -> None:
         subscription, self._subscription = self._subscription, None
@@ -205,19 +258,6 @@ class Consumer:
         for type_ in duplicates:
             metrics.EVENTS_DUPLICATE.labels(self.name, type_).inc()
         return True
-
-    def _report_lag(self, every: float = 5.0) -> None:
-        # Asking the broker for end offsets costs a round trip: not on every poll.
-        now = time.monotonic()
-        if now - self._lag_reported < every:
-            return
-        self._lag_reported = now
-        try:
-            lags = self.subscription.lag()
-        except BusError:
-            return  # the broker is away; the records themselves will be retried by poll
-        for topic, lag in lags.items():
-            metrics.CONSUMER_LAG.labels(self.name, topic).set(lag)
 
     def handle(self, record: Record) -> str:
         """Returns what happened: processed, duplicate, skipped or dead-lettered."""

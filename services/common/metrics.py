@@ -26,6 +26,11 @@ RELAY_FAILURES = Counter("hotline_outbox_relay_failures_total", "Relay attempts 
 CONSUMER_LAG = Gauge(
     "hotline_consumer_lag", "Records on the bus not yet processed", ["consumer", "topic"]
 )
+ASSIGNED_PARTITIONS = Gauge(
+    "hotline_consumer_assigned_partitions",
+    "Partitions the consumer group gave this instance (embedded bus: one per topic)",
+    ["consumer"],
+)
 EVENTS_PROCESSED = Counter(
     "hotline_events_processed_total", "Events processed (duplicates included)", ["consumer", "type"]
 )

@@ -15,7 +15,7 @@ from services.common.app import Platform
 from services.common.auth import AuthContext
 from services.common.bus import Bus, dead_letter_topic
 from services.common.bus.factory import make_bus
-from services.common.consumer import Consumer, Handler
+from services.common.consumer import Consumer, Handler, Health
 from services.common.db import UnitOfWorkFactory, make_engine
 from services.common.migrations import upgrade
 from services.common.relay import Relay
@@ -23,6 +23,7 @@ from services.common.settings import Settings
 from services.common.workers import Worker
 
 ALL_TOPICS = (*TOPICS, *(dead_letter_topic(t) for t in TOPICS))
+LAG_REPORT_SECONDS = 5.0
 
 
 def make_platform(service: str, settings: Settings, metadata: MetaData) -> Platform:
@@ -34,8 +35,8 @@ def make_platform(service: str, settings: Settings, metadata: MetaData) -> Platf
     publisher = bus.publisher()
     relay = Relay(engine, metadata, publisher, settings.relay_batch)
     platform = Platform(service, engine, bus, relay, AuthContext.from_settings(settings))
-    platform.workers.append(
     platform.max_body_bytes = settings.max_body_bytes
+    platform.workers.append(
         Worker(
             f"{service}-relay",
             _RelayLoop(bus, relay, timedelta(hours=settings.outbox_retention_hours)).step,
@@ -62,10 +63,14 @@ def add_consumer(
         handlers,
         platform.relay.publisher,
         max_attempts=settings.consumer_max_attempts,
+        health=Health(settings.consumer_assignment_grace_seconds, settings.consumer_stall_seconds),
     )
     metrics.declare_consumer(name, topics, handlers)
     step = Worker(name, consumer.run_once, idle=0.0, linger=settings.batch_linger_seconds)
-    platform.workers.append(step)
+    # Lag is asked of the broker on a thread of its own: never inside the poll loop.
+    lag = Worker(f"{name}-lag", consumer.report_lag, idle=LAG_REPORT_SECONDS)
+    platform.workers += [step, lag]
+    platform.checks[f"consumer:{name}"] = consumer.ready
     platform.closers.append(consumer.close)
     return consumer
 

@@ -1,4 +1,5 @@
-"""The terminal face of `hotline rebuild-search`: a progress bar with the rate, then a summary."""
+"""The terminal face of `hotline rebuild-search` (a progress bar with done of total, rate
+and time left, then a summary) and of `hotline search-generations`."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from rich.progress import (
     Task,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.text import Text
 
 from services.common.settings import Settings
-from services.search.rebuild import Report, rebuild
+from services.search.rebuild import RebuildFailed, Report, prune, rebuild
 
 
 class RateColumn(ProgressColumn):
@@ -27,7 +29,8 @@ class RateColumn(ProgressColumn):
         return Text("–" if speed is None else f"{speed:,.0f} events/s", style="cyan")
 
 
-def run(settings: Settings, console: Console) -> Report:
+def run(settings: Settings, console: Console, *, allow_shrink: bool = False) -> Report | None:
+    """Rebuilds with a progress bar; None (and the reason printed) when it gave up."""
     columns = (
         SpinnerColumn(),
         TextColumn("[bold]replaying topics"),
@@ -35,19 +38,37 @@ def run(settings: Settings, console: Console) -> Report:
         MofNCompleteColumn(),
         RateColumn(),
         TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task("replay", total=None)
 
-        def advance(done: int, total: int | None) -> None:
+        def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        report = rebuild(settings, advance)
+        try:
+            report = rebuild(settings, advance, allow_shrink=allow_shrink)
+        except RebuildFailed as failure:
+            bar.stop()
+            console.print(f"[red]Rebuild stopped:[/red] {failure}")
+            return None
         bar.update(task, total=report.events, completed=report.events)
     console.print(
         f"[green]Rebuilt[/green] {report.tickets:,} tickets from {report.events:,} events "
         f"({report.skipped:,} skipped) in {report.seconds:.1f} s, "
-        f"{report.rate:,.0f} events/s; now searching [bold]{report.generation}[/bold]; "
+        f"{report.rate:,.0f} events/s; now searching [bold]{report.generation}[/bold] "
+        f"(was {report.previous or 'none'}, {report.live_tickets:,} tickets, kept until "
+        f"`hotline search-generations --keep 1`); "
         f"{report.caught_up_after} events caught up after the swap."
     )
     return report
+
+
+def generations(settings: Settings, console: Console, keep: int | None) -> None:
+    """Lists the index generations, after deleting all but the newest `keep` if given."""
+    deleted, kept, live = prune(settings, keep)
+    for name in deleted:
+        console.print(f"deleted {name}")
+    for name in kept:
+        console.print(f"{name}  [green]live[/green]" if name == live else name)

@@ -541,6 +541,23 @@ class RebuildContract:
         rebuildable.promote(again)
         assert find(live, "").total == 0
 
+    def test_generations_stay_until_pruned_and_a_discarded_one_goes(
+        self, rebuildable: Any
+    ) -> None:
+        first = rebuildable.live_generation()
+        second = rebuildable.next_generation()
+        rebuildable.promote(second)
+        third = rebuildable.next_generation()
+        rebuildable.discard(third)  # a rebuild that gave up
+        assert rebuildable.generations() == [first, second.name]
+        assert rebuildable.live_generation() == second.name
+        with pytest.raises(ValueError):
+            rebuildable.discard(second)
+        rebuildable.promote(rebuildable.next_generation())
+        newest = rebuildable.live_generation()
+        assert rebuildable.prune(1) == [first, second.name]
+        assert rebuildable.generations() == [newest]
+
 
 class TestEmbeddedIndex(SearchIndexContract):
     @pytest.fixture
@@ -597,6 +614,9 @@ class TestEmbeddedGenerations(RebuildContract):
         old = sorted(p.name for p in tmp_path.glob("search-index-g*.db"))
         assert old == ["search-index-g1.db", "search-index-g2.db"]
         writer.promote(writer.next_generation())
+        kept = sorted(p.name for p in tmp_path.glob("search-index-g*.db"))
+        assert kept == ["search-index-g1.db", "search-index-g2.db", "search-index-g3.db"]
+        assert writer.prune(2) == ["search-index-g1.db"]
         kept = sorted(p.name for p in tmp_path.glob("search-index-g*.db"))
         assert kept == ["search-index-g2.db", "search-index-g3.db"]
         writer.close()

@@ -141,6 +141,33 @@ def consumer_counters(cluster: Cluster) -> dict[tuple[str, str], float]:
     return counts
 
 
+def assigned_partitions(cluster: Cluster) -> dict[str, float]:
+    """Partitions each consumer holds, as its service reports them."""
+    return {
+        labels["consumer"]: value
+        for service in SERVICES
+        for name, labels, value in metrics(cluster, service)
+        if name == "hotline_consumer_assigned_partitions"
+    }
+
+
+def readiness(cluster: Cluster, service: str) -> tuple[int, bool]:
+    """The status of the service's /readyz and whether every consumer check passed."""
+    response = httpx.get(f"{cluster.url(service)}/readyz", timeout=10)
+    checks = response.json()["checks"]
+    consumers = [ok for name, ok in checks.items() if name.startswith("consumer:")]
+    return response.status_code, bool(consumers) and all(consumers)
+
+
+def restart_broker(system: System) -> None:
+    """Stops the platform's broker and starts an empty one on the same address."""
+    assert system.broker is not None
+    port = system.broker.port
+    system.broker.stop()
+    system.broker = None
+    system.broker = peers.start_tansu(port)
+
+
 def lags(cluster: Cluster) -> dict[tuple[str, str], float]:
     return {
         (labels["consumer"], labels["topic"]): value
@@ -252,13 +279,19 @@ def wait_flowed(cluster: Cluster, ticket_ids: Sequence[str], word: str) -> None:
     and dispatch in its timeline, assigned in dispatch, shown as dispatched in intake
     (tracked by feedback is checked by `assert_each_dispatched_once`)."""
     wanted = set(ticket_ids)
-    _all_of(
-        wanted,
-        lambda: {
-            t for t, d in search_docs(cluster, word, status="dispatched").items() if _complete(d)
-        },
-        "dispatched in search",
-    )
+    try:
+        _all_of(
+            wanted,
+            lambda: {
+                t
+                for t, d in search_docs(cluster, word, status="dispatched").items()
+                if _complete(d)
+            },
+            "dispatched in search",
+        )
+    except AssertionError as failure:
+        state = f"partitions held {assigned_partitions(cluster)}; lags {lags(cluster)}"
+        raise AssertionError(f"{failure}; {state}") from None
     _all_of(wanted, lambda: {a["ticket_id"] for a in all_assignments(cluster)}, "assigned")
     _all_of(
         wanted,

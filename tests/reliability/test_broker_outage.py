@@ -1,6 +1,7 @@
 """With the Kafka broker gone, intake still takes calls: their events wait in its outbox.
 When a broker is back (a new one, on the same address, empty: Tansu keeps no data across a
-restart), the outbox drains and every call is dispatched and searchable, once."""
+restart, so its topics are recreated), the outbox drains, every consumer resumes, and every
+call is dispatched and searchable, once."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from tests.harness import SERVICES, eventually
 from tests.reliability.support import (
     System,
     assert_each_dispatched_once,
+    assigned_partitions,
     backlogs,
     known_consumers,
     metric,
     post_calls,
+    readiness,
+    restart_broker,
     tag,
     wait_backlogs_empty,
     wait_flowed,
@@ -53,3 +57,28 @@ def test_calls_taken_while_the_broker_is_down_are_dispatched_once_it_is_back(
     assert_each_dispatched_once(cluster, calls, word)
     wait_backlogs_empty(cluster)
     assert backlogs(cluster) == dict.fromkeys(SERVICES, 0)
+
+
+def test_every_consumer_resumes_after_the_broker_restarts_with_its_topics_recreated(
+    outage_system: System,
+) -> None:
+    """The broker comes back empty (memory storage: its topics are recreated, the groups'
+    offsets are gone) while every consumer holds positions in the old log: each one must
+    notice the new topics and read them from their beginning, dropping nothing."""
+    cluster = outage_system.cluster
+    word = tag()
+    known_consumers(cluster)
+    before = post_calls(cluster, word, CALLS // 2)
+    wait_flowed(cluster, before, word)
+
+    restart_broker(outage_system)
+    after = post_calls(cluster, word, CALLS // 2)
+
+    wait_flowed(cluster, before + after, word)
+    assert_each_dispatched_once(cluster, before + after, word)
+    wait_backlogs_empty(cluster)
+    for service in SERVICES:
+        eventually(lambda s=service: readiness(cluster, s) == (200, True), timeout=60)
+    assigned = assigned_partitions(cluster)
+    assert {"intake", "dispatch", "feedback", "search"} <= set(assigned)
+    assert all(assigned.values()), assigned

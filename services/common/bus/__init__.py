@@ -51,7 +51,17 @@ class Subscription(Protocol):
         """Moves the group's position past these records."""
 
     def lag(self) -> dict[str, int]:
-        """Records not yet committed, per topic."""
+        """Records not yet committed, per topic; callable from any thread."""
+
+    def assignment(self) -> frozenset[tuple[str, int]]:
+        """The (topic, partition) pairs this member reads; empty until its group gave it
+        some. Callable from any thread."""
+
+    def positions(self) -> dict[tuple[str, int], int]:
+        """The offset this member reads next, per assigned partition."""
+
+    def end_offsets(self) -> dict[tuple[str, int], int]:
+        """The offset after the last record, per partition of the subscribed topics."""
 
     def close(self) -> None: ...
 

@@ -216,6 +216,33 @@ class EmbeddedSubscription:
                 for topic in self._topics
             }
 
+    def assignment(self) -> frozenset[tuple[str, int]]:
+        """Every topic's one partition: a member of the embedded log is never left out."""
+        return frozenset((topic, 0) for topic in self._topics)
+
+    def positions(self) -> dict[tuple[str, int], int]:
+        """The offset after the last record committed or handed out, per topic."""
+        with self._db.use() as conn:
+            committed = _committed(conn, self._group, self._topics)
+        return {
+            (topic, 0): max(committed[topic], self._handed_out[topic]) + 1 for topic in self._topics
+        }
+
+    def end_offsets(self) -> dict[tuple[str, int], int]:
+        """The offset after each topic's last record (offsets are global: gaps are other
+        topics' records)."""
+        with self._db.use() as conn:
+            return {
+                (topic, 0): int(
+                    conn.execute(
+                        "SELECT max(id) FROM records WHERE topic = ?", (topic,)
+                    ).fetchone()[0]
+                    or 0
+                )
+                + 1
+                for topic in self._topics
+            }
+
     def close(self) -> None:
         self._db.close()
 

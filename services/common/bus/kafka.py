@@ -12,10 +12,18 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka import (
+    ConsumerRebalanceListener,
+    KafkaAdminClient,
+    KafkaConsumer,
+    KafkaProducer,
+    OffsetAndMetadata,
+    TopicPartition,
+)
+from kafka.admin import OffsetSpec
 from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 
 from services.common.bus import BusError, Message, Record
@@ -24,6 +32,8 @@ from services.common.settings import Settings
 log = logging.getLogger(__name__)
 
 PING_TIMEOUT_S = 2.0
+METADATA_MAX_AGE_MS = 5_000
+_T = TypeVar("_T")
 
 
 def _addresses(bootstrap: str) -> list[tuple[str, int]]:
@@ -97,6 +107,9 @@ class KafkaBus:
             "session_timeout_ms": settings.kafka_session_timeout_ms,
             "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
             "allow_auto_create_topics": False,
+            # Fresh metadata every few seconds, so partitions added to a topic are fetched
+            # within them, not after the default 5 minutes.
+            "metadata_max_age_ms": METADATA_MAX_AGE_MS,
         }
 
     def check_reachable(self, timeout: float = PING_TIMEOUT_S) -> None:
@@ -113,12 +126,14 @@ class KafkaBus:
         return KafkaSubscription(self, group, topics)
 
     def ensure_topics(self, topics: Sequence[str]) -> None:
-        """Creates the missing topics with the configured partitions and replication."""
+        """Creates the missing topics, dead-letter topics alike, with the configured
+        partitions, replication and retention (`retention.ms`)."""
         if not topics:
             return
         spec = {
             "num_partitions": self.settings.kafka_partitions,
             "replication_factor": self.settings.kafka_replication,
+            "configs": {"retention.ms": str(self.settings.kafka_retention_ms)},
         }
         admin = self._admin()
         try:
@@ -235,26 +250,186 @@ class KafkaPublisher:
                 self._producer = None
 
 
-class KafkaSubscription:
-    """One consumer-group member; use it from one thread at a time."""
+class _Assignment(ConsumerRebalanceListener):
+    """The partitions the group gave this member, kept as the consumer's thread learns of
+    them, so another thread (readiness, metrics) can read them without touching the
+    consumer, which is not thread-safe."""
+
+    def __init__(self, group: str) -> None:
+        self.group = group
+        self.partitions: frozenset[tuple[str, int]] = frozenset()
+        self.joined = False  # the group has completed a join with this member
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        self.partitions = self.partitions - {(tp.topic, tp.partition) for tp in revoked}
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.partitions = self.partitions | {(tp.topic, tp.partition) for tp in assigned}
+        self.joined = True
+        log.info("%s holds %d partitions", self.group, len(self.partitions))
+
+    def on_partitions_lost(self, lost: Any) -> None:
+        self.on_partitions_revoked(lost)
+
+
+class _GroupView:
+    """The group's committed offsets and its topics' ends, asked through an admin client of
+    its own that joins no group.
+
+    Asking the group's own consumer (`committed`, `end_offsets`) would share its network
+    loop: on the test broker such a call during a join kept the member from ever joining.
+    This client never touches the consumer, so it may run on any thread.
+    """
 
     def __init__(self, bus: KafkaBus, group: str, topics: Sequence[str]) -> None:
-        self._bus = bus
-        self._topics = list(dict.fromkeys(topics))
-        bus.check_reachable()
+        self._bus, self._group, self._topics = bus, group, topics
+        self._lock = threading.Lock()
+        self._admin: KafkaAdminClient | None = None
+        self._closed = False
+
+    def shape(self) -> dict[str, tuple[str, int]]:
+        """(topic id, partition count) of each subscribed topic that exists."""
+        with self._lock:
+            return self._ask(self._shape)
+
+    def lag(self, seen: dict[tuple[str, int], int]) -> dict[str, int]:
+        """Records after the committed offsets, per topic; `seen` holds the offset after the
+        last record this member read per partition, a lower bound of the partition's end."""
+        with self._lock:
+            return self._ask(lambda admin: self._lag(admin, seen))
+
+    def ends(self) -> dict[tuple[str, int], int]:
+        """The offset after the last record of every partition of the topics."""
+        with self._lock:
+            return self._ask(lambda admin: self._offsets(admin, OffsetSpec.LATEST))
+
+    def _ask(self, question: Callable[[KafkaAdminClient], _T]) -> _T:
+        if self._closed:
+            raise BusError(f"group {self._group}: the subscription is closed")
         try:
-            self._consumer = KafkaConsumer(**bus.consumer_config, group_id=group)
-            self._consumer.subscribe(self._topics)
+            if self._admin is None:
+                self._admin = self._bus._admin()
+            return question(self._admin)
         except KafkaError as exc:
-            raise BusError(f"joining group {group}: {exc}") from exc
+            self._drop()
+            raise BusError(f"group {self._group}: {exc}") from exc
+
+    def _shape(self, admin: KafkaAdminClient) -> dict[str, tuple[str, int]]:
+        described = admin.describe_topics(list(self._topics))
+        return {
+            t["name"]: (str(t["topic_id"]), len(t["partitions"]))
+            for t in described
+            if t["error_code"] == 0 and t["partitions"]
+        }
+
+    def _offsets(self, admin: KafkaAdminClient, spec: OffsetSpec) -> dict[tuple[str, int], int]:
+        partitions = [
+            TopicPartition(topic, p)
+            for topic, (_, count) in self._shape(admin).items()
+            for p in range(count)
+        ]
+        if not partitions:
+            return {}
+        found = admin.list_partition_offsets(dict.fromkeys(partitions, spec))
+        return {(tp.topic, tp.partition): found[tp].offset for tp in partitions}
+
+    def _lag(self, admin: KafkaAdminClient, seen: dict[tuple[str, int], int]) -> dict[str, int]:
+        ends = self._offsets(admin, OffsetSpec.LATEST)
+        starts = self._offsets(admin, OffsetSpec.EARLIEST)
+        committed = admin.list_group_offsets(self._group).get(self._group, {})
+        lag = dict.fromkeys(self._topics, 0)
+        for key, end in ends.items():
+            done = committed.get(TopicPartition(*key))
+            start = starts.get(key, 0) if done is None or done.offset < 0 else done.offset
+            # Tansu 0.6 reports a partition's end short of its last batch; what this member
+            # already read is a lower bound that holds.
+            lag[key[0]] += max(0, max(end, seen.get(key, 0)) - start)
+        return lag
+
+    def _drop(self) -> None:
+        admin, self._admin = self._admin, None
+        if admin is not None:
+            try:
+                admin.close()
+            except KafkaError:
+                log.debug("closing an admin client", exc_info=True)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._drop()
+
+
+class KafkaSubscription:
+    """One consumer-group member; `poll`, `commit` and `positions` from one thread at a
+    time, `lag`, `assignment` and `end_offsets` from any thread.
+
+    The topics are watched: when one is recreated (a new topic id, as after a broker lost
+    its log), the member reads its partitions of it again from the beginning: a new log
+    holds no committed offsets. A commit checks the topics first and refuses (BusError) when
+    they changed unnoticed: what the consumer read may come from its old position in a new
+    log, and committing that position would skip the new log's first records. The consumer
+    itself is kept: closing one while the group is re-forming left a member behind that the
+    test broker (Tansu 0.6) kept waiting for, so the next consumer of the group never joined.
+    """
+
+    def __init__(self, bus: KafkaBus, group: str, topics: Sequence[str]) -> None:
+        self._bus, self._group = bus, group
+        self._topics = list(dict.fromkeys(topics))
+        self._view = _GroupView(bus, group, self._topics)
+        self._seen: dict[tuple[str, int], int] = {}
+        self._assignment = _Assignment(group)
+        self._shape: dict[str, tuple[str, int]] = {}
+        self._stale = False
+        self._consumer = self._join()
+
+    def _join(self) -> KafkaConsumer:
+        self._bus.check_reachable()
+        # Taken before the consumer fetches anything, so any later change is seen as one.
+        self._shape = self._view.shape()
+        try:
+            consumer = KafkaConsumer(**self._bus.consumer_config, group_id=self._group)
+            consumer.subscribe(self._topics, listener=self._assignment)
+        except KafkaError as exc:
+            raise BusError(f"joining group {self._group}: {exc}") from exc
+        return consumer
 
     def poll(self, timeout: float, max_records: int = 500) -> list[Record]:
         """Next records, in order per partition; [] when none came within `timeout`."""
+        if self._stale:
+            self._read_new_logs()
         try:
             batches = self._consumer.poll(timeout_ms=int(timeout * 1000), max_records=max_records)
         except KafkaError as exc:
             raise BusError(f"poll failed: {exc}") from exc
-        return [_record(raw) for batch in batches.values() for raw in batch]
+        records = [_record(raw) for batch in batches.values() for raw in batch]
+        for record in records:
+            key = (record.topic, record.partition)
+            self._seen[key] = max(self._seen.get(key, 0), record.offset + 1)
+        return records
+
+    def _check_topics(self) -> None:
+        """Marks the member stale when its topics changed since it last looked."""
+        if self._view.shape() != self._shape:
+            self._stale = True
+
+    def _read_new_logs(self) -> None:
+        """Creates what is missing, then reads every recreated topic from its beginning."""
+        self._bus.ensure_topics(self._topics)
+        shape = self._view.shape()
+        new = {
+            t for t, (topic_id, _) in shape.items() if self._shape.get(t, ("", 0))[0] != topic_id
+        }
+        log.warning("topics %s recreated: %s reads them from the beginning", sorted(new),
+                    self._group)  # fmt: skip
+        partitions = [tp for tp in self._consumer.assignment() if tp.topic in new]
+        try:
+            if partitions:
+                self._consumer.seek_to_beginning(*partitions)
+        except KafkaError as exc:
+            raise BusError(f"rewinding recreated topics: {exc}") from exc
+        self._seen = {key: n for key, n in self._seen.items() if key[0] not in new}
+        self._shape, self._stale = shape, False
 
     def commit(self, records: Sequence[Record]) -> None:
         """Commits, per partition, the offset after the last of `records`."""
@@ -264,6 +439,9 @@ class KafkaSubscription:
             offsets[tp] = max(offsets.get(tp, 0), record.offset + 1)
         if not offsets:
             return
+        self._check_topics()
+        if self._stale:
+            raise BusError(f"topics {self._topics} changed; not committed, read them again")
         try:
             self._consumer.commit(
                 {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in offsets.items()},
@@ -272,41 +450,38 @@ class KafkaSubscription:
         except KafkaError as exc:
             raise BusError(f"commit failed: {exc}") from exc
 
-    def lag(self) -> dict[str, int]:
-        """Records after the group's committed offsets, per topic, over all partitions."""
-        self._bus.check_reachable()
-        try:
-            return self._lag()
-        except KafkaError as exc:
-            raise BusError(f"lag unavailable: {exc}") from exc
+    def assignment(self) -> frozenset[tuple[str, int]]:
+        """The (topic, partition) pairs the group gave this member; empty until it joined."""
+        return self._assignment.partitions
 
-    def _lag(self) -> dict[str, int]:
+    def positions(self) -> dict[tuple[str, int], int]:
+        """The offset this member reads next, per assigned partition (consumer's thread)."""
         consumer, timeout_ms = self._consumer, self._bus.timeout_ms
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in self._topics
-            for p in sorted(consumer.partitions_for_topic(topic))
-        ]
-        ends = consumer.end_offsets(partitions, timeout_ms=timeout_ms)
-        # A partition never committed is read from its beginning (auto_offset_reset).
-        starts = consumer.beginning_offsets(partitions, timeout_ms=timeout_ms)
-        for tp in partitions:
-            committed = consumer.committed(tp, timeout_ms=timeout_ms)
-            starts[tp] = starts[tp] if committed is None else committed
-        assigned = consumer.assignment()
-        lag = dict.fromkeys(self._topics, 0)
-        for tp in partitions:
-            end = ends[tp]
-            if tp in assigned:
-                # Some brokers (Tansu 0.6) report a partition's end short of its last batch;
-                # what this member already read is a lower bound that holds.
-                end = max(end, consumer.position(tp, timeout_ms=timeout_ms) or 0)
-            lag[tp.topic] += max(0, end - starts[tp])
-        return lag
+        try:
+            return {
+                (tp.topic, tp.partition): consumer.position(tp, timeout_ms=timeout_ms)
+                for tp in consumer.assignment()
+            }
+        except KafkaError as exc:
+            raise BusError(f"positions unavailable: {exc}") from exc
 
-    def close(self) -> None:
-        """Leaves the group, so its partitions go to the other members at once."""
+    def end_offsets(self) -> dict[tuple[str, int], int]:
+        """The offset after the last record, per partition of the subscribed topics."""
+        return self._view.ends()
+
+    def lag(self) -> dict[str, int]:
+        """Records after the group's committed offsets, per topic, over all partitions.
+        Checks the topics too, so that a change is noticed while nothing is committed."""
+        self._check_topics()
+        return self._view.lag(dict(self._seen))
+
+    def _close_consumer(self) -> None:
         try:
             self._consumer.close(autocommit=False, timeout_ms=self._bus.timeout_ms)
         except KafkaError as exc:
             log.warning("closing the consumer: %s", exc)
+
+    def close(self) -> None:
+        """Leaves the group, so its partitions go to the other members at once."""
+        self._close_consumer()
+        self._view.close()

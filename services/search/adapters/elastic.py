@@ -200,14 +200,32 @@ class ElasticIndex:
     def promote(self, generation: SearchIndex) -> None:
         if not isinstance(generation, ElasticIndex) or generation._alias != self._alias:
             raise ValueError("not a generation of this index")
-        old = [name for name in self._generations() if name != generation._target]
         actions: list[dict[str, Any]] = [
             {"remove": {"index": name, "alias": self._alias}} for name in self._aliased()
         ]
         actions.append({"add": {"index": generation._target, "alias": self._alias}})
         self._client.indices.update_aliases(actions=actions)
-        if old:
-            self._client.options(ignore_status=404).indices.delete(index=old)
+
+    def discard(self, generation: SearchIndex) -> None:
+        if not isinstance(generation, ElasticIndex) or generation._alias != self._alias:
+            raise ValueError("not a generation of this index")
+        if generation._target in self._aliased():
+            raise ValueError("the live generation cannot be discarded")
+        self._client.options(ignore_status=404).indices.delete(index=generation._target)
+
+    def generations(self) -> list[str]:
+        return sorted(self._generations(), key=lambda name: int(name.rsplit("-v", 1)[1]))
+
+    def live_generation(self) -> str:
+        return ",".join(self._aliased())
+
+    def prune(self, keep: int) -> list[str]:
+        names = self.generations()
+        kept = {*names[-keep:], *self._aliased()} if keep > 0 else set(self._aliased())
+        deleted = [name for name in names if name not in kept]
+        if deleted:
+            self._client.options(ignore_status=404).indices.delete(index=deleted)
+        return deleted
 
     def ping(self) -> bool:
         try:

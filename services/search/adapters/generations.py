@@ -4,8 +4,7 @@ Generation N lives in `<dir>/search-index-gN.db`; the file `<dir>/search-index.c
 the current one. A rebuild fills the next generation beside the current one and promotes it
 by replacing the pointer file (`os.replace`, atomic), so every process that reads or writes
 through this class moves to the new file at its next call, while the old one keeps answering
-until then. The generation before the current one is kept for a process that is still
-inside a call on it; older ones are deleted.
+until then. Older generations stay, to go back to, until `prune` deletes them.
 """
 
 from __future__ import annotations
@@ -83,13 +82,33 @@ class EmbeddedGenerations:
         return index
 
     def promote(self, generation: SearchIndex) -> None:
+        self._point_at(self._own(generation).path.name)
+
+    def discard(self, generation: SearchIndex) -> None:
+        index = self._own(generation)
+        if index.path.name == self.live_generation():
+            raise ValueError("the live generation cannot be discarded")
+        index.close()
+        _remove(index.path)
+
+    def generations(self) -> list[str]:
+        return [path.name for _, path in self._files()]
+
+    def live_generation(self) -> str:
+        return self._pointer.read_text().strip() if self._pointer.exists() else ""
+
+    def prune(self, keep: int) -> list[str]:
+        names = self.generations()
+        kept = {*names[-keep:], self.live_generation()} if keep > 0 else {self.live_generation()}
+        deleted = [name for name in names if name not in kept]
+        for name in deleted:
+            _remove(self._dir / name)
+        return deleted
+
+    def _own(self, generation: SearchIndex) -> EmbeddedIndex:
         if not isinstance(generation, EmbeddedIndex) or generation.path.parent != self._dir:
             raise ValueError("not a generation of this index")
-        previous = self._pointer.read_text().strip() if self._pointer.exists() else ""
-        self._point_at(generation.path.name)
-        for _, path in self._files():
-            if path.name not in (generation.path.name, previous):
-                _remove(path)
+        return generation
 
     @property
     def current_file(self) -> Path:

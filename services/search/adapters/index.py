@@ -183,8 +183,21 @@ class Rebuildable(Protocol):
         """A new, empty, ensured index that searches do not see yet."""
 
     def promote(self, generation: SearchIndex) -> None:
-        """Makes `generation` the index every reader and writer uses, in one atomic step,
-        and deletes the generations before the one it replaces."""
+        """Makes `generation` the index every reader and writer uses, in one atomic step.
+        Deletes nothing: the generation it replaces stays until `prune`."""
+
+    def discard(self, generation: SearchIndex) -> None:
+        """Deletes a generation that was never promoted (a rebuild that gave up)."""
+
+    def generations(self) -> list[str]:
+        """The names of every generation, oldest first."""
+
+    def live_generation(self) -> str:
+        """The name of the generation readers and writers use now."""
+
+    def prune(self, keep: int) -> list[str]:
+        """Deletes every generation but the newest `keep` and the live one; returns the
+        names deleted, oldest first."""
 
 
 def check_request(request: SearchRequest) -> dict[str, list[str]]:
