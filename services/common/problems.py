@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from http import HTTPStatus
 from typing import Any
 
@@ -38,6 +36,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from services.common.bus import BusError
+from services.common.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    Gone,
+    Invalid,
+    NotFound,
+    Refused,
+    Unavailable,
+)
 from services.common.i18n import CONTENT_LANGUAGE, MESSAGES, Lang, negotiate, t
 
 logger = logging.getLogger(__name__)
@@ -53,6 +61,16 @@ UNAVAILABLE: dict[type[Exception], str] = {
     BusError: "unavailable.bus",
 }
 RETRY_AFTER_SECONDS = 5
+# The one place a domain error's kind becomes an HTTP status; the nearest kind in its MRO wins.
+STATUS_OF: dict[type[DomainError], int] = {
+    NotFound: 404,
+    Conflict: 409,
+    Refused: 403,
+    Gone: 410,
+    Invalid: 422,
+    Unavailable: 503,
+    DomainError: 400,
+}
 # Texts the framework puts into HTTPException.detail itself, so they can be translated.
 _FRAMEWORK_DETAILS = {
     "There was an error parsing the body": "request.invalid_body",
@@ -81,19 +99,9 @@ class ProblemDetails(BaseModel):
     )
 
 
-@dataclass(frozen=True, slots=True)
-class FieldError:
-    """One bad input: ``field`` is a dotted path (``caller.phone``, ``items.0.name``,
-    ``query.page``; ``""`` is the whole body); ``code`` is a catalogue key or a Pydantic
-    error type (looked up as ``validation.<code>``); ``params`` fill its template."""
-
-    field: str
-    code: str
-    params: Mapping[str, Any] = dataclass_field(default_factory=dict)
-
-
 class Problem(Exception):
-    """Raise to answer with a problem: ``detail`` is ``t(code, lang, **params)``.
+    """The HTTP layer's refusal (auth guards, request checks, limits): ``detail`` is
+    ``t(code, lang, **params)``. Domain code and handlers raise a ``DomainError`` instead.
 
     ``status`` must be 4xx or 5xx. ``status`` and ``code`` are positional-only, so
     ``params`` may use any other name (``code=``, ``id=``) except ``errors``,
@@ -135,6 +143,11 @@ def field_problem(field: str, code: str, /, status: int = 422, **params: Any) ->
     return Problem(status, code, errors=[FieldError(field, code, params)], **params)
 
 
+def status_of(error: DomainError) -> int:
+    """The HTTP status that answers ``error``, by its kind (see ``STATUS_OF``)."""
+    return next(STATUS_OF[kind] for kind in type(error).__mro__ if kind in STATUS_OF)
+
+
 def problem_type(code: str) -> str:
     """The ``type`` URI of a catalogue code (see the module docstring)."""
     return "about:blank" if code.startswith("status.") else PROBLEM_TYPE_BASE + code
@@ -143,8 +156,9 @@ def problem_type(code: str) -> str:
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error ``app`` returns a problem in the caller's language.
 
-    Covers :class:`Problem`; request validation (422; 400 ``request.invalid_body`` when
-    the JSON does not parse; 415 when the body was not sent as JSON); Starlette/FastAPI
+    Covers :class:`Problem`; every :class:`DomainError` (status by its kind, ``STATUS_OF``);
+    request validation (422; 400 ``request.invalid_body`` when the JSON does not parse; 415
+    when the body was not sent as JSON); Starlette/FastAPI
     ``HTTPException``, including the router's own 404 and 405 (status and headers kept,
     a catalogue-key detail translated, other text kept); the database or the bus being
     unreachable (503 with ``Retry-After``, see ``UNAVAILABLE``); and any other exception
@@ -152,6 +166,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     In ``debug`` mode Starlette shows tracebacks for the last case instead.
     """
     app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     for away in UNAVAILABLE:
@@ -176,6 +191,14 @@ def _on_problem(request: Request, exc: Exception) -> Response:
         errors=exc.errors,
         headers=exc.headers,
         extensions=exc.extensions,
+    )
+
+
+def _on_domain_error(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, DomainError):
+        return _on_unexpected(request, exc)
+    return _respond(
+        request, status_of(exc), exc.code, exc.params, exc.errors, extensions=exc.details
     )
 
 

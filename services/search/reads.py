@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.common.auth import Principal, Role
-from services.common.problems import Problem
+from services.common.errors import Invalid, NotFound, Unavailable
 from services.search.adapters.index import (
     Bucket,
     Doc,
@@ -50,9 +50,9 @@ class Reader:
         try:
             return self.index.search(request)
         except SearchUnavailable as error:
-            raise Problem(503, "search.unavailable") from error
+            raise Unavailable("search.unavailable") from error
         except ValueError as error:
-            raise Problem(422, "search.bad_request", reason=str(error)) from error
+            raise Invalid("search.bad_request", reason=str(error)) from error
 
     def names(self, field: str, codes: list[str]) -> dict[str, str]:
         kind = KIND_OF_FIELD.get(field)
@@ -124,7 +124,7 @@ def search(reader: Reader, user: Principal, parsed: Parsed, now: datetime) -> di
 def ticket(reader: Reader, user: Principal, ticket_id: str, now: datetime) -> Doc:
     doc = reader.index.get(ticket_id)
     if doc is None or not visible(doc, user):
-        raise Problem(404, "search.ticket_not_found", id=ticket_id)
+        raise NotFound("search.ticket_not_found", id=ticket_id)
     return present(doc, ParsedQuery(), now)
 
 

@@ -13,11 +13,11 @@ from proto.assignments import (
     ExtensionDecided,
     ExtensionRequested,
 )
+from services.common.errors import Conflict, DomainError, Invalid
 from services.dispatch.adapters.seed import load_policies, load_router
 from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.calendar import Calendar, Continuous
 from services.dispatch.domain.dispatching import Dispatch, Ticket, assignments_for
-from services.dispatch.domain.errors import Refused
 from services.dispatch.domain.extension import (
     Decision,
     ExtensionAsk,
@@ -71,18 +71,19 @@ def test_acknowledging_twice_is_refused() -> None:
     a = fresh()
     a.acknowledge("liu", T0 + 0.1 * H)
     assert isinstance(a.events[0], AssignmentAcknowledged) and a.events[0].by == "liu"
-    with pytest.raises(Refused) as refused:
+    with pytest.raises(DomainError) as refused:
         a.acknowledge("liu", T0 + 0.2 * H)
+    assert isinstance(refused.value, Conflict)
     assert refused.value.code == "dispatch.already_acknowledged"
     assert a.clocks["acknowledge"].state == "stopped"
 
 
 def test_resolving_needs_acknowledgement_then_contact() -> None:
     a = fresh()
-    with pytest.raises(Refused, match="not_acknowledged"):
+    with pytest.raises(DomainError, match="not_acknowledged"):
         a.resolve("done", "liu", T0)
     a.acknowledge("liu", T0)
-    with pytest.raises(Refused, match="contact_first"):
+    with pytest.raises(DomainError, match="contact_first"):
         a.resolve("done", "liu", T0)
     a.contact("called", "liu", T0 + 0.5 * H)
     a.resolve("fixed", "liu", T0 + 3 * H)
@@ -103,12 +104,12 @@ def test_a_breached_clock_makes_the_resolution_late() -> None:
 
 def test_a_return_needs_a_listed_reason_and_an_open_assignment() -> None:
     a = fresh()
-    with pytest.raises(Refused) as refused:
+    with pytest.raises(DomainError) as refused:
         a.give_back("because", "x", "liu", T0)
-    assert (refused.value.status, refused.value.field) == (422, "reason_code")
+    assert isinstance(refused.value, Invalid) and refused.value.field == "reason_code"
     a.give_back("not_our_duty", "属于物业", "liu", T0)
     assert isinstance(a.events[-1], AssignmentReturned) and a.status == "returned"
-    with pytest.raises(Refused, match="not_open"):
+    with pytest.raises(DomainError, match="not_open"):
         a.give_back("other", "again", "liu", T0)
 
 
@@ -116,11 +117,11 @@ def test_pausing_twice_or_resuming_a_running_clock_is_refused() -> None:
     a, calendar = fresh(), Continuous()
     a.acknowledge("liu", T0)
     a.pause("市民出差", "liu", T0 + 0.5 * H, calendar)
-    with pytest.raises(Refused, match="already_waiting"):
+    with pytest.raises(DomainError, match="already_waiting"):
         a.pause("again", "liu", T0 + 0.6 * H, calendar)
     a.resume("liu", T0 + 5.5 * H, calendar)
     assert a.clocks["resolve"].due_at == T0 + 29 * H
-    with pytest.raises(Refused, match="not_waiting"):
+    with pytest.raises(DomainError, match="not_waiting"):
         a.resume("liu", T0 + 6 * H, calendar)
 
 
@@ -131,21 +132,21 @@ def _ask(a: Assignment, due: datetime, now: datetime = T0, pending: bool = False
 
 def test_an_extension_must_be_later_within_policy_and_alone() -> None:
     a = fresh()
-    with pytest.raises(Refused, match="not_acknowledged"):
+    with pytest.raises(DomainError, match="not_acknowledged"):
         _ask(a, T0 + 30 * H)
     a.acknowledge("liu", T0)
-    with pytest.raises(Refused, match="extension_not_later"):
+    with pytest.raises(DomainError, match="extension_not_later"):
         _ask(a, T0 + 20 * H)
-    with pytest.raises(Refused, match="extension_beyond_policy"):
+    with pytest.raises(DomainError, match="extension_beyond_policy"):
         _ask(a, T0 + 49 * H)
-    with pytest.raises(Refused, match="extension_pending"):
+    with pytest.raises(DomainError, match="extension_pending"):
         _ask(a, T0 + 30 * H, pending=True)
     extension = _ask(a, T0 + 30 * H)
     assert isinstance(a.events[-1], ExtensionRequested)
     decide_extension(extension, a, Decision(True, "同意", "zhang", T0 + H), POLICY, Continuous())  # type: ignore[arg-type]
     assert a.clocks["resolve"].due_at == T0 + 30 * H
     assert isinstance(a.events[-1], ExtensionDecided) and a.events[-1].granted
-    with pytest.raises(Refused, match="extension_decided"):
+    with pytest.raises(DomainError, match="extension_decided"):
         decide_extension(extension, a, Decision(False, "", "zhang", T0 + H), POLICY, Continuous())  # type: ignore[arg-type]
 
 
@@ -153,7 +154,7 @@ def test_no_extension_once_the_deadline_passed() -> None:
     a = fresh()
     a.acknowledge("liu", T0)
     a.clocks["resolve"].fire_due(T0 + 25 * H)
-    with pytest.raises(Refused, match="extension_after_breach"):
+    with pytest.raises(DomainError, match="extension_after_breach"):
         _ask(a, T0 + 40 * H, now=T0 + 25 * H)
 
 
@@ -163,6 +164,6 @@ def test_supervision_opens_once_and_closes_once() -> None:
     assert not a.supervise("again", "intake", T0)
     a.urge("请尽快办理", "zhang", T0)
     a.end_supervision("已办结", "zhang", T0)
-    with pytest.raises(Refused, match="not_supervised"):
+    with pytest.raises(DomainError, match="not_supervised"):
         a.end_supervision("", "zhang", T0)
     assert [e.action for e in a.events] == ["opened", "noted", "closed"]  # type: ignore[attr-defined]

@@ -10,13 +10,24 @@ from fastapi import FastAPI, HTTPException
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field, field_validator
 
+from services.common.errors import (
+    Conflict,
+    DomainError,
+    Gone,
+    Invalid,
+    NotFound,
+    Refused,
+    Unavailable,
+)
 from services.common.i18n import MESSAGES, negotiate, register, t
 from services.common.problems import (
     PROBLEM_MEDIA_TYPE,
+    STATUS_OF,
     FieldError,
     Problem,
     field_problem,
     install_problem_handlers,
+    status_of,
 )
 
 SECRET = "db password is hunter2"
@@ -90,7 +101,33 @@ def _app() -> FastAPI:
     def boom() -> None:
         raise RuntimeError(SECRET)
 
+    @app.get("/domain/{kind}")
+    def domain(kind: str) -> None:
+        raise KINDS[kind]("test.unknown_category", field="category", category="噪音")
+
+    @app.get("/problem/{status}")
+    def problem(status: int) -> None:
+        raise field_problem("category", "test.unknown_category", status, category="噪音")
+
+    @app.get("/suggest")
+    def suggest() -> None:
+        raise Invalid("test.bad_tag", details={"suggestions": ["a", "b"]})
+
+    @app.get("/several")
+    def several() -> None:
+        raise Invalid.fields([FieldError("tags.0", "test.bad_tag"), FieldError("name", "missing")])
+
     return app
+
+
+KINDS: dict[str, type[DomainError]] = {
+    "not_found": NotFound,
+    "conflict": Conflict,
+    "refused": Refused,
+    "gone": Gone,
+    "invalid": Invalid,
+    "unavailable": Unavailable,
+}
 
 
 @pytest.fixture(scope="module")
@@ -218,6 +255,58 @@ def test_domain_problem(client: TestClient) -> None:
         "detail": "The ticket is already resolved.",
         "instance": "/tickets/T1/resolve",
     }
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [
+        ("not_found", 404),
+        ("conflict", 409),
+        ("refused", 403),
+        ("gone", 410),
+        ("invalid", 422),
+        ("unavailable", 503),
+    ],
+)
+def test_a_domain_error_answers_as_the_problem_of_its_kind(
+    client: TestClient, kind: str, status: int
+) -> None:
+    for headers in (None, EN):
+        domain = client.get(f"/domain/{kind}", headers=headers)
+        problem = client.get(f"/problem/{status}", headers=headers)
+        assert domain.status_code == status
+        assert domain.content == problem.content.replace(
+            f"/problem/{status}".encode(), f"/domain/{kind}".encode()
+        )
+        assert domain.headers["content-type"] == PROBLEM_MEDIA_TYPE
+        assert domain.headers["content-language"] == problem.headers["content-language"]
+
+
+def test_every_kind_has_a_status_and_a_bare_domain_error_is_400() -> None:
+    assert set(KINDS.values()) | {DomainError} == set(STATUS_OF)
+    assert status_of(DomainError("test.bad_tag")) == 400
+
+    class Stale(Conflict):
+        pass
+
+    assert status_of(Stale("test.already_done")) == 409
+
+
+def test_domain_details_become_extension_members(client: TestClient) -> None:
+    body = client.get("/suggest", headers=EN).json()
+    assert (body["status"], body["detail"], body["suggestions"]) == (
+        422,
+        "Unknown tag.",
+        ["a", "b"],
+    )
+    assert "errors" not in body
+
+
+def test_several_invalid_inputs_are_listed_with_their_count(client: TestClient) -> None:
+    body = client.get("/several", headers=EN).json()
+    assert body["type"].endswith("/request.validation_failed")
+    assert [e["field"] for e in body["errors"]] == ["tags.0", "name"]
+    assert "2" in body["detail"]
 
 
 def test_field_problem_names_the_field(client: TestClient) -> None:

@@ -12,10 +12,10 @@ from sqlalchemy import CursorResult, Result, Row, bindparam, insert, select, upd
 from sqlalchemy.orm import Session
 
 from proto.envelope import Event
+from services.common.errors import Conflict
 from services.dispatch.adapters.orm import activity, assignments, clocks, extensions, tickets
 from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.dispatching import Ticket
-from services.dispatch.domain.errors import Refused
 from services.dispatch.domain.extension import Extension
 from services.dispatch.domain.sla import Clock
 
@@ -112,7 +112,7 @@ def save(session: Session, assignment: Assignment) -> None:
     values |= {"sla_state": assignment.sla_state, "version": assignment.version + 1}
     done = session.execute(_SAVE, values | {"b_id": assignment.id, "b_version": assignment.version})
     if changed(done) != 1:
-        raise Refused("dispatch.concurrent_change")
+        raise Conflict("dispatch.concurrent_change")
     assignment.version += 1
     rows = [
         clock_values(clock) | {"b_assignment_id": assignment.id, "b_clock": clock.name}

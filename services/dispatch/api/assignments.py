@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from services.common.auth import CurrentUser, Principal, Role, require_roles
+from services.common.errors import NotFound
 from services.common.idempotency import Idempotent
 from services.dispatch.adapters import queries
-from services.dispatch.api.errors import refusals
 from services.dispatch.api.models import (
     AssignmentDetail,
     AssignmentRead,
@@ -20,7 +20,6 @@ from services.dispatch.api.models import (
     ResolutionCreate,
     ReturnCreate,
 )
-from services.dispatch.domain.errors import Refused
 from services.dispatch.handlers import department
 from services.dispatch.handlers.context import Deps
 
@@ -71,8 +70,7 @@ def _visible(deps: Deps, user: Principal, assignment_id: str) -> dict[str, Any]:
     # Another department's assignment is indistinguishable from a missing one.
     department = scope(user)
     if row is None or (department is not None and row["department_code"] != department):
-        with refusals():
-            raise Refused("dispatch.assignment_not_found", 404, id=assignment_id)
+        raise NotFound("dispatch.assignment_not_found", id=assignment_id)
     assert row is not None
     return row
 
@@ -83,50 +81,42 @@ def _actions(api: APIRouter, deps: Deps) -> None:
 
     @api.post("/{assignment_id}/acknowledge", dependencies=Acts)
     def acknowledge(assignment_id: str, user: CurrentUser) -> AssignmentDetail:
-        with refusals():
-            department.acknowledge(deps, user, assignment_id)
+        department.acknowledge(deps, user, assignment_id)
         return detail(user, assignment_id)
 
     @api.post("/{assignment_id}/contact", dependencies=Acts)
     def contact(assignment_id: str, body: NoteCreate, user: CurrentUser) -> AssignmentDetail:
-        with refusals():
-            department.contact(deps, user, assignment_id, body.note)
+        department.contact(deps, user, assignment_id, body.note)
         return detail(user, assignment_id)
 
     @api.post("/{assignment_id}/notes", dependencies=Acts)
     def note(assignment_id: str, body: NoteCreate, user: CurrentUser) -> AssignmentDetail:
-        with refusals():
-            department.note_progress(deps, user, assignment_id, body.note)
+        department.note_progress(deps, user, assignment_id, body.note)
         return detail(user, assignment_id)
 
     @api.post("/{assignment_id}/resolve", dependencies=Acts)
     def resolve(assignment_id: str, body: ResolutionCreate, user: CurrentUser) -> AssignmentDetail:
-        with refusals():
-            department.resolve(deps, user, assignment_id, body.outcome)
+        department.resolve(deps, user, assignment_id, body.outcome)
         return detail(user, assignment_id)
 
     @api.post("/{assignment_id}/return", dependencies=Acts)
     def give_back(assignment_id: str, body: ReturnCreate, user: CurrentUser) -> AssignmentDetail:
-        with refusals():
-            department.give_back(deps, user, assignment_id, body.reason_code, body.reason)
+        department.give_back(deps, user, assignment_id, body.reason_code, body.reason)
         return detail(user, assignment_id)
 
     @api.post("/{assignment_id}/pause", dependencies=Acts)
     def pause(assignment_id: str, body: NoteCreate, user: CurrentUser) -> AssignmentDetail:
-        with refusals():
-            department.pause(deps, user, assignment_id, body.note)
+        department.pause(deps, user, assignment_id, body.note)
         return detail(user, assignment_id)
 
     @api.post("/{assignment_id}/resume", dependencies=Acts)
     def resume(assignment_id: str, body: OptionalNote, user: CurrentUser) -> AssignmentDetail:
-        with refusals():
-            department.resume(deps, user, assignment_id)
+        department.resume(deps, user, assignment_id)
         return detail(user, assignment_id)
 
     @api.post("/{assignment_id}/extensions", status_code=201, dependencies=Acts)
     def ask_extension(
         assignment_id: str, body: ExtensionCreate, user: CurrentUser
     ) -> ExtensionRead:
-        with refusals():
-            made = department.ask_extension(deps, user, assignment_id, body.new_due, body.reason)
+        made = department.ask_extension(deps, user, assignment_id, body.new_due, body.reason)
         return ExtensionRead.model_validate(made, from_attributes=True)

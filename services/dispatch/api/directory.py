@@ -7,7 +7,6 @@ from fastapi import APIRouter, Depends, Response
 from services.common.auth import CurrentUser, Role, require_roles
 from services.common.idempotency import Idempotent
 from services.dispatch.adapters import queries
-from services.dispatch.api.errors import refusals
 from services.dispatch.api.models import (
     CategoryRead,
     DepartmentRead,
@@ -56,19 +55,16 @@ def _editing(api: APIRouter, deps: Deps) -> None:
     @api.post("/routing-rules", status_code=201, dependencies=Edits)
     def create_rule(body: RuleCreate, user: CurrentUser) -> RuleRead:
         rule = Rule(body.id, body.department, body.category, body.area, tuple(body.co))
-        with refusals():
-            rules.create(deps, user, rules.RuleDraft(rule, body.note, body.position))
+        rules.create(deps, user, rules.RuleDraft(rule, body.note, body.position))
         return read(body.id)
 
     @api.put("/routing-rules/{rule_id}", dependencies=Edits)
     def replace_rule(rule_id: str, body: RuleUpdate, user: CurrentUser) -> RuleRead:
         rule = Rule(rule_id, body.department, body.category, body.area, tuple(body.co))
-        with refusals():
-            rules.replace(deps, user, rules.RuleDraft(rule, body.note, body.position))
+        rules.replace(deps, user, rules.RuleDraft(rule, body.note, body.position))
         return read(rule_id)
 
     @api.delete("/routing-rules/{rule_id}", status_code=204, dependencies=Edits)
     def delete_rule(rule_id: str, user: CurrentUser) -> Response:
-        with refusals():
-            rules.remove(deps, user, rule_id)
+        rules.remove(deps, user, rule_id)
         return Response(status_code=204)

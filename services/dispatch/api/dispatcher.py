@@ -10,7 +10,6 @@ from services.common.auth import CurrentUser, Role, require_roles
 from services.common.idempotency import Idempotent
 from services.dispatch.adapters import queries
 from services.dispatch.api.assignments import scope
-from services.dispatch.api.errors import refusals
 from services.dispatch.api.models import (
     AssignmentDetail,
     AssignmentRead,
@@ -41,18 +40,16 @@ def router(deps: Deps) -> APIRouter:
     def dispatch_ticket(
         ticket_id: str, body: DispatchCreate, user: CurrentUser
     ) -> list[AssignmentRead]:
-        with refusals():
-            made = dispatcher.dispatch_by_hand(
-                deps, user, ticket_id, body.department_code, body.co, body.note
-            )
+        made = dispatcher.dispatch_by_hand(
+            deps, user, ticket_id, body.department_code, body.co, body.note
+        )
         with deps.uow() as u:
             rows = [queries.one_assignment(u.session, a.id) for a in made]
         return [AssignmentRead.model_validate(r) for r in rows]
 
     @api.post("/extensions/{extension_id}/decision", dependencies=Acts)
     def decide(extension_id: str, body: DecisionCreate, user: CurrentUser) -> ExtensionRead:
-        with refusals():
-            done = dispatcher.decide(deps, user, extension_id, body.granted, body.note)
+        done = dispatcher.decide(deps, user, extension_id, body.granted, body.note)
         return ExtensionRead.model_validate(done, from_attributes=True)
 
     return api
@@ -97,18 +94,15 @@ def _supervision(api: APIRouter, deps: Deps) -> None:
 
     @api.post("/assignments/{assignment_id}/supervise", dependencies=Acts)
     def supervise(assignment_id: str, body: NoteCreate, user: CurrentUser) -> AssignmentDetail:
-        with refusals():
-            dispatcher.supervise(deps, user, assignment_id, body.note)
+        dispatcher.supervise(deps, user, assignment_id, body.note)
         return detail(assignment_id)
 
     @api.post("/assignments/{assignment_id}/urge", dependencies=Acts)
     def urge(assignment_id: str, body: NoteCreate, user: CurrentUser) -> AssignmentDetail:
-        with refusals():
-            dispatcher.urge(deps, user, assignment_id, body.note)
+        dispatcher.urge(deps, user, assignment_id, body.note)
         return detail(assignment_id)
 
     @api.post("/assignments/{assignment_id}/supervision/close", dependencies=Acts)
     def close(assignment_id: str, body: OptionalNote, user: CurrentUser) -> AssignmentDetail:
-        with refusals():
-            dispatcher.end_supervision(deps, user, assignment_id, body.note)
+        dispatcher.end_supervision(deps, user, assignment_id, body.note)
         return detail(assignment_id)

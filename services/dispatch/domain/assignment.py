@@ -22,8 +22,8 @@ from proto.assignments import (
     ProgressNoted,
 )
 from proto.envelope import Event
+from services.common.errors import Conflict, Invalid
 from services.dispatch.domain.calendar import Calendar
-from services.dispatch.domain.errors import Refused
 from services.dispatch.domain.sla import Clock, ClockName
 
 Status = Literal["dispatched", "acknowledged", "resolved", "returned"]
@@ -93,7 +93,7 @@ class Assignment:
 
     def acknowledge(self, by: str, now: datetime) -> None:
         if self.status == "acknowledged":
-            raise Refused("dispatch.already_acknowledged")
+            raise Conflict("dispatch.already_acknowledged")
         self._require("dispatched")
         self.status, self.acknowledged_at, self.acknowledged_by = "acknowledged", now, by
         self.clocks["acknowledge"].stop(now)
@@ -113,7 +113,7 @@ class Assignment:
     def resolve(self, outcome: str, by: str, now: datetime) -> None:
         self._require("acknowledged")
         if self.contacted_at is None:
-            raise Refused("dispatch.contact_first")
+            raise Conflict("dispatch.contact_first")
         within = all(c.within for c in self.clocks.values())
         self.status, self.resolved_at, self.resolved_by, self.outcome = "resolved", now, by, outcome
         self._stop_all(now)
@@ -133,9 +133,9 @@ class Assignment:
     def give_back(self, reason_code: str, reason: str, by: str, now: datetime) -> None:
         """退单: not this department's to do; it goes back to a dispatcher."""
         if not self.is_open:
-            raise Refused("dispatch.not_open", status=self.status)
+            raise Conflict("dispatch.not_open", status=self.status)
         if reason_code not in RETURN_REASONS:
-            raise Refused("dispatch.unknown_return_reason", 422, "reason_code", code=reason_code)
+            raise Invalid("dispatch.unknown_return_reason", field="reason_code", code=reason_code)
         self.status, self.returned_at, self.returned_by = "returned", now, by
         self.return_reason_code, self.return_reason = reason_code, reason
         self._stop_all(now)
@@ -144,7 +144,7 @@ class Assignment:
     def pause(self, reason: str, by: str, now: datetime, calendar: Calendar) -> None:
         self._require("acknowledged")
         if self.waiting:
-            raise Refused("dispatch.already_waiting")
+            raise Conflict("dispatch.already_waiting")
         self.waiting = True
         for clock in self.clocks.values():
             clock.pause(now, calendar)
@@ -153,7 +153,7 @@ class Assignment:
     def resume(self, by: str, now: datetime, calendar: Calendar) -> None:
         self._require("acknowledged")
         if not self.waiting:
-            raise Refused("dispatch.not_waiting")
+            raise Conflict("dispatch.not_waiting")
         self.waiting = False
         for clock in self.clocks.values():
             clock.resume(now, calendar)
@@ -171,19 +171,19 @@ class Assignment:
     def urge(self, note: str, by: str, now: datetime) -> None:
         """督办 again: a dispatcher's reminder while the assignment stays on the list."""
         if not self.supervised:
-            raise Refused("dispatch.not_supervised")
+            raise Conflict("dispatch.not_supervised")
         self.record(AssignmentSupervised, reason=note, by=by, at=now, action="noted")
 
     def end_supervision(self, note: str, by: str, now: datetime) -> None:
         if not self.supervised:
-            raise Refused("dispatch.not_supervised")
+            raise Conflict("dispatch.not_supervised")
         self.supervised = False
         self.record(AssignmentSupervised, reason=note, by=by, at=now, action="closed")
 
     def _require(self, status: Status) -> None:
         if self.status != status:
             code = "dispatch.not_acknowledged" if status == "acknowledged" else "dispatch.not_open"
-            raise Refused(code if self.is_open else "dispatch.not_open", status=self.status)
+            raise Conflict(code if self.is_open else "dispatch.not_open", status=self.status)
 
     def _stop_all(self, now: datetime) -> None:
         self.waiting = False

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Literal
 
 from proto.assignments import ExtensionDecided, ExtensionRequested
+from services.common.errors import Conflict, Invalid
 from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.calendar import BEIJING, Calendar
-from services.dispatch.domain.errors import Refused
 from services.dispatch.domain.sla import Policy
 
 
@@ -45,17 +45,17 @@ def request_extension(
     """Checks the ask against the clock and the policy, records ExtensionRequested."""
     clock = assignment.clocks["resolve"]
     if assignment.status != "acknowledged":
-        raise Refused("dispatch.not_acknowledged", status=assignment.status)
+        raise Conflict("dispatch.not_acknowledged", status=assignment.status)
     if pending:
-        raise Refused("dispatch.extension_pending")
+        raise Conflict("dispatch.extension_pending")
     if clock.breached_at is not None:
-        raise Refused("dispatch.extension_after_breach")
+        raise Conflict("dispatch.extension_after_breach")
     if ask.new_due <= max(ask.now, clock.due_at):
-        raise Refused("dispatch.extension_not_later", 422, "new_due")
+        raise Invalid("dispatch.extension_not_later", field="new_due")
     limit = calendar.add(clock.due_at, policy.max_extension_hours * 3600)
     if ask.new_due > limit:
         latest = limit.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
-        raise Refused("dispatch.extension_beyond_policy", 422, "new_due", limit=latest)
+        raise Invalid("dispatch.extension_beyond_policy", field="new_due", limit=latest)
     extension = Extension(
         ask.id,
         assignment.id,
@@ -95,13 +95,13 @@ def decide_extension(
 ) -> None:
     """Grants (the resolve clock moves to the new date) or refuses; records ExtensionDecided."""
     if extension.status != "pending":
-        raise Refused("dispatch.extension_decided")
+        raise Conflict("dispatch.extension_decided")
     clock = assignment.clocks["resolve"]
     if decision.granted:
         if not assignment.is_open:
-            raise Refused("dispatch.not_open", status=assignment.status)
+            raise Conflict("dispatch.not_open", status=assignment.status)
         if clock.breached_at is not None:
-            raise Refused("dispatch.extension_after_breach")
+            raise Conflict("dispatch.extension_after_breach")
         clock.move_due(decision.now, extension.new_due, policy.warn_share, calendar)
     extension.status = "granted" if decision.granted else "refused"
     extension.decided_by, extension.decided_at, extension.note = (

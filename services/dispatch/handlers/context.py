@@ -11,13 +11,13 @@ from sqlalchemy import bindparam, insert, update
 from proto.envelope import new_id
 from services.common.auth import Principal, Role
 from services.common.db import UnitOfWork, UnitOfWorkFactory
+from services.common.errors import NotFound
 from services.dispatch import metrics
 from services.dispatch.adapters import repository
 from services.dispatch.adapters.directory import Directory
 from services.dispatch.adapters.orm import supervisions
 from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.calendar import Calendar, Continuous, WorkingDays
-from services.dispatch.domain.errors import Refused
 from services.dispatch.domain.sla import ClockName, Policy, PolicyBook
 
 # Built once, so SQLAlchemy's compiled cache is hit instead of compiling per call; the
@@ -59,7 +59,7 @@ def load_for(u: UnitOfWork, user: Principal, assignment_id: str) -> Assignment:
     """The assignment, locked for change; another department's is reported as missing."""
     assignment = repository.load(u.session, assignment_id, lock=True)
     if assignment is None or not may_see(user, assignment):
-        raise Refused("dispatch.assignment_not_found", 404, id=assignment_id)
+        raise NotFound("dispatch.assignment_not_found", id=assignment_id)
     return assignment
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.common.auth import Principal
+from services.common.errors import Conflict, Invalid, NotFound
 from services.dispatch.adapters import repository
 from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.dispatching import Dispatch
-from services.dispatch.domain.errors import Refused
 from services.dispatch.domain.extension import Decision, Extension, decide_extension
 from services.dispatch.domain.routing import Route
 from services.dispatch.handlers.context import (
@@ -30,15 +30,15 @@ def dispatch_by_hand(
     with deps.uow() as u:
         ticket = repository.load_ticket(u.session, ticket_id)
         if ticket is None:
-            raise Refused("dispatch.ticket_not_found", 404, id=ticket_id)
+            raise NotFound("dispatch.ticket_not_found", id=ticket_id)
         if ticket.state not in ("review", "returned"):
-            raise Refused("dispatch.ticket_not_waiting", number=ticket.number)
+            raise Conflict("dispatch.ticket_not_waiting", number=ticket.number)
         departments = deps.directory.router(u.session).departments
         for field, code in (("department_code", lead), *(("co", c) for c in co)):
             if code not in departments:
-                raise Refused("dispatch.unknown_department", 422, field, code=code)
+                raise Invalid("dispatch.unknown_department", field=field, code=code)
         if lead in co or len(set(co)) != len(co):
-            raise Refused("dispatch.co_repeats_department", 422, "co", code=lead)
+            raise Invalid("dispatch.co_repeats_department", field="co", code=lead)
         route = Route(departments[lead], "manual", tuple(departments[c] for c in co))
         policy = deps.policies.choose(ticket.urgency, ticket.category_code)
         attempt = next_attempt(u, ticket.id, ticket.round)
@@ -53,7 +53,7 @@ def decide(deps: Deps, user: Principal, extension_id: str, granted: bool, note: 
     with deps.uow() as u:
         extension = repository.load_extension(u.session, extension_id)
         if extension is None:
-            raise Refused("dispatch.extension_not_found", 404, id=extension_id)
+            raise NotFound("dispatch.extension_not_found", id=extension_id)
         assignment = load_for(u, user, extension.assignment_id)
         calendar = deps.calendar(assignment.clocks["resolve"].working_days)
         decision = Decision(granted, note, user.username, now)
@@ -69,7 +69,7 @@ def supervise(deps: Deps, user: Principal, assignment_id: str, reason: str) -> A
     with deps.uow() as u:
         assignment = load_for(u, user, assignment_id)
         if not assignment.supervise(reason, user.username, now):
-            raise Refused("dispatch.already_supervised")
+            raise Conflict("dispatch.already_supervised")
         open_supervision(u, assignment, reason, user.username, now)
         save_and_publish(u, assignment, now)
         u.commit()

@@ -11,9 +11,9 @@ from sqlalchemy import delete, insert, select, update
 
 from services.common.auth import Principal
 from services.common.db import UnitOfWork
+from services.common.errors import Conflict, FieldError, Invalid, NotFound
 from services.dispatch.adapters.directory import all_departments, bump_rules_version, rule_values
 from services.dispatch.adapters.orm import categories, routing_rules, rule_changes
-from services.dispatch.domain.errors import Invalid, Refused
 from services.dispatch.domain.routing import Rule, rule_problems
 from services.dispatch.handlers.context import Deps
 
@@ -33,7 +33,7 @@ def create(deps: Deps, user: Principal, draft: RuleDraft) -> None:
     now = deps.now()
     with deps.uow() as u:
         if _row(u, draft.rule.id) is not None:
-            raise Refused("dispatch.rule_exists", 409, "id", id=draft.rule.id)
+            raise Conflict("dispatch.rule_exists", field="id", id=draft.rule.id)
         _validate(u, draft.rule)
         values = rule_values(draft.rule, LAST, user.username, now) | {"note": draft.note}
         u.session.execute(insert(routing_rules).values(values))
@@ -47,7 +47,7 @@ def replace(deps: Deps, user: Principal, draft: RuleDraft) -> None:
     with deps.uow() as u:
         before = _row(u, draft.rule.id)
         if before is None:
-            raise Refused("dispatch.rule_not_found", 404, id=draft.rule.id)
+            raise NotFound("dispatch.rule_not_found", id=draft.rule.id)
         _validate(u, draft.rule)
         values = rule_values(draft.rule, before.position, user.username, now)
         u.session.execute(
@@ -65,7 +65,7 @@ def remove(deps: Deps, user: Principal, rule_id: str) -> None:
     with deps.uow() as u:
         before = _row(u, rule_id)
         if before is None:
-            raise Refused("dispatch.rule_not_found", 404, id=rule_id)
+            raise NotFound("dispatch.rule_not_found", id=rule_id)
         u.session.execute(delete(routing_rules).where(routing_rules.c.id == rule_id))
         _renumber(u, None, None)
         _log(u, rule_id, "delete", before, user.username, now)
@@ -79,7 +79,9 @@ def _validate(u: UnitOfWork, rule: Rule) -> None:
     known = set(u.session.scalars(select(categories.c.code)))
     found = rule_problems(rule, codes, known, areas)
     if found:
-        raise Invalid([(field, code, {"code": value}) for field, code, value in found])
+        raise Invalid.fields(
+            [FieldError(field, code, {"code": value}) for field, code, value in found]
+        )
 
 
 def _row(u: UnitOfWork, rule_id: str) -> Any:

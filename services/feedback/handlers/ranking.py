@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from services.common.problems import field_problem
+from services.common.errors import Invalid
 from services.feedback import metrics
 from services.feedback.adapters import invitations, ratings, tracking
 from services.feedback.domain.months import Month
@@ -40,11 +40,11 @@ def assessed_month(fb: Feedback, text: str) -> Month:
     try:
         month = Month.parse(text)
     except ValueError:
-        raise field_problem("month", "feedback.invalid_month") from None
+        raise Invalid("feedback.invalid_month", field="month") from None
     current = Month.of(fb.clock())
     if month > current:
-        raise field_problem(
-            "month", "feedback.month_in_future", month=str(month), current=str(current)
+        raise Invalid(
+            "feedback.month_in_future", field="month", month=str(month), current=str(current)
         )
     return month
 

@@ -17,7 +17,7 @@ from proto.envelope import new_id
 from proto.feedback import CallbackRecorded, TicketRated
 from services.common.auth import Principal
 from services.common.db import UnitOfWork
-from services.common.problems import Problem
+from services.common.errors import Conflict, Gone, NotFound
 from services.feedback import metrics
 from services.feedback.adapters import invitations, ratings, tracking
 from services.feedback.adapters.links import ForgedLink, LinkClaim
@@ -131,10 +131,10 @@ def record_callback(
 def _awaiting_answer(uow: UnitOfWork, ticket_id: str, now: datetime) -> Row[Any]:
     """The ticket's pending invitation: 404 for an unknown ticket, 409 when none waits."""
     if tracking.ticket(uow.session, ticket_id) is None:
-        raise Problem(404, "feedback.ticket_not_found", id=ticket_id)
+        raise NotFound("feedback.ticket_not_found", id=ticket_id)
     invitation = invitations.pending_for(uow.session, ticket_id)
     if invitation is None or invitation.expires_at <= now:
-        raise Problem(409, "feedback.not_awaiting_rating", id=ticket_id)
+        raise Conflict("feedback.not_awaiting_rating", id=ticket_id)
     return invitation
 
 
@@ -142,7 +142,7 @@ def _claim(fb: Feedback, token: str) -> LinkClaim:
     try:
         return fb.signer.read(token)
     except ForgedLink:
-        raise Problem(404, "feedback.link_invalid") from None
+        raise NotFound("feedback.link_invalid") from None
 
 
 def _answerable(uow: UnitOfWork, claim: LinkClaim, ticket_id: str, now: datetime) -> Row[Any]:
@@ -150,13 +150,13 @@ def _answerable(uow: UnitOfWork, claim: LinkClaim, ticket_id: str, now: datetime
     # A genuine link used on another ticket's address gets the forged link's answer, so
     # nothing can be learnt about that other ticket.
     if invitation is None or invitation.ticket_id != ticket_id:
-        raise Problem(404, "feedback.link_invalid")
+        raise NotFound("feedback.link_invalid")
     if invitation.status == "rated":
-        raise Problem(409, "feedback.link_used")
+        raise Conflict("feedback.link_used")
     if invitation.status == "superseded":
-        raise Problem(410, "feedback.link_superseded")
+        raise Gone("feedback.link_superseded")
     if invitation.status == "expired" or claim.expired or invitation.expires_at <= now:
-        raise Problem(410, "feedback.link_expired")
+        raise Gone("feedback.link_expired")
     return invitation
 
 
@@ -170,7 +170,7 @@ def _record(
     now: datetime,
 ) -> Settled:
     if not invitations.finish(uow.session, invitation.invitation_id, "rated", now):
-        raise Problem(409, "feedback.link_used")  # a concurrent answer won
+        raise Conflict("feedback.link_used")  # a concurrent answer won
     rating_id = _store(uow, invitation, answers, via, by, now)
     decision = settle_ticket(fb, uow, invitation, answers, by, now)
     return Settled(rating_id, invitation.department_code, answers, via, decision)

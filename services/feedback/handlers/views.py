@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.common.auth import Principal, Role
-from services.common.problems import Problem
+from services.common.errors import NotFound
 from services.feedback.adapters import invitations, ratings, tracking
 from services.feedback.handlers.context import Feedback
 
@@ -26,7 +26,7 @@ def ticket_feedback(fb: Feedback, ticket_id: str, user: Principal) -> dict[str, 
             user.department in tracking.ticket_departments(uow.session, ticket_id)
         )
         if ticket is None or not allowed:
-            raise Problem(404, "feedback.ticket_not_found", id=ticket_id)
+            raise NotFound("feedback.ticket_not_found", id=ticket_id)
         return dict(ticket._mapping) | {
             "invitations": [
                 dict(r._mapping) for r in invitations.of_ticket(uow.session, ticket_id)

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from services.common.auth import CurrentUser, Role, require_roles
+from services.common.errors import NotFound
 from services.common.idempotency import Idempotent
-from services.common.problems import Problem
 from services.intake.api.models import (
     AreaRead,
     CategoryCreate,
@@ -93,7 +93,7 @@ def _categories(api: APIRouter, intake: Intake) -> None:
         tree = catalogue.current(intake)
         found = tree.get(code)
         if found is None:
-            raise Problem(404, "intake.category_not_found", code=code)
+            raise NotFound("intake.category_not_found", code=code)
         return _category(found, tree)
 
     @api.post("/categories", tags=["categories"], status_code=201, dependencies=Edits)
@@ -137,7 +137,7 @@ def _addresses(api: APIRouter, intake: Intake) -> None:
     def get_address(code: str) -> AreaRead:
         area = intake.addresses.get(code)
         if area is None:
-            raise Problem(404, "intake.area_not_found", code=code)
+            raise NotFound("intake.area_not_found", code=code)
         return _area(Suggestion(area, intake.addresses.path(code), 0.0))
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from proto.envelope import new_id
 from services.common.auth import Principal
 from services.common.db import UnitOfWork
-from services.common.problems import FieldError, Problem, field_problem
+from services.common.errors import Invalid
 from services.intake import metrics
 from services.intake.adapters import knowledge_store, privacy_store, repository
 from services.intake.domain.addresses import Suggestion
@@ -44,7 +44,7 @@ class Place:
 
 
 def log_call(intake: Intake, cmd: LogCall, agent: Principal) -> Logged:
-    """Validates, then stores the call and its events atomically; raises Problem (4xx)
+    """Validates, then stores the call and its events atomically; raises a DomainError
     with nothing stored when any input is wrong."""
     caller = intake.vault.seal(_phone(cmd.caller_phone))
     place = _place(intake, cmd)
@@ -70,7 +70,7 @@ def _phone(raw: str | None) -> str | None:
     try:
         return normalise_phone(raw)
     except InvalidPhone:
-        raise field_problem("caller_phone", "intake.invalid_phone") from None
+        raise Invalid("intake.invalid_phone", field="caller_phone") from None
 
 
 def _place(intake: Intake, cmd: LogCall) -> Place:
@@ -78,7 +78,7 @@ def _place(intake: Intake, cmd: LogCall) -> Place:
     library cannot pin down is refused with ranked suggestions."""
     if cmd.area_code:
         if intake.addresses.get(cmd.area_code) is None:
-            raise field_problem("area_code", "intake.unknown_area", code=cmd.area_code)
+            raise Invalid("intake.unknown_area", field="area_code", code=cmd.area_code)
         return Place(cmd.area_code, intake.addresses.path(cmd.area_code))
     if not cmd.address:
         return Place(None, [])
@@ -88,14 +88,13 @@ def _place(intake: Intake, cmd: LogCall) -> Place:
     return Place(found.area.code, found.path)
 
 
-def _unresolved(suggestions: list[Suggestion]) -> Problem:
+def _unresolved(suggestions: list[Suggestion]) -> Invalid:
     names = "、".join("/".join(s.path) for s in suggestions[:3]) or "-"
     listed = [{"code": s.area.code, "path": s.path} for s in suggestions]
-    return Problem(
-        422,
+    return Invalid(
         "intake.unresolved_address",
-        errors=[FieldError("address", "intake.unresolved_address", {"names": names})],
-        extensions={"suggestions": listed},
+        field="address",
+        details={"suggestions": listed},
         names=names,
     )
 
@@ -104,9 +103,9 @@ def _check_answer(cmd: LogCall) -> None:
     if cmd.answer is None:
         return
     if cmd.request_type != "consultation":
-        raise field_problem("answer", "intake.answer_needs_consultation")
+        raise Invalid("intake.answer_needs_consultation", field="answer")
     if cmd.duplicate_of:
-        raise field_problem("answer", "intake.answer_not_with_duplicate")
+        raise Invalid("intake.answer_not_with_duplicate", field="answer")
 
 
 def _catalogue(intake: Intake, uow: UnitOfWork, cmd: LogCall) -> Catalogue:
@@ -115,14 +114,14 @@ def _catalogue(intake: Intake, uow: UnitOfWork, cmd: LogCall) -> Catalogue:
     try:
         catalogue.usable_leaf(cmd.category_code)
     except CatalogueError as exc:
-        raise field_problem(exc.field, exc.key, **exc.params) from None
+        raise Invalid(exc.key, field=exc.field, **exc.params) from None
     return catalogue
 
 
 def _check_entry(uow: UnitOfWork, entry_id: str) -> None:
     found = knowledge_store.get(uow.session, entry_id)
     if found is None or not found[1]:
-        raise field_problem("answer.entry_id", "intake.unknown_knowledge_entry", id=entry_id)
+        raise Invalid("intake.unknown_knowledge_entry", field="answer.entry_id", id=entry_id)
 
 
 def _new_call(ticket_id: str, cmd: LogCall, caller: Caller, by: str, at: datetime) -> Call:
@@ -149,7 +148,7 @@ def _attach(
     calls = repository.count_call(uow.session, ticket_id)
     if calls is None:
         code = "intake.duplicate_closed" if repository.get(uow.session, ticket_id) else None
-        raise field_problem("duplicate_of", code or "intake.duplicate_missing", id=ticket_id)
+        raise Invalid(code or "intake.duplicate_missing", field="duplicate_of", id=ticket_id)
     call = _new_call(ticket_id, cmd, caller, agent.username, now)
     repository.add_call(uow.session, call)
     uow.publish(call.attached_event(calls), ticket_id=ticket_id, occurred_at=now)

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.common.auth import Principal
 from services.common.db import UnitOfWork
-from services.common.problems import Problem, field_problem
+from services.common.errors import Conflict, Invalid, NotFound
 from services.intake.adapters import catalogue_store
 from services.intake.adapters.pinyin import initials
 from services.intake.domain.catalogue import (
@@ -36,7 +36,7 @@ def create(
         try:
             check_new(catalogue, code, parent)
         except CatalogueError as exc:
-            raise field_problem(exc.field, exc.key, **exc.params) from None
+            raise Invalid(exc.key, field=exc.field, **exc.params) from None
         version = catalogue.version + 1
         made = Category(code, name, parent, tuple(keywords), initials(name), version)
         catalogue_store.insert_category(uow.session, made)
@@ -86,7 +86,7 @@ def _set_retired(intake: Intake, code: str, by: Principal, retire: bool) -> list
         version = catalogue.version + 1
         touched = _retiring(catalogue, code, version) if retire else _restoring(catalogue, code)
         if not touched:
-            raise Problem(409, "intake.category_unchanged", code=code)
+            raise Conflict("intake.category_unchanged", code=code)
         for _, after in touched:
             catalogue_store.update_category(uow.session, after)
         action = "retire" if retire else "restore"
@@ -115,13 +115,13 @@ def _commit(uow: UnitOfWork) -> None:
     try:
         uow.commit()
     except IntegrityError:
-        raise Problem(409, "status.409") from None
+        raise Conflict("status.409") from None
 
 
 def _existing(catalogue: Catalogue, code: str) -> Category:
     found = catalogue.get(code)
     if found is None:
-        raise Problem(404, "intake.category_not_found", code=code)
+        raise NotFound("intake.category_not_found", code=code)
     return found
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from proto.envelope import new_id
 from services.common.auth import Principal
-from services.common.problems import Problem
+from services.common.errors import NotFound
 from services.intake.adapters import knowledge_store
 from services.intake.domain import knowledge
 from services.intake.domain.knowledge import Entry
@@ -37,7 +37,7 @@ def get(intake: Intake, entry_id: str) -> tuple[Entry, bool]:
     with intake.uow() as uow:
         found = knowledge_store.get(uow.session, entry_id)
     if found is None:
-        raise Problem(404, "intake.knowledge_not_found", id=entry_id)
+        raise NotFound("intake.knowledge_not_found", id=entry_id)
     return found
 
 
@@ -45,7 +45,7 @@ def update(intake: Intake, entry: Entry, active: bool, by: Principal) -> Entry:
     """Replaces the entry's text; `active=False` archives it (it no longer shows in search)."""
     with intake.uow() as uow:
         if knowledge_store.get(uow.session, entry.id) is None:
-            raise Problem(404, "intake.knowledge_not_found", id=entry.id)
+            raise NotFound("intake.knowledge_not_found", id=entry.id)
         knowledge_store.replace(uow.session, entry, active, by.username, intake.clock())
         uow.commit()
     return entry

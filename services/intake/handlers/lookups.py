@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 
 from services.common.auth import Principal
-from services.common.problems import Problem, field_problem
+from services.common.errors import Invalid, NotFound
 from services.intake import metrics
 from services.intake.adapters import repository
 from services.intake.domain import duplicates
@@ -34,7 +34,7 @@ def find_duplicates(
     similar text, best first."""
     started = time.perf_counter()
     if intake.addresses.get(area_code) is None:
-        raise field_problem("area_code", "intake.unknown_area", code=area_code)
+        raise Invalid("intake.unknown_area", field="area_code", code=area_code)
     since = intake.clock() - duplicates.WINDOW
     with intake.uow() as uow:
         found = repository.open_at_place(uow.session, area_code, since, category_code, CANDIDATES)
@@ -71,7 +71,7 @@ def get_ticket(intake: Intake, ticket_id: str) -> Ticket:
     with intake.uow() as uow:
         ticket = repository.get(uow.session, ticket_id)
     if ticket is None:
-        raise Problem(404, "intake.ticket_not_found", id=ticket_id)
+        raise NotFound("intake.ticket_not_found", id=ticket_id)
     return ticket
 
 

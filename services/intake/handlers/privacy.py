@@ -9,7 +9,7 @@ from typing import Any
 
 from services.common.auth import Principal
 from services.common.db import UnitOfWork
-from services.common.problems import Problem, field_problem
+from services.common.errors import Conflict, Invalid, NotFound, Refused
 from services.intake import metrics
 from services.intake.adapters import privacy_store, repository
 from services.intake.adapters.privacy_store import AuditEntry
@@ -34,7 +34,7 @@ def reveal_for_call(intake: Intake, call_id: str, agent: Principal) -> str:
     with intake.uow() as uow:
         call = repository.get_call(uow.session, call_id)
         if call is None:
-            raise Problem(404, "intake.call_not_found", id=call_id)
+            raise NotFound("intake.call_not_found", id=call_id)
         taken = TakenCall(call.taken_by, call.taken_at, call.caller_cipher is not None)
         allowed = may_reveal(taken, agent.username, now, intake.reveal_window)
         entry = _reveal(agent, now, "logged", call.ticket_id, call, allowed)
@@ -43,7 +43,7 @@ def reveal_for_call(intake: Intake, call_id: str, agent: Principal) -> str:
     metrics.PHONE_REVEALS.labels(entry.outcome).inc()
     if not allowed:
         hours = f"{intake.reveal_window.total_seconds() / 3600:g}"
-        raise Problem(403, "intake.reveal_forbidden", hours=hours)
+        raise Refused("intake.reveal_forbidden", hours=hours)
     return intake.vault.open(call.caller_cipher or "")
 
 
@@ -54,7 +54,7 @@ def reveal_for_callback(intake: Intake, ticket_id: str, agent: Principal) -> str
     with intake.uow() as uow:
         ticket = repository.get(uow.session, ticket_id)
         if ticket is None:
-            raise Problem(404, "intake.ticket_not_found", id=ticket_id)
+            raise NotFound("intake.ticket_not_found", id=ticket_id)
         due = callback_due(ticket.callback_due_until, now)
         caller = repository.first_caller(uow.session, ticket_id) if due else None
         entry = _reveal(agent, now, "callback", ticket_id, caller, caller is not None)
@@ -62,9 +62,9 @@ def reveal_for_callback(intake: Intake, ticket_id: str, agent: Principal) -> str
         uow.commit()  # before answering: a refusal is kept although the request fails
     metrics.PHONE_REVEALS.labels(entry.outcome).inc()
     if not due:
-        raise Problem(403, "intake.reveal_no_callback", id=ticket_id)
+        raise Refused("intake.reveal_no_callback", id=ticket_id)
     if caller is None:
-        raise Problem(409, "intake.reveal_no_number", id=ticket_id)
+        raise Conflict("intake.reveal_no_number", id=ticket_id)
     return intake.vault.open(caller.caller_cipher or "")
 
 
@@ -139,11 +139,11 @@ def _caller(intake: Intake, uow: UnitOfWork, phone: str) -> tuple[str, str, list
     try:
         number = normalise_phone(phone)
     except InvalidPhone:
-        raise field_problem("phone", "intake.invalid_phone") from None
+        raise Invalid("intake.invalid_phone", field="phone") from None
     key = intake.vault.key_of(number)
     found = privacy_store.calls_of_caller(uow.session, key)
     if not found:
-        raise Problem(404, "intake.caller_not_found")
+        raise NotFound("intake.caller_not_found")
     return number, key, found
 
 
