@@ -192,12 +192,22 @@ class Consumer:
         return 0
 
     def _rewind(self) -> None:
+        """Reads again from the committed position, keeping the group membership: a
+        consumer closed and replaced while its group re-forms (after a broker restart) left
+        the test broker waiting for the departed member, and the group never joined again.
+        Only when the broker cannot tell the position is the subscription dropped."""
+        if self._subscription is None:
+            return
+        try:
+            self._subscription.rewind()
+            return
+        except BusError:
+            log.warning("rewinding failed; subscribing again", exc_info=True)
         subscription, self._subscription = self._subscription, None
-        if subscription is not None:
-            try:
-                subscription.close()
-            except Exception:
-                log.warning("closing the subscription to read it again failed", exc_info=True)
+        try:
+            subscription.close()
+        except Exception:
+            log.warning("closing the subscription to read it again failed", exc_info=True)
 
     def _parse_batch(
         self, records: Sequence[Record]

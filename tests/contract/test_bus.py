@@ -145,6 +145,16 @@ class BusContract:
 
         assert values(drain(subscribe(group), 2)) == ["a", "b"]
 
+    def test_a_rewound_member_reads_again_after_the_committed_record(
+        self, bus: Bus, topic: str, subscribe: Subscribe
+    ) -> None:
+        bus.publisher().publish(messages(topic, "ticket-1", ["a", "b", "c"]))
+        sub = subscribe(unique("group"))
+        records = drain(sub, 3)
+        sub.commit(records[:1])
+        sub.rewind()
+        assert values(drain(sub, 2)) == ["b", "c"]
+
     def test_each_group_receives_everything(
         self, bus: Bus, topic: str, subscribe: Subscribe
     ) -> None:

@@ -50,6 +50,9 @@ class Subscription(Protocol):
     def commit(self, records: Sequence[Record]) -> None:
         """Moves the group's position past these records."""
 
+    def rewind(self) -> None:
+        """The next poll hands out again every record after the committed position."""
+
     def lag(self) -> dict[str, int]:
         """Records not yet committed, per topic; callable from any thread."""
 

@@ -216,6 +216,10 @@ class EmbeddedSubscription:
                 for topic in self._topics
             }
 
+    def rewind(self) -> None:
+        """Forgets what was handed out: the next poll starts after the committed offsets."""
+        self._handed_out = dict.fromkeys(self._topics, 0)
+
     def assignment(self) -> frozenset[tuple[str, int]]:
         """Every topic's one partition: a member of the embedded log is never left out."""
         return frozenset((topic, 0) for topic in self._topics)

@@ -450,6 +450,21 @@ class KafkaSubscription:
         except KafkaError as exc:
             raise BusError(f"commit failed: {exc}") from exc
 
+    def rewind(self) -> None:
+        """Moves every assigned partition back to its committed offset (the beginning where
+        none), staying in the group."""
+        consumer, timeout_ms = self._consumer, self._bus.timeout_ms
+        try:
+            for tp in consumer.assignment():
+                committed = consumer.committed(tp, timeout_ms=timeout_ms)
+                if committed is None:
+                    consumer.seek_to_beginning(tp)
+                else:
+                    consumer.seek(tp, committed)
+        except KafkaError as exc:
+            raise BusError(f"rewinding to the committed offsets: {exc}") from exc
+        self._seen = {}
+
     def assignment(self) -> frozenset[tuple[str, int]]:
         """The (topic, partition) pairs the group gave this member; empty until it joined."""
         return self._assignment.partitions
