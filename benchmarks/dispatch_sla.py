@@ -37,6 +37,7 @@ from services.dispatch.adapters.calendar_data import working_days
 from services.dispatch.adapters.directory import Directory, seed_database
 from services.dispatch.adapters.orm import assignments, clocks, metadata
 from services.dispatch.adapters.seed import load_categories, load_departments, load_policies
+from services.dispatch.adapters.unit_of_work import DispatchUnitOfWork
 from services.dispatch.handlers import consumers
 from services.dispatch.handlers.context import Deps
 from services.dispatch.handlers.scheduler import Scheduler
@@ -62,7 +63,7 @@ def database(postgres: bool) -> Iterator[str]:
 def make_deps(url: str) -> Deps:
     upgrade("dispatch", url)
     deps = Deps(
-        uow_factory(make_engine(url), metadata, "dispatch"),
+        uow_factory(make_engine(url), metadata, "dispatch", DispatchUnitOfWork),
         Directory(),
         load_policies(),
         working_days(),

@@ -10,7 +10,7 @@ from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self, TypeVar, overload
 
 from sqlalchemy import Engine, Insert, MetaData, Table, create_engine, event, insert
 from sqlalchemy.dialects import postgresql, sqlite
@@ -134,9 +134,13 @@ class UnitOfWork:
             raise RuntimeError("unit of work used outside its `with` block")
         return self._session
 
-    def __enter__(self) -> UnitOfWork:
+    def __enter__(self) -> Self:
         self._session = self._sessions()
+        self.attach(self._session)
         return self
+
+    def attach(self, session: Session) -> None:
+        """A service's unit of work builds its repositories on the new session here."""
 
     def __exit__(
         self,
@@ -202,8 +206,22 @@ def _insert_into(table: Table) -> Insert:
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+U = TypeVar("U", bound=UnitOfWork)
 
 
-def uow_factory(engine: Engine, metadata: MetaData, producer: str) -> UnitOfWorkFactory:
+@overload
+def uow_factory(engine: Engine, metadata: MetaData, producer: str) -> UnitOfWorkFactory: ...
+
+
+@overload
+def uow_factory(
+    engine: Engine, metadata: MetaData, producer: str, kind: Callable[..., U]
+) -> Callable[[], U]: ...
+
+
+def uow_factory(
+    engine: Engine, metadata: MetaData, producer: str, kind: Callable[..., Any] = UnitOfWork
+) -> Callable[[], Any]:
+    """`kind` is a service's unit of work, which attaches its repositories to the session."""
     sessions = sessionmaker(engine, expire_on_commit=False)
-    return lambda: UnitOfWork(sessions, metadata, producer)
+    return lambda: kind(sessions, metadata, producer)

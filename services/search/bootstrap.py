@@ -22,11 +22,13 @@ from services.common.settings import Settings
 from services.common.web import mount_pages
 from services.common.workers import Worker
 from services.search import api, handlers, metrics
+from services.search.adapters.documents import SearchUnitOfWork
 from services.search.adapters.elastic import ElasticIndex
 from services.search.adapters.generations import EmbeddedGenerations
 from services.search.adapters.index import SearchIndex
 from services.search.adapters.labels import LabelStore
 from services.search.adapters.orm import metadata
+from services.search.config import SearchSettings
 from services.search.domain.projection import KNOWN_EVENTS
 from services.search.messages import MESSAGES
 from services.search.reads import Reader
@@ -36,26 +38,28 @@ TOPICS = (TICKETS, ASSIGNMENTS, FEEDBACK)
 PAGES = Path(__file__).resolve().parent / "pages"
 
 
-def make_index(settings: Settings) -> SearchIndex:
+def make_index(settings: Settings, options: SearchSettings) -> SearchIndex:
     """The index the settings choose; both kinds can also be rebuilt (`Rebuildable`)."""
-    if settings.search_backend == "elasticsearch":
-        return ElasticIndex(settings)
+    if options.search_backend == "elasticsearch":
+        return ElasticIndex(options)
     return EmbeddedGenerations(settings.data_dir)
 
 
-def build(settings: Settings) -> FastAPI:
+def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
+    """The search app; `options` default to search's own variables in the environment."""
     register(MESSAGES)
+    options = (options or SearchSettings()).checked_for(settings)
     platform = make_platform("search", settings, metadata)
     install_sessions(platform, settings, metadata)
-    uow = uow_factory(platform.engine, metadata, "search")
-    index = make_index(settings)
+    uow = uow_factory(platform.engine, metadata, "search", SearchUnitOfWork)
+    index = make_index(settings, options)
     try:
         index.ensure()
     except PeerAway:
         # Come up anyway, not ready: the index is created on the first write once it is back.
         log.warning("search index unreachable at start-up", exc_info=True)
     labels = LabelStore()
-    fold = partial(handlers.on_event, index, labels)
+    fold = partial(handlers.on_event, index)
     add_consumer(platform, settings, "search", TOPICS, {e.TYPE: fold for e in KNOWN_EVENTS}, uow)
     platform.checks["index"] = index.ping
     platform.closers.append(index.close)

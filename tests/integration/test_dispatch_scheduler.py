@@ -23,6 +23,7 @@ from services.dispatch.adapters.calendar_data import working_days
 from services.dispatch.adapters.directory import Directory, seed_database
 from services.dispatch.adapters.orm import metadata
 from services.dispatch.adapters.seed import load_policies
+from services.dispatch.adapters.unit_of_work import DispatchUnitOfWork
 from services.dispatch.bootstrap import build
 from services.dispatch.handlers import consumers
 from services.dispatch.handlers.context import Deps
@@ -111,7 +112,7 @@ def _auth(client: TestClient) -> dict[str, str]:
 
 def _deps(url: str, clock: Clock) -> Deps:
     engine = make_engine(url)
-    uow = uow_factory(engine, metadata, "dispatch")
+    uow = uow_factory(engine, metadata, "dispatch", DispatchUnitOfWork)
     return Deps(uow, Directory(), load_policies(), working_days(), now=clock)
 
 

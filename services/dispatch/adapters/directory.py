@@ -17,11 +17,11 @@ from services.dispatch.adapters import seed
 from services.dispatch.adapters.orm import categories, departments, routing_rules, versions
 from services.dispatch.adapters.repository import changed
 from services.dispatch.domain.routing import Department, Router, Rule
+from services.dispatch.handlers.ports import Rules
 
 RULES_VERSION = "rules"
 
 # Built once, so SQLAlchemy's compiled cache is hit on every event instead of compiling anew.
-_RULES_VERSION_VALUE = select(versions.c.value).where(versions.c.name == RULES_VERSION)
 _DEPARTMENTS = select(departments).order_by(departments.c.code)
 _RULES = select(routing_rules).order_by(routing_rules.c.position, routing_rules.c.id)
 
@@ -105,10 +105,9 @@ class Directory:
         self._router: Router | None = None
         self._version = -1
 
-    def router(self, session: Session) -> Router:
-        version = session.execute(_RULES_VERSION_VALUE).scalar() or 0
+    def router(self, rules: Rules) -> Router:
+        version = rules.version()
         if self._router is None or version != self._version:
-            departments_ = all_departments(session)
-            self._router = Router(departments_, ordered_rules(session), fallback=seed.FALLBACK)
+            self._router = Router(rules.departments(), rules.ordered(), fallback=seed.FALLBACK)
             self._version = version
         return self._router

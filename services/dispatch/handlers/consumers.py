@@ -9,13 +9,11 @@ from proto.assignments import TicketQueuedForReview
 from proto.envelope import Envelope
 from proto.feedback import ReopenRequested
 from proto.tickets import TicketCreated, TicketRaisedForSupervision
-from services.common.db import UnitOfWork
 from services.dispatch import metrics
-from services.dispatch.adapters import repository
-from services.dispatch.adapters.directory import learn_categories
 from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.dispatching import Dispatch, Ticket, reopen_route
 from services.dispatch.handlers.context import Deps, open_supervision, save_and_publish
+from services.dispatch.handlers.ports import UnitOfWork
 from services.dispatch.handlers.routing import dispatch
 
 log = logging.getLogger(__name__)
@@ -47,16 +45,16 @@ def categories_in(event: TicketCreated) -> dict[str, str]:
 def on_ticket_created(deps: Deps, u: UnitOfWork, envelope: Envelope, event: TicketCreated) -> None:
     """Routes a new ticket: assignments with clocks, or the review queue when no rule nor
     territory can say who must act."""
-    learn_categories(u.session, categories_in(event), "learned")
+    u.rules.learn_categories(categories_in(event), "learned")
     ticket = ticket_of(envelope, event)
-    repository.add_ticket(u.session, ticket)
+    u.tickets.add(ticket)
     if event.answered_directly:
         return  # answered at intake (直接答复): no department has anything to do
-    route = deps.directory.router(u.session).route(event.category_code, event.area_code)
+    route = deps.directory.router(u.rules).route(event.category_code, event.area_code)
     now = deps.now()
     if not route.confident:
         ticket.review_reason = route.reason
-        repository.save_ticket(u.session, ticket)
+        u.tickets.save(ticket)
         u.publish(TicketQueuedForReview(reason=route.reason, at=now), ticket_id=ticket.id)
         metrics.ROUTED.labels("review").inc()
         return
@@ -77,17 +75,17 @@ def on_reopen_requested(
     deps: Deps, u: UnitOfWork, envelope: Envelope, event: ReopenRequested
 ) -> None:
     """重办: a new round with fresh clocks, or supervision past the reopen limit."""
-    history = repository.round_assignments(u.session, envelope.ticket_id)
+    history = u.assignments.of_ticket(envelope.ticket_id)
     leads = [a for a in history if a.role == "lead"]
     if event.supervise:
         if leads:
             _supervise(deps, u, leads[0], f"reopen_limit:{event.reopen_count}", "feedback")
         return
-    ticket = repository.load_ticket(u.session, envelope.ticket_id)
+    ticket = u.tickets.load(envelope.ticket_id)
     if ticket is None:
         log.warning("reopen for a ticket dispatch never saw: %s", envelope.ticket_id)
         return
-    router = deps.directory.router(u.session)
+    router = deps.directory.router(u.rules)
     previous = router.departments.get(leads[0].department_code if leads else "")
     route = reopen_route(router, ticket, previous)
     round_ = max((a.round for a in history), default=ticket.round) + 1
@@ -97,7 +95,7 @@ def on_reopen_requested(
 
 
 def _open_leads(u: UnitOfWork, ticket_id: str) -> list[Assignment]:
-    history = repository.round_assignments(u.session, ticket_id)
+    history = u.assignments.of_ticket(ticket_id)
     return [a for a in history if a.role == "lead" and a.is_open]
 
 

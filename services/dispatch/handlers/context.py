@@ -6,27 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, insert, update
-
 from proto.envelope import new_id
 from services.common.auth import Principal, Role
-from services.common.db import UnitOfWork, UnitOfWorkFactory
 from services.common.errors import NotFound
 from services.dispatch import metrics
-from services.dispatch.adapters import repository
-from services.dispatch.adapters.directory import Directory
-from services.dispatch.adapters.orm import supervisions
 from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.calendar import Calendar, Continuous, WorkingDays
 from services.dispatch.domain.sla import ClockName, Policy, PolicyBook
-
-# Built once, so SQLAlchemy's compiled cache is hit instead of compiling per call; the
-# parameters' other keys make the UPDATE's SET clause.
-_OPEN_SUPERVISION = insert(supervisions)
-_CLOSE_SUPERVISION = update(supervisions).where(
-    supervisions.c.assignment_id == bindparam("b_assignment_id"),
-    supervisions.c.closed_at.is_(None),
-)
+from services.dispatch.handlers.ports import Routers, UnitOfWork
 
 
 def utcnow() -> datetime:
@@ -35,8 +22,8 @@ def utcnow() -> datetime:
 
 @dataclass
 class Deps:
-    uow: UnitOfWorkFactory
-    directory: Directory
+    uow: Callable[[], UnitOfWork]
+    directory: Routers
     policies: PolicyBook
     working_days: WorkingDays
     continuous: Calendar = field(default_factory=Continuous)
@@ -57,7 +44,7 @@ def may_see(user: Principal, assignment: Assignment) -> bool:
 
 def load_for(u: UnitOfWork, user: Principal, assignment_id: str) -> Assignment:
     """The assignment, locked for change; another department's is reported as missing."""
-    assignment = repository.load(u.session, assignment_id, lock=True)
+    assignment = u.assignments.load(assignment_id, lock=True)
     if assignment is None or not may_see(user, assignment):
         raise NotFound("dispatch.assignment_not_found", id=assignment_id)
     return assignment
@@ -67,31 +54,22 @@ def publish(u: UnitOfWork, assignment: Assignment, now: datetime) -> None:
     """Outbox and history for what the assignment recorded, in the caller's transaction."""
     for event in assignment.events:
         u.publish(event, ticket_id=assignment.ticket_id, occurred_at=now)
-    repository.record_activity(u.session, assignment.events, now)
+    u.assignments.record_activity(assignment.events, now)
     assignment.events.clear()
 
 
 def save_and_publish(u: UnitOfWork, assignment: Assignment, now: datetime) -> None:
-    repository.save(u.session, assignment)
+    u.assignments.save(assignment)
     publish(u, assignment, now)
 
 
 def open_supervision(u: UnitOfWork, a: Assignment, reason: str, by: str, now: datetime) -> None:
     """Adds the assignment to the supervision list (the caller has set `supervised`)."""
-    row = {
-        "assignment_id": a.id,
-        "ticket_id": a.ticket_id,
-        "department_code": a.department_code,
-        "reason": reason,
-        "opened_by": by,
-        "opened_at": now,
-    }
-    u.session.execute(_OPEN_SUPERVISION, row)
+    u.supervisions.open(a, reason, by, now)
 
 
 def close_supervision(u: UnitOfWork, assignment_id: str, note: str, by: str, now: datetime) -> None:
-    values = {"closed_by": by, "closed_at": now, "note": note}
-    u.session.execute(_CLOSE_SUPERVISION, values | {"b_assignment_id": assignment_id})
+    u.supervisions.close(assignment_id, note, by, now)
 
 
 def observe(clock: ClockName, assignment: Assignment, moment: datetime) -> None:

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 from services.common.auth import Principal
-from services.dispatch.adapters import repository
 from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.extension import Extension, ExtensionAsk, request_extension
 from services.dispatch.handlers.context import Deps, load_for, observe, save_and_publish
@@ -64,10 +63,10 @@ def give_back(
         assignment = load_for(u, user, assignment_id)
         assignment.give_back(code, reason, user.username, now)
         save_and_publish(u, assignment, now)
-        ticket = repository.load_ticket(u.session, assignment.ticket_id)
+        ticket = u.tickets.load(assignment.ticket_id)
         if ticket is not None and assignment.role == "lead":
             ticket.state = "returned"
-            repository.save_ticket(u.session, ticket)
+            u.tickets.save(ticket)
         u.commit()
     return assignment
 
@@ -92,13 +91,13 @@ def ask_extension(
     now = deps.now()
     with deps.uow() as u:
         assignment = load_for(u, user, assignment_id)
-        pending = repository.has_pending_extension(u.session, assignment.id)
+        pending = u.extensions.has_pending(assignment.id)
         ask = ExtensionAsk(deps.new_id(), new_due, reason, user.username, now)
         calendar = deps.calendar(_working(assignment))
         extension = request_extension(
             assignment, ask, deps.policy_of(assignment), calendar, pending
         )
-        repository.add_extension(u.session, extension)
+        u.extensions.add(extension)
         save_and_publish(u, assignment, now)
         u.commit()
     return extension

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from services.common.auth import Principal
 from services.common.errors import Conflict, Invalid, NotFound
-from services.dispatch.adapters import repository
 from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.dispatching import Dispatch
 from services.dispatch.domain.extension import Decision, Extension, decide_extension
@@ -19,7 +18,7 @@ from services.dispatch.handlers.context import (
     open_supervision,
     save_and_publish,
 )
-from services.dispatch.handlers.routing import dispatch, next_attempt
+from services.dispatch.handlers.routing import dispatch
 
 
 def dispatch_by_hand(
@@ -28,12 +27,12 @@ def dispatch_by_hand(
     """Sends a ticket waiting on the review or returned list to the departments chosen."""
     now = deps.now()
     with deps.uow() as u:
-        ticket = repository.load_ticket(u.session, ticket_id)
+        ticket = u.tickets.load(ticket_id)
         if ticket is None:
             raise NotFound("dispatch.ticket_not_found", id=ticket_id)
         if ticket.state not in ("review", "returned"):
             raise Conflict("dispatch.ticket_not_waiting", number=ticket.number)
-        departments = deps.directory.router(u.session).departments
+        departments = deps.directory.router(u.rules).departments
         for field, code in (("department_code", lead), *(("co", c) for c in co)):
             if code not in departments:
                 raise Invalid("dispatch.unknown_department", field=field, code=code)
@@ -41,7 +40,7 @@ def dispatch_by_hand(
             raise Invalid("dispatch.co_repeats_department", field="co", code=lead)
         route = Route(departments[lead], "manual", tuple(departments[c] for c in co))
         policy = deps.policies.choose(ticket.urgency, ticket.category_code)
-        attempt = next_attempt(u, ticket.id, ticket.round)
+        attempt = u.assignments.next_attempt(ticket.id, ticket.round)
         order = Dispatch(route, policy, ticket.round, attempt, user.username, now, note)
         made = dispatch(u, deps, ticket, order)
         u.commit()
@@ -51,14 +50,14 @@ def dispatch_by_hand(
 def decide(deps: Deps, user: Principal, extension_id: str, granted: bool, note: str) -> Extension:
     now = deps.now()
     with deps.uow() as u:
-        extension = repository.load_extension(u.session, extension_id)
+        extension = u.extensions.load(extension_id)
         if extension is None:
             raise NotFound("dispatch.extension_not_found", id=extension_id)
         assignment = load_for(u, user, extension.assignment_id)
         calendar = deps.calendar(assignment.clocks["resolve"].working_days)
         decision = Decision(granted, note, user.username, now)
         decide_extension(extension, assignment, decision, deps.policy_of(assignment), calendar)
-        repository.save_extension(u.session, extension)
+        u.extensions.save(extension)
         save_and_publish(u, assignment, now)
         u.commit()
     return extension

@@ -22,7 +22,7 @@ from sqlalchemy import BindParameter, bindparam, case, func, insert, select, upd
 
 from proto.assignments import SlaBreached, SlaWarningRaised
 from proto.envelope import Event
-from services.common.db import UnitOfWork, is_postgres
+from services.common.db import is_postgres
 from services.dispatch import metrics
 from services.dispatch.adapters import repository
 from services.dispatch.adapters.orm import (
@@ -35,6 +35,7 @@ from services.dispatch.adapters.orm import (
 from services.dispatch.domain.assignment import OPEN
 from services.dispatch.domain.sla import Clock, Firing
 from services.dispatch.handlers.context import Deps
+from services.dispatch.handlers.ports import UnitOfWork
 
 # Built once: a statement reused with new parameters skips SQLAlchemy's per-call compiling,
 # which otherwise costs more than the database work when a wave of clocks falls due.
@@ -119,7 +120,7 @@ class Scheduler:
         return len(rows)
 
     def _due(self, u: UnitOfWork) -> Any:
-        if is_postgres(u.session.get_bind()):  # type: ignore[arg-type]
+        if is_postgres(u.session.get_bind()):
             return self._due_locked
         return self._due_query
 
