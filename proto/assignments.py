@@ -11,6 +11,9 @@ from proto.envelope import Event
 ASSIGNMENTS = "hotline.assignments"
 
 Clock = Literal["acknowledge", "contact", "resolve"]
+# Dispatch's verdict on an assignment's clocks; it only escalates.
+SlaState = Literal["on_time", "warned", "breached"]
+SLA_STATES: tuple[SlaState, ...] = ("on_time", "warned", "breached")  # by severity
 
 
 class AssignmentDispatched(Event):
@@ -55,6 +58,11 @@ class CitizenContacted(Event):
     note: str
     by: str
     at: AwareDatetime
+    on_time: bool | None = Field(
+        default=None,
+        description="Dispatch's verdict: the first contact came by the contact clock's "
+        "deadline (later contacts repeat it); null on events from before dispatch said so",
+    )
 
 
 class ProgressNoted(Event):
@@ -85,6 +93,9 @@ class AssignmentResolved(Event):
     acknowledged_at: AwareDatetime | None = None
     contacted_at: AwareDatetime | None = None
     within_sla: bool = True
+    sla_state: SlaState | None = Field(
+        default=None, description="The assignment's SLA state as dispatch kept it"
+    )
 
 
 class AssignmentReturned(Event):
@@ -141,10 +152,19 @@ class SlaWarningRaised(Event):
     clock: Clock
     due_at: AwareDatetime
     at: AwareDatetime
+    sla_state: SlaState | None = Field(
+        default=None, description="The assignment's SLA state after this warning"
+    )
+
+    @property
+    def state(self) -> SlaState:
+        """`sla_state`, or what an event from before it was carried implied."""
+        return self.sla_state or "warned"
 
 
 class SlaBreached(Event):
-    """A clock passed its deadline; the assignment goes on the supervision list (督办)."""
+    """A clock passed its deadline; the assignment goes on the supervision list (督办),
+    which dispatch says with an `AssignmentSupervised` of reason `sla_breach:<clock>`."""
 
     TYPE = "SlaBreached"
     TOPIC = ASSIGNMENTS
@@ -154,10 +174,20 @@ class SlaBreached(Event):
     clock: Clock
     due_at: AwareDatetime
     at: AwareDatetime
+    sla_state: SlaState | None = Field(
+        default=None, description="The assignment's SLA state after this breach"
+    )
+
+    @property
+    def state(self) -> SlaState:
+        """`sla_state`, or what an event from before it was carried implied."""
+        return self.sla_state or "breached"
 
 
 class AssignmentSupervised(Event):
-    """A dispatcher put the assignment under supervision (督办) or acted on it."""
+    """The assignment went on the supervision list (督办), or a dispatcher acted on it. `by`
+    is the dispatcher, or `scheduler` for a breach (reason `sla_breach:<clock>`), `intake`
+    for repeat calls, `feedback` past the reopen limit."""
 
     TYPE = "AssignmentSupervised"
     TOPIC = ASSIGNMENTS

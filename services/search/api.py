@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from services.common.auth import CurrentUser, Role, require_roles
 from services.common.i18n import negotiate
+from services.common.rate_weights import RateWeightSettings
 from services.search import export, insights, params, reads
 from services.search.params import SearchFilters, SearchQuery
 from services.search.reads import Reader
@@ -44,6 +45,7 @@ def _now() -> datetime:
 
 
 def router(reader: Reader) -> APIRouter:
+    weights = RateWeightSettings().weights()  # as feedback's assessment weighs the answers
     api = APIRouter(prefix="/api/v1", tags=["search"])
 
     @api.get("/search", dependencies=[Readers], response_model=SearchRead)
@@ -100,6 +102,6 @@ def router(reader: Reader) -> APIRouter:
     def dashboard(months: Annotated[int, Query(ge=1, le=24)] = 6) -> dict[str, Any]:
         """SLA compliance per month, the three rates per department (this month and the
         whole window), overdue tickets per department, hot spots and totals."""
-        return insights.dashboard(reader, _now(), months)
+        return insights.dashboard(reader, _now(), weights, months)
 
     return api

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from proto.rates import Weights
 from services.search.adapters.index import TIME_ZONE, DateRange, Histogram, SearchRequest
 from services.search.domain import hotspots, rates
 from services.search.domain.query import ParsedQuery
@@ -97,15 +98,15 @@ def month_start(day: date, back: int = 0) -> datetime:
     return datetime(months // 12, months % 12 + 1, 1, tzinfo=TIME_ZONE)
 
 
-def dashboard(reader: Reader, now: datetime, months: int = 6) -> dict[str, Any]:
+def dashboard(reader: Reader, now: datetime, weights: Weights, months: int = 6) -> dict[str, Any]:
     today = now.astimezone(TIME_ZONE).date()
     start, this_month = month_start(today, months - 1), month_start(today)
     return {
         "generated_at": now.isoformat(),
         "month": this_month.date().isoformat(),
         "sla": _sla(reader, start),
-        "departments": _rates(reader, this_month),
-        "rates_window": _rates(reader, start),
+        "departments": _rates(reader, this_month, weights),
+        "rates_window": _rates(reader, start, weights),
         "overdue": _overdue(reader, now),
         "hotspots": hot_spots(reader, now, limit=10)["spots"],
         "totals": _totals(reader, now, this_month),
@@ -125,7 +126,7 @@ def _sla(reader: Reader, start: datetime) -> list[dict[str, Any]]:
     ]
 
 
-def _rates(reader: Reader, start: datetime) -> list[dict[str, Any]]:
+def _rates(reader: Reader, start: datetime, weights: Weights) -> list[dict[str, Any]]:
     request = SearchRequest(
         ranges={"rated_at": DateRange(start)},
         facets=["rating_department_code"],
@@ -136,7 +137,7 @@ def _rates(reader: Reader, start: datetime) -> list[dict[str, Any]]:
     rows = reader.labelled("rating_department_code", reader.run(request).facets[
         "rating_department_code"
     ])  # fmt: skip
-    return [row | rates.three_rates(row) for row in rows]
+    return [row | rates.three_rates(row, weights) for row in rows]
 
 
 def _overdue(reader: Reader, now: datetime) -> list[dict[str, Any]]:

@@ -154,3 +154,29 @@ def test_two_schedulers_on_postgresql_share_the_work_and_fire_each_once(
     assert len(counts) == tickets * 3
     assert handled["first"] + handled["second"] == tickets * 3
     assert handled["first"] > 0 and handled["second"] > 0
+
+
+def test_a_breach_says_its_sla_state_and_puts_the_assignment_on_the_list_in_an_event(
+    sqlite_app: tuple[TestClient, Clock, Path],
+) -> None:
+    client, clock, _ = sqlite_app
+    deps: Deps = client.app.state.deps  # type: ignore[attr-defined]
+    scheduler: Scheduler = client.app.state.scheduler  # type: ignore[attr-defined]
+    new_urgent(deps)
+    clock.now = T0 + timedelta(minutes=46)
+    scheduler.tick()
+    clock.now = T0 + timedelta(days=3)  # every clock past its deadline
+    scheduler.tick()
+    with deps.uow() as u:
+        payloads = u.session.execute(select(outbox_table(metadata).c.payload)).scalars().all()
+    envelopes = [Envelope.model_validate_json(raw) for raw in payloads]
+    states = [(e.type, e.payload["clock"], e.payload["sla_state"]) for e in envelopes
+              if e.type in ("SlaWarningRaised", "SlaBreached")]  # fmt: skip
+    assert ("SlaWarningRaised", "acknowledge", "warned") in states
+    assert {s for t, _, s in states if t == "SlaBreached"} == {"breached"}
+    supervised = [e.payload for e in envelopes if e.type == "AssignmentSupervised"]
+    assert [(s["reason"], s["by"], s["action"]) for s in supervised] == [
+        ("sla_breach:acknowledge", "scheduler", "opened")
+    ]
+    listed = client.get("/api/v1/supervisions", headers=_auth(client)).json()
+    assert [s["supervision_reason"] for s in listed] == ["sla_breach:acknowledge"]

@@ -154,3 +154,25 @@ def test_city_wide_totals_weigh_departments_by_their_ratings() -> None:
         "65.88",
     ]
     assert combined([]) is None
+
+
+def test_search_and_feedback_weigh_the_same_answers_with_the_same_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from services.common.rate_weights import RateWeightSettings
+    from services.feedback.config import FeedbackSettings
+    from services.search.domain.rates import three_rates
+
+    names = [n for n in RateWeightSettings.model_fields]
+    for name in names:
+        assert FeedbackSettings.model_fields[name].default == (
+            RateWeightSettings.model_fields[name].default
+        )
+    monkeypatch.setenv("HOTLINE_FEEDBACK_BASICALLY_SATISFIED_WEIGHT", "0.5")
+    weights = RateWeightSettings().weights()
+    assert weights == FeedbackSettings().weights()
+    sums = {"m_rated": 4, "m_responded": 3, "m_solved": 2, "m_satisfied": 1,
+            "m_basically_satisfied": 2}  # fmt: skip
+    # (1 satisfied + 2 basically satisfied × 0.5) / 4 rated
+    expected = {"response_rate": 0.75, "resolution_rate": 0.5, "satisfaction_rate": 0.5}
+    assert three_rates(sums, weights) == expected

@@ -236,6 +236,8 @@ STORIES = {
         created(0), resolved("a1", "D-JXS", 10), rated(20, "i1", "dissatisfied", False),
         wrap(f.ReopenRequested(department_code="D-JXS", comment="c", reopen_count=1,
                                supervise=True, at=at(21)), 21),
+        wrap(a.AssignmentSupervised(assignment_id="a1", department_code="D-JXS",
+                                    reason="reopen_limit:1", by="feedback", at=at(22)), 22),
         rated(40, "i2", "satisfied", True, round_=2),
         wrap(f.TicketClosed(reason="satisfied", at=at(41)), 41),
     ],
@@ -307,3 +309,29 @@ def test_folding_leaves_the_given_document_unchanged() -> None:
         snapshot = json.dumps(before, sort_keys=True)
         apply(before, *story[cut], NOW)
         assert json.dumps(before, sort_keys=True) == snapshot
+
+
+def _breach(state: str | None, minutes: float) -> tuple[Envelope, Event]:
+    return wrap(a.SlaBreached(assignment_id="a1", department_code="D-JXS", clock="acknowledge",
+                              due_at=at(60), at=at(minutes), sla_state=state), minutes)  # fmt: skip
+
+
+def test_supervision_and_sla_state_are_what_dispatch_said() -> None:
+    raised = wrap(t.TicketRaisedForSupervision(reason="repeat_calls", calls=3, raised_at=at(2)), 2)
+    breached = fold([created(0), dispatched("a1", "D-JXS", 1), raised, _breach("breached", 61)])
+    # A breach and a third call are reasons for dispatch to supervise, not the decision.
+    assert breached["sla_state"] == "breached" and breached["supervised"] is False
+    opened = a.AssignmentSupervised(
+        assignment_id="a1", department_code="D-JXS", reason="sla_breach:acknowledge",
+        by="scheduler", at=at(61),
+    )  # fmt: skip
+    supervised = fold([created(0), dispatched("a1", "D-JXS", 1), _breach(None, 61),
+                       wrap(opened, 61)])  # fmt: skip
+    assert supervised["supervised"] is True and supervised["sla_state"] == "breached"
+    warning = a.SlaWarningRaised(
+        assignment_id="a1", department_code="D-JXS", clock="contact", due_at=at(90), at=at(80),
+        sla_state="breached",
+    )  # fmt: skip
+    warned = wrap(warning, 80)
+    # A warning after a breach: dispatch keeps the worse state, and search reads it.
+    assert fold([created(0), dispatched("a1", "D-JXS", 1), warned])["sla_state"] == "breached"

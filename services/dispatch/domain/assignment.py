@@ -6,6 +6,7 @@ the unit of work publishes `events` in the transaction that saves the change.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, get_args
@@ -20,17 +21,55 @@ from proto.assignments import (
     ClocksPaused,
     ClocksResumed,
     ProgressNoted,
+    SlaState,
 )
 from proto.envelope import Event
 from services.common.errors import Conflict, Invalid
 from services.dispatch.domain.calendar import Calendar
-from services.dispatch.domain.sla import Clock, ClockName
+from services.dispatch.domain.sla import Clock, ClockName, state_of
 
 Status = Literal["dispatched", "acknowledged", "resolved", "returned"]
 Role = Literal["lead", "co"]
 OPEN: tuple[Status, ...] = ("dispatched", "acknowledged")
 ReturnReason = Literal["not_our_duty", "wrong_address", "duplicate", "other_level", "other"]
 RETURN_REASONS: tuple[str, ...] = get_args(ReturnReason)
+# Who puts a breached assignment on the supervision list.
+SCHEDULER = "scheduler"
+
+
+def breach_reason(clock: ClockName) -> str:
+    return f"sla_breach:{clock}"
+
+
+def supervision_opened(
+    assignment_id: str, department_code: str, reason: str, by: str, now: datetime
+) -> AssignmentSupervised:
+    return AssignmentSupervised(
+        assignment_id=assignment_id,
+        department_code=department_code,
+        reason=reason,
+        by=by,
+        at=now,
+        action="opened",
+    )
+
+
+def supervise_after_breaches(
+    breaches: Iterable[tuple[str, str, ClockName]],
+    supervised: Collection[str],
+    now: datetime,
+) -> list[AssignmentSupervised]:
+    """`Assignment.supervise` for a batch of breaches (assignment id, department, clock),
+    without loading each assignment: an assignment goes on the list once, for its first
+    breach, unless it already is (`supervised`)."""
+    opened: dict[str, AssignmentSupervised] = {}
+    for assignment_id, department, clock in breaches:
+        if assignment_id not in supervised and assignment_id not in opened:
+            reason = breach_reason(clock)
+            opened[assignment_id] = supervision_opened(
+                assignment_id, department, reason, SCHEDULER, now
+            )
+    return list(opened.values())
 
 
 @dataclass
@@ -70,10 +109,8 @@ class Assignment:
         return self.status in OPEN
 
     @property
-    def sla_state(self) -> str:
-        if any(c.breached_at for c in self.clocks.values()):
-            return "breached"
-        return "warned" if any(c.warned_at for c in self.clocks.values()) else "on_time"
+    def sla_state(self) -> SlaState:
+        return state_of(self.clocks.values())
 
     def dispatched(self) -> AssignmentDispatched:
         """The event announcing this assignment, with its deadlines."""
@@ -104,7 +141,8 @@ class Assignment:
         if self.contacted_at is None:
             self.contacted_at, self.contacted_by = now, by
             self.clocks["contact"].stop(now)
-        self.record(CitizenContacted, note=note, by=by, at=now)
+        on_time = self.clocks["contact"].met_at(self.contacted_at)
+        self.record(CitizenContacted, note=note, by=by, at=now, on_time=on_time)
 
     def note_progress(self, note: str, by: str, now: datetime) -> None:
         self._require("acknowledged")
@@ -128,6 +166,7 @@ class Assignment:
             acknowledged_at=self.acknowledged_at,
             contacted_at=self.contacted_at,
             within_sla=within,
+            sla_state=self.sla_state,
         )
 
     def give_back(self, reason_code: str, reason: str, by: str, now: datetime) -> None:
@@ -165,7 +204,7 @@ class Assignment:
         if self.supervised:
             return False
         self.supervised = True
-        self.record(AssignmentSupervised, reason=reason, by=by, at=now, action="opened")
+        self.events.append(supervision_opened(self.id, self.department_code, reason, by, now))
         return True
 
     def urge(self, note: str, by: str, now: datetime) -> None:

@@ -7,17 +7,33 @@ breach is folded into the breach. Pausing keeps the time left, resuming spends i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, get_args
 
+from proto.assignments import SlaState
 from services.dispatch.domain.calendar import Calendar
 
 ClockName = Literal["acknowledge", "contact", "resolve"]
 CLOCKS: tuple[ClockName, ...] = get_args(ClockName)
 Firing = Literal["warning", "breach"]
 ClockState = Literal["running", "paused", "stopped"]
+_RANK: dict[SlaState, int] = {"on_time": 0, "warned": 1, "breached": 2}
+
+
+def escalate(state: SlaState, firing: Firing) -> SlaState:
+    """An assignment's SLA state after one of its clocks fired: it never goes back (a
+    granted extension moves a deadline, not what was already missed)."""
+    fired: SlaState = "breached" if firing == "breach" else "warned"
+    return max(state, fired, key=_RANK.__getitem__)
+
+
+def state_of(clocks: Collection[Clock]) -> SlaState:
+    """The SLA state of an assignment with these clocks."""
+    if any(clock.breached_at for clock in clocks):
+        return "breached"
+    return "warned" if any(clock.warned_at for clock in clocks) else "on_time"
 
 
 @dataclass(frozen=True)
@@ -127,6 +143,13 @@ class Clock:
     @property
     def within(self) -> bool:
         return self.breached_at is None
+
+    def met_at(self, moment: datetime) -> bool:
+        """Whether stopping at `moment` (as this clock did, or would) meets its deadline:
+        never once breached; a clock stopped while paused still had time left."""
+        if self.breached_at is not None:
+            return False
+        return moment <= self.due_at or (self.left is not None and self.left > 0)
 
 
 CalendarFor = Callable[[bool], Calendar]

@@ -10,32 +10,28 @@ together: a restart neither loses a firing nor repeats one.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 
 from sqlalchemy import BindParameter, bindparam, case, func, insert, select, update
 
-from proto.assignments import SlaBreached, SlaWarningRaised
+from proto.assignments import AssignmentSupervised, SlaBreached, SlaState, SlaWarningRaised
 from proto.envelope import Event
-from services.common.db import is_postgres
+from services.common.db import UnitOfWork, is_postgres
 from services.dispatch import metrics
 from services.dispatch.adapters import repository
 from services.dispatch.adapters.orm import (
-    activity,
     assignments,
     clocks,
     departments,
     supervisions,
 )
-from services.dispatch.domain.assignment import OPEN
-from services.dispatch.domain.sla import Clock, Firing
+from services.dispatch.domain.assignment import OPEN, supervise_after_breaches
+from services.dispatch.domain.sla import Clock, Firing, escalate
 from services.dispatch.handlers.context import Deps
-from services.dispatch.handlers.ports import UnitOfWork
 
 # Built once: a statement reused with new parameters skips SQLAlchemy's per-call compiling,
 # which otherwise costs more than the database work when a wave of clocks falls due.
@@ -57,7 +53,7 @@ _WARNED = {
 # One statement each for all the batch's assignments: breached, or warned (unless breached).
 _MARK_BREACHED = update(assignments).where(_A.id.in_(_IDS)).values(_BREACHED)
 _MARK_WARNED = update(assignments).where(_A.id.in_(_IDS)).values(_WARNED)
-_ALREADY_SUPERVISED = select(_A.id).where(_A.id.in_(_IDS), _A.supervised.is_(True))
+_CURRENT = select(_A.id, _A.sla_state, _A.supervised).where(_A.id.in_(_IDS))
 
 
 @dataclass(frozen=True)
@@ -71,8 +67,8 @@ class Fired:
     def due(self) -> datetime:
         return self.clock.warn_at if self.firing == "warning" else self.clock.due_at
 
-    @cached_property
-    def event(self) -> Event:
+    def event(self, state: SlaState) -> Event:
+        """The firing's event, with the assignment's SLA state after it."""
         kind = SlaWarningRaised if self.firing == "warning" else SlaBreached
         return kind(
             assignment_id=self.row.assignment_id,
@@ -80,6 +76,7 @@ class Fired:
             clock=self.clock.name,
             due_at=self.clock.due_at,
             at=self.at,
+            sla_state=state,
         )
 
 
@@ -147,20 +144,32 @@ class Scheduler:
     @staticmethod
     def _record(u: UnitOfWork, fired: list[Fired], now: datetime) -> None:
         """Events, history, the assignments' SLA state and the supervision list, in bulk."""
-        u.publish_all([(f.event, f.row.ticket_id) for f in fired], occurred_at=now)
-        u.session.execute(insert(activity), [_history(f) for f in fired])
+        ids = list({f.row.assignment_id: None for f in fired})
+        current = u.session.execute(_CURRENT, {"b_ids": ids}).all()
+        states: dict[str, SlaState] = {row.id: row.sla_state for row in current}
+        events: list[tuple[Event, str]] = []
+        for f in fired:
+            aid = f.row.assignment_id
+            states[aid] = escalate(states.get(aid, "on_time"), f.firing)
+            events.append((f.event(states[aid]), f.row.ticket_id))
         breached = {f.row.assignment_id: f for f in fired if f.firing == "breach"}
+        already = {row.id for row in current if row.supervised}
+        breaches = [
+            (f.row.assignment_id, f.row.department_code, f.clock.name)
+            for f in fired
+            if f.firing == "breach"
+        ]
+        opened = supervise_after_breaches(breaches, already, now)
+        events += [(s, breached[s.assignment_id].row.ticket_id) for s in opened]
+        u.publish_all(events, occurred_at=now)
+        repository.record_activity(u.session, [e for e, _ in events], now)
         warned = {f.row.assignment_id for f in fired if f.firing == "warning"} - set(breached)
-        already = set()
         if breached:
-            ids = {"b_ids": list(breached)}
-            already = set(u.session.scalars(_ALREADY_SUPERVISED, ids))
-            u.session.execute(_MARK_BREACHED, ids)
+            u.session.execute(_MARK_BREACHED, {"b_ids": list(breached)})
         if warned:
             u.session.execute(_MARK_WARNED, {"b_ids": list(warned)})
-        listed = [_supervision(f) for a, f in breached.items() if a not in already]
-        if listed:
-            u.session.execute(insert(supervisions), listed)
+        if opened:
+            u.session.execute(insert(supervisions), [_supervision(s, breached) for s in opened])
 
     def refresh_gauges(self) -> None:
         """Open assignments by department and SLA state (paused while waiting on a citizen)."""
@@ -178,24 +187,12 @@ class Scheduler:
         self._gauged = time.monotonic()
 
 
-def _history(f: Fired) -> dict[str, Any]:
-    detail = f.event.model_dump(mode="json")
-    detail.pop("assignment_id")
+def _supervision(opened: AssignmentSupervised, breached: dict[str, Fired]) -> dict[str, Any]:
     return {
-        "assignment_id": f.row.assignment_id,
-        "type": "SlaWarningRaised" if f.firing == "warning" else "SlaBreached",
-        "by": "system",
-        "at": f.at,
-        "detail": json.dumps(detail, ensure_ascii=False),
-    }
-
-
-def _supervision(f: Fired) -> dict[str, Any]:
-    return {
-        "assignment_id": f.row.assignment_id,
-        "ticket_id": f.row.ticket_id,
-        "department_code": f.row.department_code,
-        "reason": f"sla_breach:{f.clock.name}",
-        "opened_by": "scheduler",
-        "opened_at": f.at,
+        "assignment_id": opened.assignment_id,
+        "ticket_id": breached[opened.assignment_id].row.ticket_id,
+        "department_code": opened.department_code,
+        "reason": opened.reason,
+        "opened_by": opened.by,
+        "opened_at": opened.at,
     }

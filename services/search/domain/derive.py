@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from proto.assignments import SLA_STATES
 from services.search.domain import rates
 
 Doc = dict[str, Any]
@@ -184,10 +185,26 @@ def _paused(assignment: Assignment) -> bool:
 
 
 def _supervised(assignment: Assignment) -> bool:
-    """On the supervision list: put there by a dispatcher or by a breach, until taken off."""
-    if "supervised" in assignment:
-        return assignment["supervised"].get("action", "opened") != "closed"
-    return bool(assignment.get("breaches"))
+    """On the supervision list, as dispatch last said (a breach's included), until taken off."""
+    supervised = assignment.get("supervised")
+    return supervised is not None and supervised.get("action", "opened") != "closed"
+
+
+def _sla_states(assignment: Assignment) -> list[str]:
+    """The SLA states dispatch reported for an assignment, in its firings and resolution."""
+    fired = [
+        firing.get("sla_state", fallback)
+        for part, fallback in (("warnings", "warned"), ("breaches", "breached"))
+        for firing in assignment.get(part, {}).values()
+    ]
+    resolved = assignment.get("resolved", {}).get("sla_state")
+    return fired + ([resolved] if resolved else [])
+
+
+def sla_state(assignments: Any) -> str:
+    """The worst SLA state dispatch reported for any of the ticket's assignments."""
+    reported = [state for a in assignments for state in _sla_states(a) if state in SLA_STATES]
+    return max(reported, key=SLA_STATES.index, default="on_time")
 
 
 def _clocks(doc: Doc) -> Doc:
@@ -200,19 +217,15 @@ def _clocks(doc: Doc) -> Doc:
         if clock in due and not any(part in chosen for part in _CLOCK_DONE[clock])
     ]
     every = doc.get("assignments", {}).values()
-    breached = any(a.get("breaches") for a in every)
-    warned = any(a.get("warnings") for a in every)
     paused = _paused(chosen)
     return {
         "deadlines": due,
         "clocks_paused": paused,
         "due_at": min(pending, key=_instant) if pending and doc["is_open"] and not paused else None,
-        "sla_state": "breached" if breached else "warned" if warned else "on_time",
-        "supervised": bool(
-            doc.get("raised")
-            or any(_supervised(a) for a in every)
-            or any(r.get("supervise") for r in doc.get("reopens", {}).values())
-        ),
+        "sla_state": sla_state(every),
+        # Dispatch decides supervision (repeat calls and the reopen limit included) and
+        # says so in AssignmentSupervised; the requests for it are not the decision.
+        "supervised": any(_supervised(a) for a in every),
     }
 
 

@@ -85,7 +85,7 @@ def _clock(part: str) -> Recorder:
     """A recorder for per-clock facts (warnings, breaches): one slot per clock."""
 
     def record(doc: Doc, e: a.SlaWarningRaised | a.SlaBreached, version: str) -> None:
-        fields = {"due_at": _iso(e.due_at), "at": _iso(e.at)}
+        fields = {"due_at": _iso(e.due_at), "at": _iso(e.at), "sla_state": e.state}
         put(doc, ("assignments", e.assignment_id, part, e.clock), fields, version)
 
     return record

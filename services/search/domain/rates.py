@@ -1,12 +1,8 @@
 """The three rates (三率) and SLA compliance, from the answers folded into the documents.
 
-Aligned with the feedback service's assessment (`services/feedback/domain/rates.py`):
-
-- every rated round counts once (a reopened ticket is rated again);
-- 响应率 response rate = ratings whose citizen says they were contacted, and whose contact
-  dispatch did not record as late (`contact_on_time` false) / ratings;
-- 解决率 solution rate = ratings saying the problem was solved / ratings;
-- 满意率 satisfaction rate = (satisfied + basically satisfied × 0.8) / ratings.
+The rates are those of `proto.rates`, the definition the feedback service's assessment uses
+too, with the same configured weights; every rated round counts once (a reopened ticket is
+rated again).
 
 One difference follows from keeping one document per ticket: all of a ticket's ratings are
 counted for the department and the month of its latest rating, where the feedback service
@@ -23,14 +19,11 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
-BASICALLY_SATISFIED_WEIGHT = Fraction(4, 5)
+from proto.rates import Tally, Weights, rates_of, responded
+
 # Per-ticket counters that the index sums per department and period.
 COUNTERS = ("m_rated", "m_responded", "m_solved", "m_satisfied", "m_basically_satisfied")
 SLA_COUNTERS = ("m_resolved", "m_within_sla")
-
-
-def _responded(rating: Mapping[str, Any]) -> bool:
-    return bool(rating.get("contacted")) and rating.get("contact_on_time") is not False
 
 
 def counts(ratings: Iterable[Mapping[str, Any]]) -> dict[str, int]:
@@ -39,7 +32,9 @@ def counts(ratings: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     answers = [r.get("satisfaction") for r in chosen]
     return {
         "m_rated": len(chosen),
-        "m_responded": sum(_responded(r) for r in chosen),
+        "m_responded": sum(
+            responded(bool(r.get("contacted")), r.get("contact_on_time")) for r in chosen
+        ),
         "m_solved": sum(bool(r.get("solved")) for r in chosen),
         "m_satisfied": answers.count("satisfied"),
         "m_basically_satisfied": answers.count("basically_satisfied"),
@@ -51,17 +46,25 @@ def ratio(part: float | Fraction, whole: float) -> float | None:
     return round(float(part) / whole, 4) if whole else None
 
 
-def three_rates(sums: Mapping[str, float]) -> dict[str, float | None]:
-    """响应率, 解决率 and 满意率 from summed counters, as fractions of 1."""
-    rated = sums.get("m_rated", 0)
-    satisfied = sums.get("m_satisfied", 0) + BASICALLY_SATISFIED_WEIGHT * Fraction(
-        int(sums.get("m_basically_satisfied", 0))
+RATES = ("response", "resolution", "satisfaction")
+
+
+def three_rates(sums: Mapping[str, float], weights: Weights) -> dict[str, float | None]:
+    """响应率, 解决率 and 满意率 (`<name>_rate`, fractions of 1 rounded to 4 places) from
+    summed counters; None when nothing was rated."""
+    rated = int(sums.get("m_rated", 0))
+    if rated < 1:
+        return {f"{name}_rate": None for name in RATES}
+    tally = Tally(
+        department_code=str(sums.get("key", "")),
+        rated=rated,
+        responded=int(sums.get("m_responded", 0)),
+        solved=int(sums.get("m_solved", 0)),
+        satisfied=int(sums.get("m_satisfied", 0)),
+        basically_satisfied=int(sums.get("m_basically_satisfied", 0)),
     )
-    return {
-        "response_rate": ratio(sums.get("m_responded", 0), rated),
-        "solution_rate": ratio(sums.get("m_solved", 0), rated),
-        "satisfaction_rate": ratio(satisfied, rated),
-    }
+    computed = rates_of(tally, weights)
+    return {f"{name}_rate": ratio(computed.get(name), 1) for name in RATES}
 
 
 def sla_compliance(sums: Mapping[str, float]) -> float | None:

@@ -87,7 +87,7 @@
 
     table($("rates"), ["dash.c.department", "dash.c.rated", "dash.c.response", "dash.c.solution", "dash.c.satisfaction"],
       b.rates_window.map((r) => [r.label || r.key, r.m_rated.toLocaleString(), meter(r.response_rate),
-        meter(r.solution_rate), meter(r.satisfaction_rate)]), [1, 2, 3, 4]);
+        meter(r.resolution_rate), meter(r.satisfaction_rate)]), [1, 2, 3, 4]);
 
     const spots = b.hotspots.map((s) => ({ label: `${s.category_name || s.category_code} · ${s.area_name || s.area_code}`,
       value: s.count, mark: s.expected }));
