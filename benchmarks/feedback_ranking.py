@@ -37,7 +37,7 @@ from services.common.migrations import upgrade
 from services.common.sealed_links import LinkSeal
 from services.feedback.adapters.links import LinkSigner
 from services.feedback.adapters.orm import metadata
-from services.feedback.adapters.ratings import tally
+from services.feedback.adapters.unit_of_work import FeedbackUnitOfWork
 from services.feedback.domain.months import Month
 from services.feedback.domain.rates import Weights
 from services.feedback.handlers.context import Feedback
@@ -145,7 +145,7 @@ def _load_postgres(url: str, names: list[tuple[str, str]], count: int, departmen
 def feedback(url: str) -> Feedback:
     engine = make_engine(url)
     return Feedback(
-        uow=uow_factory(engine, metadata, "feedback-benchmark"),
+        uow=uow_factory(engine, metadata, "feedback-benchmark", FeedbackUnitOfWork),
         signer=LinkSigner("benchmark-secret-not-used-for-anything", timedelta(days=7)),
         seal=LinkSeal(Fernet.generate_key().decode()),
         base_url="http://localhost",
@@ -166,8 +166,8 @@ def measure(url: str, repeat: int) -> tuple[list[float], list[float], MonthRanki
         times.append(time.perf_counter() - started)
         started = time.perf_counter()
         with fb.uow() as uow:
-            tally(uow.session, str(MAY))
-            tally(uow.session, str(MAY.previous()))
+            uow.ratings.tally(str(MAY))
+            uow.ratings.tally(str(MAY.previous()))
         queries.append(time.perf_counter() - started)
     assert table is not None
     return times, queries, table

@@ -32,6 +32,7 @@ from services.common.workers import Worker
 from services.feedback.adapters.links import LinkSigner
 from services.feedback.adapters.orm import metadata
 from services.feedback.adapters.ratelimit import FixedWindowLimiter
+from services.feedback.adapters.unit_of_work import FeedbackUnitOfWork
 from services.feedback.api import public, rankings, staff
 from services.feedback.config import FeedbackSettings
 from services.feedback.handlers import expiry, ranking, tracking
@@ -53,8 +54,9 @@ def build(
     options = (options or FeedbackSettings()).checked_for(settings)
     platform = make_platform("feedback", settings, metadata)
     install_sessions(platform, settings, metadata)
-    fb = _feedback(platform, settings, options, clock)
-    _consume(platform, settings, fb)
+    uow = uow_factory(platform.engine, metadata, "feedback", FeedbackUnitOfWork)
+    fb = _feedback(platform, settings, options, clock, uow)
+    _consume(platform, settings, fb, uow)
     _schedule(platform, fb, options)
     limiter = FixedWindowLimiter(options.public_rate_limit, options.public_rate_window_seconds)
     routers = [
@@ -73,10 +75,11 @@ def _feedback(
     settings: Settings,
     options: FeedbackSettings,
     clock: Callable[[], datetime],
+    uow: Callable[[], FeedbackUnitOfWork],
 ) -> Feedback:
     ttl = timedelta(hours=options.invitation_ttl_hours)
     return Feedback(
-        uow=uow_factory(platform.engine, metadata, "feedback"),
+        uow=uow,
         signer=LinkSigner(options.link_secret, ttl, clock),
         seal=LinkSeal(settings.rating_link_keys),
         base_url=options.base_url(settings),
@@ -87,7 +90,9 @@ def _feedback(
     )
 
 
-def _consume(platform: Platform, settings: Settings, fb: Feedback) -> None:
+def _consume(
+    platform: Platform, settings: Settings, fb: Feedback, uow: Callable[[], FeedbackUnitOfWork]
+) -> None:
     handlers = {
         TicketCreated.TYPE: partial(tracking.on_ticket_created, fb),
         TicketAnsweredDirectly.TYPE: partial(tracking.on_answered_directly, fb),
@@ -98,7 +103,7 @@ def _consume(platform: Platform, settings: Settings, fb: Feedback) -> None:
         ClocksResumed.TYPE: partial(tracking.on_clocks_resumed, fb),
         AssignmentResolved.TYPE: partial(tracking.on_resolved, fb),
     }
-    add_consumer(platform, settings, "feedback", [TICKETS, ASSIGNMENTS], handlers, fb.uow)
+    add_consumer(platform, settings, "feedback", [TICKETS, ASSIGNMENTS], handlers, uow)
 
 
 def _schedule(platform: Platform, fb: Feedback, options: FeedbackSettings) -> None:

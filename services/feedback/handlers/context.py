@@ -8,15 +8,15 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from proto.envelope import utcnow
-from services.common.db import UnitOfWorkFactory
 from services.common.sealed_links import LinkSeal
 from services.feedback.adapters.links import LinkSigner
 from services.feedback.domain.rates import Weights
+from services.feedback.handlers.ports import UnitOfWork
 
 
 @dataclass(frozen=True)
 class Feedback:
-    uow: UnitOfWorkFactory
+    uow: Callable[[], UnitOfWork]
     signer: LinkSigner
     seal: LinkSeal
     base_url: str

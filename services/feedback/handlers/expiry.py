@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from proto.feedback import TicketClosed
 from services.feedback import metrics
-from services.feedback.adapters import invitations, tracking
 from services.feedback.handlers.context import Feedback
 
 
@@ -15,11 +14,11 @@ def expire_due(fb: Feedback, batch: int = 200) -> int:
     now = fb.clock()
     closed = 0
     with fb.uow() as uow:
-        due = invitations.due_for_expiry(uow.session, now, batch)
+        due = uow.invitations.due_for_expiry(now, batch)
         for row in due:
-            if not invitations.finish(uow.session, row.invitation_id, "expired", now):
+            if not uow.invitations.finish(row.invitation_id, "expired", now):
                 continue
-            tracking.update_ticket(uow.session, row.ticket_id, now, status="closed")
+            uow.tracking.update_ticket(row.ticket_id, now, status="closed")
             uow.publish(
                 TicketClosed(reason="no_response", at=now, invitation_id=row.invitation_id),
                 ticket_id=row.ticket_id,

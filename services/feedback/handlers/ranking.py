@@ -3,15 +3,12 @@ every time it is asked for (never kept), so it always agrees with them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row
-
 from services.common.errors import Invalid
 from services.feedback import metrics
-from services.feedback.adapters import invitations, ratings, tracking
 from services.feedback.domain.months import Month
 from services.feedback.domain.ranking import Standing, combined, order, ranking
 from services.feedback.domain.rates import RATE_NAMES, Rates, Tally, Weights, rates_of
@@ -52,17 +49,17 @@ def assessed_month(fb: Feedback, text: str) -> Month:
 def month_ranking(fb: Feedback, month: Month) -> MonthRanking:
     """Two GROUP BYs (the month and the one before) and the arithmetic of domain.rates."""
     with fb.uow() as uow:
-        current = ratings.tally(uow.session, str(month))
-        previous = ratings.tally(uow.session, str(month.previous()))
+        current = uow.ratings.tally(str(month))
+        previous = uow.ratings.tally(str(month.previous()))
         codes = [t.department_code for t in current]
-        names = tracking.department_names(uow.session, codes)
+        names = uow.tracking.department_names(codes)
     return MonthRanking(month, fb.weights, ranking(current, previous, fb.weights), names)
 
 
-def month_ratings(fb: Feedback, month: Month) -> Iterator[Row[Any]]:
+def month_ratings(fb: Feedback, month: Month) -> Iterator[Sequence[Any]]:
     """Streams the month's ratings (no comments, no names) for anyone to recompute."""
     with fb.uow() as uow:
-        yield from ratings.of_month(uow.session, str(month))
+        yield from uow.ratings.of_month(str(month))
 
 
 def refresh_gauges(fb: Feedback, shown: set[str]) -> int:
@@ -71,9 +68,9 @@ def refresh_gauges(fb: Feedback, shown: set[str]) -> int:
     set. Returns 0, so the worker waits its interval."""
     with fb.uow() as uow:
         # The current month alone: gauges need no comparison, and this runs every interval.
-        rows = order(ratings.tally(uow.session, str(Month.of(fb.clock()))), fb.weights)
-        metrics.PENDING_INVITATIONS.set(invitations.count_pending(uow.session))
-        metrics.declare(tracking.department_codes(uow.session))
+        rows = order(uow.ratings.tally(str(Month.of(fb.clock()))), fb.weights)
+        metrics.PENDING_INVITATIONS.set(uow.invitations.count_pending())
+        metrics.declare(uow.tracking.department_codes())
     seen = set()
     for row in rows:
         code = row.tally.department_code

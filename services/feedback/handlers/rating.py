@@ -9,22 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
-
-from sqlalchemy import Row
+from typing import Literal
 
 from proto.envelope import new_id
 from proto.feedback import CallbackRecorded, TicketRated
 from services.common.auth import Principal
-from services.common.db import UnitOfWork
 from services.common.errors import Conflict, Gone, NotFound
 from services.feedback import metrics
-from services.feedback.adapters import invitations, ratings, tracking
 from services.feedback.adapters.links import ForgedLink, LinkClaim
 from services.feedback.domain.answers import Answers, Close, Reopen
 from services.feedback.domain.months import Month
 from services.feedback.domain.timing import contact_on_time
 from services.feedback.handlers.context import Feedback
+from services.feedback.handlers.ports import Record, UnitOfWork
 from services.feedback.handlers.settling import settle_ticket
 
 Via = Literal["link", "callback"]
@@ -63,7 +60,7 @@ def open_invitation(fb: Feedback, ticket_id: str, token: str) -> InvitationView:
     claim = _claim(fb, token)
     with fb.uow() as uow:
         invitation = _answerable(uow, claim, ticket_id, fb.clock())
-        ticket = tracking.ticket(uow.session, ticket_id)
+        ticket = uow.tracking.ticket(ticket_id)
     return InvitationView(
         ticket_number=ticket.number if ticket else None,
         category=ticket.category if ticket else None,
@@ -110,8 +107,7 @@ def record_callback(
         settled = None
         if answers is not None:
             settled = _record(fb, uow, invitation, answers, "callback", agent.username, now)
-        ratings.add_callback(
-            uow.session,
+        uow.ratings.add_callback(
             callback_id=callback_id,
             ticket_id=ticket_id,
             invitation_id=invitation.invitation_id,
@@ -128,11 +124,11 @@ def record_callback(
     return callback_id, settled
 
 
-def _awaiting_answer(uow: UnitOfWork, ticket_id: str, now: datetime) -> Row[Any]:
+def _awaiting_answer(uow: UnitOfWork, ticket_id: str, now: datetime) -> Record:
     """The ticket's pending invitation: 404 for an unknown ticket, 409 when none waits."""
-    if tracking.ticket(uow.session, ticket_id) is None:
+    if uow.tracking.ticket(ticket_id) is None:
         raise NotFound("feedback.ticket_not_found", id=ticket_id)
-    invitation = invitations.pending_for(uow.session, ticket_id)
+    invitation = uow.invitations.pending_for(ticket_id)
     if invitation is None or invitation.expires_at <= now:
         raise Conflict("feedback.not_awaiting_rating", id=ticket_id)
     return invitation
@@ -145,8 +141,8 @@ def _claim(fb: Feedback, token: str) -> LinkClaim:
         raise NotFound("feedback.link_invalid") from None
 
 
-def _answerable(uow: UnitOfWork, claim: LinkClaim, ticket_id: str, now: datetime) -> Row[Any]:
-    invitation = invitations.get(uow.session, claim.invitation_id)
+def _answerable(uow: UnitOfWork, claim: LinkClaim, ticket_id: str, now: datetime) -> Record:
+    invitation = uow.invitations.get(claim.invitation_id)
     # A genuine link used on another ticket's address gets the forged link's answer, so
     # nothing can be learnt about that other ticket.
     if invitation is None or invitation.ticket_id != ticket_id:
@@ -163,13 +159,13 @@ def _answerable(uow: UnitOfWork, claim: LinkClaim, ticket_id: str, now: datetime
 def _record(
     fb: Feedback,
     uow: UnitOfWork,
-    invitation: Row[Any],
+    invitation: Record,
     answers: Answers,
     via: Via,
     by: str | None,
     now: datetime,
 ) -> Settled:
-    if not invitations.finish(uow.session, invitation.invitation_id, "rated", now):
+    if not uow.invitations.finish(invitation.invitation_id, "rated", now):
         raise Conflict("feedback.link_used")  # a concurrent answer won
     rating_id = _store(uow, invitation, answers, via, by, now)
     decision = settle_ticket(fb, uow, invitation, answers, by, now)
@@ -178,7 +174,7 @@ def _record(
 
 def _store(
     uow: UnitOfWork,
-    invitation: Row[Any],
+    invitation: Record,
     answers: Answers,
     via: Via,
     by: str | None,
@@ -187,8 +183,7 @@ def _store(
     """Keeps the rating with everything the three rates need, and says so (TicketRated)."""
     rating_id = new_id()
     on_time = _on_time(uow, invitation.assignment_id)
-    ratings.add(
-        uow.session,
+    uow.ratings.add(
         rating_id=rating_id,
         invitation_id=invitation.invitation_id,
         ticket_id=invitation.ticket_id,
@@ -227,7 +222,7 @@ def _store(
 
 
 def _on_time(uow: UnitOfWork, assignment_id: str | None) -> bool:
-    row = tracking.assignment(uow.session, assignment_id)
+    row = uow.tracking.assignment(assignment_id)
     return row is not None and contact_on_time(row.contacted_at, row.contact_due)
 
 

@@ -4,28 +4,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import Row
 
 from proto.feedback import ReopenRequested, TicketClosed
-from services.common.db import UnitOfWork
-from services.feedback.adapters import tracking
 from services.feedback.domain.answers import Answers, Close, Reopen, settle
 from services.feedback.handlers.context import Feedback
+from services.feedback.handlers.ports import Record, UnitOfWork
 
 
 def settle_ticket(
     fb: Feedback,
     uow: UnitOfWork,
-    invitation: Row[Any],
+    invitation: Record,
     answers: Answers,
     by: str | None,
     now: datetime,
 ) -> Close | Reopen:
     """Closes the ticket on an accepted answer, otherwise asks dispatch to reopen it (or
     to supervise it past the limit); records the ticket's new state and the event."""
-    ticket = tracking.ensure_ticket(uow.session, invitation.ticket_id, now)
+    ticket = uow.tracking.ensure_ticket(invitation.ticket_id, now)
     decision = settle(
         answers,
         reopened=ticket.reopen_count,
@@ -33,7 +29,7 @@ def settle_ticket(
         answered_directly=invitation.kind == "answered_directly",
     )
     if isinstance(decision, Close):
-        tracking.update_ticket(uow.session, ticket.ticket_id, now, status="closed")
+        uow.tracking.update_ticket(ticket.ticket_id, now, status="closed")
         uow.publish(
             TicketClosed(
                 reason=decision.reason, at=now, by=by, invitation_id=invitation.invitation_id
@@ -48,15 +44,15 @@ def settle_ticket(
 
 def _reopen(
     uow: UnitOfWork,
-    invitation: Row[Any],
+    invitation: Record,
     decision: Reopen,
     comment: str,
     by: str | None,
     now: datetime,
 ) -> None:
     status = "supervised" if decision.supervise else "reopened"
-    tracking.update_ticket(
-        uow.session, invitation.ticket_id, now, status=status, reopen_count=decision.count
+    uow.tracking.update_ticket(
+        invitation.ticket_id, now, status=status, reopen_count=decision.count
     )
     uow.publish(
         ReopenRequested(

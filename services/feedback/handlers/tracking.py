@@ -3,9 +3,7 @@ ticket and invite the citizen to rate once the lead department resolves it."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
-from sqlalchemy import Row
+from typing import Literal
 
 from proto.assignments import (
     AssignmentAcknowledged,
@@ -18,9 +16,8 @@ from proto.assignments import (
 from proto.envelope import Envelope, new_id
 from proto.feedback import RatingRequested
 from proto.tickets import TicketAnsweredDirectly, TicketCreated
-from services.common.db import UnitOfWork
-from services.feedback.adapters import invitations, tracking
 from services.feedback.handlers.context import Feedback
+from services.feedback.handlers.ports import Record, UnitOfWork
 
 InvitationKind = Literal["resolved", "answered_directly"]
 
@@ -30,8 +27,7 @@ def on_ticket_created(
 ) -> None:
     """Remembers the ticket's number, category and whether the caller left a number (only
     those can be called back) for agents' callbacks."""
-    tracking.set_ticket(
-        uow.session,
+    uow.tracking.set_ticket(
         envelope.ticket_id,
         fb.clock(),
         number=event.number,
@@ -54,11 +50,10 @@ def on_assignment_dispatched(
     deadline the response rate is judged by."""
     now = fb.clock()
     if event.role == "lead":  # the lead's dispatch (re)opens the ticket
-        tracking.set_ticket(uow.session, envelope.ticket_id, now, status="open")
+        uow.tracking.set_ticket(envelope.ticket_id, now, status="open")
     else:
-        tracking.track_ticket(uow.session, envelope.ticket_id, now)
-    tracking.add_assignment(
-        uow.session,
+        uow.tracking.track_ticket(envelope.ticket_id, now)
+    uow.tracking.add_assignment(
         assignment_id=event.assignment_id,
         ticket_id=envelope.ticket_id,
         department_code=event.department_code,
@@ -69,20 +64,20 @@ def on_assignment_dispatched(
         round=event.round,
         contact_due=event.deadlines.get("contact"),
     )
-    tracking.remember_department(uow.session, event.department_code, event.department_name)
+    uow.tracking.remember_department(event.department_code, event.department_name)
 
 
 def on_acknowledged(
     fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: AssignmentAcknowledged
 ) -> None:
-    tracking.set_first(uow.session, event.assignment_id, "acknowledged_at", event.at)
+    uow.tracking.set_first(event.assignment_id, "acknowledged_at", event.at)
 
 
 def on_contacted(
     fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: CitizenContacted
 ) -> None:
     """Only the first contact matters for the response rate."""
-    tracking.set_first(uow.session, event.assignment_id, "contacted_at", event.at)
+    uow.tracking.set_first(event.assignment_id, "contacted_at", event.at)
 
 
 def on_clocks_resumed(
@@ -90,13 +85,13 @@ def on_clocks_resumed(
 ) -> None:
     """A pause (waiting on the citizen) moved the deadlines; the contact one is ours."""
     if (due := event.deadlines.get("contact")) is not None:
-        tracking.update_assignment(uow.session, event.assignment_id, contact_due=due)
+        uow.tracking.update_assignment(event.assignment_id, contact_due=due)
 
 
 def on_returned(
     fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: AssignmentReturned
 ) -> None:
-    tracking.update_assignment(uow.session, event.assignment_id, status="returned")
+    uow.tracking.update_assignment(event.assignment_id, status="returned")
 
 
 def on_resolved(
@@ -105,13 +100,11 @@ def on_resolved(
     """Records the resolution; the lead's resolution invites the citizen to rate. A
     co-handler's (协办) resolution is its part of the work, not the ticket's end."""
     row = _tracked(uow, envelope.ticket_id, event)
-    tracking.update_assignment(
-        uow.session, event.assignment_id, status="resolved", resolved_at=event.at
-    )
+    uow.tracking.update_assignment(event.assignment_id, status="resolved", resolved_at=event.at)
     for column in ("acknowledged_at", "contacted_at"):
         if (at := getattr(event, column)) is not None:
-            tracking.set_first(uow.session, event.assignment_id, column, at)
-    tracking.remember_department(uow.session, event.department_code, event.department_name)
+            uow.tracking.set_first(event.assignment_id, column, at)
+    uow.tracking.remember_department(event.department_code, event.department_name)
     if event.role == "lead":
         invite(
             fb,
@@ -124,13 +117,12 @@ def on_resolved(
         )
 
 
-def _tracked(uow: UnitOfWork, ticket_id: str, event: AssignmentResolved) -> Row[Any]:
+def _tracked(uow: UnitOfWork, ticket_id: str, event: AssignmentResolved) -> Record:
     """The resolved assignment's row; when its AssignmentDispatched was never seen, the
     resolution itself says enough to start one (round 1)."""
-    row = tracking.assignment(uow.session, event.assignment_id)
+    row = uow.tracking.assignment(event.assignment_id)
     if row is None:
-        tracking.add_assignment(
-            uow.session,
+        uow.tracking.add_assignment(
             assignment_id=event.assignment_id,
             ticket_id=ticket_id,
             department_code=event.department_code,
@@ -139,7 +131,7 @@ def _tracked(uow: UnitOfWork, ticket_id: str, event: AssignmentResolved) -> Row[
             dispatched_at=event.dispatched_at,
             role=event.role,
         )
-        row = tracking.assignment(uow.session, event.assignment_id)
+        row = uow.tracking.assignment(event.assignment_id)
     assert row is not None
     return row
 
@@ -159,13 +151,12 @@ def invite(
     can open it, so the outbox and the bus never hold a usable link)."""
     now = fb.clock()
     # The ticket's new status first: one UPDATE, and the row is created only when missing.
-    tracking.set_ticket(uow.session, ticket_id, now, status="awaiting_rating")
-    invitations.supersede_pending(uow.session, ticket_id, now)
+    uow.tracking.set_ticket(ticket_id, now, status="awaiting_rating")
+    uow.invitations.supersede_pending(ticket_id, now)
     invitation_id = new_id()
     code, name = department or (None, None)
     expires_at = now + fb.invitation_ttl
-    invitations.add(
-        uow.session,
+    uow.invitations.add(
         invitation_id=invitation_id,
         ticket_id=ticket_id,
         kind=kind,

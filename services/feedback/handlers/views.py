@@ -6,14 +6,13 @@ from typing import Any
 
 from services.common.auth import Principal, Role
 from services.common.errors import NotFound
-from services.feedback.adapters import invitations, ratings, tracking
 from services.feedback.handlers.context import Feedback
 
 
 def awaiting_callback(fb: Feedback, limit: int) -> list[dict[str, Any]]:
     """Invitations not yet answered, oldest first, with the attempts made so far."""
     with fb.uow() as uow:
-        rows = invitations.awaiting_callback(uow.session, limit)
+        rows = uow.invitations.awaiting_callback(limit)
     return [dict(r._mapping) | {"attempts": r.attempts or 0} for r in rows]
 
 
@@ -21,23 +20,19 @@ def ticket_feedback(fb: Feedback, ticket_id: str, user: Principal) -> dict[str, 
     """Everything feedback holds on a ticket. Department staff see only tickets their
     department worked on; any other looks the same as a missing one (404)."""
     with fb.uow() as uow:
-        ticket = tracking.ticket(uow.session, ticket_id)
+        ticket = uow.tracking.ticket(ticket_id)
         allowed = user.role != Role.dept_staff or (
-            user.department in tracking.ticket_departments(uow.session, ticket_id)
+            user.department in uow.tracking.ticket_departments(ticket_id)
         )
         if ticket is None or not allowed:
             raise NotFound("feedback.ticket_not_found", id=ticket_id)
         return dict(ticket._mapping) | {
-            "invitations": [
-                dict(r._mapping) for r in invitations.of_ticket(uow.session, ticket_id)
-            ],
-            "ratings": [dict(r._mapping) for r in ratings.of_ticket(uow.session, ticket_id)],
-            "callbacks": [
-                dict(r._mapping) for r in ratings.callbacks_of_ticket(uow.session, ticket_id)
-            ],
+            "invitations": [dict(r._mapping) for r in uow.invitations.of_ticket(ticket_id)],
+            "ratings": [dict(r._mapping) for r in uow.ratings.of_ticket(ticket_id)],
+            "callbacks": [dict(r._mapping) for r in uow.ratings.callbacks_of_ticket(ticket_id)],
         }
 
 
 def tracked_assignments(fb: Feedback, ticket_id: str) -> list[dict[str, Any]]:
     with fb.uow() as uow:
-        return [dict(r._mapping) for r in tracking.assignments_of(uow.session, ticket_id)]
+        return [dict(r._mapping) for r in uow.tracking.assignments_of(ticket_id)]
