@@ -10,8 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.common.errors import Conflict
 from services.intake.adapters.orm import catalogue_changes, categories
 from services.intake.domain.catalogue import Catalogue, Category
 
@@ -50,6 +52,24 @@ def load(session: Session) -> Catalogue:
 
 
 def record(
+    session: Session,
+    number: int,
+    action: str,
+    code: str | None,
+    before: Category | None,
+    after: Category | None,
+    by: str,
+    at: datetime,
+) -> None:
+    """Refuses (409) when another admin's change took this version number first: the
+    caller is told to reload and retry instead of overwriting it."""
+    try:
+        _record(session, number, action, code, before, after, by, at)
+    except IntegrityError:
+        raise Conflict("status.409") from None
+
+
+def _record(
     session: Session,
     number: int,
     action: str,

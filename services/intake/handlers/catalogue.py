@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy.exc import IntegrityError
-
 from services.common.auth import Principal
-from services.common.db import UnitOfWork
 from services.common.errors import Conflict, Invalid, NotFound
 from services.intake.adapters import catalogue_store
 from services.intake.adapters.pinyin import initials
@@ -41,7 +38,7 @@ def create(
         made = Category(code, name, parent, tuple(keywords), initials(name), version)
         catalogue_store.insert_category(uow.session, made)
         catalogue_store.record(uow.session, version, "create", code, None, made, by.username, now)
-        _commit(uow)
+        uow.commit()
     return made
 
 
@@ -64,7 +61,7 @@ def change(
         catalogue_store.record(
             uow.session, version, "change", code, before, after, by.username, now
         )
-        _commit(uow)
+        uow.commit()
     return after
 
 
@@ -94,7 +91,7 @@ def _set_retired(intake: Intake, code: str, by: Principal, retire: bool) -> list
         catalogue_store.record(
             uow.session, version, action, code, first_before, first_after, by.username, now
         )
-        _commit(uow)
+        uow.commit()
     return [after for _, after in touched]
 
 
@@ -107,15 +104,6 @@ def _restoring(catalogue: Catalogue, code: str) -> list[tuple[Category, Category
     chain = [c for c in catalogue.categories.values() if code.startswith(c.code)]
     chain.sort(key=lambda c: -len(c.code))
     return [(c, replace(c, retired_in=None)) for c in chain if c.retired]
-
-
-def _commit(uow: UnitOfWork) -> None:
-    """Two admins changing the catalogue at once both claim the next version: the second
-    is told to reload and retry instead of overwriting the first."""
-    try:
-        uow.commit()
-    except IntegrityError:
-        raise Conflict("status.409") from None
 
 
 def _existing(catalogue: Catalogue, code: str) -> Category:
