@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from proto.envelope import Event
 from services.common.db import UnitOfWork
 from services.dispatch.adapters import repository
+from services.dispatch.adapters.clock_store import SqlClocks
 from services.dispatch.adapters.orm import assignments, supervisions
 from services.dispatch.adapters.rule_store import SqlRules
 from services.dispatch.domain.assignment import Assignment
@@ -110,6 +111,7 @@ class DispatchUnitOfWork(UnitOfWork):
     extensions: SqlExtensions
     supervisions: SqlSupervisions
     rules: SqlRules
+    clocks: SqlClocks
 
     def attach(self, session: Session) -> None:
         self.assignments = SqlAssignments(session)
@@ -117,3 +119,4 @@ class DispatchUnitOfWork(UnitOfWork):
         self.extensions = SqlExtensions(session)
         self.supervisions = SqlSupervisions(session)
         self.rules = SqlRules(session)
+        self.clocks = SqlClocks(session)

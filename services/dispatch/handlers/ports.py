@@ -4,16 +4,19 @@ The SQL versions live in services/dispatch/adapters/; tests use in-memory ones."
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from proto.assignments import AssignmentSupervised, SlaState
 from proto.envelope import Envelope, Event
 from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.dispatching import Ticket
 from services.dispatch.domain.extension import Extension
 from services.dispatch.domain.routing import Department, Router, Rule
+from services.dispatch.domain.sla import Clock
 
 # A rule as stored, column by column (its position among them, who saved it, its note):
 # what the change log keeps before and after an edit.
@@ -102,6 +105,44 @@ class Rules(Protocol):
         """Adds codes not seen before; existing names are kept."""
 
 
+@dataclass(frozen=True)
+class DueClock:
+    """A clock with something to fire, as read; `clock` is the one to move past it."""
+
+    id: int
+    assignment_id: str
+    ticket_id: str
+    department_code: str
+    read_next_fire_at: datetime
+    clock: Clock
+
+
+class Clocks(Protocol):
+    """SLA clocks falling due, and the SLA state they give assignments; each call covers a
+    whole batch in one statement."""
+
+    def due(self, now: datetime, limit: int) -> list[DueClock]:
+        """Oldest first; rows another scheduler holds are skipped where the database can."""
+
+    def claim(self, due: Sequence[DueClock]) -> bool:
+        """Stores each clock's new state, guarded by the `next_fire_at` read; False when
+        any had been moved by someone else meanwhile (the caller rolls back)."""
+
+    def sla_of(self, assignment_ids: Collection[str]) -> dict[str, tuple[SlaState, bool]]:
+        """Each assignment's SLA state and whether it is under supervision."""
+
+    def mark(self, breached: Collection[str], warned: Collection[str]) -> None:
+        """Breached ones go under supervision; warned ones stay breached if they were."""
+
+    def supervise(self, opened: Sequence[tuple[AssignmentSupervised, str]]) -> None:
+        """Adds (event, ticket id) pairs to the supervision list."""
+
+    def open_by_state(self) -> dict[tuple[str, str], int]:
+        """Open assignments by (department, SLA state or `paused`)."""
+
+    def department_codes(self) -> list[str]: ...
+
+
 class Routers(Protocol):
     def router(self, rules: Rules) -> Router:
         """The current Router, rebuilt only when the rules' version moved."""
@@ -124,6 +165,9 @@ class UnitOfWork(Protocol):
 
     @property
     def rules(self) -> Rules: ...
+
+    @property
+    def clocks(self) -> Clocks: ...
 
     # The read side (services/dispatch/adapters/queries.py) for the API's lists; use cases
     # never touch it.
