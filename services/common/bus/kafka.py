@@ -258,14 +258,16 @@ class _Assignment(ConsumerRebalanceListener):
     def __init__(self, group: str) -> None:
         self.group = group
         self.partitions: frozenset[tuple[str, int]] = frozenset()
-        self.joined = False  # the group has completed a join with this member
+        # Since when the member waits for a join to complete (None: it is in the group).
+        self.waiting_since: float | None = time.monotonic()
 
     def on_partitions_revoked(self, revoked: Any) -> None:
         self.partitions = self.partitions - {(tp.topic, tp.partition) for tp in revoked}
+        self.waiting_since = self.waiting_since or time.monotonic()
 
     def on_partitions_assigned(self, assigned: Any) -> None:
         self.partitions = self.partitions | {(tp.topic, tp.partition) for tp in assigned}
-        self.joined = True
+        self.waiting_since = None
         log.info("%s holds %d partitions", self.group, len(self.partitions))
 
     def on_partitions_lost(self, lost: Any) -> None:
@@ -385,6 +387,7 @@ class KafkaSubscription:
 
     def _join(self) -> KafkaConsumer:
         self._bus.check_reachable()
+        self._assignment = _Assignment(self._group)
         # Taken before the consumer fetches anything, so any later change is seen as one.
         self._shape = self._view.shape()
         try:
@@ -398,6 +401,7 @@ class KafkaSubscription:
         """Next records, in order per partition; [] when none came within `timeout`."""
         if self._stale:
             self._read_new_logs()
+        self._unstick()
         try:
             batches = self._consumer.poll(timeout_ms=int(timeout * 1000), max_records=max_records)
         except KafkaError as exc:
@@ -407,6 +411,19 @@ class KafkaSubscription:
             key = (record.topic, record.partition)
             self._seen[key] = max(self._seen.get(key, 0), record.offset + 1)
         return records
+
+    def _unstick(self) -> None:
+        """Replaces a consumer whose group join has not completed for three session
+        timeouts: after a restart the test broker (Tansu 0.6) at times holds a join for
+        ever. A member merely left without partitions has joined, and is left alone."""
+        waiting = self._assignment.waiting_since
+        limit = 3 * self._bus.settings.kafka_session_timeout_ms / 1000
+        if waiting is None or time.monotonic() - waiting < limit:
+            return
+        log.warning("%s has waited %.0f s for its group to form: joining anew",
+                    self._group, time.monotonic() - waiting)  # fmt: skip
+        self._close_consumer()
+        self._consumer = self._join()
 
     def _check_topics(self) -> None:
         """Marks the member stale when its topics changed since it last looked."""
