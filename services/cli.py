@@ -118,6 +118,14 @@ def search_generations(
     generations(Settings(), console, keep)
 
 
+@app.command("config-doc")
+def config_doc() -> None:
+    """Writes docs/configuration.md from the settings classes of the platform and each service."""
+    from services.settings_doc import write
+
+    typer.echo(f"wrote {write()}")
+
+
 def password_problem(first: str, second: str) -> str | None:
     """Why a password typed as `first` and repeated as `second` cannot be used, or None."""
     if not first.strip():

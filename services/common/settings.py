@@ -1,9 +1,14 @@
-"""One Settings class for every service, read from HOTLINE_* environment variables."""
+"""The platform's settings, and the base of each service's own (services/<name>/config.py).
+
+Every settings class reads the environment and a `.env` file in the working directory the
+same way (`HotlineSettings.model_config`); `Settings` holds only what every service needs.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal, Self
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,24 +24,39 @@ PORTS: dict[str, int] = {"intake": 8001, "dispatch": 8002, "feedback": 8003, "se
 MAX_BODY_BYTES = 1024 * 1024
 # Addresses only this machine reaches: the embedded profile's public placeholders are safe there.
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
-# Secrets only some services hold, so that a leak of any other service reveals no number:
-# each of those services asks for its own at start-up (`checked_for`), the rest run without.
+# Shared secrets only some services hold, so that a leak of any other service reveals no
+# number: each of those services asks for them at start-up (`ServiceSettings.checked_for`),
+# the rest run without. A secret only one service holds lives in its own settings.
 HELD_BY: dict[str, frozenset[str]] = {
-    "HOTLINE_CALLER_KEY_SECRET": frozenset({"intake"}),
-    "HOTLINE_PHONE_KEYS": frozenset({"intake"}),
     "HOTLINE_RATING_LINK_KEYS": frozenset({"intake", "feedback"}),
 }
 _WHY = {
     "HOTLINE_JWT_SECRET": "it signs staff sessions; 32+ random characters",
-    "HOTLINE_CALLER_KEY_SECRET": "it keys caller references; 32+ random characters",
-    "HOTLINE_PHONE_KEYS": "Fernet keys that encrypt callers' numbers at rest",
     "HOTLINE_RATING_LINK_KEYS": "Fernet keys that seal rating links on their way to intake",
     "HOTLINE_USERS_FILE": "a TOML file of real accounts, not the demo accounts",
 }
 
 
-class Settings(BaseSettings):
+def weak_secret(value: str) -> bool:
+    """The published placeholder, or too short to be secret (under 32 characters)."""
+    return value == PLACEHOLDER_SECRET or len(value) < 32
+
+
+def weak_keys(value: str) -> bool:
+    """Comma-separated Fernet keys that include the published placeholder or an empty one."""
+    keys = value.split(",")
+    return PLACEHOLDER_PHONE_KEY in keys or not all(k.strip() for k in keys)
+
+
+class HotlineSettings(BaseSettings):
+    """How every settings class reads its values: the environment, then `.env`; a subclass
+    names its own `env_prefix` when its variables have one (HOTLINE_DISPATCH_*)."""
+
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
+
+
+class Settings(HotlineSettings):
+    """What every service needs: where it listens and keeps data, the bus, sign-in."""
 
     profile: Literal["embedded", "production"] = Field(
         default="embedded",
@@ -87,15 +107,6 @@ class Settings(BaseSettings):
         "`hotline rebuild-search` replays to rebuild the whole index",
     )
 
-    search_backend: Literal["embedded", "elasticsearch"] = "embedded"
-    elasticsearch_url: str = "http://127.0.0.1:9200"
-    elasticsearch_username: str = ""
-    elasticsearch_password: str = ""
-    elasticsearch_index: str = "hotline-tickets"
-    elasticsearch_analyzer: str = Field(
-        default="cjk", description="cjk, or ik_max_word with IK installed"
-    )
-
     jwt_secret: str = Field(
         default=PLACEHOLDER_SECRET,
         description="Signs staff sessions; 32+ random characters, required outside the "
@@ -141,44 +152,11 @@ class Settings(BaseSettings):
         default=DEMO_USERS,
         description="TOML list of accounts; the default holds the demo accounts",
     )
-    caller_key_secret: str = Field(
-        default=PLACEHOLDER_SECRET,
-        description="Keys intake's caller references (intake only); 32+ random characters, "
-        "required outside the embedded profile",
-    )
-    phone_keys: str = Field(
-        default=PLACEHOLDER_PHONE_KEY,
-        description="Fernet keys for callers' numbers at rest, comma-separated: the first "
-        "encrypts, all decrypt (add the new key first to rotate)",
-    )
-    phone_reveal_hours: float = Field(
-        default=12.0, description="How long the agent who took a call may see its number"
-    )
     rating_link_keys: str = Field(
         default=PLACEHOLDER_PHONE_KEY,
         description="Fernet keys, comma-separated, that feedback seals rating links with and "
         "intake opens them with (only those two hold them): the first seals, all open",
     )
-    phone_retention_days: int = Field(
-        default=180,
-        ge=1,
-        description="Days after a ticket closes before intake erases its callers' numbers "
-        "(the masked form stays): long enough for a reopening or a complaint about it",
-    )
-    retention_sweep_seconds: float = Field(
-        default=3600.0, gt=0, description="How often intake looks for numbers past retention"
-    )
-    sms_gateway: Literal["outbox", "http"] = Field(
-        default="outbox", description="outbox: texts stay in intake's local outbox page"
-    )
-    sms_gateway_url: str = Field(default="", description="With sms_gateway=http: where to POST")
-    sms_gateway_token: str = Field(default="", description="Bearer token for the SMS gateway")
-    sms_timeout_seconds: float = Field(default=5.0, description="Per attempt, then retried")
-    sms_max_attempts: int = Field(default=8, description="Attempts before a text is failed")
-    sms_retry_base_seconds: float = Field(
-        default=5.0, description="First retry delay; doubled each attempt, at most an hour"
-    )
-
     relay_batch: int = 500
     relay_idle_seconds: float = 0.05
     batch_linger_seconds: float = Field(
@@ -186,12 +164,6 @@ class Settings(BaseSettings):
         ge=0,
         description="After publishing or consuming, relays and consumers wait this long, so "
         "under load each commit carries a batch (adds at most this much latency per hop)",
-    )
-    call_threads: int = Field(
-        default=2,
-        ge=1,
-        le=64,
-        description="Threads that log calls in intake; more only queue on the database writer",
     )
     max_body_bytes: int = Field(
         default=MAX_BODY_BYTES,
@@ -220,40 +192,34 @@ class Settings(BaseSettings):
         """The secrets still at their published embedded-profile values (or too short to be
         secret: under 32 characters), and the demo accounts file. Secrets in HELD_BY count
         only for the services that hold them."""
-        found = [
-            f"HOTLINE_{name.upper()}"
-            for name in ("jwt_secret", "caller_key_secret")
-            if getattr(self, name) == PLACEHOLDER_SECRET or len(getattr(self, name)) < 32
-        ]
-        for name in ("phone_keys", "rating_link_keys"):
-            keys = getattr(self, name).split(",")
-            if PLACEHOLDER_PHONE_KEY in keys or not all(k.strip() for k in keys):
-                found.append(f"HOTLINE_{name.upper()}")
-        if self.users_file == DEMO_USERS:
-            found.append("HOTLINE_USERS_FILE")
+        found = ["HOTLINE_JWT_SECRET"] if weak_secret(self.jwt_secret) else []
+        found += ["HOTLINE_RATING_LINK_KEYS"] if weak_keys(self.rating_link_keys) else []
+        found += ["HOTLINE_USERS_FILE"] if self.users_file == DEMO_USERS else []
         return [n for n in found if n not in HELD_BY or service in HELD_BY[n]]
 
     def checked_for(self, service: str) -> Settings:
-        """These settings, once the secrets only `service` holds are known to be set."""
-        self._refuse(self.placeholders(service))
+        """These settings, once the shared secrets `service` holds are known to be set."""
+        self.refuse(self.placeholders(service))
         return self
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> Settings:
-        self._refuse(self.placeholders())
+        self.refuse(self.placeholders())
         trusted_networks(self.trusted_proxies)  # a bad entry is named at start-up
         if self.sign_in_memory_minutes * 60 <= self.sign_in_max_delay_seconds:
             raise ValueError("HOTLINE_SIGN_IN_MEMORY_MINUTES must exceed the longest wait")
-        if self.sms_gateway == "http" and not self.sms_gateway_url:
-            raise ValueError("HOTLINE_SMS_GATEWAY_URL is needed with HOTLINE_SMS_GATEWAY=http")
         return self
 
-    def _refuse(self, unset: list[str]) -> None:
+    def refuse(self, unset: list[str], why: Mapping[str, str] | None = None) -> None:
+        """Raises ValueError naming each of `unset` (variables still at a published
+        placeholder) outside the embedded profile, or on a non-loopback host; `why` says
+        what a service's own secrets are for."""
+        reasons = {**_WHY, **(why or {})}
         # Every missing value at once, one line each: an operator fixes them in one go.
         if unset and self.profile != "embedded":
             raise ValueError(
                 "the production profile needs its own secrets and accounts:\n"
-                + "\n".join(f"{name} must be set ({_WHY[name]})" for name in unset)
+                + "\n".join(f"{name} must be set ({reasons[name]})" for name in unset)
             )
         if unset and self.host not in LOOPBACK:
             raise ValueError(
@@ -275,3 +241,22 @@ class Settings(BaseSettings):
     @property
     def bus_path(self) -> Path:
         return self.data_dir / "bus.db"
+
+
+class ServiceSettings(HotlineSettings):
+    """The base of each service's own settings, `<Name>Settings` in services/<name>/config.py:
+    the settings only that service reads, in the same environment and `.env`."""
+
+    service: ClassVar[ServiceName]
+    # Why each of its own secrets matters, for the refusal that names it.
+    secrets: ClassVar[Mapping[str, str]] = {}
+
+    def placeholders(self) -> list[str]:
+        """This service's own secrets still at their published placeholders."""
+        return []
+
+    def checked_for(self, platform: Settings) -> Self:
+        """These settings, once every secret the service holds, shared or its own, is known
+        to be set (outside the embedded profile, or on a non-loopback host)."""
+        platform.refuse(self.placeholders() + platform.placeholders(self.service), self.secrets)
+        return self

@@ -26,11 +26,11 @@ from services.dispatch.adapters.orm import metadata
 from services.dispatch.adapters.seed import load_policies
 from services.dispatch.adapters.unit_of_work import DispatchUnitOfWork
 from services.dispatch.api import routers
+from services.dispatch.config import DispatchSettings
 from services.dispatch.handlers import consumers
 from services.dispatch.handlers.context import Deps, utcnow
 from services.dispatch.handlers.scheduler import Scheduler
 from services.dispatch.messages import MESSAGES
-from services.dispatch.options import DispatchOptions
 
 PAGES = Path(__file__).resolve().parent / "pages"
 DESK = "desk.html"
@@ -45,12 +45,13 @@ PAGE_MAP = {
 
 def build(
     settings: Settings,
-    options: DispatchOptions | None = None,
+    options: DispatchSettings | None = None,
     now: Callable[[], datetime] = utcnow,
 ) -> FastAPI:
-    """The dispatch app; `now` lets tests drive the clocks."""
+    """The dispatch app; `options` default to the HOTLINE_DISPATCH_* environment, `now`
+    lets tests drive the clocks."""
     register(MESSAGES)
-    options = options or DispatchOptions()
+    options = (options or DispatchSettings()).checked_for(settings)
     platform = make_platform("dispatch", settings, metadata)
     install_sessions(platform, settings, metadata)
     uow = uow_factory(platform.engine, metadata, "dispatch", DispatchUnitOfWork)

@@ -50,7 +50,6 @@ def build(
     """`options` default to the HOTLINE_FEEDBACK_* environment; `clock` (UTC now) decides
     ratings' months, expiries and the current month, and tests move it."""
     register(MESSAGES)
-    settings = settings.checked_for("feedback")
     options = (options or FeedbackSettings()).checked_for(settings)
     platform = make_platform("feedback", settings, metadata)
     install_sessions(platform, settings, metadata)

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar, Self
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from services.common.settings import LOOPBACK, PLACEHOLDER_SECRET, Settings
+from services.common.settings import (
+    LOOPBACK,
+    PLACEHOLDER_SECRET,
+    ServiceName,
+    ServiceSettings,
+    Settings,
+)
 from services.feedback.domain.rates import Weights
 
 
-class FeedbackSettings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="HOTLINE_FEEDBACK_", env_file=".env", extra="ignore"
-    )
+class FeedbackSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_FEEDBACK_")
+
+    service: ClassVar[ServiceName] = "feedback"
+    secrets: ClassVar[dict[str, str]] = {
+        "HOTLINE_FEEDBACK_LINK_SECRET": "it signs citizens' rating links; 32+ random characters"
+    }
 
     public_url: str = Field(
         default="",
@@ -59,10 +69,12 @@ class FeedbackSettings(BaseSettings):
             satisfaction=self.satisfaction_weight,
         )
 
-    def checked_for(self, settings: Settings) -> FeedbackSettings:
-        """Outside the embedded profile, refuses the placeholder link secret (whoever knows
-        it can forge rating links) and a missing public address (the links are texted to
-        citizens, who cannot reach the service's own address)."""
+    def checked_for(self, platform: Settings) -> Self:
+        """Refuses the shared secrets feedback holds as every service does; then, outside
+        the embedded profile, the placeholder link secret (whoever knows it can forge rating
+        links) and a missing public address (the links are texted to citizens, who cannot
+        reach the service's own address)."""
+        settings = platform.checked_for(self.service)
         public = self.link_secret == PLACEHOLDER_SECRET
         if settings.profile == "embedded":
             if public and settings.host not in LOOPBACK:

@@ -27,6 +27,7 @@ from services.intake.adapters.seed import load_addresses, load_categories, load_
 from services.intake.adapters.sms_gateway import HttpGateway, LocalOutbox, SmsGateway
 from services.intake.adapters.vault import PhoneVault
 from services.intake.api import routers
+from services.intake.config import IntakeSettings
 from services.intake.domain.sms import RetryPolicy
 from services.intake.handlers import events, privacy
 from services.intake.handlers.context import Intake, utc_now
@@ -36,23 +37,24 @@ from services.intake.messages import MESSAGES
 PAGES = Path(__file__).resolve().parent / "pages"
 
 
-def build(settings: Settings) -> FastAPI:
+def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
+    """The intake app; `options` default to intake's own variables in the environment."""
     register(MESSAGES)
-    settings = settings.checked_for("intake")
+    options = (options or IntakeSettings()).checked_for(settings)
     platform = make_platform("intake", settings, metadata)
     install_sessions(platform, settings, metadata)
     intake = Intake(
         uow=uow_factory(platform.engine, metadata, "intake"),
         addresses=load_addresses(),
-        vault=PhoneVault(settings.phone_keys, settings.caller_key_secret),
-        reveal_window=timedelta(hours=settings.phone_reveal_hours),
+        vault=PhoneVault(options.phone_keys, options.caller_key_secret),
+        reveal_window=timedelta(hours=options.phone_reveal_hours),
     )
     seed(intake)
     handlers = consumed(LinkSeal(settings.rating_link_keys))
     add_consumer(platform, settings, "intake", [ASSIGNMENTS, FEEDBACK], handlers, intake.uow)
-    _sms_worker(platform, settings, intake)
-    _retention_worker(platform, settings, intake)
-    app = create_app(platform, routers(intake, settings.call_threads), "Hotline intake")
+    _sms_worker(platform, options, intake)
+    _retention_worker(platform, options, intake)
+    app = create_app(platform, routers(intake, options.call_threads), "Hotline intake")
     pages = {
         "/console": "console.html",
         "/sms": "sms.html",
@@ -89,7 +91,7 @@ def seed(intake: Intake) -> None:
         return
 
 
-def _sms_worker(platform: Platform, settings: Settings, intake: Intake) -> None:
+def _sms_worker(platform: Platform, settings: IntakeSettings, intake: Intake) -> None:
     gateway: SmsGateway = LocalOutbox()
     if settings.sms_gateway == "http":
         http = HttpGateway(
@@ -102,7 +104,7 @@ def _sms_worker(platform: Platform, settings: Settings, intake: Intake) -> None:
     platform.workers.append(Worker("intake-sms", sender.step, idle=0.5))
 
 
-def _retention_worker(platform: Platform, settings: Settings, intake: Intake) -> None:
+def _retention_worker(platform: Platform, settings: IntakeSettings, intake: Intake) -> None:
     """Erases numbers past retention; safe beside other instances (an erased number is
     no longer found), and it catches up in batches after a pause."""
     step = partial(privacy.erase_expired, intake, settings.phone_retention_days)

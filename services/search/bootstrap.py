@@ -28,6 +28,7 @@ from services.search.adapters.generations import EmbeddedGenerations
 from services.search.adapters.index import SearchIndex
 from services.search.adapters.labels import LabelStore
 from services.search.adapters.orm import metadata
+from services.search.config import SearchSettings
 from services.search.domain.projection import KNOWN_EVENTS
 from services.search.messages import MESSAGES
 from services.search.reads import Reader
@@ -37,19 +38,21 @@ TOPICS = (TICKETS, ASSIGNMENTS, FEEDBACK)
 PAGES = Path(__file__).resolve().parent / "pages"
 
 
-def make_index(settings: Settings) -> SearchIndex:
+def make_index(settings: Settings, options: SearchSettings) -> SearchIndex:
     """The index the settings choose; both kinds can also be rebuilt (`Rebuildable`)."""
-    if settings.search_backend == "elasticsearch":
-        return ElasticIndex(settings)
+    if options.search_backend == "elasticsearch":
+        return ElasticIndex(options)
     return EmbeddedGenerations(settings.data_dir)
 
 
-def build(settings: Settings) -> FastAPI:
+def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
+    """The search app; `options` default to search's own variables in the environment."""
     register(MESSAGES)
+    options = (options or SearchSettings()).checked_for(settings)
     platform = make_platform("search", settings, metadata)
     install_sessions(platform, settings, metadata)
     uow = uow_factory(platform.engine, metadata, "search", SearchUnitOfWork)
-    index = make_index(settings)
+    index = make_index(settings, options)
     try:
         index.ensure()
     except PeerAway:

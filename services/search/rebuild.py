@@ -47,6 +47,7 @@ from services.search.adapters.documents import SearchUnitOfWork
 from services.search.adapters.index import Rebuildable, SearchIndex, SearchRequest
 from services.search.adapters.orm import documents, metadata, rebuild_documents
 from services.search.bootstrap import TOPICS, make_index
+from services.search.config import SearchSettings
 from services.search.domain.projection import KNOWN_EVENTS, apply
 
 BATCH = 1000
@@ -93,6 +94,7 @@ def rebuild(
     *,
     allow_shrink: bool = False,
     poll_seconds: float = 1.0,
+    options: SearchSettings | None = None,
 ) -> Report:
     """Rebuilds the index from the topics; see the module docstring for the steps.
     Raises RebuildFailed, with the live index untouched, when the group gets no partitions
@@ -101,7 +103,7 @@ def rebuild(
     url = settings.database_url_for("search")
     upgrade("search", url)
     engine = make_engine(url)
-    live = make_index(settings)
+    live = make_index(settings, options or SearchSettings())
     live.ensure()
     if not isinstance(live, Rebuildable):
         raise TypeError("this index cannot be rebuilt beside itself")
@@ -315,12 +317,14 @@ def _catch_up(engine: Engine, reader: _Reader, live: SearchIndex, idle_polls: in
     return folded
 
 
-def prune(settings: Settings, keep: int | None) -> tuple[list[str], list[str], str]:
+def prune(
+    settings: Settings, keep: int | None, options: SearchSettings | None = None
+) -> tuple[list[str], list[str], str]:
     """Deletes all index generations but the newest `keep` (None: none deleted) and the
     live one; returns (deleted, kept, live), oldest first."""
     if keep is not None and keep < 1:
         raise ValueError("keep at least one generation: the live one")
-    index = make_index(settings)
+    index = make_index(settings, options or SearchSettings())
     try:
         if not isinstance(index, Rebuildable):
             raise TypeError("this index has no generations")

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from elasticsearch import Elasticsearch
 
-from services.common.settings import Settings
 from services.search.adapters.elastic import NODE_CLASS_ENV, ElasticIndex, make_client
 from services.search.adapters.fts import EmbeddedIndex
 from services.search.adapters.generations import EmbeddedGenerations
@@ -29,6 +28,7 @@ from services.search.adapters.index import (
     SearchResult,
     text_values,
 )
+from services.search.config import SearchSettings
 from services.search.domain.query import QuerySyntaxError
 from services.search.domain.tokenize import tokens
 from tests import es_compat
@@ -589,9 +589,11 @@ class TestEmbeddedIndex(SearchIndexContract):
         assert index.ping() is False
 
 
-def _settings(url: str) -> Settings:
+def _settings(url: str) -> SearchSettings:
     name = f"hotline-test-{uuid.uuid4().hex[:12]}"
-    return Settings(search_backend="elasticsearch", elasticsearch_url=url, elasticsearch_index=name)
+    return SearchSettings(
+        search_backend="elasticsearch", elasticsearch_url=url, elasticsearch_index=name
+    )
 
 
 class TestEmbeddedGenerations(RebuildContract):

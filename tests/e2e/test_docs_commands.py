@@ -41,8 +41,7 @@ import yaml
 from cryptography.fernet import Fernet
 
 from services.common.settings import PORTS, Settings
-from services.common.settings_doc import SECTIONS
-from services.feedback.config import FeedbackSettings
+from services.settings_doc import SECTIONS, service_settings
 from tests.harness import ROOT, SERVICES, Cluster, embedded_env
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -208,9 +207,8 @@ def test_settings_blocks_name_real_settings_and_are_complete(
         for name, value in env.items():
             monkeypatch.setenv(name, _secret_for(name, value))
         try:
-            settings = Settings(_env_file=None).checked_for(service)  # type: ignore[call-arg]
-            if service == "feedback":
-                FeedbackSettings(_env_file=None).checked_for(settings)  # type: ignore[call-arg]
+            settings = Settings(_env_file=None)  # type: ignore[call-arg]
+            service_settings()[service](_env_file=None).checked_for(settings)  # type: ignore[call-arg]
         except ValueError as exc:
             pytest.fail(f"{block.where}: {service} would not start on this block: {exc}")
 

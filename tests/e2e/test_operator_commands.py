@@ -17,6 +17,7 @@ from pwdlib import PasswordHash
 
 from services.common.auth import TokenService, UserDirectory
 from services.common.settings import Settings
+from services.intake.config import IntakeSettings
 
 BIN = Path(sys.executable).parent
 PASSPHRASE = "correct horse battery staple"
@@ -131,9 +132,12 @@ def test_gen_key_makes_keys_and_secrets_the_production_profile_accepts(
     TokenService(secret.stdout.strip(), ttl_minutes=5)
     settings = Settings(
         profile="production",
-        phone_keys=key.stdout.strip(),
+        rating_link_keys=key.stdout.strip(),
         jwt_secret=secret.stdout.strip(),
-        caller_key_secret=_shell("hotline gen-key --secret", image_env, tmp_path).stdout.strip(),
         users_file=tmp_path / "users.toml",
     )
-    assert settings.jwt_secret != settings.caller_key_secret
+    intake = IntakeSettings(
+        phone_keys=key.stdout.strip(),
+        caller_key_secret=_shell("hotline gen-key --secret", image_env, tmp_path).stdout.strip(),
+    ).checked_for(settings)
+    assert settings.jwt_secret != intake.caller_key_secret

@@ -18,9 +18,9 @@ from services.common.messaging_tables import outbox_table
 from services.common.settings import Settings
 from services.dispatch.adapters.orm import metadata
 from services.dispatch.bootstrap import build
+from services.dispatch.config import DispatchSettings
 from services.dispatch.handlers import consumers
 from services.dispatch.handlers.context import Deps
-from services.dispatch.options import DispatchOptions
 from tests.dispatch_support import envelope, ticket_created
 from tests.harness import PASSWORDS
 
@@ -43,7 +43,7 @@ def clock() -> Clock:
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory, clock: Clock) -> Iterator[TestClient]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("dispatch"))
-    app = build(settings, DispatchOptions(scheduler=False), now=clock)
+    app = build(settings, DispatchSettings(scheduler=False), now=clock)
     with TestClient(app) as test_client:
         yield test_client
 

@@ -25,10 +25,10 @@ from services.dispatch.adapters.orm import metadata
 from services.dispatch.adapters.seed import load_policies
 from services.dispatch.adapters.unit_of_work import DispatchUnitOfWork
 from services.dispatch.bootstrap import build
+from services.dispatch.config import DispatchSettings
 from services.dispatch.handlers import consumers
 from services.dispatch.handlers.context import Deps
 from services.dispatch.handlers.scheduler import Scheduler
-from services.dispatch.options import DispatchOptions
 from tests import peers
 from tests.dispatch_support import envelope, ticket_created
 
@@ -67,7 +67,7 @@ def new_urgent(deps: Deps) -> str:
 
 def make_app(data_dir: Path, clock: Clock) -> TestClient:
     return TestClient(
-        build(Settings(data_dir=data_dir), DispatchOptions(scheduler=False), now=clock)
+        build(Settings(data_dir=data_dir), DispatchSettings(scheduler=False), now=clock)
     )
 
 

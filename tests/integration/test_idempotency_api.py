@@ -20,8 +20,8 @@ from sqlalchemy import text
 
 from services.common.settings import Settings
 from services.dispatch.bootstrap import build as build_dispatch
+from services.dispatch.config import DispatchSettings
 from services.dispatch.handlers import consumers
-from services.dispatch.options import DispatchOptions
 from services.intake.bootstrap import build as build_intake
 from tests.dispatch_support import envelope, ticket_created
 from tests.feedback_support import Running, link_parts, running_feedback
@@ -191,7 +191,7 @@ class Clock:
 @pytest.fixture(scope="module")
 def dispatch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("dispatch-keys"))
-    app = build_dispatch(settings, DispatchOptions(scheduler=False), now=Clock())
+    app = build_dispatch(settings, DispatchSettings(scheduler=False), now=Clock())
     with TestClient(app) as client:
         yield client
 

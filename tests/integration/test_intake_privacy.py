@@ -17,6 +17,7 @@ from proto.feedback import RatingRequested, TicketClosed
 from services.common.sealed_links import LinkSeal
 from services.common.settings import Settings
 from services.intake.bootstrap import build
+from services.intake.config import IntakeSettings
 from tests.harness import eventually
 from tests.intake_support import IntakeApi, app_of, publish
 
@@ -26,8 +27,8 @@ OLD, RECENT, ASKING = "13811110001", "13811110002", "13911110003"
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     data_dir: Path = tmp_path_factory.mktemp("intake-privacy")
-    settings = Settings(data_dir=data_dir, retention_sweep_seconds=0.2)
-    with TestClient(build(settings)) as test_client:
+    settings = Settings(data_dir=data_dir)
+    with TestClient(build(settings, IntakeSettings(retention_sweep_seconds=0.2))) as test_client:
         yield test_client
 
 

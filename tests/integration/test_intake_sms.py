@@ -20,6 +20,7 @@ from services.common.bus import Message
 from services.common.sealed_links import LinkSeal
 from services.common.settings import Settings
 from services.intake.bootstrap import build
+from services.intake.config import IntakeSettings
 from tests.harness import eventually
 from tests.intake_support import IntakeApi, publish
 
@@ -80,14 +81,14 @@ def gateway() -> Iterator[Gateway]:
 
 @pytest.fixture(scope="module")
 def http_api(tmp_path_factory: pytest.TempPathFactory, gateway: Gateway) -> Iterator[IntakeApi]:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("intake-sms-http"),
+    settings = Settings(data_dir=tmp_path_factory.mktemp("intake-sms-http"))
+    options = IntakeSettings(
         sms_gateway="http",
         sms_gateway_url=gateway.url,
         sms_gateway_token="gateway-token",
         sms_retry_base_seconds=0.2,
     )
-    with TestClient(build(settings)) as client:
+    with TestClient(build(settings, options)) as client:
         yield IntakeApi(client)
 
 

@@ -36,13 +36,11 @@ def link(elasticsearch: peers.Peer) -> Iterator[TcpLink]:
 @pytest.fixture
 def settings(tmp_path: Path, link: TcpLink, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("HOTLINE_ELASTICSEARCH_NODE_CLASS", "tests.es_compat.CompatNode")
-    return Settings(
-        data_dir=tmp_path,
-        search_backend="elasticsearch",
-        elasticsearch_url=link.url,
-        elasticsearch_index=f"outage-{uuid.uuid4().hex[:10]}",
-        consumer_max_attempts=2,
-    )
+    # Search's own settings come from the environment, as in production.
+    monkeypatch.setenv("HOTLINE_SEARCH_BACKEND", "elasticsearch")
+    monkeypatch.setenv("HOTLINE_ELASTICSEARCH_URL", link.url)
+    monkeypatch.setenv("HOTLINE_ELASTICSEARCH_INDEX", f"outage-{uuid.uuid4().hex[:10]}")
+    return Settings(data_dir=tmp_path, consumer_max_attempts=2)
 
 
 def _by_ticket(count: int) -> tuple[list[Envelope], list[Envelope]]:

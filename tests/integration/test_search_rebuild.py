@@ -207,12 +207,11 @@ def test_rebuild_swaps_the_elasticsearch_alias(
 ) -> None:
     monkeypatch.setenv(NODE_CLASS_ENV, "tests.es_compat.CompatNode")
     alias = f"hotline-rebuild-{uuid.uuid4().hex[:8]}"
-    settings = Settings(
-        data_dir=tmp_path,
-        search_backend="elasticsearch",
-        elasticsearch_url=elasticsearch.url,
-        elasticsearch_index=alias,
-    )
+    # Search's own settings come from the environment, as `hotline rebuild-search` reads them.
+    monkeypatch.setenv("HOTLINE_SEARCH_BACKEND", "elasticsearch")
+    monkeypatch.setenv("HOTLINE_ELASTICSEARCH_URL", elasticsearch.url)
+    monkeypatch.setenv("HOTLINE_ELASTICSEARCH_INDEX", alias)
+    settings = Settings(data_dir=tmp_path)
     with TestClient(build(settings)) as client:
         client.post("/api/v1/auth/token",
                     data={"username": "leader", "password": PASSWORDS["leader"]})  # fmt: skip

@@ -14,6 +14,7 @@ from typer.testing import CliRunner, Result
 from services import cli
 from services.common.auth import Role, TokenService, UserRecord
 from services.common.settings import Settings
+from services.intake.config import IntakeSettings
 
 runner = CliRunner()
 PASSPHRASE = "correct horse battery staple"
@@ -102,13 +103,10 @@ def test_gen_key_prints_a_fernet_key_the_production_settings_accept() -> None:
     assert Fernet(key).decrypt(Fernet(key).encrypt(b"13812345678")) == b"13812345678"
     secret = runner.invoke(cli.app, ["gen-key", "--secret"]).stdout.strip()
     settings = Settings(
-        profile="production",
-        phone_keys=key,
-        jwt_secret=secret,
-        caller_key_secret=secret,
-        users_file=Path("users.toml"),
+        profile="production", rating_link_keys=key, jwt_secret=secret, users_file=Path("users.toml")
     )
-    assert settings.phone_keys == key
+    intake = IntakeSettings(phone_keys=key, caller_key_secret=secret).checked_for(settings)
+    assert intake.phone_keys == key
     assert runner.invoke(cli.app, ["gen-key"]).stdout.strip() != key
 
 

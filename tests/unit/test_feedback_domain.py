@@ -4,8 +4,10 @@ links, the rate limiter and the settings that guard them."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from services.common.settings import PLACEHOLDER_SECRET, Settings
 from services.feedback.adapters.links import ForgedLink, LinkSigner
@@ -147,7 +149,9 @@ def test_weights_that_do_not_add_up_are_refused_at_start() -> None:
 
 
 def test_production_needs_a_real_link_secret_and_a_public_address() -> None:
-    production = Settings.model_construct(profile="production")
+    # The shared secrets feedback holds are set: only its own are missing.
+    shared = {"jwt_secret": SECRET, "rating_link_keys": Fernet.generate_key().decode()}
+    production = Settings.model_construct(profile="production", users_file=Path("u"), **shared)
     public = "https://12345.example.gov.cn/feedback"
     with pytest.raises(ValueError, match="LINK_SECRET"):
         FeedbackSettings(link_secret=PLACEHOLDER_SECRET, public_url=public).checked_for(production)

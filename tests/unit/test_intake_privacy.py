@@ -11,7 +11,9 @@ from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
 from services.common.settings import Settings
+from services.dispatch.config import DispatchSettings
 from services.intake.adapters.vault import PhoneVault, VaultError
+from services.intake.config import IntakeSettings
 from services.intake.domain import duplicates
 from services.intake.domain.model import supervision_due
 from services.intake.domain.privacy import TakenCall, may_reveal
@@ -104,18 +106,14 @@ def test_the_placeholder_phone_key_is_refused_outside_the_embedded_profile(
 ) -> None:
     users = tmp_path / "users.toml"
     users.write_text("users = []\n")
-    real: dict[str, Any] = {
-        "jwt_secret": "s" * 40,
-        "caller_key_secret": "k" * 40,
-        "users_file": users,
-    }
-    # Only intake holds the phone keys: the other services start without them.
-    others = Settings(profile="production", **real)
-    with pytest.raises(ValueError, match="HOTLINE_PHONE_KEYS"):
-        others.checked_for("intake")
-    assert others.checked_for("dispatch") is others
+    real: dict[str, Any] = {"jwt_secret": "s" * 40, "users_file": users}
     key = Fernet.generate_key().decode()
-    ready = Settings(profile="production", phone_keys=key, rating_link_keys=key, **real)
-    assert ready.checked_for("intake").phone_keys == key
+    # Only intake holds the phone keys: the other services start without them.
+    others = Settings(profile="production", rating_link_keys=key, **real)
+    with pytest.raises(ValueError, match="HOTLINE_PHONE_KEYS"):
+        IntakeSettings(caller_key_secret="k" * 40).checked_for(others)
+    assert DispatchSettings().checked_for(others).scheduler
+    ready = IntakeSettings(phone_keys=key, caller_key_secret="k" * 40).checked_for(others)
+    assert ready.phone_keys == key
     with pytest.raises(ValidationError, match="SMS_GATEWAY_URL"):
-        Settings(sms_gateway="http")
+        IntakeSettings(sms_gateway="http")

@@ -28,7 +28,6 @@ from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundErro
 from elasticsearch.helpers import BulkIndexError
 
 from services.common.consumer import PeerAway
-from services.common.settings import Settings
 from services.search.adapters import elastic_query as eq
 from services.search.adapters.index import (
     DATE_FIELDS,
@@ -42,6 +41,7 @@ from services.search.adapters.index import (
     check_request,
     ticket_id_of,
 )
+from services.search.config import SearchSettings
 from services.search.domain.query import parse
 
 # Dotted path of an `elastic_transport` node class to use instead of the client's default.
@@ -56,7 +56,7 @@ _BUSY = frozenset({429, 502, 503, 504})
 _TEXT_FIELDS = ("description", "more_descriptions", "address", "category_path", "area_path")
 
 
-def make_client(settings: Settings) -> Elasticsearch:
+def make_client(settings: SearchSettings) -> Elasticsearch:
     """A client for `settings.elasticsearch_url`, with basic auth when a username is set and
     the node class named by the HOTLINE_ELASTICSEARCH_NODE_CLASS environment variable, if any."""
     options: dict[str, Any] = {}
@@ -98,7 +98,10 @@ class ElasticIndex:
     """
 
     def __init__(
-        self, settings: Settings, client: Elasticsearch | None = None, target: str | None = None
+        self,
+        settings: SearchSettings,
+        client: Elasticsearch | None = None,
+        target: str | None = None,
     ) -> None:
         self._settings = settings
         self._alias = settings.elasticsearch_index

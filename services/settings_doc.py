@@ -1,28 +1,28 @@
-"""Writes docs/configuration.md from the Settings class: `python -m services.common.settings_doc`.
+"""Writes docs/configuration.md from the settings classes: `python -m services.settings_doc`
+(or `hotline config-doc`).
 
-A test fails while the file and the class disagree, so the reference cannot go stale.
+The platform's `Settings`, then each service's own: every `ServiceSettings` subclass found in
+`services/<name>/config.py`, found by scanning the package, so the shared kit knows no
+service. A test fails while the file and the classes disagree, so the reference cannot go
+stale.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import inspect
+import pkgutil
 from pathlib import Path
 
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
 
-from services.common.settings import Settings
-from services.dispatch.options import DispatchOptions
-from services.feedback.config import FeedbackSettings
+import services
+from services.common.settings import ServiceSettings, Settings
 from services.search.adapters.elastic import NODE_CLASS_ENV
 
-# The platform's settings, then the services' own (each under its own sub-prefix).
-SECTIONS: tuple[tuple[str, type[BaseSettings]], ...] = (
-    ("Every service", Settings),
-    ("Dispatch", DispatchOptions),
-    ("Feedback", FeedbackSettings),
-)
-
-DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
 HEADER = """# Configuration reference
 
 Every setting is an environment variable. There are {count} settings classes, one table each:
@@ -32,8 +32,31 @@ Every setting is an environment variable. There are {count} settings classes, on
 Beside them, search's Elasticsearch client reads `{node_class}`: the import path of a
 client node class, which the tests set to talk to an OpenSearch-compatible server;
 production leaves it unset. Generated from the settings classes by
-`python -m services.common.settings_doc`; do not edit by hand.
+`python -m services.settings_doc`; do not edit by hand.
 """
+
+
+def service_settings() -> dict[str, type[ServiceSettings]]:
+    """Service name → its own settings class, from every `services/<name>/config.py`."""
+    found: dict[str, type[ServiceSettings]] = {}
+    for package in pkgutil.iter_modules(services.__path__):
+        name = f"{services.__name__}.{package.name}.config"
+        if not package.ispkg or importlib.util.find_spec(name) is None:
+            continue
+        module = importlib.import_module(name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, ServiceSettings) and cls.__module__ == module.__name__:
+                found[cls.service] = cls
+    return found
+
+
+def sections() -> tuple[tuple[str, type[BaseSettings]], ...]:
+    """(title, class): the platform's settings, then each service's own, by service name."""
+    own = service_settings()
+    return (("Every service", Settings), *((name.capitalize(), own[name]) for name in sorted(own)))
+
+
+SECTIONS = sections()
 
 
 def _class_line(title: str, settings: type[BaseSettings]) -> str:
@@ -75,5 +98,11 @@ def render() -> str:
     return _header() + "".join(_section(title, cls) for title, cls in SECTIONS)
 
 
-if __name__ == "__main__":
+def write() -> Path:
+    """Writes the reference; returns where."""
     DOC.write_text(render(), encoding="utf-8")
+    return DOC
+
+
+if __name__ == "__main__":
+    write()

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
+from services.common.settings import ServiceName, ServiceSettings
 from services.dispatch.adapters.calendar_data import OVERRIDES
 from services.dispatch.adapters.seed import SEED
 
 
-class DispatchOptions(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="HOTLINE_DISPATCH_", extra="ignore")
+class DispatchSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_DISPATCH_")
+
+    service: ClassVar[ServiceName] = "dispatch"
 
     sla_file: Path = Field(default=SEED / "sla.toml", description="SLA policies (TOML)")
     calendar_file: Path = Field(

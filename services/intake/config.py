@@ -1,0 +1,76 @@
+"""Intake's own settings: callers' numbers, texts to citizens, call logging (HOTLINE_*)."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from services.common.settings import (
+    PLACEHOLDER_PHONE_KEY,
+    PLACEHOLDER_SECRET,
+    ServiceName,
+    ServiceSettings,
+    weak_keys,
+    weak_secret,
+)
+
+
+class IntakeSettings(ServiceSettings):
+    """Only intake holds the keys to callers' numbers, so a leak of another service reveals
+    none; its variables keep the platform's HOTLINE_ prefix."""
+
+    service: ClassVar[ServiceName] = "intake"
+    secrets: ClassVar[dict[str, str]] = {
+        "HOTLINE_CALLER_KEY_SECRET": "it keys caller references; 32+ random characters",
+        "HOTLINE_PHONE_KEYS": "Fernet keys that encrypt callers' numbers at rest",
+    }
+
+    caller_key_secret: str = Field(
+        default=PLACEHOLDER_SECRET,
+        description="Keys intake's caller references (intake only); 32+ random characters, "
+        "required outside the embedded profile",
+    )
+    phone_keys: str = Field(
+        default=PLACEHOLDER_PHONE_KEY,
+        description="Fernet keys for callers' numbers at rest, comma-separated: the first "
+        "encrypts, all decrypt (add the new key first to rotate)",
+    )
+    phone_reveal_hours: float = Field(
+        default=12.0, description="How long the agent who took a call may see its number"
+    )
+    phone_retention_days: int = Field(
+        default=180,
+        ge=1,
+        description="Days after a ticket closes before intake erases its callers' numbers "
+        "(the masked form stays): long enough for a reopening or a complaint about it",
+    )
+    retention_sweep_seconds: float = Field(
+        default=3600.0, gt=0, description="How often intake looks for numbers past retention"
+    )
+    sms_gateway: Literal["outbox", "http"] = Field(
+        default="outbox", description="outbox: texts stay in intake's local outbox page"
+    )
+    sms_gateway_url: str = Field(default="", description="With sms_gateway=http: where to POST")
+    sms_gateway_token: str = Field(default="", description="Bearer token for the SMS gateway")
+    sms_timeout_seconds: float = Field(default=5.0, description="Per attempt, then retried")
+    sms_max_attempts: int = Field(default=8, description="Attempts before a text is failed")
+    sms_retry_base_seconds: float = Field(
+        default=5.0, description="First retry delay; doubled each attempt, at most an hour"
+    )
+    call_threads: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Threads that log calls in intake; more only queue on the database writer",
+    )
+
+    def placeholders(self) -> list[str]:
+        found = ["HOTLINE_CALLER_KEY_SECRET"] if weak_secret(self.caller_key_secret) else []
+        return found + (["HOTLINE_PHONE_KEYS"] if weak_keys(self.phone_keys) else [])
+
+    @model_validator(mode="after")
+    def _gateway_has_an_address(self) -> IntakeSettings:
+        if self.sms_gateway == "http" and not self.sms_gateway_url:
+            raise ValueError("HOTLINE_SMS_GATEWAY_URL is needed with HOTLINE_SMS_GATEWAY=http")
+        return self
