@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import AwareDatetime, Field
 
 from proto.envelope import Event
+from proto.vocabulary import HandlingRole
 
 ASSIGNMENTS = "hotline.assignments"
 
@@ -27,7 +28,7 @@ class AssignmentDispatched(Event):
     department_name: str
     rule: str = Field(description="Which routing rule chose the department")
     dispatched_at: AwareDatetime
-    role: Literal["lead", "co"] = Field(default="lead", description="牵头 or 协办")
+    role: HandlingRole = Field(default="lead", description="牵头 or 协办")
     round: int = Field(default=1, ge=1, description="1, then +1 for each reopening (重办)")
     deadlines: dict[Clock, AwareDatetime] = Field(default_factory=dict)
     dispatched_by: str = "routing"
@@ -85,7 +86,7 @@ class AssignmentResolved(Event):
     assignment_id: str
     department_code: str
     department_name: str
-    role: Literal["lead", "co"] = "lead"
+    role: HandlingRole = "lead"
     outcome: str
     by: str
     at: AwareDatetime

@@ -7,10 +7,9 @@ from typing import Literal
 from pydantic import AwareDatetime, Field
 
 from proto.envelope import Event
+from proto.vocabulary import Satisfaction
 
 FEEDBACK = "hotline.feedback"
-
-Satisfaction = Literal["satisfied", "basically_satisfied", "dissatisfied"]
 
 
 class RatingRequested(Event):

@@ -8,11 +8,12 @@ from pydantic import AwareDatetime, Field
 
 from proto.envelope import Event
 
-TICKETS = "hotline.tickets"
+# Re-exported: importers name them from here too.
+from proto.vocabulary import Channel as Channel
+from proto.vocabulary import RequestType as RequestType
+from proto.vocabulary import Urgency as Urgency
 
-Channel = Literal["phone", "web", "app", "email"]
-RequestType = Literal["complaint", "help", "consultation", "suggestion", "report", "praise"]
-Urgency = Literal["urgent", "utilities", "general", "complex"]
+TICKETS = "hotline.tickets"
 
 
 CALLER_REF = (

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from proto.vocabulary import label, values
+
 MESSAGES = {
     "search.ticket_not_found": {"zh": "工单 {id} 不存在", "en": "Ticket {id} not found"},
     "search.unavailable": {
@@ -67,23 +71,20 @@ EXPORT_COLUMNS = {
     "en": ["Number", "Status", "Request type", "Urgency", "Category", "Area", "Department",
            "Received", "Due", "Overdue", "Calls", "Description"],
 }  # fmt: skip
+_YES_NO: tuple[tuple[Literal["zh", "en"], str, str], ...] = (
+    ("zh", "是", "否"),
+    ("en", "Yes", "No"),
+)
+# The export names a document's status, request type and urgency as the pages do.
 VALUES = {
-    "zh": {
-        "created": "已受理", "pending_review": "待派单", "dispatched": "已派单",
-        "acknowledged": "已签收", "in_progress": "办理中", "returned": "已退单",
-        "reopened": "重办", "resolved": "已办结待评价", "answered": "直接答复",
-        "closed": "已结案", "complaint": "投诉", "help": "求助", "consultation": "咨询",
-        "suggestion": "建议", "report": "举报", "praise": "表扬", "urgent": "紧急",
-        "utilities": "水电气热", "general": "一般", "complex": "复杂", "true": "是",
-        "false": "否",
-    },
-    "en": {
-        "created": "Received", "pending_review": "Awaiting dispatch", "dispatched": "Dispatched",
-        "acknowledged": "Acknowledged", "in_progress": "In progress", "returned": "Returned",
-        "reopened": "Reopened", "resolved": "Resolved, awaiting rating",
-        "answered": "Answered directly", "closed": "Closed", "complaint": "Complaint",
-        "help": "Help", "consultation": "Consultation", "suggestion": "Suggestion",
-        "report": "Report", "praise": "Praise", "urgent": "Urgent", "utilities": "Utilities",
-        "general": "General", "complex": "Complex", "true": "Yes", "false": "No",
-    },
-}  # fmt: skip
+    lang: {
+        **{
+            v: label(kind, v, lang)
+            for kind in ("status", "request_type", "urgency")
+            for v in values(kind)
+        },
+        "true": yes,
+        "false": no,
+    }
+    for lang, yes, no in _YES_NO
+}

@@ -2,6 +2,10 @@
 its root path, talking to the service's own JSON API with the session cookie. Nothing from a
 CDN.
 
+Labels of the platform's fixed values (statuses, urgencies, …) come from proto/vocabulary.py:
+every service serves them as `/static/vocabulary.js`, which `_head.html` loads before any
+page script, so no page keeps a copy.
+
 A page is a small template: the service renders into it where it is served (its root path,
 "" on its own port, "/intake" behind the proxy) and where its siblings' pages are, so every
 URL in a page or script is built from those two and none is absolute on the origin.
@@ -9,6 +13,7 @@ URL in a page or script is built from those two and none is absolute on the orig
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -17,11 +22,17 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from proto.vocabulary import dictionary
 from services.common.settings import PORTS, Settings
 
 WEB = Path(__file__).resolve().parent
 COMMON_STATIC = WEB / "static"
 COMMON_PAGES = WEB / "pages"
+# Rendered once: it changes only with the code. hotline.js merges it into its dictionary.
+VOCABULARY_JS = (
+    "// Generated from proto/vocabulary.py: labels of the platform's fixed values.\n"
+    f"window.HOTLINE_VOCABULARY = {json.dumps(dictionary(), ensure_ascii=False, sort_keys=True)};\n"
+)
 
 
 def mount_pages(
@@ -33,8 +44,18 @@ def mount_pages(
     headers: Mapping[str, Mapping[str, str]] | None = None,
 ) -> None:
     """Serves `pages` (URL path → template in pages_dir, with `headers[path]` if given), the
-    login page, shared assets at /static/common and the service's own at /static/own; `/`
-    redirects to `home`."""
+    login page, shared assets at /static/common, the vocabulary's labels at
+    /static/vocabulary.js and the service's own assets at /static/own; `/` redirects to
+    `home`."""
+
+    @app.get("/static/vocabulary.js", include_in_schema=False)
+    def vocabulary() -> Response:
+        return Response(
+            VOCABULARY_JS,
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "no-cache"},
+        )
+
     app.mount("/static/common", StaticFiles(directory=COMMON_STATIC), name="common-static")
     own = pages_dir / "static"
     if own.is_dir():

@@ -14,6 +14,14 @@ from pydantic import (
     StringConstraints,
 )
 
+from proto.vocabulary import (
+    AssignmentStatus,
+    ClockState,
+    HandlingRole,
+    RoutingState,
+    SlaState,
+    Urgency,
+)
 from services.common.text import CLEAN
 from services.dispatch.domain.assignment import ReturnReason
 
@@ -83,7 +91,7 @@ class RuleUpdate(Input):
 class ClockRead(BaseModel):
     clock: str
     working_days: bool
-    state: str
+    state: ClockState
     started_at: datetime
     due_at: datetime
     warn_at: datetime
@@ -124,13 +132,13 @@ class AssignmentRead(BaseModel):
     ticket_id: str
     round: int
     attempt: int
-    role: str
+    role: HandlingRole
     department_code: str
     department_name: str
     rule: str
     policy: str
-    status: str
-    sla_state: str
+    status: AssignmentStatus
+    sla_state: SlaState
     dispatched_at: datetime
     dispatched_by: str
     note: str
@@ -151,7 +159,7 @@ class AssignmentRead(BaseModel):
     ticket_number: str | None
     ticket_category_name: str | None
     ticket_area_name: str | None
-    ticket_urgency: str | None
+    ticket_urgency: Urgency | None
     ticket_description: str | None
     has_phone: bool | None = Field(
         default=None, description="The caller left a number (intake alone holds it)"
@@ -181,11 +189,11 @@ class TicketRead(BaseModel):
     category_name: str
     area_code: str | None
     area_name: str
-    urgency: str
+    urgency: Urgency
     description: str
     has_phone: bool = Field(description="The caller left a number (intake alone holds it)")
     created_at: datetime
-    state: str
+    state: RoutingState = Field(description="Where routing stands (not the ticket's status)")
     round: int
     review_reason: str
     returned: AssignmentRead | None = None

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from proto.tickets import Channel, RequestType, Urgency
+from proto.vocabulary import StoredTicketStatus
 from services.common.text import CLEAN, CleanText
 from services.intake.domain.model import DirectAnswer, LogCall, Ticket
 
@@ -66,7 +67,7 @@ class TicketRead(BaseModel):
     urgency: str
     description: str
     caller_masked: str | None
-    status: str
+    status: StoredTicketStatus
     status_at: datetime | None
     department_name: str | None
     calls: int
@@ -140,7 +141,7 @@ class CallerCallRead(BaseModel):
     taken_at: datetime
     category_path: list[str]
     address: str | None
-    status: str
+    status: StoredTicketStatus
     created_at: datetime
     closed_at: datetime | None
 

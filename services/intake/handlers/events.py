@@ -15,17 +15,18 @@ from proto.assignments import (
 )
 from proto.envelope import Envelope, Event
 from proto.feedback import RatingRequested, ReopenRequested, TicketClosed, TicketRated
+from proto.vocabulary import TicketStatus
 from services.common.db import UnitOfWork
 from services.common.sealed_links import LinkSeal
 from services.intake.adapters import repository, sms_store
 from services.intake.domain.sms import SmsStatus, rating_text, redact_links
 
 # The status an agent sees after each assignment or feedback event.
-STATUS = {
+STATUS: dict[str, TicketStatus] = {
     AssignmentDispatched.TYPE: "dispatched",
-    TicketQueuedForReview.TYPE: "review",
+    TicketQueuedForReview.TYPE: "pending_review",
     AssignmentAcknowledged.TYPE: "acknowledged",
-    CitizenContacted.TYPE: "contacted",
+    CitizenContacted.TYPE: "in_progress",
     AssignmentResolved.TYPE: "resolved",
     AssignmentReturned.TYPE: "returned",
     AssignmentSupervised.TYPE: "supervised",

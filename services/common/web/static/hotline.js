@@ -1,5 +1,6 @@
-// Shared page helpers: language (zh first, en), API calls with the session cookie and
-// RFC 9457 problems, the header bar, Beijing time. No dependencies, works offline.
+// Shared page helpers: language (zh first, en), the vocabulary's labels, API calls with the
+// session cookie and RFC 9457 problems, the header bar with the role menu, Beijing time.
+// No dependencies, works offline.
 "use strict";
 const Hotline = (() => {
   const LANG_KEY = "hotline.lang";
@@ -9,18 +10,31 @@ const Hotline = (() => {
   const meta = (name) => document.querySelector(`meta[name='${name}']`)?.content;
   const BASE = meta("hotline-root") ?? "";
   const SERVICES = JSON.parse(meta("hotline-services") || "{}");
-  // The pages of each role, across the services: the header's menu.
+  // Who may open each page ("service/path"): the header's menu and the tab strips show a
+  // person only these. One list, so a page's menu entry and its tab never disagree.
+  const DESK = ["dispatcher", "leader", "admin"];
+  const WHO = {
+    "intake/console": ["agent", "admin"], "intake/sms": ["admin"], "intake/privacy": ["admin"],
+    "feedback/callbacks": ["agent", "admin"], "feedback/rankings": DESK,
+    "dispatch/workbench": ["dept_staff", "admin"], "dispatch/review": DESK,
+    "dispatch/returned": DESK, "dispatch/extensions": DESK, "dispatch/supervision": DESK,
+    "search/search": ["agent", "dispatcher", "dept_staff", "leader", "admin"],
+    "search/dashboard": DESK,
+  };
+  // The header's menu: one entry per task, across the services.
   const MENU = [
-    ["intake", "/console", "menu.console", ["agent", "admin"]],
-    ["feedback", "/callbacks", "menu.callbacks", ["agent", "admin"]],
-    ["dispatch", "/workbench", "menu.workbench", ["dept_staff", "admin"]],
-    ["dispatch", "/review", "menu.desk", ["dispatcher", "leader", "admin"]],
-    ["search", "/search", "menu.search", ["agent", "dispatcher", "dept_staff", "leader", "admin"]],
-    ["search", "/dashboard", "menu.dashboard", ["dispatcher", "leader", "admin"]],
-    ["feedback", "/rankings", "menu.rankings", ["dispatcher", "leader", "admin"]],
-    ["intake", "/sms", "menu.sms", ["admin"]],
-    ["intake", "/privacy", "menu.privacy", ["admin"]],
+    ["intake/console", "menu.console"], ["feedback/callbacks", "menu.callbacks"],
+    ["dispatch/workbench", "menu.workbench"], ["dispatch/review", "menu.desk"],
+    ["search/search", "menu.search"], ["search/dashboard", "menu.dashboard"],
+    ["feedback/rankings", "menu.rankings"], ["intake/sms", "menu.sms"], ["intake/privacy", "menu.privacy"],
   ];
+  // A service's pages side by side: the tab strip of a page with <nav data-tabs="service">.
+  const TABS = {
+    dispatch: [["workbench", "nav.workbench"], ["review", "nav.review"], ["returned", "nav.returned"],
+      ["extensions", "nav.extensions"], ["supervision", "nav.supervision"]],
+    search: [["search", "nav.search"], ["dashboard", "nav.dashboard"]],
+    feedback: [["rankings", "nav.rankings"], ["callbacks", "nav.callbacks"]],
+  };
   const dict = {
     zh: {
       "app.name": "12345 市民服务热线", "nav.logout": "退出", "nav.lang": "English",
@@ -31,6 +45,9 @@ const Hotline = (() => {
       "menu.label": "功能", "menu.console": "话务受理", "menu.callbacks": "市民回访",
       "menu.workbench": "承办工作台", "menu.desk": "派单调度", "menu.search": "检索",
       "menu.dashboard": "驾驶舱", "menu.rankings": "三率考核", "menu.sms": "短信发件箱", "menu.privacy": "个人信息审计",
+      "nav.pages": "页面", "nav.workbench": "工作台", "nav.review": "待审派单", "nav.returned": "退单",
+      "nav.extensions": "延期审批", "nav.supervision": "督办", "nav.search": "工单检索",
+      "nav.dashboard": "领导驾驶舱", "nav.rankings": "三率排名", "nav.callbacks": "回访",
     },
     en: {
       "app.name": "12345 Citizen Hotline", "nav.logout": "Sign out", "nav.lang": "中文",
@@ -41,8 +58,16 @@ const Hotline = (() => {
       "menu.label": "Sections", "menu.console": "Call intake", "menu.callbacks": "Citizen callbacks",
       "menu.workbench": "Department workbench", "menu.desk": "Dispatch desk", "menu.search": "Search",
       "menu.dashboard": "Dashboard", "menu.rankings": "Three rates", "menu.sms": "SMS outbox", "menu.privacy": "Privacy audit",
+      "nav.pages": "Pages", "nav.workbench": "Workbench", "nav.review": "Review queue", "nav.returned": "Returned",
+      "nav.extensions": "Extensions", "nav.supervision": "Supervision", "nav.search": "Ticket search",
+      "nav.dashboard": "Leaders' dashboard", "nav.rankings": "Rankings", "nav.callbacks": "Callbacks",
     },
   };
+
+  // Labels of fixed values ("status.in_progress", "urgency.complex", …): rendered from
+  // proto/vocabulary.py into /static/vocabulary.js, which _head.html loads first.
+  const VOCABULARY = window.HOTLINE_VOCABULARY || { zh: {}, en: {} };
+  for (const l of Object.keys(dict)) Object.assign(dict[l], VOCABULARY[l]);
 
   class Problem extends Error {
     constructor(body, status) {
@@ -62,6 +87,13 @@ const Hotline = (() => {
   function t(key, params = {}) {
     const text = dict[lang()][key] ?? dict.zh[key] ?? key;
     return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? params[name] : m));
+  }
+
+  // The name of a fixed value for people: label("status", "in_progress"); an unknown value
+  // reads as itself.
+  function label(kind, value) {
+    const key = `${kind}.${value}`;
+    return key in dict.zh ? t(key) : String(value ?? "");
   }
 
   function translate(root = document) {
@@ -167,14 +199,27 @@ const Hotline = (() => {
   // A page of another service (or of this one): "dispatch", "/workbench".
   function link(service, path = "/") { return SERVICES[service] + path; }
 
+  // May this person open that page? may(user, "dispatch/review")
+  function may(user, page) { return Boolean(user && (WHO[page] || []).includes(user.role)); }
+
+  function pageLink(page, key) {
+    const [service, path] = page.split("/");
+    const href = link(service, "/" + path);
+    const current = new URL(href, location.href).href === location.origin + location.pathname;
+    return el("a", { href, "data-i18n": key, "aria-current": current ? "page" : null }, t(key));
+  }
+
   function menu(user) {
-    const here = location.origin + location.pathname;
-    const links = MENU.filter(([, , , roles]) => user && roles.includes(user.role)).map(([service, path, key]) => {
-      const href = link(service, path);
-      const current = new URL(href, location.href).href === here;
-      return el("a", { href, "data-i18n": key, "aria-current": current ? "page" : null }, t(key));
-    });
+    const links = MENU.filter(([page]) => may(user, page)).map(([page, key]) => pageLink(page, key));
     return el("nav", { class: "menu", "aria-label": t("menu.label"), "data-i18n-aria": "menu.label" }, links);
+  }
+
+  function tabs(user) {
+    document.querySelectorAll("nav[data-tabs]").forEach((nav) => {
+      const service = nav.dataset.tabs;
+      nav.replaceChildren(...(TABS[service] || []).filter(([path]) => may(user, `${service}/${path}`))
+        .map(([path, key]) => pageLink(`${service}/${path}`, key)));
+    });
   }
 
   async function header(titleKey) {
@@ -193,8 +238,9 @@ const Hotline = (() => {
         location.href = BASE + "/login";
       } }, t("nav.logout")),
     );
+    tabs(user);
     return user;
   }
 
-  return { BASE, SERVICES, link, api, once, newKey, t, messages, translate, setLang, lang, fmtTime, el, showErrors, header, Problem };
+  return { BASE, SERVICES, VOCABULARY, link, may, api, once, newKey, t, label, messages, translate, setLang, lang, fmtTime, el, showErrors, header, Problem };
 })();

@@ -1,17 +1,11 @@
-// Dispatch pages: shared words, the sub-navigation by role, and live countdowns.
+// Dispatch pages: shared words and live countdowns (the header, menu and tabs are the page
+// kit's: hotline.js).
 "use strict";
 const Dispatch = (() => {
   const { t, el } = Hotline;
   Hotline.messages({
     zh: {
-      "nav.pages": "页面", "nav.workbench": "工作台", "nav.review": "待审派单", "nav.returned": "退单",
-      "nav.extensions": "延期审批", "nav.supervision": "督办",
       "clock.acknowledge": "签收", "clock.contact": "联系", "clock.resolve": "办结",
-      "status.dispatched": "待签收", "status.acknowledged": "办理中", "status.resolved": "已办结",
-      "status.returned": "已退回", "state.running": "计时中", "state.paused": "已暂停",
-      "state.stopped": "已完成", "sla.on_time": "正常", "sla.warned": "临期", "sla.breached": "超期",
-      "urgency.urgent": "紧急", "urgency.utilities": "水电气热", "urgency.general": "一般",
-      "urgency.complex": "疑难", "role.lead": "牵头", "role.co": "协办",
       "badge.supervised": "督办", "badge.waiting": "等待市民",
       "reason.not_our_duty": "不属于本单位职责", "reason.wrong_address": "地址有误",
       "reason.duplicate": "重复工单", "reason.other_level": "应由上级或其他层级办理",
@@ -28,15 +22,8 @@ const Dispatch = (() => {
       "rule.manual": "派单员人工派单", "rule.reopen:previous": "重办：原承办单位", "rule.fallback:center": "热线中心",
     },
     en: {
-      "nav.pages": "Pages", "nav.workbench": "Workbench", "nav.review": "Review queue",
-      "nav.returned": "Returned", "nav.extensions": "Extensions", "nav.supervision": "Supervision",
       "clock.acknowledge": "Acknowledge", "clock.contact": "Contact", "clock.resolve": "Resolve",
-      "status.dispatched": "To acknowledge", "status.acknowledged": "In progress",
-      "status.resolved": "Resolved", "status.returned": "Returned", "state.running": "Running",
-      "state.paused": "Paused", "state.stopped": "Done", "sla.on_time": "On time",
-      "sla.warned": "Due soon", "sla.breached": "Overdue", "urgency.urgent": "Urgent",
-      "urgency.utilities": "Utilities", "urgency.general": "General", "urgency.complex": "Complex",
-      "role.lead": "Lead", "role.co": "Co-handling", "badge.supervised": "Supervised",
+      "badge.supervised": "Supervised",
       "badge.waiting": "Waiting on citizen", "reason.not_our_duty": "Not our responsibility",
       "reason.wrong_address": "Wrong address", "reason.duplicate": "Duplicate ticket",
       "reason.other_level": "Belongs to another level", "reason.other": "Other",
@@ -54,22 +41,6 @@ const Dispatch = (() => {
       "rule.reopen:previous": "Reopened: previous department", "rule.fallback:center": "Hotline centre",
     },
   });
-
-  const PAGES = [
-    ["workbench", "nav.workbench", ["dept_staff", "admin"]],
-    ["review", "nav.review", ["dispatcher", "leader", "admin"]],
-    ["returned", "nav.returned", ["dispatcher", "leader", "admin"]],
-    ["extensions", "nav.extensions", ["dispatcher", "leader", "admin"]],
-    ["supervision", "nav.supervision", ["dispatcher", "leader", "admin"]],
-  ];
-
-  function subnav(user) {
-    const nav = document.getElementById("subnav");
-    const links = PAGES.filter(([, , roles]) => user && roles.includes(user.role)).map(([page, key]) =>
-      el("a", { href: `${Hotline.BASE}/${page}`, "data-i18n": key,
-        "aria-current": location.pathname === `${Hotline.BASE}/${page}` ? "page" : null }, t(key)));
-    nav.replaceChildren(...links);
-  }
 
   function span(seconds) {
     let s = Math.floor(Math.abs(seconds));
@@ -119,5 +90,5 @@ const Dispatch = (() => {
 
   function announce(text) { const n = document.getElementById("announce"); if (n) n.textContent = text; }
 
-  return { subnav, countdown, tick, nextClock, span, who, rule, announce };
+  return { countdown, tick, nextClock, span, who, rule, announce };
 })();

@@ -160,10 +160,10 @@
       const next = Dispatch.nextClock(s);
       return el("tr", {},
         el("td", {}, el("strong", {}, s.ticket_number || s.ticket_id), el("div", { class: "muted" }, s.ticket_category_name || "")),
-        el("td", {}, s.department_name, el("div", { class: "muted" }, t("status." + s.status))),
+        el("td", {}, s.department_name, el("div", { class: "muted" }, Hotline.label("assignment_status", s.status))),
         el("td", {}, why(s.supervision_reason), el("div", { class: "muted" }, Dispatch.who(s.opened_by))),
         el("td", {}, fmtTime(s.opened_at)),
-        el("td", {}, next ? Dispatch.countdown(next.due_at, next.warn_at, next.clock) : el("span", { class: "badge" }, t("sla." + s.sla_state))),
+        el("td", {}, next ? Dispatch.countdown(next.due_at, next.warn_at, next.clock) : el("span", { class: "badge" }, Hotline.label("sla_state", s.sla_state))),
         el("td", {}, supervisionForm(s)));
     });
   }
@@ -200,10 +200,7 @@
   document.getElementById("refresh").addEventListener("click", load);
   document.addEventListener("hotline:lang", render);
   Hotline.translate();
-  Hotline.header("desk.title").then((user) => {
-    Dispatch.subnav(user);
-    if (user) { load(); departments(); }
-  });
+  Hotline.header("desk.title").then((user) => { if (user) { load(); departments(); } });
   // The periodic refresh rebuilds the rows' forms, so it waits while someone is filling one.
   function busy() {
     return content.contains(document.activeElement) || [...content.querySelectorAll("input")].some((i) => i.value);

@@ -61,11 +61,11 @@
   }
 
   function badges(a) {
-    const out = [el("span", { class: "badge" }, t("status." + a.status))];
+    const out = [el("span", { class: "badge" }, Hotline.label("assignment_status", a.status))];
     if (a.ticket_urgency === "urgent") out.push(el("span", { class: "badge bad" }, t("urgency.urgent")));
     if (a.supervised) out.push(el("span", { class: "badge bad" }, t("badge.supervised")));
     if (a.waiting) out.push(el("span", { class: "badge warn" }, t("badge.waiting")));
-    if (a.role === "co") out.push(el("span", { class: "badge" }, t("role.co")));
+    if (a.role === "co") out.push(el("span", { class: "badge" }, Hotline.label("handling_role", "co")));
     return out;
   }
 
@@ -122,9 +122,9 @@
     const rows = ["acknowledge", "contact", "resolve"].map((name) => {
       const c = a.clocks[name];
       if (!c) return null;
-      const status = c.breached_at && c.state !== "stopped" ? el("span", { class: "badge bad" }, t("sla.breached"))
+      const status = c.breached_at && c.state !== "stopped" ? el("span", { class: "badge bad" }, t("sla_state.breached"))
         : el("span", { class: "badge" + (c.breached_at ? " bad" : c.state === "stopped" ? " ok" : "") },
-          t(c.breached_at ? "sla.breached" : "state." + c.state));
+          c.breached_at ? t("sla_state.breached") : Hotline.label("clock_state", c.state));
       const live = c.state === "running" ? Dispatch.countdown(c.due_at, c.warn_at) : "";
       return el("tr", {}, el("td", {}, t("clock." + name)), el("td", {}, fmtTime(c.due_at)),
         el("td", {}, status, " ", live));
@@ -249,7 +249,7 @@
       returned,
       el("dl", { class: "facts" },
         ...fact("wb.category", a.ticket_category_name), ...fact("wb.area", a.ticket_area_name),
-        ...fact("wb.caller", t(a.has_phone ? "wb.caller.number" : "wb.caller.anonymous")), ...fact("wb.role", t("role." + a.role) + " · " + a.department_name),
+        ...fact("wb.caller", t(a.has_phone ? "wb.caller.number" : "wb.caller.anonymous")), ...fact("wb.role", Hotline.label("handling_role", a.role) + " · " + a.department_name),
         ...fact("wb.rule", Dispatch.rule(a.rule)), ...fact("wb.round", String(a.round)),
         ...fact("wb.dispatched", fmtTime(a.dispatched_at))),
       el("h3", {}, t("wb.description")), el("p", { class: "description" }, a.ticket_description || ""),
@@ -275,9 +275,6 @@
   document.addEventListener("hotline:lang", () => { renderList(); renderDetail(); });
 
   Hotline.translate();
-  Hotline.header("wb.title").then((user) => {
-    Dispatch.subnav(user);
-    if (user) load();
-  });
+  Hotline.header("wb.title").then((user) => { if (user) load(); });
   setInterval(() => load({ detail: false }), 60000);
 })();

@@ -16,8 +16,7 @@
       "cb.saved.supervised": "已记录，已转督办。", "cb.saved.unreached": "已记录未接通。",
       "rate.q.contacted": "承办单位是否联系过您？", "rate.contacted.yes": "联系过", "rate.contacted.no": "没有联系",
       "rate.q.solved": "您反映的问题是否已解决？", "rate.solved.yes": "已解决", "rate.solved.no": "未解决",
-      "rate.q.satisfaction": "您对办理结果是否满意？", "rate.satisfied": "满意",
-      "rate.basically_satisfied": "基本满意", "rate.dissatisfied": "不满意",
+      "rate.q.satisfaction": "您对办理结果是否满意？",
     },
     en: {
       "cb.due": "Awaiting a callback", "cb.reload": "Reload",
@@ -33,8 +32,7 @@
       "cb.saved.supervised": "Saved; sent to supervision.", "cb.saved.unreached": "Saved as not reached.",
       "rate.q.contacted": "Did the department contact you?", "rate.contacted.yes": "Yes", "rate.contacted.no": "No",
       "rate.q.solved": "Is your problem solved?", "rate.solved.yes": "Solved", "rate.solved.no": "Not solved",
-      "rate.q.satisfaction": "Are you satisfied with the result?", "rate.satisfied": "Satisfied",
-      "rate.basically_satisfied": "Mostly satisfied", "rate.dissatisfied": "Dissatisfied",
+      "rate.q.satisfaction": "Are you satisfied with the result?",
     },
   });
 

@@ -1,13 +1,10 @@
-// Shared by the staff pages: texts of the tabs, and the tabs each role may use.
+// Shared by the staff pages: their titles, and who lands on which.
 "use strict";
 const FeedbackStaff = (() => {
   Hotline.messages({
-    zh: { "nav.pages": "页面", "nav.rankings": "三率排名", "nav.callbacks": "回访",
-      "rank.title": "三率排名", "callbacks.title": "回访" },
-    en: { "nav.pages": "Pages", "nav.rankings": "Rankings", "nav.callbacks": "Callbacks",
-      "rank.title": "Department rankings", "callbacks.title": "Callbacks" },
+    zh: { "rank.title": "三率排名", "callbacks.title": "回访" },
+    en: { "rank.title": "Department rankings", "callbacks.title": "Callbacks" },
   });
-  const TABS = { rankings: ["leader", "dispatcher", "admin"], callbacks: ["agent", "admin"] };
 
   async function start(titleKey, page) {
     Hotline.translate();
@@ -16,12 +13,10 @@ const FeedbackStaff = (() => {
       location.href = `${Hotline.BASE}/login?next=${encodeURIComponent(location.pathname)}`;
       return null;
     }
-    for (const [tab, roles] of Object.entries(TABS)) {
-      document.getElementById(`tab-${tab}`).hidden = !roles.includes(user.role);
-    }
-    if (!TABS[page].includes(user.role)) {
+    // Someone who may not open this page but may open its sibling lands there.
+    if (!Hotline.may(user, `feedback/${page}`)) {
       const other = page === "rankings" ? "callbacks" : "rankings";
-      if (TABS[other].includes(user.role)) { location.href = `${Hotline.BASE}/${other}`; return null; }
+      if (Hotline.may(user, `feedback/${other}`)) { location.href = `${Hotline.BASE}/${other}`; return null; }
     }
     return user;
   }

@@ -15,7 +15,7 @@
     $("request_types").replaceChildren(...TYPES.map((type, i) => el("label", {},
       el("input", { type: "radio", name: "request_type", value: type, checked: i === 0,
         onchange: onTypeChange }),
-      el("span", { "data-i18n": `type.${type}` }, t(`type.${type}`)))));
+      el("span", { "data-i18n": `request_type.${type}` }, t(`request_type.${type}`)))));
   }
   function requestType() { return form.querySelector("input[name=request_type]:checked")?.value; }
   function onTypeChange() {
@@ -196,7 +196,7 @@
   // ---- my recent calls, with live status --------------------------------------------
   function statusBadge(status) {
     const tone = STATUS_TONE[status] || "";
-    return el("span", { class: `badge ${tone}`, "data-status": status }, t(`status.${status}`));
+    return el("span", { class: `badge ${tone}`, "data-status": status }, Hotline.label("status", status));
   }
   function callerCell(r) {
     const cell = el("td", { class: "phone" }, r.caller_masked || "—");
@@ -214,7 +214,7 @@
     const tk = r.ticket;
     const before = lastStatuses.get(r.call_id);
     const changed = before !== undefined && before !== tk.status;
-    if (changed) $("announce").textContent = t("console.status_changed", { number: tk.number, status: t(`status.${tk.status}`) });
+    if (changed) $("announce").textContent = t("console.status_changed", { number: tk.number, status: Hotline.label("status", tk.status) });
     return el("tr", { class: changed ? "changed" : "", "data-ticket": tk.id },
       el("td", { class: "num" }, tk.number), el("td", {}, Hotline.fmtTime(r.taken_at)),
       el("td", {}, tk.category_path.at(-1) || tk.category_code), el("td", {}, tk.area_path.at(-1) || "—"),

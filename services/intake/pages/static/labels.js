@@ -1,4 +1,5 @@
-// Texts of intake's pages, Chinese first; registered with the shared dictionary.
+// Texts of intake's pages, Chinese first; registered with the shared dictionary. Names of
+// statuses, channels, request types and urgencies come from the vocabulary (hotline.js).
 "use strict";
 Hotline.messages({
   zh: {
@@ -26,16 +27,6 @@ Hotline.messages({
     "hint.category": "输入名称、拼音首字母（如 zyrm）或关键词",
     "hint.area": "社区、街道名称或拼音首字母", "hint.address": "楼号、门牌、路口等",
     "hint.description": "按来电人原意记录：时间、地点、问题、诉求",
-    "channel.phone": "电话", "channel.app": "App / 微信", "channel.web": "网站", "channel.email": "邮件",
-    "type.complaint": "投诉", "type.help": "求助", "type.consultation": "咨询",
-    "type.suggestion": "建议", "type.report": "举报", "type.praise": "表扬",
-    "urgency.general": "一般", "urgency.urgent": "紧急", "urgency.utilities": "水电气热",
-    "urgency.complex": "疑难复杂",
-    "status.created": "待派单", "status.dispatched": "已派单", "status.review": "待人工派单",
-    "status.acknowledged": "已签收", "status.contacted": "已联系", "status.resolved": "已办结",
-    "status.returned": "已退单", "status.supervised": "督办中", "status.rating": "待评价",
-    "status.rated": "已评价", "status.closed": "已关闭", "status.answered": "已直接答复",
-    "status.reopened": "重办",
     "col.number": "工单号", "col.time": "受理时间", "col.category": "分类", "col.place": "地点",
     "col.caller": "来电号码", "col.calls": "来电次数", "col.status": "状态",
     "col.department": "承办单位", "col.text": "短信内容", "col.attempts": "尝试次数",
@@ -69,16 +60,6 @@ Hotline.messages({
     "hint.category": "Name, pinyin initials (e.g. zyrm) or keyword",
     "hint.area": "Community or street name, or pinyin initials", "hint.address": "Building, door, crossing…",
     "hint.description": "In the caller's words: when, where, what, and what they ask for",
-    "channel.phone": "Phone", "channel.app": "App / WeChat", "channel.web": "Web", "channel.email": "Email",
-    "type.complaint": "Complaint", "type.help": "Help", "type.consultation": "Question",
-    "type.suggestion": "Suggestion", "type.report": "Report", "type.praise": "Praise",
-    "urgency.general": "General", "urgency.urgent": "Urgent", "urgency.utilities": "Utilities",
-    "urgency.complex": "Complex",
-    "status.created": "To dispatch", "status.dispatched": "Dispatched", "status.review": "Awaiting dispatcher",
-    "status.acknowledged": "Acknowledged", "status.contacted": "Caller contacted", "status.resolved": "Resolved",
-    "status.returned": "Returned", "status.supervised": "Supervised", "status.rating": "Awaiting rating",
-    "status.rated": "Rated", "status.closed": "Closed", "status.answered": "Answered directly",
-    "status.reopened": "Reopened",
     "col.number": "Ticket", "col.time": "Taken at", "col.category": "Category", "col.place": "Place",
     "col.caller": "Caller", "col.calls": "Calls", "col.status": "Status",
     "col.department": "Department", "col.text": "Text", "col.attempts": "Attempts",
@@ -89,4 +70,4 @@ Hotline.messages({
   },
 });
 const STATUS_TONE = { resolved: "ok", rated: "ok", closed: "ok", answered: "ok",
-  returned: "bad", supervised: "bad", reopened: "bad", review: "warn", rating: "warn" };
+  returned: "bad", supervised: "bad", reopened: "bad", pending_review: "warn", rating: "warn" };

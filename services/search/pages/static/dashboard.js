@@ -115,8 +115,7 @@
   $("months").addEventListener("change", load);
   document.addEventListener("hotline:lang", () => { if (board) render(); });
   (async () => {
-    const user = await Hotline.header("dash.title");
-    searchNav(user, "dashboard");
+    await Hotline.header("dash.title");
     Hotline.translate();
     load();
   })();

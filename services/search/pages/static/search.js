@@ -81,7 +81,7 @@
   function statusBadge(hit) {
     const kind = ["closed", "resolved", "answered"].includes(hit.status) ? "ok"
       : hit.status === "returned" || hit.status === "reopened" ? "warn" : "";
-    return el("span", { class: `badge ${kind}` }, t(`status.${hit.status}`));
+    return el("span", { class: `badge ${kind}` }, Hotline.label("status", hit.status));
   }
 
   function hitItem(hit) {
@@ -207,8 +207,7 @@
   document.addEventListener("hotline:lang", () => { if (last) { renderFacets(last.facets); run(); } });
 
   (async () => {
-    const user = await Hotline.header("search.title");
-    searchNav(user, "search");
+    await Hotline.header("search.title");
     Hotline.translate();
     restore();
     run();
