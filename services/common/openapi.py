@@ -16,7 +16,9 @@ Optional parameters lose the null FastAPI gives them: a query string or a header
 out, never null.
 
 A route that answers a status these rules do not give declares it, with FastAPI's
-`responses=problem_answers(410)` (or its own description); its content is made a problem
+`responses=problem_answers(Gone)` — the domain error kinds it raises, each declared with the
+status problems.py answers it with (a bare status is taken too) — or with its own
+description; its content is made a problem
 too. FastAPI's own 422 schema (`HTTPValidationError`) is replaced: it is not what we send.
 """
 
@@ -30,7 +32,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from services.common.problems import PROBLEM_MEDIA_TYPE, ProblemDetails
+from services.common.errors import DomainError
+from services.common.problems import PROBLEM_MEDIA_TYPE, ProblemDetails, status_of
 
 SCHEMA = "Problem"
 EVERY = frozenset({413, 422, 503})
@@ -56,8 +59,10 @@ def document_problems(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def problem_answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` for a route that answers statuses the rules above do not give it."""
+def problem_answers(*answers: int | type[DomainError]) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route that answers statuses the rules above do not give it: domain
+    error kinds (declared with the status problems.py answers them with) or bare statuses."""
+    statuses = [a if isinstance(a, int) else status_of(a) for a in answers]
     return {status: {"description": HTTPStatus(status).phrase} for status in statuses}
 
 

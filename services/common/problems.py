@@ -143,9 +143,11 @@ def field_problem(field: str, code: str, /, status: int = 422, **params: Any) ->
     return Problem(status, code, errors=[FieldError(field, code, params)], **params)
 
 
-def status_of(error: DomainError) -> int:
-    """The HTTP status that answers ``error``, by its kind (see ``STATUS_OF``)."""
-    return next(STATUS_OF[kind] for kind in type(error).__mro__ if kind in STATUS_OF)
+def status_of(error: DomainError | type[DomainError]) -> int:
+    """The HTTP status that answers ``error`` (or errors of that kind): ``STATUS_OF``'s
+    entry for the nearest kind it is."""
+    kind = error if isinstance(error, type) else type(error)
+    return next(STATUS_OF[k] for k in kind.__mro__ if k in STATUS_OF)
 
 
 def problem_type(code: str) -> str:

@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI, Header, Query
 from pydantic import BaseModel
 
 from services.common.auth import current_principal
+from services.common.errors import Gone
 from services.common.openapi import document_problems, problem_answers
 from services.common.problems import PROBLEM_MEDIA_TYPE
 
@@ -30,7 +31,7 @@ def _document() -> dict[str, Any]:
     def note(thing_id: str, body: NoteCreate, key: Annotated[str | None, Header()] = None) -> str:
         return thing_id
 
-    @app.get("/public/{link}", responses=problem_answers(410))
+    @app.get("/public/{link}", responses=problem_answers(Gone))
     def public(link: str) -> str:
         return link
 

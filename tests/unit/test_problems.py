@@ -290,6 +290,7 @@ def test_every_kind_has_a_status_and_a_bare_domain_error_is_400() -> None:
         pass
 
     assert status_of(Stale("test.already_done")) == 409
+    assert status_of(Stale) == status_of(Conflict) == 409
 
 
 def test_domain_details_become_extension_members(client: TestClient) -> None:

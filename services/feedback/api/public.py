@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from services.common.clients import Networks, client_address
+from services.common.errors import Conflict, Gone
 from services.common.idempotency import idempotent
 from services.common.openapi import problem_answers
 from services.common.problems import Problem
@@ -77,7 +78,7 @@ def rate_limited(limiter: FixedWindowLimiter, proxies: Networks) -> Callable[[Re
 
 def router(fb: Feedback, limiter: FixedWindowLimiter, proxies: Networks) -> APIRouter:
     # A link already answered (409), expired or replaced by a newer one (410).
-    api = APIRouter(tags=["citizen"], responses=problem_answers(409, 410))
+    api = APIRouter(tags=["citizen"], responses=problem_answers(Conflict, Gone))
     limited = [Depends(rate_limited(limiter, proxies))]
 
     async def citizen(request: Request) -> str:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from services.common.auth import CurrentUser, Role, require_roles
+from services.common.errors import Conflict, NotFound
 from services.common.openapi import problem_answers
 from services.intake.api.models import (
     AuditPage,
@@ -38,7 +39,9 @@ def router(intake: Intake) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["privacy"], dependencies=[NoStore])
 
     # 409: the ticket's caller left no number (or it was erased).
-    @api.get("/tickets/{ticket_id}/phone", dependencies=[Agents], responses=problem_answers(409))
+    @api.get(
+        "/tickets/{ticket_id}/phone", dependencies=[Agents], responses=problem_answers(Conflict)
+    )
     def reveal_for_callback(ticket_id: str, user: CurrentUser) -> PhoneRead:
         """The number to call back (回访), for any agent while the ticket's callback is due;
         every reveal and refusal is recorded."""
@@ -54,12 +57,12 @@ def router(intake: Intake) -> APIRouter:
         """Reveals, exports, erasures and retention sweeps; newest first."""
         return _page(privacy.audit(intake, False, before, limit), limit)
 
-    @api.post("/callers/export", dependencies=[Admins], responses=problem_answers(404))
+    @api.post("/callers/export", dependencies=[Admins], responses=problem_answers(NotFound))
     def export_caller(body: CallerRequest, user: CurrentUser) -> CallerExport:
         """A caller's copy of what intake holds about them (PIPL art. 45); recorded."""
         return CallerExport.model_validate(privacy.export_caller(intake, body.phone, user))
 
-    @api.post("/callers/erase", dependencies=[Admins], responses=problem_answers(404))
+    @api.post("/callers/erase", dependencies=[Admins], responses=problem_answers(NotFound))
     def erase_caller(body: CallerRequest, user: CurrentUser) -> CallerErased:
         """Erases a caller's number in every form (PIPL art. 47); recorded."""
         return CallerErased(erased_calls=privacy.erase_caller(intake, body.phone, user))
