@@ -1,6 +1,12 @@
+import os
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from services import cli, settings_doc
 from services.common.settings import Settings
 from services.settings_doc import DOC, SECTIONS, render, service_settings
 
@@ -48,3 +54,33 @@ def test_the_shared_kit_imports_no_service() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['common']"
+
+
+def test_each_services_settings_read_a_dot_env_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/configuration.md says every class reads `.env`: dispatch's once did not."""
+    for variable in [v for v in os.environ if v.startswith("HOTLINE_")]:
+        monkeypatch.delenv(variable)
+    (tmp_path / ".env").write_text(
+        "HOTLINE_DISPATCH_SCHEDULER_BATCH=7\nHOTLINE_FEEDBACK_REOPEN_LIMIT=5\n"
+        "HOTLINE_CALL_THREADS=3\nHOTLINE_ELASTICSEARCH_INDEX=from-dot-env\nHOTLINE_BASE_PORT=9001\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    own = service_settings()
+    assert Settings().base_port == 9001
+    assert own["dispatch"]().scheduler_batch == 7  # type: ignore[attr-defined]
+    assert own["feedback"]().reopen_limit == 5  # type: ignore[attr-defined]
+    assert own["intake"]().call_threads == 3  # type: ignore[attr-defined]
+    assert own["search"]().elasticsearch_index == "from-dot-env"  # type: ignore[attr-defined]
+
+
+def test_hotline_config_doc_writes_the_reference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "configuration.md"
+    monkeypatch.setattr(settings_doc, "DOC", target)
+    result = CliRunner().invoke(cli.app, ["config-doc"])
+    assert result.exit_code == 0, result.output
+    assert target.read_text(encoding="utf-8") == settings_doc.render()
