@@ -29,6 +29,7 @@ from services.common.settings import Settings
 from services.common.web import mount_pages
 from services.dispatch.api import models as dispatch_models
 from services.dispatch.domain import assignment, dispatching, sla
+from services.feedback.domain import answers
 from services.intake.api import models as intake_models
 from services.intake.handlers import events as intake_events
 from services.search import params
@@ -76,6 +77,7 @@ def test_every_value_has_a_chinese_and_an_english_label() -> None:
         ("request_type", get_args(tickets.RequestType)),
         ("urgency", get_args(tickets.Urgency)),
         ("satisfaction", get_args(feedback.Satisfaction)),
+        ("satisfaction", answers.SATISFACTIONS),
         ("handling_role", _field_values(assignments.AssignmentDispatched, "role")),
         ("role", [r.value for r in Role]),
         ("assignment_status", get_args(assignment.Status)),
@@ -111,6 +113,7 @@ def test_the_events_literals_are_the_vocabularys_own() -> None:
     assert tickets.Urgency is vocabulary.Urgency
     assert tickets.RequestType is vocabulary.RequestType
     assert feedback.Satisfaction is vocabulary.Satisfaction
+    assert answers.Satisfaction is vocabulary.Satisfaction
 
 
 def test_old_status_names_read_as_the_new_ones() -> None:

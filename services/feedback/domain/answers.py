@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
-Satisfaction = Literal["satisfied", "basically_satisfied", "dissatisfied"]
-SATISFACTIONS: tuple[Satisfaction, ...] = ("satisfied", "basically_satisfied", "dissatisfied")
+from proto.vocabulary import Satisfaction
+
+SATISFACTIONS: tuple[Satisfaction, ...] = get_args(Satisfaction)
 CloseReason = Literal["satisfied", "answered_directly"]
 
 
