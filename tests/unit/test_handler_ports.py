@@ -1,0 +1,48 @@
+"""Use cases reach storage only through the repositories on their unit of work: no handler
+module imports SQLAlchemy, and those of dispatch, feedback and search never touch the
+session (intake's still do, through its adapter modules)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HANDLERS = [*sorted(ROOT.glob("services/*/handlers/*.py")), ROOT / "services/search/handlers.py"]
+PORTED = [
+    p for p in HANDLERS if p.parts[-3] in {"dispatch", "feedback"} or p.parent.name == "search"
+]
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def _name(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+def test_the_handlers_are_found() -> None:
+    assert len(HANDLERS) > 20 and len(PORTED) > 10
+
+
+@pytest.mark.parametrize("path", HANDLERS, ids=_name)
+def test_a_handler_module_imports_no_sqlalchemy(path: Path) -> None:
+    assert not {m for m in _imports(path) if m.split(".")[0] == "sqlalchemy"}
+
+
+@pytest.mark.parametrize("path", PORTED, ids=_name)
+def test_a_ported_handler_module_never_touches_the_session(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    touched = [
+        n.lineno for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "session"
+    ]
+    assert touched == []
