@@ -7,14 +7,13 @@ from typing import Literal
 from pydantic import AwareDatetime, Field
 
 from proto.envelope import Event
-from proto.vocabulary import HandlingRole
+from proto.vocabulary import HandlingRole, SlaState
 
 ASSIGNMENTS = "hotline.assignments"
 
 Clock = Literal["acknowledge", "contact", "resolve"]
-# Dispatch's verdict on an assignment's clocks; it only escalates.
-SlaState = Literal["on_time", "warned", "breached"]
-SLA_STATES: tuple[SlaState, ...] = ("on_time", "warned", "breached")  # by severity
+# Dispatch's verdict on an assignment's clocks, by severity: it only escalates.
+SLA_STATES: tuple[SlaState, ...] = ("on_time", "warned", "breached")
 
 
 class AssignmentDispatched(Event):

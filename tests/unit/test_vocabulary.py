@@ -114,6 +114,8 @@ def test_the_events_literals_are_the_vocabularys_own() -> None:
     assert tickets.RequestType is vocabulary.RequestType
     assert feedback.Satisfaction is vocabulary.Satisfaction
     assert answers.Satisfaction is vocabulary.Satisfaction
+    assert assignments.SlaState is vocabulary.SlaState
+    assert set(assignments.SLA_STATES) == set(get_args(vocabulary.SlaState))
 
 
 def test_old_status_names_read_as_the_new_ones() -> None:
