@@ -184,7 +184,9 @@ def _stored(rule: Rule, note: str, by: str, now: datetime) -> dict[str, Any]:
 
 
 class MemoryUnitOfWork:
-    """Satisfies services.dispatch.handlers.ports.UnitOfWork; `state` is what is committed."""
+    """services.dispatch.handlers.ports.UnitOfWork but for `clocks`, whose use case (the
+    scheduler) is tested on SQL (tests/integration/test_dispatch_scheduler.py); `state` is
+    what is committed."""
 
     def __init__(self, state: State):
         self.state = state
