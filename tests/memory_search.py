@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+from proto.envelope import Envelope, Event
 from services.search.ports import Doc
 
 
@@ -55,6 +56,7 @@ class MemoryUnitOfWork:
     def __init__(self) -> None:
         self.stored: dict[str, Doc] = {}
         self.before_commit: list[Callable[[], None]] = []
+        self.published: list[Envelope] = []
 
     def __enter__(self) -> Self:
         self.documents = MemoryDocuments(copy.deepcopy(self.stored))
@@ -73,3 +75,13 @@ class MemoryUnitOfWork:
             hook()
         self.before_commit.clear()
         self.stored = self.documents.stored
+
+    def publish(self, event: Event, *, ticket_id: str, occurred_at: Any = None) -> Envelope:
+        envelope = Envelope.wrap(event, producer="search", ticket_id=ticket_id)
+        self.published.append(envelope)
+        return envelope
+
+    def publish_all(
+        self, events: Sequence[tuple[Event, str]], *, occurred_at: Any = None
+    ) -> list[Envelope]:
+        return [self.publish(event, ticket_id=ticket_id) for event, ticket_id in events]

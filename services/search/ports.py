@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
+
+from services.common.ports import Transaction
 
 Doc = dict[str, Any]
 
@@ -36,20 +37,9 @@ class Index(Protocol):
         """One bulk write; returns how many documents it wrote."""
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(Transaction, Protocol):
     @property
     def documents(self) -> Documents: ...
 
     # Work done inside the transaction just before it commits.
     before_commit: list[Callable[[], None]]
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def commit(self) -> None: ...

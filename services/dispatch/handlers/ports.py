@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
 from proto.assignments import AssignmentSupervised, SlaState
-from proto.envelope import Envelope, Event
+from proto.envelope import Event
+from services.common.ports import Transaction
 from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.dispatching import Ticket
 from services.dispatch.domain.extension import Extension
@@ -148,9 +148,7 @@ class Routers(Protocol):
         """The current Router, rebuilt only when the rules' version moved."""
 
 
-class UnitOfWork(Protocol):
-    """One use case, one transaction: rolls back unless `commit()` is called."""
-
+class UnitOfWork(Transaction, Protocol):
     @property
     def assignments(self) -> Assignments: ...
 
@@ -173,20 +171,3 @@ class UnitOfWork(Protocol):
     # never touch it.
     @property
     def session(self) -> Any: ...
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def commit(self) -> None: ...
-
-    def publish(self, event: Event, *, ticket_id: str, occurred_at: Any = None) -> Envelope: ...
-
-    def publish_all(
-        self, events: Sequence[tuple[Event, str]], *, occurred_at: Any = None
-    ) -> list[Envelope]: ...

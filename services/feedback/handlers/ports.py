@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
-from proto.envelope import Envelope, Event
+from services.common.ports import Transaction
 from services.feedback.domain.rates import Tally
 
 
@@ -86,9 +85,7 @@ class Tracking(Protocol):
     def update_ticket(self, ticket_id: str, now: datetime, **values: Any) -> bool: ...
 
 
-class UnitOfWork(Protocol):
-    """One use case, one transaction: rolls back unless `commit()` is called."""
-
+class UnitOfWork(Transaction, Protocol):
     @property
     def invitations(self) -> Invitations: ...
 
@@ -97,20 +94,3 @@ class UnitOfWork(Protocol):
 
     @property
     def tracking(self) -> Tracking: ...
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    def commit(self) -> None: ...
-
-    def publish(self, event: Event, *, ticket_id: str, occurred_at: Any = None) -> Envelope: ...
-
-    def publish_all(
-        self, events: Sequence[tuple[Event, str]], *, occurred_at: Any = None
-    ) -> list[Envelope]: ...

@@ -63,33 +63,19 @@ def record(
 ) -> None:
     """Refuses (409) when another admin's change took this version number first: the
     caller is told to reload and retry instead of overwriting it."""
+    values = {
+        "version": number,
+        "action": action,
+        "code": code,
+        "before": _row(before) if before else None,
+        "after": _row(after) if after else None,
+        "changed_by": by,
+        "changed_at": at,
+    }
     try:
-        _record(session, number, action, code, before, after, by, at)
+        session.execute(insert(catalogue_changes).values(values))
     except IntegrityError:
         raise Conflict("status.409") from None
-
-
-def _record(
-    session: Session,
-    number: int,
-    action: str,
-    code: str | None,
-    before: Category | None,
-    after: Category | None,
-    by: str,
-    at: datetime,
-) -> None:
-    session.execute(
-        insert(catalogue_changes).values(
-            version=number,
-            action=action,
-            code=code,
-            before=_row(before) if before else None,
-            after=_row(after) if after else None,
-            changed_by=by,
-            changed_at=at,
-        )
-    )
 
 
 def insert_category(session: Session, category: Category) -> None:
