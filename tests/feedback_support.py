@@ -128,13 +128,17 @@ class Peers:
         self.publish(event, ticket_id, "dispatch")
         return assignment_id
 
-    def contacted(self, ticket_id: str, assignment_id: str, department: str) -> None:
+    def contacted(
+        self, ticket_id: str, assignment_id: str, department: str, on_time: bool | None = None
+    ) -> None:
+        """`on_time` is dispatch's verdict; None sends an event from before it gave one."""
         event = CitizenContacted(
             assignment_id=assignment_id,
             department_code=department,
             note="电话联系了市民",
             by="staff",
             at=datetime.now(UTC),
+            on_time=on_time,
         )
         self.publish(event, ticket_id, "dispatch")
 

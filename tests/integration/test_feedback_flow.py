@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from services.feedback.adapters.orm import invitations, metadata
 from tests.feedback_support import Running, link_parts, opened, running_feedback
@@ -110,6 +110,26 @@ def test_a_pause_moves_the_contact_deadline(fb: Running) -> None:
     link = opened(fb.peers.wait_for("RatingRequested", ticket_id)[0])
     assert fb.rate(link, **FINE).status_code == 201
     assert fb.peers.wait_for("TicketRated", ticket_id)[0].contact_on_time is True
+
+
+@pytest.mark.parametrize("verdict", [False, True])
+def test_dispatch_decides_whether_the_contact_was_in_time(fb: Running, verdict: bool) -> None:
+    """Dispatch knows what feedback's deadline arithmetic does not (a contact during a pause,
+    after a breach): its verdict is what the response rate counts, either way."""
+    ticket_id = fb.peers.ticket("20260510-0019" if verdict else "20260510-0018")
+    within = timedelta(hours=-1) if verdict else timedelta(hours=24)
+    lead = fb.peers.dispatched(ticket_id, "D-JXS", contact_within=within)
+    fb.peers.contacted(ticket_id, lead, "D-JXS", on_time=verdict)
+    fb.peers.contacted(ticket_id, lead, "D-JXS", on_time=not verdict)  # only the first counts
+    fb.peers.resolved(ticket_id, lead, "D-JXS")
+    link = opened(fb.peers.wait_for("RatingRequested", ticket_id)[0])
+    assert fb.rate(link, **FINE).status_code == 201
+    assert fb.peers.wait_for("TicketRated", ticket_id)[0].contact_on_time is verdict
+    with fb.engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT contact_on_time FROM ratings WHERE ticket_id = :t"), {"t": ticket_id}
+        ).scalar_one()
+    assert bool(stored) is verdict
 
 
 def test_a_newer_invitation_supersedes_a_pending_one(fb: Running) -> None:

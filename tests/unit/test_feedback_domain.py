@@ -1,4 +1,4 @@
-"""Feedback's rules without I/O: closing or reopening, contact timing, months, signed
+"""Feedback's rules without I/O: closing or reopening, months, signed
 links, the rate limiter and the settings that guard them."""
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from services.feedback.adapters.ratelimit import FixedWindowLimiter
 from services.feedback.config import FeedbackSettings
 from services.feedback.domain.answers import Answers, Close, Reopen, settle
 from services.feedback.domain.months import Month
-from services.feedback.domain.timing import contact_on_time
 
 SECRET = "a-test-secret-that-is-long-enough-for-hmac"
 T0 = datetime(2026, 5, 10, 8, 0, tzinfo=UTC)
@@ -54,18 +53,6 @@ def test_reopening_goes_to_supervision_past_the_limit() -> None:
 def test_an_answer_at_the_hotline_closes_as_answered_directly() -> None:
     fine = Answers(contacted=True, solved=True, satisfaction="satisfied")
     assert settle(fine, reopened=0, limit=2, answered_directly=True) == Close("answered_directly")
-
-
-def test_contacted_not_at_all_is_never_on_time() -> None:
-    assert not contact_on_time(None, T0)
-    assert not contact_on_time(None, None)
-
-
-def test_contact_by_the_deadline_is_on_time_and_after_it_is_not() -> None:
-    assert contact_on_time(T0, T0)
-    assert contact_on_time(T0 - timedelta(minutes=1), T0)
-    assert not contact_on_time(T0 + timedelta(seconds=1), T0)
-    assert contact_on_time(T0, None)  # no deadline was set: any recorded contact
 
 
 def test_months_are_beijing_calendar_months() -> None:

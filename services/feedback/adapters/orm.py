@@ -37,6 +37,9 @@ assignments = Table(
     Column("contact_due", UtcDateTime, nullable=True),
     Column("acknowledged_at", UtcDateTime, nullable=True),
     Column("contacted_at", UtcDateTime, nullable=True),
+    # Dispatch's verdict on the first contact (CitizenContacted.on_time); null when the
+    # contact came on an event from before dispatch gave one.
+    Column("contact_on_time", Boolean, nullable=True),
     Column("resolved_at", UtcDateTime, nullable=True),
 )
 

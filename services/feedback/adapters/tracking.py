@@ -86,9 +86,13 @@ def update_assignment(session: Session, assignment_id: str, **values: Any) -> No
     session.execute(_UPDATE_ASSIGNMENT, {"b_assignment_id": assignment_id, **values})
 
 
-def set_first(session: Session, assignment_id: str, column: str, at: datetime) -> None:
-    """Records the first time of `column` (a later repetition keeps the first)."""
-    session.execute(_set_first(column), {"b_assignment_id": assignment_id, column: at})
+def set_first(
+    session: Session, assignment_id: str, column: str, at: datetime, **with_it: Any
+) -> None:
+    """Records the first time of `column`, and `with_it` along with it (a later repetition
+    keeps the first)."""
+    params = {"b_assignment_id": assignment_id, column: at, **with_it}
+    session.execute(_set_first(column), params)
 
 
 @cache

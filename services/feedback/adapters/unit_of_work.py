@@ -94,8 +94,8 @@ class SqlTracking:
     def remember_department(self, code: str, name: str) -> None:
         return tracking.remember_department(self._session, code, name)
 
-    def set_first(self, assignment_id: str, column: str, at: datetime) -> None:
-        return tracking.set_first(self._session, assignment_id, column, at)
+    def set_first(self, assignment_id: str, column: str, at: datetime, **with_it: Any) -> None:
+        return tracking.set_first(self._session, assignment_id, column, at, **with_it)
 
     def set_ticket(self, ticket_id: str, now: datetime, **values: Any) -> None:
         return tracking.set_ticket(self._session, ticket_id, now, **values)

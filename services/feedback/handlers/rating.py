@@ -19,7 +19,6 @@ from services.feedback import metrics
 from services.feedback.adapters.links import ForgedLink, LinkClaim
 from services.feedback.domain.answers import Answers, Close, Reopen
 from services.feedback.domain.months import Month
-from services.feedback.domain.timing import contact_on_time
 from services.feedback.handlers.context import Feedback
 from services.feedback.handlers.ports import Record, UnitOfWork
 from services.feedback.handlers.settling import settle_ticket
@@ -222,8 +221,15 @@ def _store(
 
 
 def _on_time(uow: UnitOfWork, assignment_id: str | None) -> bool:
+    """Dispatch's verdict on the first contact. A contact reported before dispatch gave one
+    is judged here by the deadline feedback was told (none set: any contact is in time), the
+    one place feedback still does. No recorded contact is never on time."""
     row = uow.tracking.assignment(assignment_id)
-    return row is not None and contact_on_time(row.contacted_at, row.contact_due)
+    if row is None or row.contacted_at is None:
+        return False
+    if row.contact_on_time is not None:
+        return bool(row.contact_on_time)
+    return row.contact_due is None or row.contacted_at <= row.contact_due
 
 
 def _observe(settled: Settled) -> None:

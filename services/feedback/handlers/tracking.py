@@ -76,8 +76,12 @@ def on_acknowledged(
 def on_contacted(
     fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: CitizenContacted
 ) -> None:
-    """Only the first contact matters for the response rate."""
-    uow.tracking.set_first(event.assignment_id, "contacted_at", event.at)
+    """Only the first contact matters for the response rate, and dispatch decided whether it
+    was in time (it knows the pauses and the breaches); an event from before it said so
+    leaves the verdict empty, for the deadline to decide."""
+    uow.tracking.set_first(
+        event.assignment_id, "contacted_at", event.at, contact_on_time=event.on_time
+    )
 
 
 def on_clocks_resumed(
