@@ -1,21 +1,21 @@
-"""The three rates' weights as configured: feedback's settings (HOTLINE_FEEDBACK_*_WEIGHT),
-read under the same names by every service that computes the rates (search's dashboard), so
-the dashboard and the monthly assessment never weigh the same answers differently."""
+"""The three rates' weights as configured (HOTLINE_FEEDBACK_*_WEIGHT): declared once here,
+part of feedback's settings and read under the same names by every other service that
+computes the rates (search's dashboard), so the dashboard and the monthly assessment never
+weigh the same answers differently."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from proto.rates import Weights
+from services.common.settings import HotlineSettings
 
 
-class RateWeightSettings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="HOTLINE_FEEDBACK_", env_file=".env", extra="ignore"
-    )
+class RateWeightSettings(HotlineSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_FEEDBACK_")
 
     basically_satisfied_weight: Decimal = Field(
         default=Decimal("0.8"), ge=0, le=1, description="How much a 基本满意 counts as a 满意"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import ClassVar, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from services.common.rate_weights import RateWeightSettings
 from services.common.settings import (
     LOOPBACK,
     PLACEHOLDER_SECRET,
@@ -15,10 +15,11 @@ from services.common.settings import (
     ServiceSettings,
     Settings,
 )
-from services.feedback.domain.rates import Weights
 
 
-class FeedbackSettings(ServiceSettings):
+class FeedbackSettings(ServiceSettings, RateWeightSettings):
+    """With the rates' weights (RateWeightSettings), which search reads under the same names."""
+
     model_config = SettingsConfigDict(env_prefix="HOTLINE_FEEDBACK_")
 
     service: ClassVar[ServiceName] = "feedback"
@@ -42,11 +43,6 @@ class FeedbackSettings(ServiceSettings):
         default=2, ge=0, description="Reopenings (重办) before a refused result goes to 督办"
     )
 
-    basically_satisfied_weight: Decimal = Field(default=Decimal("0.8"), ge=0, le=1)
-    response_weight: Decimal = Field(default=Decimal("0.1"), ge=0, le=1)
-    resolution_weight: Decimal = Field(default=Decimal("0.45"), ge=0, le=1)
-    satisfaction_weight: Decimal = Field(default=Decimal("0.45"), ge=0, le=1)
-
     public_rate_limit: int = Field(
         default=30, ge=1, description="Requests per window and client address on public routes"
     )
@@ -55,19 +51,6 @@ class FeedbackSettings(ServiceSettings):
     gauge_refresh_seconds: float = Field(
         default=60.0, gt=0, description="How often this month's rates are recounted for /metrics"
     )
-
-    @model_validator(mode="after")
-    def _weights_are_valid(self) -> FeedbackSettings:
-        self.weights()  # raises ValueError with the reason
-        return self
-
-    def weights(self) -> Weights:
-        return Weights.of(
-            basically_satisfied=self.basically_satisfied_weight,
-            response=self.response_weight,
-            resolution=self.resolution_weight,
-            satisfaction=self.satisfaction_weight,
-        )
 
     def checked_for(self, platform: Settings) -> Self:
         """Refuses the shared secrets feedback holds as every service does; then, outside

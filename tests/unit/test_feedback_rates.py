@@ -163,14 +163,16 @@ def test_search_and_feedback_weigh_the_same_answers_with_the_same_settings(
     from services.feedback.config import FeedbackSettings
     from services.search.domain.rates import three_rates
 
-    names = [n for n in RateWeightSettings.model_fields]
-    for name in names:
-        assert FeedbackSettings.model_fields[name].default == (
-            RateWeightSettings.model_fields[name].default
-        )
-    monkeypatch.setenv("HOTLINE_FEEDBACK_BASICALLY_SATISFIED_WEIGHT", "0.5")
+    # One declaration: feedback's settings are the weights' settings, not a copy of them.
+    assert issubclass(FeedbackSettings, RateWeightSettings)
+    assert not set(RateWeightSettings.model_fields) & set(FeedbackSettings.__annotations__)
+    configured = {"BASICALLY_SATISFIED": "0.5", "RESPONSE": "0.2", "RESOLUTION": "0.4",
+                  "SATISFACTION": "0.4"}  # fmt: skip
+    for name, value in configured.items():
+        monkeypatch.setenv(f"HOTLINE_FEEDBACK_{name}_WEIGHT", value)
     weights = RateWeightSettings().weights()
     assert weights == FeedbackSettings().weights()
+    assert (weights.response, weights.resolution) == (Fraction(1, 5), Fraction(2, 5))
     sums = {"m_rated": 4, "m_responded": 3, "m_solved": 2, "m_satisfied": 1,
             "m_basically_satisfied": 2}  # fmt: skip
     # (1 satisfied + 2 basically satisfied × 0.5) / 4 rated
