@@ -34,7 +34,7 @@ from services.common.settings import Settings
 from services.search.adapters.elastic import NODE_CLASS_ENV
 from services.search.config import SearchSettings
 from services.search.domain.projection import apply
-from services.search.rebuild import rebuild
+from services.search.tools.rebuild import rebuild
 from tests import peers
 
 app = typer.Typer(add_completion=False)

@@ -100,7 +100,7 @@ def rebuild_search(
 ) -> None:
     """Replays every topic into a fresh search index and swaps it in; search keeps answering.
     Exits 1, the live index untouched, when it cannot read the topics or would shrink it."""
-    from services.search.rebuild_cli import run
+    from services.search.tools.rebuild_cli import run
 
     if run(Settings(), console, allow_shrink=allow_shrink) is None:
         raise typer.Exit(1)
@@ -113,7 +113,7 @@ def search_generations(
     ),
 ) -> None:
     """Lists the search index generations a rebuild left; --keep N deletes the older ones."""
-    from services.search.rebuild_cli import generations
+    from services.search.tools.rebuild_cli import generations
 
     generations(Settings(), console, keep)
 

@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from proto.envelope import Envelope, Event
-from services.search.ports import Doc
+from services.search.handlers.ports import Doc
 
 
 class MemoryDocuments:
@@ -51,7 +51,7 @@ class MemoryIndex:
 
 
 class MemoryUnitOfWork:
-    """Satisfies services.search.ports.UnitOfWork; `stored` is what is committed."""
+    """Satisfies services.search.handlers.ports.UnitOfWork; `stored` is what is committed."""
 
     def __init__(self) -> None:
         self.stored: dict[str, Doc] = {}

@@ -21,17 +21,19 @@ from services.common.sessions import install_sessions
 from services.common.settings import Settings
 from services.common.web import mount_pages
 from services.common.workers import Worker
-from services.search import api, handlers, metrics
+from services.search import metrics
 from services.search.adapters.documents import SearchUnitOfWork
 from services.search.adapters.elastic import ElasticIndex
 from services.search.adapters.generations import EmbeddedGenerations
 from services.search.adapters.index import SearchIndex
 from services.search.adapters.labels import LabelStore
 from services.search.adapters.orm import metadata
+from services.search.api import routes
 from services.search.config import SearchSettings
 from services.search.domain.projection import KNOWN_EVENTS
+from services.search.handlers import folding
+from services.search.handlers.reads import Reader
 from services.search.messages import MESSAGES
-from services.search.reads import Reader
 
 log = logging.getLogger(__name__)
 TOPICS = (TICKETS, ASSIGNMENTS, FEEDBACK)
@@ -59,7 +61,7 @@ def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
         # Come up anyway, not ready: the index is created on the first write once it is back.
         log.warning("search index unreachable at start-up", exc_info=True)
     labels = LabelStore()
-    fold = partial(handlers.on_event, index)
+    fold = partial(folding.on_event, index)
     add_consumer(platform, settings, "search", TOPICS, {e.TYPE: fold for e in KNOWN_EVENTS}, uow)
     platform.checks["index"] = index.ping
     platform.closers.append(index.close)
@@ -67,7 +69,7 @@ def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
     platform.workers.append(
         Worker("search-hotspots", partial(metrics.refresh_hotspots, reader), idle=60.0)
     )
-    app = create_app(platform, [api.router(reader)], "Hotline search")
+    app = create_app(platform, [routes.router(reader)], "Hotline search")
     pages = {"/search": "search.html", "/dashboard": "dashboard.html"}
     mount_pages(app, PAGES, pages, "/search", settings)
     return app

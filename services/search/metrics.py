@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from prometheus_client import Gauge
 
-from services.search import insights
-from services.search.reads import Reader
+from services.search.handlers import insights
+from services.search.handlers.reads import Reader
 
 HOTSPOTS = Gauge("hotline_search_hotspots", "Category × street pairs unusually busy this week")
 HOTSPOT_SCORE = Gauge(

@@ -22,7 +22,7 @@ from services.common.bus.factory import make_bus
 from services.common.settings import Settings
 from services.search.adapters.elastic import NODE_CLASS_ENV
 from services.search.bootstrap import build
-from services.search.rebuild import prune, rebuild
+from services.search.tools.rebuild import prune, rebuild
 from tests import peers
 from tests.harness import PASSWORDS, eventually
 from tests.peers import Peer

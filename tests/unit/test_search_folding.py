@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from proto.envelope import Envelope, Event
-from services.search import handlers
 from services.search.domain.projection import apply
+from services.search.handlers import folding
 from tests.memory_search import MemoryIndex, MemoryUnitOfWork
 from tests.unit.test_search_projection import created, dispatched
 
@@ -18,7 +18,7 @@ NOW = datetime(2026, 12, 3, tzinfo=UTC)
 def fold(uow: MemoryUnitOfWork, index: MemoryIndex, batch: list[tuple[Envelope, Event]]) -> None:
     with uow as u:
         for envelope, event in batch:
-            handlers.on_event(index, u, envelope, event)
+            folding.on_event(index, u, envelope, event)
         u.commit()
 
 
@@ -59,7 +59,7 @@ def test_nothing_is_stored_or_indexed_without_a_commit() -> None:
     uow, index = MemoryUnitOfWork(), MemoryIndex()
     with uow as u:
         envelope, event = created(0)
-        handlers.on_event(index, u, envelope, event)
+        folding.on_event(index, u, envelope, event)
     assert uow.stored == {} and index.docs == {} and index.bulk_writes == 0
 
 

@@ -32,7 +32,7 @@ from services.dispatch.domain import assignment, dispatching, sla
 from services.feedback.domain import answers
 from services.intake.api import models as intake_models
 from services.intake.handlers import events as intake_events
-from services.search import params
+from services.search.api import params
 from services.search.domain import derive
 
 ROOT = Path(__file__).resolve().parents[2]

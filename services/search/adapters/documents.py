@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from services.common.db import UnitOfWork
 from services.search.adapters import labels as label_names
 from services.search.adapters.orm import documents
-from services.search.ports import Doc
+from services.search.handlers.ports import Doc
 
 # Built once, so SQLAlchemy's compiled cache is hit for every event.
 _READ = (

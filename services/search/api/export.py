@@ -15,8 +15,8 @@ from typing import Any
 
 from services.common.i18n import Lang
 from services.search.adapters.index import TIME_ZONE
+from services.search.handlers.reads import is_overdue
 from services.search.messages import EXPORT_COLUMNS, VALUES
-from services.search.reads import is_overdue
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

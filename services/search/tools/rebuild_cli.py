@@ -18,7 +18,7 @@ from rich.progress import (
 from rich.text import Text
 
 from services.common.settings import Settings
-from services.search.rebuild import RebuildFailed, Report, prune, rebuild
+from services.search.tools.rebuild import RebuildFailed, Report, prune, rebuild
 
 
 class RateColumn(ProgressColumn):

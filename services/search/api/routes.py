@@ -12,9 +12,10 @@ from pydantic import BaseModel
 from services.common.auth import CurrentUser, Role, require_roles
 from services.common.i18n import negotiate
 from services.common.rate_weights import RateWeightSettings
-from services.search import export, insights, params, reads
-from services.search.params import SearchFilters, SearchQuery
-from services.search.reads import Reader
+from services.search.api import export, params
+from services.search.api.params import SearchFilters, SearchQuery
+from services.search.handlers import insights, reads
+from services.search.handlers.reads import Reader
 
 Readers = Depends(require_roles(Role.agent, Role.dispatcher, Role.dept_staff, Role.leader))
 Leaders = Depends(require_roles(Role.leader, Role.dispatcher))

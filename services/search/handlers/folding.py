@@ -7,7 +7,7 @@ from functools import partial
 
 from proto.envelope import Envelope, Event
 from services.search.domain.projection import apply
-from services.search.ports import Documents, Index, UnitOfWork
+from services.search.handlers.ports import Documents, Index, UnitOfWork
 
 
 def on_event(index: Index, uow: UnitOfWork, envelope: Envelope, event: Event) -> None:

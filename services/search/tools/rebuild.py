@@ -41,7 +41,6 @@ from services.common.bus.factory import make_bus
 from services.common.db import make_engine, uow_factory
 from services.common.migrations import upgrade
 from services.common.settings import Settings
-from services.search import handlers
 from services.search.adapters import labels as label_names
 from services.search.adapters.documents import SearchUnitOfWork
 from services.search.adapters.index import Rebuildable, SearchIndex, SearchRequest
@@ -49,6 +48,7 @@ from services.search.adapters.orm import documents, metadata, rebuild_documents
 from services.search.bootstrap import TOPICS, make_index
 from services.search.config import SearchSettings
 from services.search.domain.projection import KNOWN_EVENTS, apply
+from services.search.handlers import folding
 
 BATCH = 1000
 # Polls that found nothing while the group was still short of the ends it took: past this
@@ -309,7 +309,7 @@ def _catch_up(engine: Engine, reader: _Reader, live: SearchIndex, idle_polls: in
         idle = 0 if records else idle + 1
         for envelope, event in filter(None, map(_parse, records)):
             with uow() as unit:
-                handlers.on_event(live, unit, envelope, event)
+                folding.on_event(live, unit, envelope, event)
                 unit.commit()
             folded += 1
         if records:

@@ -11,7 +11,7 @@ from proto.rates import Weights
 from services.search.adapters.index import TIME_ZONE, DateRange, Histogram, SearchRequest
 from services.search.domain import hotspots, rates
 from services.search.domain.query import ParsedQuery
-from services.search.reads import Reader, present
+from services.search.handlers.reads import Reader, present
 
 WEEK = timedelta(days=7)
 MAX_KEYS = 1_000  # distinct category × street pairs counted per week

@@ -7,11 +7,10 @@ department took part in (lead or co-handling, any round); every other reader see
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
-
-from sqlalchemy.orm import Session
 
 from services.common.auth import Principal, Role
 from services.common.errors import Invalid, NotFound, Unavailable
@@ -24,9 +23,9 @@ from services.search.adapters.index import (
     SearchUnavailable,
 )
 from services.search.adapters.labels import KIND_OF_FIELD, LabelStore
+from services.search.api.params import Parsed, encode_cursor
 from services.search.domain.highlight import highlight
 from services.search.domain.query import ParsedQuery
-from services.search.params import Parsed, encode_cursor
 
 # Facts kept for folding that readers need not see.
 _INTERNAL = ("versions", "ticket", "calls_seen")
@@ -39,7 +38,10 @@ class Reader:
     """What the read use cases need: the index, and names for codes from the labels table."""
 
     def __init__(
-        self, index: SearchIndex, sessions: Callable[[], Session], labels: LabelStore
+        self,
+        index: SearchIndex,
+        sessions: Callable[[], AbstractContextManager[Any]],
+        labels: LabelStore,
     ) -> None:
         self.index = index
         self._sessions = sessions

@@ -1,0 +1,1 @@
+"""Search's JSON API under /api/v1: thin routes, their query parameters and the CSV export."""

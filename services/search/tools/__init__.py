@@ -1,0 +1,1 @@
+"""Operator commands: rebuilding the search index from the event log."""
