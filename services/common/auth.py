@@ -32,6 +32,7 @@ from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from pwdlib import PasswordHash
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from proto import vocabulary
 from proto.sessions import ACCOUNT_MAX
 from services.common import metrics
 from services.common.clients import Networks, client_address, trusted_networks
@@ -52,11 +53,19 @@ VERIFIED_TOKENS_KEPT = 4096
 
 
 class Role(StrEnum):
+    """An account's role: the vocabulary's `Role`, whose values these members are (spelled
+    out because type checkers read `Role.dispatcher` only from a written member); the import
+    fails if they ever differ."""
+
     agent = "agent"
     dispatcher = "dispatcher"
     dept_staff = "dept_staff"
     leader = "leader"
     admin = "admin"
+
+
+if tuple(Role) != vocabulary.values("role"):
+    raise RuntimeError("services.common.auth.Role must be the vocabulary's Role, in its order")
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,13 +24,12 @@ from proto.assignments import (
     SlaState,
 )
 from proto.envelope import Event
+from proto.vocabulary import AssignmentStatus, HandlingRole
 from services.common.errors import Conflict, Invalid
 from services.dispatch.domain.calendar import Calendar
 from services.dispatch.domain.sla import Clock, ClockName, state_of
 
-Status = Literal["dispatched", "acknowledged", "resolved", "returned"]
-Role = Literal["lead", "co"]
-OPEN: tuple[Status, ...] = ("dispatched", "acknowledged")
+OPEN: tuple[AssignmentStatus, ...] = ("dispatched", "acknowledged")
 ReturnReason = Literal["not_our_duty", "wrong_address", "duplicate", "other_level", "other"]
 RETURN_REASONS: tuple[str, ...] = get_args(ReturnReason)
 # Who puts a breached assignment on the supervision list.
@@ -78,12 +77,12 @@ class Assignment:
     ticket_id: str
     round: int
     attempt: int
-    role: Role
+    role: HandlingRole
     department_code: str
     department_name: str
     rule: str
     policy: str
-    status: Status
+    status: AssignmentStatus
     dispatched_at: datetime
     dispatched_by: str
     clocks: dict[ClockName, Clock]
@@ -219,7 +218,7 @@ class Assignment:
         self.supervised = False
         self.record(AssignmentSupervised, reason=note, by=by, at=now, action="closed")
 
-    def _require(self, status: Status) -> None:
+    def _require(self, status: AssignmentStatus) -> None:
         if self.status != status:
             code = "dispatch.not_acknowledged" if status == "acknowledged" else "dispatch.not_open"
             raise Conflict(code if self.is_open else "dispatch.not_open", status=self.status)

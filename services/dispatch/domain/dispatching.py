@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
-from services.dispatch.domain.assignment import Assignment, Role
+from proto.vocabulary import HandlingRole, RoutingState
+from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.routing import Department, Route, Router
 from services.dispatch.domain.sla import CalendarFor, Policy, start_clocks
-
-# "answered": answered at intake (直接答复), so never on a dispatcher's list.
-TicketState = Literal["review", "dispatched", "returned", "answered"]
 
 
 @dataclass
@@ -29,7 +26,8 @@ class Ticket:
     description: str
     has_phone: bool
     created_at: datetime
-    state: TicketState
+    # "answered": answered at intake (直接答复), so never on a dispatcher's list.
+    state: RoutingState
     round: int = 1
     review_reason: str = ""
 
@@ -51,7 +49,7 @@ def assignments_for(
     ticket: Ticket, order: Dispatch, calendar_for: CalendarFor, new_id: Callable[[], str]
 ) -> list[Assignment]:
     """The lead assignment, then one per co-handling department, each with fresh clocks."""
-    lead: list[tuple[Department, Role]] = [(order.route.department, "lead")]
+    lead: list[tuple[Department, HandlingRole]] = [(order.route.department, "lead")]
     members = lead + [(d, "co") for d in order.route.co]
     return [_one(ticket, order, d, role, calendar_for, new_id()) for d, role in members]
 
@@ -60,7 +58,7 @@ def _one(
     ticket: Ticket,
     order: Dispatch,
     department: Department,
-    role: Role,
+    role: HandlingRole,
     calendar_for: CalendarFor,
     assignment_id: str,
 ) -> Assignment:

@@ -13,12 +13,12 @@ from datetime import datetime
 from typing import Literal, get_args
 
 from proto.assignments import SlaState
+from proto.vocabulary import ClockState
 from services.dispatch.domain.calendar import Calendar
 
 ClockName = Literal["acknowledge", "contact", "resolve"]
 CLOCKS: tuple[ClockName, ...] = get_args(ClockName)
 Firing = Literal["warning", "breach"]
-ClockState = Literal["running", "paused", "stopped"]
 _RANK: dict[SlaState, int] = {"on_time": 0, "warned": 1, "breached": 2}
 
 

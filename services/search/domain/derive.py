@@ -10,17 +10,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from proto.assignments import SLA_STATES
+from proto.vocabulary import TicketStatus
 from services.search.domain import rates
 
 Doc = dict[str, Any]
 Assignment = dict[str, Any]
 
-# Statuses in which someone still has to act, so a deadline can be missed.
-OPEN = frozenset({
+# Statuses (the vocabulary's, checked by the type) in which someone still has to act, so a
+# deadline can be missed.
+OPEN: frozenset[TicketStatus] = frozenset({
     "created", "pending_review", "dispatched", "acknowledged", "in_progress", "returned",
     "reopened",
 })  # fmt: skip
-_STATUS_OF = {
+_STATUS_OF: dict[str, TicketStatus] = {
     "TicketCreated": "created",
     "TicketQueuedForReview": "pending_review",
     "AssignmentDispatched": "dispatched",
@@ -74,10 +76,10 @@ def _more_descriptions(doc: Doc) -> list[str]:
     return [c["description"] for c in calls if c.get("description")]
 
 
-def status(doc: Doc) -> str:
+def status(doc: Doc) -> TicketStatus:
     """The status after the timeline's events in time order. Co-handlers' steps do not move
     it; a closed ticket stays closed unless the citizen asks to reopen it."""
-    current: str | None = None
+    current: TicketStatus | None = None
     assignments = doc.get("assignments", {})
     for item in doc["timeline"]:
         new = _STATUS_OF.get(item["type"])
