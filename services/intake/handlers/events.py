@@ -36,7 +36,10 @@ STATUS: dict[str, TicketStatus] = {
 
 
 def on_status(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
-    """Moves the ticket to the status the event implies."""
+    """Moves the ticket to the status the event implies. A supervision taken off the list
+    (督办 closed) implies none: the ticket is no longer under supervision."""
+    if isinstance(event, AssignmentSupervised) and event.action == "closed":
+        return
     repository.set_status(
         uow.session, envelope.ticket_id, STATUS[envelope.type], envelope.occurred_at
     )
