@@ -21,9 +21,19 @@ def event_class(type_: str, version: int) -> type[Event]:
 
 def decode(raw: bytes) -> tuple[Envelope, Event]:
     """Parses and validates one message; raises ValueError for anything malformed."""
-    envelope = Envelope.model_validate_json(raw)
-    event = event_class(envelope.type, envelope.schema_version).model_validate(envelope.payload)
-    return envelope, event
+    envelope = decode_envelope(raw)
+    return envelope, decode_payload(envelope)
+
+
+def decode_envelope(raw: bytes) -> Envelope:
+    """The envelope alone, so a reader can skip types it does not handle (even unknown
+    ones) without parsing their payloads; raises ValueError if malformed."""
+    return Envelope.model_validate_json(raw)
+
+
+def decode_payload(envelope: Envelope) -> Event:
+    """The typed event; fields a newer producer added are ignored (tolerant reader)."""
+    return event_class(envelope.type, envelope.schema_version).model_validate(envelope.payload)
 
 
 def encode(envelope: Envelope) -> bytes:

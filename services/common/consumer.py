@@ -12,17 +12,16 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from pydantic import ValidationError
-from sqlalchemy import Insert, MetaData, Select, bindparam, insert, select
+from sqlalchemy import Engine, Insert, MetaData, Select, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from proto.envelope import Envelope, Event
-from proto.registry import event_class
+from proto.registry import decode_envelope, decode_payload
 from services.common import metrics
 from services.common.bus import (
     BusError,
@@ -71,10 +70,6 @@ def _inbox_statements(metadata: MetaData) -> _InboxStatements:
     )
 
 
-class Malformed(ValueError):
-    pass
-
-
 @dataclass(frozen=True)
 class Health:
     """How long a consumer may go without partitions (`grace`) or without a poll coming
@@ -82,13 +77,6 @@ class Health:
 
     grace: float = 30.0
     stall: float = 60.0
-
-
-@dataclass(frozen=True)
-class Outcome:
-    processed: int = 0
-    duplicates: int = 0
-    dead_lettered: int = 0
 
 
 class Consumer:
@@ -216,13 +204,12 @@ class Consumer:
         parsed = []
         for record in records:
             try:
-                envelope = Envelope.model_validate_json(record.value)
+                envelope = decode_envelope(record.value)
                 handler = self.handlers.get(envelope.type)
                 if handler is None:
                     continue
-                cls = event_class(envelope.type, envelope.schema_version)
-                parsed.append((envelope, cls.model_validate(envelope.payload), handler))
-            except (ValueError, ValidationError):
+                parsed.append((envelope, decode_payload(envelope), handler))
+            except ValueError:  # pydantic's ValidationError is one
                 return None
         return parsed
 
@@ -272,8 +259,8 @@ class Consumer:
     def handle(self, record: Record) -> str:
         """Returns what happened: processed, duplicate, skipped or dead-lettered."""
         try:
-            envelope = Envelope.model_validate_json(record.value)
-        except ValidationError as exc:
+            envelope = decode_envelope(record.value)
+        except ValueError as exc:
             return self._dead_letter(record, "?", f"malformed envelope: {exc}")
         handler = self.handlers.get(envelope.type)
         if handler is None:
@@ -286,10 +273,8 @@ class Consumer:
 
     def _handle_with_retries(self, record: Record, envelope: Envelope, handler: Handler) -> str:
         try:
-            event = event_class(envelope.type, envelope.schema_version).model_validate(
-                envelope.payload
-            )
-        except (ValueError, ValidationError) as exc:
+            event = decode_payload(envelope)
+        except ValueError as exc:
             return self._dead_letter(record, envelope.type, f"malformed payload: {exc}")
         error = ""
         for attempt in range(1, self.max_attempts + 1):
@@ -345,3 +330,23 @@ class Consumer:
         metrics.EVENTS_DEAD_LETTERED.labels(self.name, record.topic).inc()
         log.error("event dead-lettered to %s: %s", dlq, error, extra={"fields": {"type": type_}})
         return "dead-lettered"
+
+
+def purge_inbox(engine: Engine, metadata: MetaData, retention: timedelta, batch: int = 1000) -> int:
+    """Forgets events processed longer ago than `retention`, `batch` rows per transaction
+    so a large purge never holds the database's writer for long; returns the count.
+
+    Safe because nothing redelivers an event that old (see `inbox_retention_hours`)."""
+    inbox = inbox_table(metadata)
+    cutoff = datetime.now(UTC) - retention
+    oldest = select(inbox.c.event_id).where(inbox.c.processed_at < cutoff).limit(batch)
+    statement = delete(inbox).where(
+        inbox.c.processed_at < cutoff, inbox.c.event_id.in_(oldest.scalar_subquery())
+    )
+    purged = 0
+    while True:
+        with engine.begin() as conn:
+            count = conn.execute(statement).rowcount
+        purged += count
+        if count < batch:
+            return purged

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from functools import partial
 
 from sqlalchemy import MetaData
 
+from proto import topology
 from proto.events import TOPICS
 from services.common import metrics
 from services.common.app import Platform
 from services.common.auth import AuthContext
 from services.common.bus import Bus, dead_letter_topic
 from services.common.bus.factory import make_bus
-from services.common.consumer import Consumer, Handler, Health
+from services.common.consumer import Consumer, Handler, Health, purge_inbox
 from services.common.db import UnitOfWorkFactory, make_engine
 from services.common.migrations import upgrade
 from services.common.relay import Relay
@@ -39,7 +40,14 @@ def make_platform(service: str, settings: Settings, metadata: MetaData) -> Platf
     platform.workers.append(
         Worker(
             f"{service}-relay",
-            _RelayLoop(bus, relay, timedelta(hours=settings.outbox_retention_hours)).step,
+            _RelayLoop(
+                bus,
+                relay,
+                timedelta(hours=settings.outbox_retention_hours),
+                partial(
+                    purge_inbox, engine, metadata, timedelta(hours=settings.inbox_retention_hours)
+                ),
+            ).step,
             idle=settings.relay_idle_seconds,
             linger=settings.batch_linger_seconds,
         )
@@ -56,6 +64,9 @@ def add_consumer(
     handlers: Mapping[str, Handler],
     uow: UnitOfWorkFactory,
 ) -> Consumer:
+    """Wires consumer group `name`; it must match its declaration in proto/topology.py."""
+    if problem := topology.mismatch(name, list(topics), set(handlers)):
+        raise ValueError(problem)
     consumer = Consumer(
         name,
         partial(platform.bus.subscribe, name, topics),
@@ -78,14 +89,22 @@ def add_consumer(
 class _RelayLoop:
     """Creates the topics once the broker answers, then relays; a broker that is away at
     start-up only delays publishing (rows wait in the outbox). When idle, now and then,
-    forgets rows the broker acknowledged long ago so the outbox stays small."""
+    forgets outbox rows the broker acknowledged long ago and inbox rows processed long ago,
+    so neither table grows without bound."""
 
     PURGE_EVERY = 600.0
 
-    def __init__(self, bus: Bus, relay: Relay, retention: timedelta):
+    def __init__(
+        self,
+        bus: Bus,
+        relay: Relay,
+        retention: timedelta,
+        purge_inbox: Callable[[], int] = lambda: 0,
+    ):
         self.bus = bus
         self.relay = relay
         self.retention = retention
+        self.purge_inbox = purge_inbox
         self.topics_ready = False
         self.last_purge = 0.0
 
@@ -96,5 +115,6 @@ class _RelayLoop:
         sent = self.relay.run_once()
         if not sent and time.monotonic() - self.last_purge > self.PURGE_EVERY:
             self.relay.purge(self.retention)
+            self.purge_inbox()
             self.last_purge = time.monotonic()
         return sent

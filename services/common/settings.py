@@ -172,6 +172,17 @@ class Settings(HotlineSettings):
         "anything reads them. Every JSON body the APIs take fits well inside 1 MiB",
     )
     outbox_retention_hours: int = 72
+    inbox_retention_hours: int = Field(
+        default=168,
+        ge=1,
+        description="Processed event ids are forgotten after this long. Longer than any "
+        "redelivery: an event is published at most until its outbox row is purged "
+        "(outbox_retention_hours, 72 h) and the broker redelivers only what follows a "
+        "consumer's last committed offset (minutes after a crash); a search rebuild replays "
+        "from the beginning in a group of its own, without the inbox: its fold keeps per "
+        "field the occurred_at|event_id that last wrote it, so an event folded twice "
+        "changes nothing",
+    )
     consumer_max_attempts: int = 3
     consumer_assignment_grace_seconds: float = Field(
         default=30.0,
