@@ -4,7 +4,7 @@ real bus, and reads back what feedback published."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,7 +32,7 @@ from services.common.db import make_engine
 from services.common.sealed_links import LinkSeal
 from services.common.settings import Settings
 from services.feedback.config import FeedbackSettings
-from tests.harness import PASSWORDS, eventually
+from tests.harness import PASSWORDS, drain, driven, eventually
 
 DEPARTMENTS = {
     "D-JXS": "朝阳区建外街道办事处",
@@ -54,8 +54,11 @@ def new_id() -> str:
 class Peers:
     """Publishes events as intake and dispatch would, and follows hotline.feedback."""
 
-    def __init__(self, bus: Bus) -> None:
+    def __init__(self, bus: Bus, settle: Callable[[], None] | None = None) -> None:
+        """`settle` drives in-process services until the bus is quiet; without it (services
+        in processes of their own) the events are waited for."""
         self.bus = bus
+        self.settle = settle
         self.publisher = bus.publisher()
         self.reader = bus.subscribe(f"test-{new_id()}", [FEEDBACK])
         self.seen: list[tuple[Envelope, Event]] = []
@@ -185,8 +188,12 @@ class Peers:
 
     def feedback_events(self) -> list[tuple[Envelope, Event]]:
         """Everything feedback published so far (read once, kept)."""
-        for record in self.reader.poll(0.2):
-            self.seen.append(decode(record.value))
+        wait = 0.2
+        if self.settle is not None:
+            self.settle()
+            wait = 0.05  # everything is on the bus already: an empty poll ends the read
+        while records := self.reader.poll(wait):
+            self.seen += [decode(record.value) for record in records]
         return self.seen
 
     def wait_for(self, type_: str, ticket_id: str, count: int = 1) -> list[Any]:
@@ -200,7 +207,11 @@ class Peers:
             ]
             return events if len(events) >= count else []
 
-        return list(eventually(found, timeout=20))[:count]
+        if self.settle is None:
+            return list(eventually(found, timeout=20))[:count]
+        events = found()
+        assert events, f"no {count} {type_} for {ticket_id}; got {self.of_ticket(ticket_id)}"
+        return events[:count]
 
     def of_ticket(self, ticket_id: str) -> list[str]:
         return [env.type for env, _ in self.feedback_events() if env.ticket_id == ticket_id]
@@ -285,8 +296,8 @@ def running_feedback(data_dir: Path, database_url: str = "", **options: Any) -> 
 
     settings = Settings(data_dir=data_dir, database_url=database_url)
     clock = MovableClock()
-    app = build(settings, FeedbackSettings(**options), clock)
-    peers = Peers(make_bus(settings))
+    app = driven(build(settings, FeedbackSettings(**options), clock))
+    peers = Peers(make_bus(settings), lambda: drain(app))
     engine = make_engine(settings.database_url_for("feedback"))
     try:
         with TestClient(app) as client:

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
+from services.common.workers import Worker
 from tests import peers
 
 SERVICES = ("intake", "dispatch", "feedback", "search")
@@ -167,6 +169,41 @@ def eventually(check: Callable[[], Any], timeout: float = 30.0, every: float = 0
             last = exc
         time.sleep(every)
     raise AssertionError(f"not true after {timeout}s; last: {last!r}")
+
+
+def _bus_workers(app: FastAPI) -> list[Worker]:
+    return [w for w in app.state.platform.workers if w.settle is not None]
+
+
+def driven(app: FastAPI) -> FastAPI:
+    """The app with its relay and consumers stepped only by `drain`, not by threads of
+    their own: a test then decides when events travel. Its other loops still run."""
+    for worker in _bus_workers(app):
+        worker.hold()
+    return app
+
+
+def drain(*apps: FastAPI, timeout: float = 30.0) -> None:
+    """Drives the in-process services' relays and consumers until the bus is quiet: a
+    round where no relay sent anything and every consumer holds its partitions with
+    nothing after its committed position. Where the services' own loops also run (not
+    `driven`), two such rounds in a row, the second catching what they did during the
+    first. Services in processes of their own can only be polled (`eventually`)."""
+    workers = [w for app in apps for w in _bus_workers(app)]
+    rounds = 2 if any(w.running for w in workers) else 1
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while quiet < rounds:
+        busy: list[str] = []
+        for worker in workers:
+            try:
+                if worker.settle_now():
+                    busy.append(worker.name)
+            except Exception as exc:  # e.g. a peer away: retried, like the loop does
+                busy.append(f"{worker.name}: {exc!r}")
+        quiet = 0 if busy else quiet + 1
+        if busy and time.monotonic() > deadline:
+            raise AssertionError(f"bus not quiet after {timeout}s: {busy}")
 
 
 def call_body(**overrides: Any) -> dict[str, Any]:

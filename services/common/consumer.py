@@ -139,6 +139,14 @@ class Consumer:
             self.subscription.commit(records)
         return len(records)
 
+    def settle(self, timeout: float = 0.01) -> bool:
+        """One step towards quiescence: True while it processed records, the group has not
+        given it partitions yet, or records wait after the committed position."""
+        if self.run_once(timeout):
+            return True
+        subscription = self.subscription
+        return not subscription.assignment() or any(subscription.lag().values())
+
     def _polled(self) -> None:
         """Notes a poll that came back, and whether the group has given this member any
         partitions (readiness and the gauge read both)."""

@@ -37,19 +37,19 @@ def make_platform(service: str, settings: Settings, metadata: MetaData) -> Platf
     relay = Relay(engine, metadata, publisher, settings.relay_batch)
     platform = Platform(service, engine, bus, relay, AuthContext.from_settings(settings))
     platform.max_body_bytes = settings.max_body_bytes
+    loop = _RelayLoop(
+        bus,
+        relay,
+        timedelta(hours=settings.outbox_retention_hours),
+        partial(purge_inbox, engine, metadata, timedelta(hours=settings.inbox_retention_hours)),
+    )
     platform.workers.append(
         Worker(
             f"{service}-relay",
-            _RelayLoop(
-                bus,
-                relay,
-                timedelta(hours=settings.outbox_retention_hours),
-                partial(
-                    purge_inbox, engine, metadata, timedelta(hours=settings.inbox_retention_hours)
-                ),
-            ).step,
+            loop.step,
             idle=settings.relay_idle_seconds,
             linger=settings.batch_linger_seconds,
+            settle=lambda: loop.step() > 0,
         )
     )
     platform.closers.append(publisher.close)
@@ -77,7 +77,13 @@ def add_consumer(
         health=Health(settings.consumer_assignment_grace_seconds, settings.consumer_stall_seconds),
     )
     metrics.declare_consumer(name, topics, handlers)
-    step = Worker(name, consumer.run_once, idle=0.0, linger=settings.batch_linger_seconds)
+    step = Worker(
+        name,
+        consumer.run_once,
+        idle=0.0,
+        linger=settings.batch_linger_seconds,
+        settle=consumer.settle,
+    )
     # Lag is asked of the broker on a thread of its own: never inside the poll loop.
     lag = Worker(f"{name}-lag", consumer.report_lag, idle=LAG_REPORT_SECONDS)
     platform.workers += [step, lag]

@@ -189,7 +189,8 @@ def test_an_unanswered_invitation_expires_and_closes_the_ticket(fb: Running) -> 
         conn.execute(
             update(invitations).where(invitations.c.ticket_id == ticket_id).values(expires_at=past)
         )
-    closed = fb.peers.wait_for("TicketClosed", ticket_id)[0]
+    # Closed by the expiry sweep, a timed loop of its own: polled for, not drained.
+    closed = eventually(lambda: fb.peers.wait_for("TicketClosed", ticket_id))[0]
     assert closed.reason == "no_response"
     late = fb.rate(link, **FINE)
     assert late.status_code == 410
