@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from proto.feedback import TicketClosed
 from services.common.settings import Settings
 from services.intake.bootstrap import build
-from tests.harness import eventually
-from tests.intake_support import IntakeApi, count, dump, outbox, publish
+from tests.harness import drain, driven
+from tests.intake_support import IntakeApi, app_of, count, dump, outbox, publish
 
 PHONE = "13812345678"
 
@@ -24,7 +24,7 @@ PHONE = "13812345678"
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     data_dir: Path = tmp_path_factory.mktemp("intake-calls")
-    with TestClient(build(Settings(data_dir=data_dir))) as test_client:
+    with TestClient(driven(build(Settings(data_dir=data_dir)))) as test_client:
         yield test_client
 
 
@@ -103,7 +103,8 @@ def test_a_closed_ticket_is_no_duplicate_and_cannot_take_calls(
     publish(
         client, TicketClosed(reason="satisfied", at=datetime.now(UTC)), ticket["id"], "feedback"
     )
-    eventually(lambda: api.get(f"/api/v1/tickets/{ticket['id']}").json()["status"] == "closed")
+    drain(app_of(client))
+    assert api.get(f"/api/v1/tickets/{ticket['id']}").json()["status"] == "closed"
     found = api.get("/api/v1/duplicates", area_code=_place(3), category_code="010101").json()
     assert ticket["id"] not in [d["ticket"]["id"] for d in found]
     before = (count(client, "calls"), count(client, "outbox"))

@@ -17,7 +17,7 @@ from services.common.bus.embedded import EmbeddedBus
 from services.common.settings import Settings
 from services.search.adapters.index import TIME_ZONE
 from services.search.bootstrap import build
-from tests.harness import PASSWORDS, eventually
+from tests.harness import PASSWORDS, drain, driven
 
 NOW = datetime.now(UTC)
 TICKETS = 50
@@ -30,10 +30,12 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     publisher = EmbeddedBus(settings.bus_path).publisher()
     publisher.publish(list(search_corpus.messages(iter(envelopes))))
     publisher.close()
-    with TestClient(build(settings)) as test_client:
+    app = driven(build(settings))
+    with TestClient(app) as test_client:
         login(test_client, "dispatcher")
+        drain(app, timeout=60)
         expected = len({e.ticket_id for e in envelopes})
-        eventually(lambda: test_client.get("/api/v1/search").json()["total"] == expected, 60)
+        assert test_client.get("/api/v1/search").json()["total"] == expected
         yield test_client
 
 
