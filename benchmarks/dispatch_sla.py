@@ -39,7 +39,7 @@ from services.dispatch.adapters.orm import assignments, clocks, metadata
 from services.dispatch.adapters.seed import load_categories, load_departments, load_policies
 from services.dispatch.adapters.unit_of_work import DispatchUnitOfWork
 from services.dispatch.handlers import consumers
-from services.dispatch.handlers.context import Deps
+from services.dispatch.handlers.context import DispatchContext
 from services.dispatch.handlers.scheduler import Scheduler
 from tests import peers
 from tests.dispatch_support import envelope, ticket_created
@@ -60,9 +60,9 @@ def database(postgres: bool) -> Iterator[str]:
         server.stop()
 
 
-def make_deps(url: str) -> Deps:
+def make_deps(url: str) -> DispatchContext:
     upgrade("dispatch", url)
-    deps = Deps(
+    deps = DispatchContext(
         uow_factory(make_engine(url), metadata, "dispatch", DispatchUnitOfWork),
         Directory(),
         load_policies(),
@@ -103,7 +103,9 @@ def _clock(i: int, name: str, now: datetime, fire: datetime, breach: bool) -> di
     }
 
 
-def store_clocks(deps: Deps, total: int, due: list[datetime], now: datetime, first: int = 0) -> int:
+def store_clocks(
+    deps: DispatchContext, total: int, due: list[datetime], now: datetime, first: int = 0
+) -> int:
     """`total` open clocks numbered from `first`: those with an entry in `due` fire then
     (every other one a breach, the rest warnings), the others over the coming week."""
     rng = random.Random(7 + first)
@@ -128,7 +130,7 @@ def store_clocks(deps: Deps, total: int, due: list[datetime], now: datetime, fir
     return len(rows_c)
 
 
-def lateness(deps: Deps) -> list[tuple[datetime, float]]:
+def lateness(deps: DispatchContext) -> list[tuple[datetime, float]]:
     """(due time, seconds late) for each warning or breach the scheduler fired."""
     c = clocks.c
     fired_breach = c.breached_at.is_not(None)
@@ -158,7 +160,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
-def run_scheduler(deps: Deps, seconds: float) -> float:
+def run_scheduler(deps: DispatchContext, seconds: float) -> float:
     """Runs the scheduler worker as the service does; returns the process CPU seconds used."""
     worker = Worker("dispatch-scheduler", Scheduler(deps, gauge_every=15.0).tick, idle=0.25)
     cpu = time.process_time()
@@ -168,7 +170,7 @@ def run_scheduler(deps: Deps, seconds: float) -> float:
     return time.process_time() - cpu
 
 
-def route_timings(deps: Deps, tickets: int) -> dict[str, float]:
+def route_timings(deps: DispatchContext, tickets: int) -> dict[str, float]:
     rng = random.Random(11)
     areas = [d.area for d in load_departments() if d.area and len(d.area) == 9]
     categories = [c for c in load_categories() if len(c) == 6]

@@ -40,7 +40,7 @@ from services.feedback.adapters.orm import metadata
 from services.feedback.adapters.unit_of_work import FeedbackUnitOfWork
 from services.feedback.domain.months import Month
 from services.feedback.domain.rates import Weights
-from services.feedback.handlers.context import Feedback
+from services.feedback.handlers.context import FeedbackContext
 from services.feedback.handlers.ranking import MonthRanking, month_ranking
 
 console = Console(stderr=True)
@@ -142,9 +142,9 @@ def _load_postgres(url: str, names: list[tuple[str, str]], count: int, departmen
         conn.execute("VACUUM ANALYZE ratings")  # the visibility map lets it read the index only
 
 
-def feedback(url: str) -> Feedback:
+def feedback(url: str) -> FeedbackContext:
     engine = make_engine(url)
-    return Feedback(
+    return FeedbackContext(
         uow=uow_factory(engine, metadata, "feedback-benchmark", FeedbackUnitOfWork),
         signer=LinkSigner("benchmark-secret-not-used-for-anything", timedelta(days=7)),
         seal=LinkSeal(Fernet.generate_key().decode()),

@@ -25,7 +25,7 @@ import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Annotated, Any
 
@@ -50,6 +50,7 @@ from sqlalchemy import (
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.auth import CurrentUser
+from services.common.clock import utcnow
 from services.common.db import UnitOfWork, joining, upsert
 from services.common.problems import FieldError, Problem
 from services.common.sqltypes import UtcDateTime
@@ -219,7 +220,7 @@ class Pending:
         self.keys.running.add((claim.scope, claim.key))
         self.claim = claim
         stored = await anyio.to_thread.run_sync(self.keys.load, claim)
-        found = verdict(stored, claim.fingerprint, datetime.now(UTC))
+        found = verdict(stored, claim.fingerprint, utcnow())
         if found is Verdict.REPLAY and stored is not None:
             raise Replay(stored)
         if found is not Verdict.NEW:
@@ -232,7 +233,7 @@ class Pending:
         if claim is None or claim.recorded:
             return
         session = uow.session
-        now = datetime.now(UTC)
+        now = utcnow()
         row = {"scope": claim.scope, "key": claim.key, "fingerprint": claim.fingerprint}
         statement = upsert(session.get_bind().dialect.name, _table).values(**row, created_at=now)
         statement = statement.on_conflict_do_update(
@@ -288,7 +289,7 @@ class KeyStore:
                     update(t).where(t.c.scope == claim.scope, t.c.key == claim.key).values(answer)
                 )
                 if purge:
-                    conn.execute(delete(t).where(t.c.created_at < datetime.now(UTC) - RETENTION))
+                    conn.execute(delete(t).where(t.c.created_at < utcnow() - RETENTION))
         except Exception:
             # The effect stands; a retry is told its answer was lost rather than redoing it.
             log.warning("idempotency answer not stored", exc_info=True)

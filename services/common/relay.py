@@ -10,6 +10,7 @@ from sqlalchemy import Engine, MetaData, delete, func, select, update
 
 from services.common import metrics
 from services.common.bus import BusError, Message, Publisher
+from services.common.clock import utcnow
 from services.common.db import is_postgres
 from services.common.messaging_tables import outbox_table
 
@@ -49,14 +50,14 @@ class Relay:
                 metrics.RELAY_FAILURES.inc()
                 raise
             ids = [r.id for r in rows]
-            conn.execute(update(t).where(t.c.id.in_(ids)).values(sent_at=datetime.now(UTC)))
+            conn.execute(update(t).where(t.c.id.in_(ids)).values(sent_at=utcnow()))
         for m in messages:
             metrics.OUTBOX_PUBLISHED.labels(m.topic).inc()
         return len(rows)
 
     def purge(self, retention: timedelta) -> int:
         """Deletes rows acknowledged longer ago than `retention`; unsent rows are never touched."""
-        cutoff = datetime.now(UTC) - retention
+        cutoff = utcnow() - retention
         with self.engine.begin() as conn:
             t = self.table
             return conn.execute(
@@ -76,4 +77,4 @@ class Relay:
             oldest = datetime.fromisoformat(oldest)
         if oldest.tzinfo is None:
             oldest = oldest.replace(tzinfo=UTC)
-        return int(count), (datetime.now(UTC) - oldest).total_seconds()
+        return int(count), (utcnow() - oldest).total_seconds()

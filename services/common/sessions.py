@@ -20,12 +20,12 @@ from sqlalchemy import MetaData, delete, func, select
 from proto.envelope import Envelope
 from proto.sessions import SESSIONS, SessionRevoked, SignInFailed, SignInSucceeded
 from services.common.app import Platform
+from services.common.clock import utcnow
 from services.common.consumer import Handler
 from services.common.db import UnitOfWork, UnitOfWorkFactory, uow_factory, upsert
 from services.common.platform import add_consumer
 from services.common.session_tables import revoked_sessions_table, sign_in_failures_table
 from services.common.settings import Settings
-from services.common.signin import utcnow
 from services.common.throttle import Tally
 from services.common.workers import Worker
 

@@ -12,14 +12,11 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
+from services.common.clock import utcnow
 from services.common.throttle import Tally, ThrottlePolicy
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class SessionStore(Protocol):

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from proto.feedback import FEEDBACK, ReopenRequested
 from proto.tickets import TICKETS, TicketCreated, TicketRaisedForSupervision
 from services.common.app import create_app
+from services.common.clock import utcnow
 from services.common.db import uow_factory
 from services.common.i18n import register
 from services.common.platform import add_consumer, make_platform
@@ -28,7 +29,7 @@ from services.dispatch.adapters.unit_of_work import DispatchUnitOfWork
 from services.dispatch.api import routers
 from services.dispatch.config import DispatchSettings
 from services.dispatch.handlers import consumers
-from services.dispatch.handlers.context import Deps, utcnow
+from services.dispatch.handlers.context import DispatchContext
 from services.dispatch.handlers.scheduler import Scheduler
 from services.dispatch.messages import MESSAGES
 
@@ -56,7 +57,7 @@ def build(
     install_sessions(platform, settings, metadata)
     uow = uow_factory(platform.engine, metadata, "dispatch", DispatchUnitOfWork)
     policies = load_policies(options.sla_file)
-    deps = Deps(uow, Directory(), policies, working_days(options.calendar_file), now=now)
+    deps = DispatchContext(uow, Directory(), policies, working_days(options.calendar_file), now=now)
     _seed(deps)
     add_consumer(
         platform,
@@ -80,7 +81,7 @@ def build(
     return app
 
 
-def _seed(deps: Deps, attempts: int = 3) -> None:
+def _seed(deps: DispatchContext, attempts: int = 3) -> None:
     # Two instances starting together may insert the same seed row; the loser tries again
     # and then finds everything in place.
     for attempt in range(attempts):

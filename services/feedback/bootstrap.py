@@ -18,9 +18,9 @@ from proto.assignments import (
     CitizenContacted,
     ClocksResumed,
 )
-from proto.envelope import utcnow
 from proto.tickets import TICKETS, TicketAnsweredDirectly, TicketCreated
 from services.common.app import Platform, create_app
+from services.common.clock import utcnow
 from services.common.db import uow_factory
 from services.common.i18n import register
 from services.common.platform import add_consumer, make_platform
@@ -36,7 +36,7 @@ from services.feedback.adapters.unit_of_work import FeedbackUnitOfWork
 from services.feedback.api import public, rankings, staff
 from services.feedback.config import FeedbackSettings
 from services.feedback.handlers import expiry, ranking, tracking
-from services.feedback.handlers.context import Feedback
+from services.feedback.handlers.context import FeedbackContext
 from services.feedback.messages import MESSAGES
 
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -75,9 +75,9 @@ def _feedback(
     options: FeedbackSettings,
     clock: Callable[[], datetime],
     uow: Callable[[], FeedbackUnitOfWork],
-) -> Feedback:
+) -> FeedbackContext:
     ttl = timedelta(hours=options.invitation_ttl_hours)
-    return Feedback(
+    return FeedbackContext(
         uow=uow,
         signer=LinkSigner(options.link_secret, ttl, clock),
         seal=LinkSeal(settings.rating_link_keys),
@@ -90,7 +90,10 @@ def _feedback(
 
 
 def _consume(
-    platform: Platform, settings: Settings, fb: Feedback, uow: Callable[[], FeedbackUnitOfWork]
+    platform: Platform,
+    settings: Settings,
+    fb: FeedbackContext,
+    uow: Callable[[], FeedbackUnitOfWork],
 ) -> None:
     handlers = {
         TicketCreated.TYPE: partial(tracking.on_ticket_created, fb),
@@ -105,7 +108,7 @@ def _consume(
     add_consumer(platform, settings, "feedback", [TICKETS, ASSIGNMENTS], handlers, uow)
 
 
-def _schedule(platform: Platform, fb: Feedback, options: FeedbackSettings) -> None:
+def _schedule(platform: Platform, fb: FeedbackContext, options: FeedbackSettings) -> None:
     platform.workers.append(
         Worker("feedback-expiry", partial(expiry.expire_due, fb), idle=options.expiry_sweep_seconds)
     )

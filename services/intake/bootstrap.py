@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from proto.assignments import ASSIGNMENTS, AssignmentDispatched
 from proto.feedback import FEEDBACK, RatingRequested, ReopenRequested, TicketClosed, TicketRated
 from services.common.app import Platform, create_app
+from services.common.clock import utcnow
 from services.common.consumer import Handler
 from services.common.db import uow_factory
 from services.common.i18n import register
@@ -30,7 +31,7 @@ from services.intake.api import routers
 from services.intake.config import IntakeSettings
 from services.intake.domain.sms import RetryPolicy
 from services.intake.handlers import events, privacy
-from services.intake.handlers.context import Intake, utc_now
+from services.intake.handlers.context import IntakeContext
 from services.intake.handlers.sms import SmsSender
 from services.intake.messages import MESSAGES
 
@@ -43,7 +44,7 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
     options = (options or IntakeSettings()).checked_for(settings)
     platform = make_platform("intake", settings, metadata)
     install_sessions(platform, settings, metadata)
-    intake = Intake(
+    intake = IntakeContext(
         uow=uow_factory(platform.engine, metadata, "intake"),
         addresses=load_addresses(),
         vault=PhoneVault(options.phone_keys, options.caller_key_secret),
@@ -77,10 +78,10 @@ def consumed(seal: LinkSeal) -> dict[str, Handler]:
     return table
 
 
-def seed(intake: Intake) -> None:
+def seed(intake: IntakeContext) -> None:
     """First start: the seed catalogue and knowledge base. Two instances starting together
     may race; the loser finds the rows there and carries on."""
-    now = utc_now()
+    now = utcnow()
     try:
         with intake.uow() as uow:
             if not catalogue_store.version(uow.session):
@@ -91,7 +92,7 @@ def seed(intake: Intake) -> None:
         return
 
 
-def _sms_worker(platform: Platform, settings: IntakeSettings, intake: Intake) -> None:
+def _sms_worker(platform: Platform, settings: IntakeSettings, intake: IntakeContext) -> None:
     gateway: SmsGateway = LocalOutbox()
     if settings.sms_gateway == "http":
         http = HttpGateway(
@@ -104,7 +105,7 @@ def _sms_worker(platform: Platform, settings: IntakeSettings, intake: Intake) ->
     platform.workers.append(Worker("intake-sms", sender.step, idle=0.5))
 
 
-def _retention_worker(platform: Platform, settings: IntakeSettings, intake: Intake) -> None:
+def _retention_worker(platform: Platform, settings: IntakeSettings, intake: IntakeContext) -> None:
     """Erases numbers past retention; safe beside other instances (an erased number is
     no longer found), and it catches up in batches after a pause."""
     step = partial(privacy.erase_expired, intake, settings.phone_retention_days)

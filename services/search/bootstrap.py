@@ -32,7 +32,7 @@ from services.search.api import routes
 from services.search.config import SearchSettings
 from services.search.domain.projection import KNOWN_EVENTS
 from services.search.handlers import folding
-from services.search.handlers.reads import Reader
+from services.search.handlers.context import SearchContext
 from services.search.messages import MESSAGES
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
     add_consumer(platform, settings, "search", TOPICS, {e.TYPE: fold for e in KNOWN_EVENTS}, uow)
     platform.checks["index"] = index.ping
     platform.closers.append(index.close)
-    reader = Reader(index, sessionmaker(platform.engine), labels)
+    reader = SearchContext(index, sessionmaker(platform.engine), labels)
     platform.workers.append(
         Worker("search-hotspots", partial(metrics.refresh_hotspots, reader), idle=60.0)
     )

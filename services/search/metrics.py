@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from prometheus_client import Gauge
 
+from services.common.clock import utcnow
 from services.search.handlers import insights
-from services.search.handlers.reads import Reader
+from services.search.handlers.context import SearchContext
 
 HOTSPOTS = Gauge("hotline_search_hotspots", "Category × street pairs unusually busy this week")
 HOTSPOT_SCORE = Gauge(
@@ -18,11 +17,11 @@ HOTSPOT_SCORE = Gauge(
 TOP = 10
 
 
-def refresh_hotspots(reader: Reader) -> int:
+def refresh_hotspots(reader: SearchContext) -> int:
     """Recomputes the gauges; the label set is the current top ten only, so it stays small.
 
     Returns 0 so its worker always waits its full interval between runs."""
-    spots = insights.hot_spots(reader, datetime.now(UTC), limit=TOP)["spots"]
+    spots = insights.hot_spots(reader, utcnow(), limit=TOP)["spots"]
     HOTSPOTS.set(len(spots))
     HOTSPOT_SCORE.clear()
     for spot in spots:

@@ -20,7 +20,7 @@ from services.dispatch.adapters.orm import metadata
 from services.dispatch.bootstrap import build
 from services.dispatch.config import DispatchSettings
 from services.dispatch.handlers import consumers
-from services.dispatch.handlers.context import Deps
+from services.dispatch.handlers.context import DispatchContext
 from tests.dispatch_support import envelope, ticket_created
 from tests.harness import PASSWORDS
 
@@ -48,8 +48,8 @@ def client(tmp_path_factory: pytest.TempPathFactory, clock: Clock) -> Iterator[T
         yield test_client
 
 
-def deps_of(client: TestClient) -> Deps:
-    deps: Deps = client.app.state.deps  # type: ignore[attr-defined]
+def deps_of(client: TestClient) -> DispatchContext:
+    deps: DispatchContext = client.app.state.deps  # type: ignore[attr-defined]
     return deps
 
 

@@ -27,7 +27,7 @@ from services.dispatch.adapters.unit_of_work import DispatchUnitOfWork
 from services.dispatch.bootstrap import build
 from services.dispatch.config import DispatchSettings
 from services.dispatch.handlers import consumers
-from services.dispatch.handlers.context import Deps
+from services.dispatch.handlers.context import DispatchContext
 from services.dispatch.handlers.scheduler import Scheduler
 from tests import peers
 from tests.dispatch_support import envelope, ticket_created
@@ -43,7 +43,7 @@ class Clock:
         return self.now
 
 
-def fired(deps: Deps) -> Counter[tuple[str, str, str]]:
+def fired(deps: DispatchContext) -> Counter[tuple[str, str, str]]:
     """(event type, assignment, clock) → how many times it is in the outbox."""
     outbox = outbox_table(metadata)
     with deps.uow() as u:
@@ -56,7 +56,7 @@ def fired(deps: Deps) -> Counter[tuple[str, str, str]]:
     return seen
 
 
-def new_urgent(deps: Deps) -> str:
+def new_urgent(deps: DispatchContext) -> str:
     event = ticket_created(urgency="urgent")
     env = envelope(event)
     with deps.uow() as u:
@@ -82,7 +82,7 @@ def test_a_warning_then_a_breach_fire_once_and_survive_a_restart(
     sqlite_app: tuple[TestClient, Clock, Path],
 ) -> None:
     client, clock, data_dir = sqlite_app
-    deps: Deps = client.app.state.deps  # type: ignore[attr-defined]
+    deps: DispatchContext = client.app.state.deps  # type: ignore[attr-defined]
     scheduler: Scheduler = client.app.state.scheduler  # type: ignore[attr-defined]
     new_urgent(deps)
     assert scheduler.tick() == 0
@@ -110,10 +110,10 @@ def _auth(client: TestClient) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _deps(url: str, clock: Clock) -> Deps:
+def _deps(url: str, clock: Clock) -> DispatchContext:
     engine = make_engine(url)
     uow = uow_factory(engine, metadata, "dispatch", DispatchUnitOfWork)
-    return Deps(uow, Directory(), load_policies(), working_days(), now=clock)
+    return DispatchContext(uow, Directory(), load_policies(), working_days(), now=clock)
 
 
 @pytest.mark.peers
@@ -136,7 +136,7 @@ def test_two_schedulers_on_postgresql_share_the_work_and_fire_each_once(
     handled = {"first": 0, "second": 0}
     start = threading.Barrier(2)
 
-    def run(label: str, deps: Deps) -> None:
+    def run(label: str, deps: DispatchContext) -> None:
         scheduler = Scheduler(deps, batch=15, gauge_every=3600)
         start.wait()
         while done := scheduler.tick():
@@ -160,7 +160,7 @@ def test_a_breach_says_its_sla_state_and_puts_the_assignment_on_the_list_in_an_e
     sqlite_app: tuple[TestClient, Clock, Path],
 ) -> None:
     client, clock, _ = sqlite_app
-    deps: Deps = client.app.state.deps  # type: ignore[attr-defined]
+    deps: DispatchContext = client.app.state.deps  # type: ignore[attr-defined]
     scheduler: Scheduler = client.app.state.scheduler  # type: ignore[attr-defined]
     new_urgent(deps)
     clock.now = T0 + timedelta(minutes=46)

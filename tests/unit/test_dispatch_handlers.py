@@ -15,7 +15,7 @@ from services.dispatch.adapters.seed import load_categories, load_departments, l
 from services.dispatch.domain.dispatching import Dispatch, Ticket
 from services.dispatch.domain.routing import Rule
 from services.dispatch.handlers import routing, rules
-from services.dispatch.handlers.context import Deps
+from services.dispatch.handlers.context import DispatchContext
 from services.dispatch.handlers.rules import RuleDraft
 from tests.memory_dispatch import MemoryUnitOfWork, State
 
@@ -30,10 +30,10 @@ def state() -> State:
 
 
 @pytest.fixture
-def deps(state: State) -> Deps:
+def deps(state: State) -> DispatchContext:
     uow = MemoryUnitOfWork(state)
     ids = iter(range(10**6))
-    return Deps(
+    return DispatchContext(
         lambda: uow, Directory(), load_policies(), working_days(), now=lambda: T0,
         new_id=lambda: f"a{next(ids)}",
     )  # fmt: skip
@@ -48,7 +48,7 @@ def positions(state: State) -> list[str]:
 
 
 def test_rules_are_kept_in_order_and_a_new_one_goes_last_or_where_asked(
-    deps: Deps, state: State
+    deps: DispatchContext, state: State
 ) -> None:
     rules.create(deps, ADMIN, RuleDraft(rule("R1")))
     rules.create(deps, ADMIN, RuleDraft(rule("R2")))
@@ -58,7 +58,7 @@ def test_rules_are_kept_in_order_and_a_new_one_goes_last_or_where_asked(
 
 
 def test_a_replaced_rule_keeps_its_place_unless_moved_and_the_change_is_logged(
-    deps: Deps, state: State
+    deps: DispatchContext, state: State
 ) -> None:
     for rule_id in ("R1", "R2", "R3"):
         rules.create(deps, ADMIN, RuleDraft(rule(rule_id)))
@@ -72,7 +72,9 @@ def test_a_replaced_rule_keeps_its_place_unless_moved_and_the_change_is_logged(
     assert change["after"]["note"] == "moved to the district"
 
 
-def test_removing_a_rule_closes_the_gap_and_logs_what_it_was(deps: Deps, state: State) -> None:
+def test_removing_a_rule_closes_the_gap_and_logs_what_it_was(
+    deps: DispatchContext, state: State
+) -> None:
     for rule_id in ("R1", "R2", "R3"):
         rules.create(deps, ADMIN, RuleDraft(rule(rule_id)))
     rules.remove(deps, ADMIN, "R2")
@@ -81,7 +83,9 @@ def test_removing_a_rule_closes_the_gap_and_logs_what_it_was(deps: Deps, state: 
     assert state.rule_changes[-1]["after"] is None
 
 
-def test_every_change_moves_the_version_so_routers_are_rebuilt(deps: Deps, state: State) -> None:
+def test_every_change_moves_the_version_so_routers_are_rebuilt(
+    deps: DispatchContext, state: State
+) -> None:
     rules.create(deps, ADMIN, RuleDraft(rule("R-ROADS")))
     with deps.uow() as u:
         assert deps.directory.router(u.rules).route("030102", None).rule == "rule:R-ROADS"
@@ -91,7 +95,7 @@ def test_every_change_moves_the_version_so_routers_are_rebuilt(deps: Deps, state
 
 
 def test_a_rule_naming_unknown_things_is_refused_field_by_field_and_nothing_is_kept(
-    deps: Deps, state: State
+    deps: DispatchContext, state: State
 ) -> None:
     bad = Rule("R1", "NO-SUCH", "99", co=("NO-OTHER",))
     with pytest.raises(Invalid) as refused:
@@ -100,7 +104,7 @@ def test_a_rule_naming_unknown_things_is_refused_field_by_field_and_nothing_is_k
     assert state.rules == {} and state.rule_changes == [] and state.rules_version == 0
 
 
-def test_duplicate_and_missing_rules_are_refused(deps: Deps, state: State) -> None:
+def test_duplicate_and_missing_rules_are_refused(deps: DispatchContext, state: State) -> None:
     rules.create(deps, ADMIN, RuleDraft(rule("R1")))
     with pytest.raises(Conflict):
         rules.create(deps, ADMIN, RuleDraft(rule("R1")))
@@ -119,7 +123,7 @@ def ticket() -> Ticket:
 
 
 def test_routing_a_ticket_stores_its_assignments_events_and_history(
-    deps: Deps, state: State
+    deps: DispatchContext, state: State
 ) -> None:
     rules.create(deps, ADMIN, RuleDraft(Rule("R-ROAD", "B-TRAFFIC", "0301", co=("G-CY",))))
     state.tickets["t1"] = ticket()
@@ -140,7 +144,7 @@ def test_routing_a_ticket_stores_its_assignments_events_and_history(
         assert u.assignments.next_attempt("t1", 1) == 2
 
 
-def test_nothing_routed_stays_without_a_commit(deps: Deps, state: State) -> None:
+def test_nothing_routed_stays_without_a_commit(deps: DispatchContext, state: State) -> None:
     rules.create(deps, ADMIN, RuleDraft(rule("R-ROAD")))
     state.tickets["t1"] = ticket()
     with deps.uow() as u:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.dispatch.api import assignments, directory, dispatcher
-from services.dispatch.handlers.context import Deps
+from services.dispatch.handlers.context import DispatchContext
 
 
-def routers(deps: Deps) -> list[APIRouter]:
+def routers(deps: DispatchContext) -> list[APIRouter]:
     return [assignments.router(deps), dispatcher.router(deps), directory.router(deps)]

@@ -21,7 +21,7 @@ from services.dispatch.api.models import (
     ReturnCreate,
 )
 from services.dispatch.handlers import department
-from services.dispatch.handlers.context import Deps
+from services.dispatch.handlers.context import DispatchContext
 
 Readers = Depends(require_roles(Role.dispatcher, Role.dept_staff, Role.leader))
 Staff = Depends(require_roles(Role.dept_staff))
@@ -34,7 +34,7 @@ def scope(user: Principal) -> str | None:
     return user.department if user.role == Role.dept_staff else None
 
 
-def router(deps: Deps) -> APIRouter:
+def router(deps: DispatchContext) -> APIRouter:
     api = APIRouter(prefix="/api/v1/assignments", tags=["assignments"], dependencies=[Readers])
 
     @api.get("")
@@ -64,7 +64,7 @@ def router(deps: Deps) -> APIRouter:
     return api
 
 
-def _visible(deps: Deps, user: Principal, assignment_id: str) -> dict[str, Any]:
+def _visible(deps: DispatchContext, user: Principal, assignment_id: str) -> dict[str, Any]:
     with deps.uow() as u:
         row = queries.one_assignment(u.session, assignment_id)
     # Another department's assignment is indistinguishable from a missing one.
@@ -75,7 +75,7 @@ def _visible(deps: Deps, user: Principal, assignment_id: str) -> dict[str, Any]:
     return row
 
 
-def _actions(api: APIRouter, deps: Deps) -> None:
+def _actions(api: APIRouter, deps: DispatchContext) -> None:
     def detail(user: Principal, assignment_id: str) -> AssignmentDetail:
         return AssignmentDetail.model_validate(_visible(deps, user, assignment_id))
 

@@ -16,7 +16,7 @@ from services.dispatch.api.models import (
 )
 from services.dispatch.domain.routing import Rule
 from services.dispatch.handlers import rules
-from services.dispatch.handlers.context import Deps
+from services.dispatch.handlers.context import DispatchContext
 
 Anyone = Depends(require_roles(Role.agent, Role.dispatcher, Role.dept_staff, Role.leader))
 Admins = Depends(require_roles(Role.admin))
@@ -24,7 +24,7 @@ Admins = Depends(require_roles(Role.admin))
 Edits = [Admins, Idempotent]
 
 
-def router(deps: Deps) -> APIRouter:
+def router(deps: DispatchContext) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["directory"])
 
     @api.get("/departments", dependencies=[Anyone])
@@ -46,7 +46,7 @@ def router(deps: Deps) -> APIRouter:
     return api
 
 
-def _editing(api: APIRouter, deps: Deps) -> None:
+def _editing(api: APIRouter, deps: DispatchContext) -> None:
     def read(rule_id: str) -> RuleRead:
         with deps.uow() as u:
             found = [r for r in queries.rule_list(u.session) if r["id"] == rule_id]

@@ -22,7 +22,7 @@ from services.dispatch.api.models import (
     WaitingTicketRead,
 )
 from services.dispatch.handlers import dispatcher
-from services.dispatch.handlers.context import Deps
+from services.dispatch.handlers.context import DispatchContext
 
 Dispatchers = Depends(require_roles(Role.dispatcher))
 # A dispatcher's actions: the guard first, then the key (scoped to the user).
@@ -31,7 +31,7 @@ Watchers = Depends(require_roles(Role.dispatcher, Role.leader))
 Readers = Depends(require_roles(Role.dispatcher, Role.leader, Role.dept_staff))
 
 
-def router(deps: Deps) -> APIRouter:
+def router(deps: DispatchContext) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["dispatcher"])
     _lists(api, deps)
     _supervision(api, deps)
@@ -55,7 +55,7 @@ def router(deps: Deps) -> APIRouter:
     return api
 
 
-def _lists(api: APIRouter, deps: Deps) -> None:
+def _lists(api: APIRouter, deps: DispatchContext) -> None:
     @api.get("/review-queue", dependencies=[Watchers])
     def review_queue() -> list[WaitingTicketRead]:
         with deps.uow() as u:
@@ -87,7 +87,7 @@ def _lists(api: APIRouter, deps: Deps) -> None:
         return [SupervisionRead.model_validate(r) for r in mine]
 
 
-def _supervision(api: APIRouter, deps: Deps) -> None:
+def _supervision(api: APIRouter, deps: DispatchContext) -> None:
     def detail(assignment_id: str) -> AssignmentDetail:
         with deps.uow() as u:
             return AssignmentDetail.model_validate(queries.one_assignment(u.session, assignment_id))

@@ -12,7 +12,7 @@ from proto.tickets import TicketCreated, TicketRaisedForSupervision
 from services.dispatch import metrics
 from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.dispatching import Dispatch, Ticket, reopen_route
-from services.dispatch.handlers.context import Deps, open_supervision, save_and_publish
+from services.dispatch.handlers.context import DispatchContext, open_supervision, save_and_publish
 from services.dispatch.handlers.ports import UnitOfWork
 from services.dispatch.handlers.routing import dispatch
 
@@ -42,7 +42,9 @@ def categories_in(event: TicketCreated) -> dict[str, str]:
     return {code[: 2 * (i + 1)]: name for i, name in enumerate(path) if 2 * (i + 1) <= len(code)}
 
 
-def on_ticket_created(deps: Deps, u: UnitOfWork, envelope: Envelope, event: TicketCreated) -> None:
+def on_ticket_created(
+    deps: DispatchContext, u: UnitOfWork, envelope: Envelope, event: TicketCreated
+) -> None:
     """Routes a new ticket: assignments with clocks, or the review queue when no rule nor
     territory can say who must act."""
     u.rules.learn_categories(categories_in(event), "learned")
@@ -63,7 +65,7 @@ def on_ticket_created(deps: Deps, u: UnitOfWork, envelope: Envelope, event: Tick
 
 
 def on_raised_for_supervision(
-    deps: Deps, u: UnitOfWork, envelope: Envelope, event: TicketRaisedForSupervision
+    deps: DispatchContext, u: UnitOfWork, envelope: Envelope, event: TicketRaisedForSupervision
 ) -> None:
     """A third call about the same ticket puts its open lead assignment under 督办."""
     reason = f"repeat_calls:{event.calls}"
@@ -72,7 +74,7 @@ def on_raised_for_supervision(
 
 
 def on_reopen_requested(
-    deps: Deps, u: UnitOfWork, envelope: Envelope, event: ReopenRequested
+    deps: DispatchContext, u: UnitOfWork, envelope: Envelope, event: ReopenRequested
 ) -> None:
     """重办: a new round with fresh clocks, or supervision past the reopen limit."""
     history = u.assignments.of_ticket(envelope.ticket_id)
@@ -99,7 +101,9 @@ def _open_leads(u: UnitOfWork, ticket_id: str) -> list[Assignment]:
     return [a for a in history if a.role == "lead" and a.is_open]
 
 
-def _supervise(deps: Deps, u: UnitOfWork, assignment: Assignment, reason: str, by: str) -> None:
+def _supervise(
+    deps: DispatchContext, u: UnitOfWork, assignment: Assignment, reason: str, by: str
+) -> None:
     now = deps.now()
     if assignment.supervise(reason, by, now):
         open_supervision(u, assignment, reason, by, now)

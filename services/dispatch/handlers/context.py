@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from proto.envelope import new_id
 from services.common.auth import Principal, Role
+from services.common.clock import utcnow
 from services.common.errors import NotFound
 from services.dispatch import metrics
 from services.dispatch.domain.assignment import Assignment
@@ -16,12 +17,8 @@ from services.dispatch.domain.sla import ClockName, Policy, PolicyBook
 from services.dispatch.handlers.ports import Routers, UnitOfWork
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
-class Deps:
+class DispatchContext:
     uow: Callable[[], UnitOfWork]
     directory: Routers
     policies: PolicyBook

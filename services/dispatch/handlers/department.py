@@ -9,12 +9,12 @@ from datetime import datetime
 from services.common.auth import Principal
 from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.extension import Extension, ExtensionAsk, request_extension
-from services.dispatch.handlers.context import Deps, load_for, observe, save_and_publish
+from services.dispatch.handlers.context import DispatchContext, load_for, observe, save_and_publish
 
 Action = Callable[[Assignment, datetime], None]
 
 
-def _act(deps: Deps, user: Principal, assignment_id: str, action: Action) -> Assignment:
+def _act(deps: DispatchContext, user: Principal, assignment_id: str, action: Action) -> Assignment:
     now = deps.now()
     with deps.uow() as u:
         assignment = load_for(u, user, assignment_id)
@@ -24,13 +24,13 @@ def _act(deps: Deps, user: Principal, assignment_id: str, action: Action) -> Ass
     return assignment
 
 
-def acknowledge(deps: Deps, user: Principal, assignment_id: str) -> Assignment:
+def acknowledge(deps: DispatchContext, user: Principal, assignment_id: str) -> Assignment:
     done = _act(deps, user, assignment_id, lambda a, now: a.acknowledge(user.username, now))
     observe("acknowledge", done, done.acknowledged_at or deps.now())
     return done
 
 
-def contact(deps: Deps, user: Principal, assignment_id: str, note: str) -> Assignment:
+def contact(deps: DispatchContext, user: Principal, assignment_id: str, note: str) -> Assignment:
     first = []
 
     def action(a: Assignment, now: datetime) -> None:
@@ -43,18 +43,20 @@ def contact(deps: Deps, user: Principal, assignment_id: str, note: str) -> Assig
     return done
 
 
-def note_progress(deps: Deps, user: Principal, assignment_id: str, note: str) -> Assignment:
+def note_progress(
+    deps: DispatchContext, user: Principal, assignment_id: str, note: str
+) -> Assignment:
     return _act(deps, user, assignment_id, lambda a, now: a.note_progress(note, user.username, now))
 
 
-def resolve(deps: Deps, user: Principal, assignment_id: str, outcome: str) -> Assignment:
+def resolve(deps: DispatchContext, user: Principal, assignment_id: str, outcome: str) -> Assignment:
     done = _act(deps, user, assignment_id, lambda a, now: a.resolve(outcome, user.username, now))
     observe("resolve", done, done.resolved_at or deps.now())
     return done
 
 
 def give_back(
-    deps: Deps, user: Principal, assignment_id: str, code: str, reason: str
+    deps: DispatchContext, user: Principal, assignment_id: str, code: str, reason: str
 ) -> Assignment:
     """退单: the assignment closes; a returned lead puts the ticket on the dispatchers'
     returned list."""
@@ -71,14 +73,14 @@ def give_back(
     return assignment
 
 
-def pause(deps: Deps, user: Principal, assignment_id: str, reason: str) -> Assignment:
+def pause(deps: DispatchContext, user: Principal, assignment_id: str, reason: str) -> Assignment:
     def action(a: Assignment, now: datetime) -> None:
         a.pause(reason, user.username, now, deps.calendar(_working(a)))
 
     return _act(deps, user, assignment_id, action)
 
 
-def resume(deps: Deps, user: Principal, assignment_id: str) -> Assignment:
+def resume(deps: DispatchContext, user: Principal, assignment_id: str) -> Assignment:
     def action(a: Assignment, now: datetime) -> None:
         a.resume(user.username, now, deps.calendar(_working(a)))
 
@@ -86,7 +88,7 @@ def resume(deps: Deps, user: Principal, assignment_id: str) -> Assignment:
 
 
 def ask_extension(
-    deps: Deps, user: Principal, assignment_id: str, new_due: datetime, reason: str
+    deps: DispatchContext, user: Principal, assignment_id: str, new_due: datetime, reason: str
 ) -> Extension:
     now = deps.now()
     with deps.uow() as u:

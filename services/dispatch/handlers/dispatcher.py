@@ -12,7 +12,7 @@ from services.dispatch.domain.dispatching import Dispatch
 from services.dispatch.domain.extension import Decision, Extension, decide_extension
 from services.dispatch.domain.routing import Route
 from services.dispatch.handlers.context import (
-    Deps,
+    DispatchContext,
     close_supervision,
     load_for,
     open_supervision,
@@ -22,7 +22,7 @@ from services.dispatch.handlers.routing import dispatch
 
 
 def dispatch_by_hand(
-    deps: Deps, user: Principal, ticket_id: str, lead: str, co: Sequence[str], note: str
+    deps: DispatchContext, user: Principal, ticket_id: str, lead: str, co: Sequence[str], note: str
 ) -> list[Assignment]:
     """Sends a ticket waiting on the review or returned list to the departments chosen."""
     now = deps.now()
@@ -47,7 +47,9 @@ def dispatch_by_hand(
     return made
 
 
-def decide(deps: Deps, user: Principal, extension_id: str, granted: bool, note: str) -> Extension:
+def decide(
+    deps: DispatchContext, user: Principal, extension_id: str, granted: bool, note: str
+) -> Extension:
     now = deps.now()
     with deps.uow() as u:
         extension = u.extensions.load(extension_id)
@@ -63,7 +65,9 @@ def decide(deps: Deps, user: Principal, extension_id: str, granted: bool, note: 
     return extension
 
 
-def supervise(deps: Deps, user: Principal, assignment_id: str, reason: str) -> Assignment:
+def supervise(
+    deps: DispatchContext, user: Principal, assignment_id: str, reason: str
+) -> Assignment:
     now = deps.now()
     with deps.uow() as u:
         assignment = load_for(u, user, assignment_id)
@@ -75,7 +79,7 @@ def supervise(deps: Deps, user: Principal, assignment_id: str, reason: str) -> A
     return assignment
 
 
-def urge(deps: Deps, user: Principal, assignment_id: str, note: str) -> Assignment:
+def urge(deps: DispatchContext, user: Principal, assignment_id: str, note: str) -> Assignment:
     now = deps.now()
     with deps.uow() as u:
         assignment = load_for(u, user, assignment_id)
@@ -85,7 +89,9 @@ def urge(deps: Deps, user: Principal, assignment_id: str, note: str) -> Assignme
     return assignment
 
 
-def end_supervision(deps: Deps, user: Principal, assignment_id: str, note: str) -> Assignment:
+def end_supervision(
+    deps: DispatchContext, user: Principal, assignment_id: str, note: str
+) -> Assignment:
     now = deps.now()
     with deps.uow() as u:
         assignment = load_for(u, user, assignment_id)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from services.dispatch import metrics
 from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.dispatching import Dispatch, Ticket, assignments_for
-from services.dispatch.handlers.context import Deps, publish
+from services.dispatch.handlers.context import DispatchContext, publish
 from services.dispatch.handlers.ports import UnitOfWork
 
 
-def dispatch(u: UnitOfWork, deps: Deps, ticket: Ticket, order: Dispatch) -> list[Assignment]:
+def dispatch(
+    u: UnitOfWork, deps: DispatchContext, ticket: Ticket, order: Dispatch
+) -> list[Assignment]:
     """Creates the lead and co assignments with their clocks and events; the ticket leaves
     the review and returned lists. The caller commits."""
     made = assignments_for(ticket, order, deps.calendar, deps.new_id)

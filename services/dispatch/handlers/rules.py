@@ -8,7 +8,7 @@ from datetime import datetime
 from services.common.auth import Principal
 from services.common.errors import Conflict, FieldError, Invalid, NotFound
 from services.dispatch.domain.routing import Rule, rule_problems
-from services.dispatch.handlers.context import Deps
+from services.dispatch.handlers.context import DispatchContext
 from services.dispatch.handlers.ports import StoredRule, UnitOfWork
 
 
@@ -21,7 +21,7 @@ class RuleDraft:
     position: int | None = None
 
 
-def create(deps: Deps, user: Principal, draft: RuleDraft) -> None:
+def create(deps: DispatchContext, user: Principal, draft: RuleDraft) -> None:
     now = deps.now()
     with deps.uow() as u:
         if u.rules.get(draft.rule.id) is not None:
@@ -33,7 +33,7 @@ def create(deps: Deps, user: Principal, draft: RuleDraft) -> None:
         u.commit()
 
 
-def replace(deps: Deps, user: Principal, draft: RuleDraft) -> None:
+def replace(deps: DispatchContext, user: Principal, draft: RuleDraft) -> None:
     now = deps.now()
     with deps.uow() as u:
         before = u.rules.get(draft.rule.id)
@@ -46,7 +46,7 @@ def replace(deps: Deps, user: Principal, draft: RuleDraft) -> None:
         u.commit()
 
 
-def remove(deps: Deps, user: Principal, rule_id: str) -> None:
+def remove(deps: DispatchContext, user: Principal, rule_id: str) -> None:
     now = deps.now()
     with deps.uow() as u:
         before = u.rules.get(rule_id)

@@ -20,7 +20,7 @@ from proto.envelope import Event
 from services.dispatch import metrics
 from services.dispatch.domain.assignment import supervise_after_breaches
 from services.dispatch.domain.sla import Clock, Firing, escalate
-from services.dispatch.handlers.context import Deps
+from services.dispatch.handlers.context import DispatchContext
 from services.dispatch.handlers.ports import DueClock, UnitOfWork
 
 
@@ -49,7 +49,7 @@ class Fired:
 
 
 class Scheduler:
-    def __init__(self, deps: Deps, batch: int = 500, gauge_every: float = 15.0):
+    def __init__(self, deps: DispatchContext, batch: int = 500, gauge_every: float = 15.0):
         self.deps = deps
         self.batch = batch
         self.gauge_every = gauge_every

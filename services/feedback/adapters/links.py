@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
-from proto.envelope import utcnow
+from services.common.clock import utcnow
 
 SALT = "hotline.feedback.rating-link"
 

@@ -21,7 +21,7 @@ from services.feedback import metrics
 from services.feedback.adapters.ratelimit import FixedWindowLimiter
 from services.feedback.domain.answers import Answers, Satisfaction
 from services.feedback.handlers import rating
-from services.feedback.handlers.context import Feedback
+from services.feedback.handlers.context import FeedbackContext
 
 Token = Annotated[str, Field(min_length=1, max_length=512)]
 # The page (served with the other pages) reads its token from the address: keep it out of
@@ -76,7 +76,7 @@ def rate_limited(limiter: FixedWindowLimiter, proxies: Networks) -> Callable[[Re
     return guard
 
 
-def router(fb: Feedback, limiter: FixedWindowLimiter, proxies: Networks) -> APIRouter:
+def router(fb: FeedbackContext, limiter: FixedWindowLimiter, proxies: Networks) -> APIRouter:
     # A link already answered (409), expired or replaced by a newer one (410).
     api = APIRouter(tags=["citizen"], responses=problem_answers(Conflict, Gone))
     limited = [Depends(rate_limited(limiter, proxies))]

@@ -21,7 +21,7 @@ from services.feedback.domain.months import Month
 from services.feedback.domain.ranking import Standing
 from services.feedback.domain.rates import Rates, percent
 from services.feedback.handlers import ranking
-from services.feedback.handlers.context import Feedback
+from services.feedback.handlers.context import FeedbackContext
 from services.feedback.handlers.ranking import MonthRanking
 
 Leaders = [Depends(require_roles(Role.leader, Role.dispatcher))]
@@ -83,7 +83,7 @@ class RankingRead(BaseModel):
     rows: list[RankingRowRead]
 
 
-def router(fb: Feedback) -> APIRouter:
+def router(fb: FeedbackContext) -> APIRouter:
     api = APIRouter(prefix="/api/v1/rankings", tags=["rankings"], dependencies=Leaders)
 
     @api.get("")
@@ -119,14 +119,14 @@ def router(fb: Feedback) -> APIRouter:
     return api
 
 
-def _assessed(fb: Feedback, text: str) -> Month:
+def _assessed(fb: FeedbackContext, text: str) -> Month:
     month = ranking.assessed_month(fb, text)
     if month < EARLIEST:
         raise field_problem("month", "feedback.month_too_early", earliest=str(EARLIEST))
     return month
 
 
-def _read(fb: Feedback, table: MonthRanking) -> RankingRead:
+def _read(fb: FeedbackContext, table: MonthRanking) -> RankingRead:
     w = table.weights
     return RankingRead(
         month=str(table.month),

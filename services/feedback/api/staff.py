@@ -14,7 +14,7 @@ from services.common.problems import field_problem
 from services.common.text import CleanText
 from services.feedback.api.public import AnswersIn
 from services.feedback.handlers import rating, views
-from services.feedback.handlers.context import Feedback
+from services.feedback.handlers.context import FeedbackContext
 
 Agent = Annotated[Principal, Depends(require_roles(Role.agent))]
 Reader = Annotated[
@@ -105,7 +105,7 @@ class TrackedAssignmentRead(BaseModel):
     dispatched_at: datetime
 
 
-def router(fb: Feedback) -> APIRouter:
+def router(fb: FeedbackContext) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["callbacks"])
 
     @api.get("/callbacks/due")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from proto.envelope import utcnow
+from services.common.clock import utcnow
 from services.common.sealed_links import LinkSeal
 from services.feedback.adapters.links import LinkSigner
 from services.feedback.domain.rates import Weights
@@ -15,7 +15,7 @@ from services.feedback.handlers.ports import UnitOfWork
 
 
 @dataclass(frozen=True)
-class Feedback:
+class FeedbackContext:
     uow: Callable[[], UnitOfWork]
     signer: LinkSigner
     seal: LinkSeal

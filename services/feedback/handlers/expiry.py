@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from proto.feedback import TicketClosed
 from services.feedback import metrics
-from services.feedback.handlers.context import Feedback
+from services.feedback.handlers.context import FeedbackContext
 
 
-def expire_due(fb: Feedback, batch: int = 200) -> int:
+def expire_due(fb: FeedbackContext, batch: int = 200) -> int:
     """Expires up to `batch` due invitations in one transaction, closing their tickets
     (reason no_response, which no rate counts). Safe beside other instances: an
     invitation another one expired first is skipped. Returns how many it looked at."""

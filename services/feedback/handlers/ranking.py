@@ -12,7 +12,7 @@ from services.feedback import metrics
 from services.feedback.domain.months import Month
 from services.feedback.domain.ranking import Standing, combined, order, ranking
 from services.feedback.domain.rates import RATE_NAMES, Rates, Tally, Weights, rates_of
-from services.feedback.handlers.context import Feedback
+from services.feedback.handlers.context import FeedbackContext
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class MonthRanking:
         return self.names.get(code, code)
 
 
-def assessed_month(fb: Feedback, text: str) -> Month:
+def assessed_month(fb: FeedbackContext, text: str) -> Month:
     """A YYYY-MM month that has begun (Beijing time); a 422 problem otherwise."""
     try:
         month = Month.parse(text)
@@ -46,7 +46,7 @@ def assessed_month(fb: Feedback, text: str) -> Month:
     return month
 
 
-def month_ranking(fb: Feedback, month: Month) -> MonthRanking:
+def month_ranking(fb: FeedbackContext, month: Month) -> MonthRanking:
     """Two GROUP BYs (the month and the one before) and the arithmetic of domain.rates."""
     with fb.uow() as uow:
         current = uow.ratings.tally(str(month))
@@ -56,13 +56,13 @@ def month_ranking(fb: Feedback, month: Month) -> MonthRanking:
     return MonthRanking(month, fb.weights, ranking(current, previous, fb.weights), names)
 
 
-def month_ratings(fb: Feedback, month: Month) -> Iterator[Sequence[Any]]:
+def month_ratings(fb: FeedbackContext, month: Month) -> Iterator[Sequence[Any]]:
     """Streams the month's ratings (no comments, no names) for anyone to recompute."""
     with fb.uow() as uow:
         yield from uow.ratings.of_month(str(month))
 
 
-def refresh_gauges(fb: Feedback, shown: set[str]) -> int:
+def refresh_gauges(fb: FeedbackContext, shown: set[str]) -> int:
     """Sets this month's rates as gauges; departments shown before but absent from this
     month (a new month began) are removed. `shown` is the caller's memory of what was
     set. Returns 0, so the worker waits its interval."""

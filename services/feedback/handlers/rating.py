@@ -19,7 +19,7 @@ from services.feedback import metrics
 from services.feedback.adapters.links import ForgedLink, LinkClaim
 from services.feedback.domain.answers import Answers, Close, Reopen
 from services.feedback.domain.months import Month
-from services.feedback.handlers.context import Feedback
+from services.feedback.handlers.context import FeedbackContext
 from services.feedback.handlers.ports import Record, UnitOfWork
 from services.feedback.handlers.settling import settle_ticket
 
@@ -53,7 +53,7 @@ class Settled:
         return "supervised" if self.decision.supervise else "reopened"
 
 
-def open_invitation(fb: Feedback, ticket_id: str, token: str) -> InvitationView:
+def open_invitation(fb: FeedbackContext, ticket_id: str, token: str) -> InvitationView:
     """The invitation behind a link, if it can still be answered; otherwise a problem:
     404 forged or for another ticket, 409 already answered, 410 expired or superseded."""
     claim = _claim(fb, token)
@@ -69,7 +69,7 @@ def open_invitation(fb: Feedback, ticket_id: str, token: str) -> InvitationView:
     )
 
 
-def rate_by_link(fb: Feedback, ticket_id: str, token: str, answers: Answers) -> Settled:
+def rate_by_link(fb: FeedbackContext, ticket_id: str, token: str, answers: Answers) -> Settled:
     """Stores the citizen's one answer to the invitation and settles the ticket."""
     claim = _claim(fb, token)
     now = fb.clock()
@@ -82,7 +82,7 @@ def rate_by_link(fb: Feedback, ticket_id: str, token: str, answers: Answers) -> 
 
 
 def record_callback(
-    fb: Feedback, ticket_id: str, answers: Answers | None, note: str, agent: Principal
+    fb: FeedbackContext, ticket_id: str, answers: Answers | None, note: str, agent: Principal
 ) -> tuple[str, Settled | None]:
     """Records an agent's call to the citizen (回访): reached with answers (which count
     like the link's and use up its invitation), or not reached (answers None)."""
@@ -133,7 +133,7 @@ def _awaiting_answer(uow: UnitOfWork, ticket_id: str, now: datetime) -> Record:
     return invitation
 
 
-def _claim(fb: Feedback, token: str) -> LinkClaim:
+def _claim(fb: FeedbackContext, token: str) -> LinkClaim:
     try:
         return fb.signer.read(token)
     except ForgedLink:
@@ -156,7 +156,7 @@ def _answerable(uow: UnitOfWork, claim: LinkClaim, ticket_id: str, now: datetime
 
 
 def _record(
-    fb: Feedback,
+    fb: FeedbackContext,
     uow: UnitOfWork,
     invitation: Record,
     answers: Answers,

@@ -7,12 +7,12 @@ from datetime import datetime
 
 from proto.feedback import ReopenRequested, TicketClosed
 from services.feedback.domain.answers import Answers, Close, Reopen, settle
-from services.feedback.handlers.context import Feedback
+from services.feedback.handlers.context import FeedbackContext
 from services.feedback.handlers.ports import Record, UnitOfWork
 
 
 def settle_ticket(
-    fb: Feedback,
+    fb: FeedbackContext,
     uow: UnitOfWork,
     invitation: Record,
     answers: Answers,

@@ -16,14 +16,14 @@ from proto.assignments import (
 from proto.envelope import Envelope, new_id
 from proto.feedback import RatingRequested
 from proto.tickets import TicketAnsweredDirectly, TicketCreated
-from services.feedback.handlers.context import Feedback
+from services.feedback.handlers.context import FeedbackContext
 from services.feedback.handlers.ports import Record, UnitOfWork
 
 InvitationKind = Literal["resolved", "answered_directly"]
 
 
 def on_ticket_created(
-    fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: TicketCreated
+    fb: FeedbackContext, uow: UnitOfWork, envelope: Envelope, event: TicketCreated
 ) -> None:
     """Remembers the ticket's number, category and whether the caller left a number (only
     those can be called back) for agents' callbacks."""
@@ -37,14 +37,14 @@ def on_ticket_created(
 
 
 def on_answered_directly(
-    fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: TicketAnsweredDirectly
+    fb: FeedbackContext, uow: UnitOfWork, envelope: Envelope, event: TicketAnsweredDirectly
 ) -> None:
     """A consultation answered at intake is offered for rating too, with no department."""
     invite(fb, uow, envelope.ticket_id, kind="answered_directly", round_=1)
 
 
 def on_assignment_dispatched(
-    fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: AssignmentDispatched
+    fb: FeedbackContext, uow: UnitOfWork, envelope: Envelope, event: AssignmentDispatched
 ) -> None:
     """Remembers who must answer for the ticket, in which role and round, and the contact
     deadline the response rate is judged by."""
@@ -68,13 +68,13 @@ def on_assignment_dispatched(
 
 
 def on_acknowledged(
-    fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: AssignmentAcknowledged
+    fb: FeedbackContext, uow: UnitOfWork, envelope: Envelope, event: AssignmentAcknowledged
 ) -> None:
     uow.tracking.set_first(event.assignment_id, "acknowledged_at", event.at)
 
 
 def on_contacted(
-    fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: CitizenContacted
+    fb: FeedbackContext, uow: UnitOfWork, envelope: Envelope, event: CitizenContacted
 ) -> None:
     """Only the first contact matters for the response rate, and dispatch decided whether it
     was in time (it knows the pauses and the breaches); an event from before it said so
@@ -85,7 +85,7 @@ def on_contacted(
 
 
 def on_clocks_resumed(
-    fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: ClocksResumed
+    fb: FeedbackContext, uow: UnitOfWork, envelope: Envelope, event: ClocksResumed
 ) -> None:
     """A pause (waiting on the citizen) moved the deadlines; the contact one is ours."""
     if (due := event.deadlines.get("contact")) is not None:
@@ -93,13 +93,13 @@ def on_clocks_resumed(
 
 
 def on_returned(
-    fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: AssignmentReturned
+    fb: FeedbackContext, uow: UnitOfWork, envelope: Envelope, event: AssignmentReturned
 ) -> None:
     uow.tracking.update_assignment(event.assignment_id, status="returned")
 
 
 def on_resolved(
-    fb: Feedback, uow: UnitOfWork, envelope: Envelope, event: AssignmentResolved
+    fb: FeedbackContext, uow: UnitOfWork, envelope: Envelope, event: AssignmentResolved
 ) -> None:
     """Records the resolution; the lead's resolution invites the citizen to rate. A
     co-handler's (协办) resolution is its part of the work, not the ticket's end."""
@@ -141,7 +141,7 @@ def _tracked(uow: UnitOfWork, ticket_id: str, event: AssignmentResolved) -> Reco
 
 
 def invite(
-    fb: Feedback,
+    fb: FeedbackContext,
     uow: UnitOfWork,
     ticket_id: str,
     *,

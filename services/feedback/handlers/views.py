@@ -6,17 +6,17 @@ from typing import Any
 
 from services.common.auth import Principal, Role
 from services.common.errors import NotFound
-from services.feedback.handlers.context import Feedback
+from services.feedback.handlers.context import FeedbackContext
 
 
-def awaiting_callback(fb: Feedback, limit: int) -> list[dict[str, Any]]:
+def awaiting_callback(fb: FeedbackContext, limit: int) -> list[dict[str, Any]]:
     """Invitations not yet answered, oldest first, with the attempts made so far."""
     with fb.uow() as uow:
         rows = uow.invitations.awaiting_callback(limit)
     return [dict(r._mapping) | {"attempts": r.attempts or 0} for r in rows]
 
 
-def ticket_feedback(fb: Feedback, ticket_id: str, user: Principal) -> dict[str, Any]:
+def ticket_feedback(fb: FeedbackContext, ticket_id: str, user: Principal) -> dict[str, Any]:
     """Everything feedback holds on a ticket. Department staff see only tickets their
     department worked on; any other looks the same as a missing one (404)."""
     with fb.uow() as uow:
@@ -33,6 +33,6 @@ def ticket_feedback(fb: Feedback, ticket_id: str, user: Principal) -> dict[str, 
         }
 
 
-def tracked_assignments(fb: Feedback, ticket_id: str) -> list[dict[str, Any]]:
+def tracked_assignments(fb: FeedbackContext, ticket_id: str) -> list[dict[str, Any]]:
     with fb.uow() as uow:
         return [dict(r._mapping) for r in uow.tracking.assignments_of(ticket_id)]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.intake.api import calls, privacy, reference, sms
-from services.intake.handlers.context import Intake
+from services.intake.handlers.context import IntakeContext
 
 
-def routers(intake: Intake, call_threads: int) -> list[APIRouter]:
+def routers(intake: IntakeContext, call_threads: int) -> list[APIRouter]:
     return [
         calls.router(intake, call_threads),
         reference.router(intake),

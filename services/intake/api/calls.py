@@ -19,14 +19,14 @@ from services.intake.api.models import (
 )
 from services.intake.api.privacy import NoStore
 from services.intake.handlers import calls, lookups, privacy
-from services.intake.handlers.context import Intake
+from services.intake.handlers.context import IntakeContext
 
 Agents = Depends(require_roles(Role.agent))
 Staff = Depends(require_roles(Role.agent, Role.dispatcher, Role.leader))
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
-def router(intake: Intake, call_threads: int) -> APIRouter:
+def router(intake: IntakeContext, call_threads: int) -> APIRouter:
     # Masked numbers and what callers said: nothing here may be cached.
     api = APIRouter(prefix="/api/v1", tags=["calls"], dependencies=[NoStore])
     # Logging a call writes, and writes queue on one database writer: spread over the

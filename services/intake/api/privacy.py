@@ -19,7 +19,7 @@ from services.intake.api.models import (
     PhoneRead,
 )
 from services.intake.handlers import privacy
-from services.intake.handlers.context import Intake
+from services.intake.handlers.context import IntakeContext
 
 Agents = Depends(require_roles(Role.agent))
 Admins = Depends(require_roles(Role.admin))
@@ -35,7 +35,7 @@ def no_store(response: Response) -> None:
 NoStore = Depends(no_store)
 
 
-def router(intake: Intake) -> APIRouter:
+def router(intake: IntakeContext) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["privacy"], dependencies=[NoStore])
 
     # 409: the ticket's caller left no number (or it was erased).

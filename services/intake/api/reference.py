@@ -23,7 +23,7 @@ from services.intake.domain.addresses import Suggestion
 from services.intake.domain.catalogue import Catalogue, Category
 from services.intake.domain.knowledge import Entry
 from services.intake.handlers import catalogue, knowledge
-from services.intake.handlers.context import Intake
+from services.intake.handlers.context import IntakeContext
 
 Admins = Depends(require_roles(Role.admin))
 # Edits by admins: the guard first, then the key (scoped to the admin).
@@ -65,7 +65,7 @@ def _entry(e: Entry, active: bool = True, score: float | None = None) -> Knowled
     )
 
 
-def router(intake: Intake) -> APIRouter:
+def router(intake: IntakeContext) -> APIRouter:
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(require_roles(*Role))])
     _categories(api, intake)
     _addresses(api, intake)
@@ -73,7 +73,7 @@ def router(intake: Intake) -> APIRouter:
     return api
 
 
-def _categories(api: APIRouter, intake: Intake) -> None:
+def _categories(api: APIRouter, intake: IntakeContext) -> None:
     @api.get("/categories", tags=["categories"])
     def search_categories(
         q: Query100 = "", limit: Limit = 10, include_retired: bool = False
@@ -119,7 +119,7 @@ def _categories(api: APIRouter, intake: Intake) -> None:
         return [_category(c, tree) for c in done]
 
 
-def _addresses(api: APIRouter, intake: Intake) -> None:
+def _addresses(api: APIRouter, intake: IntakeContext) -> None:
     @api.get("/addresses", tags=["addresses"])
     def suggest_addresses(q: Query100 = "", limit: Limit = 10) -> list[AreaRead]:
         """Autocompletion: names, pinyin initials or code prefixes, blank-separated parts
@@ -141,7 +141,7 @@ def _addresses(api: APIRouter, intake: Intake) -> None:
         return _area(Suggestion(area, intake.addresses.path(code), 0.0))
 
 
-def _knowledge(api: APIRouter, intake: Intake) -> None:
+def _knowledge(api: APIRouter, intake: IntakeContext) -> None:
     @api.get("/knowledge", tags=["knowledge"])
     def search_knowledge(
         q: Query100 = "",

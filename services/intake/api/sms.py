@@ -10,12 +10,12 @@ from services.common.auth import Role, require_roles
 from services.intake.api.models import SmsRead
 from services.intake.api.privacy import NoStore
 from services.intake.handlers import sms
-from services.intake.handlers.context import Intake
+from services.intake.handlers.context import IntakeContext
 
 Status = Literal["pending", "sent", "failed", "no_number"]
 
 
-def router(intake: Intake) -> APIRouter:
+def router(intake: IntakeContext) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["sms"], dependencies=[NoStore])
 
     @api.get("/sms", dependencies=[Depends(require_roles(Role.admin))])

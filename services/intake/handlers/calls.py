@@ -27,7 +27,7 @@ from services.intake.domain.model import (
     supervision_due,
     ticket_number,
 )
-from services.intake.handlers.context import Intake
+from services.intake.handlers.context import IntakeContext
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Place:
     path: list[str]
 
 
-def log_call(intake: Intake, cmd: LogCall, agent: Principal) -> Logged:
+def log_call(intake: IntakeContext, cmd: LogCall, agent: Principal) -> Logged:
     """Validates, then stores the call and its events atomically; raises a DomainError
     with nothing stored when any input is wrong."""
     caller = intake.vault.seal(_phone(cmd.caller_phone))
@@ -73,7 +73,7 @@ def _phone(raw: str | None) -> str | None:
         raise Invalid("intake.invalid_phone", field="caller_phone") from None
 
 
-def _place(intake: Intake, cmd: LogCall) -> Place:
+def _place(intake: IntakeContext, cmd: LogCall) -> Place:
     """The area from its code, else resolved from the free-text address; an address the
     library cannot pin down is refused with ranked suggestions."""
     if cmd.area_code:
@@ -108,7 +108,7 @@ def _check_answer(cmd: LogCall) -> None:
         raise Invalid("intake.answer_not_with_duplicate", field="answer")
 
 
-def _catalogue(intake: Intake, uow: UnitOfWork, cmd: LogCall) -> Catalogue:
+def _catalogue(intake: IntakeContext, uow: UnitOfWork, cmd: LogCall) -> Catalogue:
     """The current catalogue, once the call's category is known to be a usable leaf."""
     catalogue = intake.catalogue.get(uow.session)
     try:

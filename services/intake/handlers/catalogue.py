@@ -16,16 +16,21 @@ from services.intake.domain.catalogue import (
     check_new,
     subtree,
 )
-from services.intake.handlers.context import Intake
+from services.intake.handlers.context import IntakeContext
 
 
-def current(intake: Intake) -> Catalogue:
+def current(intake: IntakeContext) -> Catalogue:
     with intake.uow() as uow:
         return intake.catalogue.get(uow.session)
 
 
 def create(
-    intake: Intake, code: str, name: str, parent: str | None, keywords: list[str], by: Principal
+    intake: IntakeContext,
+    code: str,
+    name: str,
+    parent: str | None,
+    keywords: list[str],
+    by: Principal,
 ) -> Category:
     now = intake.clock()
     with intake.uow() as uow:
@@ -43,7 +48,7 @@ def create(
 
 
 def change(
-    intake: Intake, code: str, name: str | None, keywords: list[str] | None, by: Principal
+    intake: IntakeContext, code: str, name: str | None, keywords: list[str] | None, by: Principal
 ) -> Category:
     """Renames or re-keywords a category; tickets keep the path they were logged with."""
     now = intake.clock()
@@ -65,17 +70,17 @@ def change(
     return after
 
 
-def retire(intake: Intake, code: str, by: Principal) -> list[Category]:
+def retire(intake: IntakeContext, code: str, by: Principal) -> list[Category]:
     """Retires the category and everything below it that is still active."""
     return _set_retired(intake, code, by, retire=True)
 
 
-def restore(intake: Intake, code: str, by: Principal) -> list[Category]:
+def restore(intake: IntakeContext, code: str, by: Principal) -> list[Category]:
     """Brings back a retired category (and its retired parents, so its path is usable)."""
     return _set_retired(intake, code, by, retire=False)
 
 
-def _set_retired(intake: Intake, code: str, by: Principal, retire: bool) -> list[Category]:
+def _set_retired(intake: IntakeContext, code: str, by: Principal, retire: bool) -> list[Category]:
     now = intake.clock()
     with intake.uow() as uow:
         catalogue = catalogue_store.load(uow.session)
@@ -113,6 +118,6 @@ def _existing(catalogue: Catalogue, code: str) -> Category:
     return found
 
 
-def history(intake: Intake, limit: int) -> list[dict[str, object]]:
+def history(intake: IntakeContext, limit: int) -> list[dict[str, object]]:
     with intake.uow() as uow:
         return catalogue_store.changes(uow.session, limit)

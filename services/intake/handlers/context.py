@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from services.common.clock import utcnow
 from services.common.db import UnitOfWorkFactory
 from services.intake.adapters.catalogue_store import CatalogueCache
 from services.intake.adapters.vault import PhoneVault
 from services.intake.domain.addresses import AddressLibrary
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True)
-class Intake:
+class IntakeContext:
     uow: UnitOfWorkFactory
     addresses: AddressLibrary
     vault: PhoneVault
     catalogue: CatalogueCache = field(default_factory=CatalogueCache)
     reveal_window: timedelta = timedelta(hours=12)
-    clock: Callable[[], datetime] = utc_now
+    clock: Callable[[], datetime] = utcnow

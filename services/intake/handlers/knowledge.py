@@ -11,11 +11,11 @@ from services.common.errors import NotFound
 from services.intake.adapters import knowledge_store
 from services.intake.domain import knowledge
 from services.intake.domain.knowledge import Entry
-from services.intake.handlers.context import Intake
+from services.intake.handlers.context import IntakeContext
 
 
 def search(
-    intake: Intake, query: str, limit: int, category_code: str | None = None
+    intake: IntakeContext, query: str, limit: int, category_code: str | None = None
 ) -> list[tuple[Entry, float]]:
     """Entries for the question (and the chosen category); with neither, all by title."""
     with intake.uow() as uow:
@@ -25,7 +25,7 @@ def search(
     return knowledge.search(entries, query, limit, category_code)
 
 
-def create(intake: Intake, draft: Entry, by: Principal) -> Entry:
+def create(intake: IntakeContext, draft: Entry, by: Principal) -> Entry:
     entry = replace(draft, id=new_id())
     with intake.uow() as uow:
         knowledge_store.add(uow.session, entry, by.username, intake.clock())
@@ -33,7 +33,7 @@ def create(intake: Intake, draft: Entry, by: Principal) -> Entry:
     return entry
 
 
-def get(intake: Intake, entry_id: str) -> tuple[Entry, bool]:
+def get(intake: IntakeContext, entry_id: str) -> tuple[Entry, bool]:
     with intake.uow() as uow:
         found = knowledge_store.get(uow.session, entry_id)
     if found is None:
@@ -41,7 +41,7 @@ def get(intake: Intake, entry_id: str) -> tuple[Entry, bool]:
     return found
 
 
-def update(intake: Intake, entry: Entry, active: bool, by: Principal) -> Entry:
+def update(intake: IntakeContext, entry: Entry, active: bool, by: Principal) -> Entry:
     """Replaces the entry's text; `active=False` archives it (it no longer shows in search)."""
     with intake.uow() as uow:
         if knowledge_store.get(uow.session, entry.id) is None:

@@ -13,7 +13,7 @@ from services.intake.adapters import repository
 from services.intake.domain import duplicates
 from services.intake.domain.model import Call, Ticket
 from services.intake.domain.privacy import TakenCall, may_reveal
-from services.intake.handlers.context import Intake
+from services.intake.handlers.context import IntakeContext
 
 # Enough recent tickets at one place to judge by text; as many of the same category are
 # fetched apart. A very busy community (thousands of open tickets in 30 days) is judged on
@@ -28,7 +28,7 @@ class Duplicate:
 
 
 def find_duplicates(
-    intake: Intake, area_code: str, category_code: str | None, text: str, limit: int
+    intake: IntakeContext, area_code: str, category_code: str | None, text: str, limit: int
 ) -> list[Duplicate]:
     """Open tickets of the last 30 days within the area, with the same category or
     similar text, best first."""
@@ -51,7 +51,7 @@ class RecentCall:
     revealable: bool
 
 
-def recent_calls(intake: Intake, agent: Principal, limit: int) -> list[RecentCall]:
+def recent_calls(intake: IntakeContext, agent: Principal, limit: int) -> list[RecentCall]:
     now = intake.clock()
     with intake.uow() as uow:
         found = repository.recent_calls(uow.session, agent.username, limit)
@@ -67,7 +67,7 @@ def _taken(call: Call) -> TakenCall:
     return TakenCall(call.taken_by, call.taken_at, call.caller_cipher is not None)
 
 
-def get_ticket(intake: Intake, ticket_id: str) -> Ticket:
+def get_ticket(intake: IntakeContext, ticket_id: str) -> Ticket:
     with intake.uow() as uow:
         ticket = repository.get(uow.session, ticket_id)
     if ticket is None:
@@ -75,6 +75,6 @@ def get_ticket(intake: Intake, ticket_id: str) -> Ticket:
     return ticket
 
 
-def recent_tickets(intake: Intake, created_by: str | None, limit: int) -> list[Ticket]:
+def recent_tickets(intake: IntakeContext, created_by: str | None, limit: int) -> list[Ticket]:
     with intake.uow() as uow:
         return repository.recent(uow.session, created_by, limit)

@@ -21,14 +21,14 @@ from services.intake.domain.privacy import (
     may_reveal,
     retention_cutoff,
 )
-from services.intake.handlers.context import Intake
+from services.intake.handlers.context import IntakeContext
 
 SYSTEM = "system"
 REVEALS = ("reveal",)
 EVERYTHING = ("reveal", "export", "erase", "retention")
 
 
-def reveal_for_call(intake: Intake, call_id: str, agent: Principal) -> str:
+def reveal_for_call(intake: IntakeContext, call_id: str, agent: Principal) -> str:
     """The number of a call, for the agent who took it, within the reveal window."""
     now = intake.clock()
     with intake.uow() as uow:
@@ -47,7 +47,7 @@ def reveal_for_call(intake: Intake, call_id: str, agent: Principal) -> str:
     return intake.vault.open(call.caller_cipher or "")
 
 
-def reveal_for_callback(intake: Intake, ticket_id: str, agent: Principal) -> str:
+def reveal_for_callback(intake: IntakeContext, ticket_id: str, agent: Principal) -> str:
     """The number texts about the ticket go to (its first caller with a number), for any
     agent while the ticket's callback (回访) is due."""
     now = intake.clock()
@@ -85,14 +85,14 @@ def _reveal(
 
 
 def audit(
-    intake: Intake, reveals_only: bool, before: int | None, limit: int
+    intake: IntakeContext, reveals_only: bool, before: int | None, limit: int
 ) -> list[dict[str, Any]]:
     with intake.uow() as uow:
         actions = REVEALS if reveals_only else EVERYTHING
         return privacy_store.audit_page(uow.session, actions, before, limit)
 
 
-def erase_expired(intake: Intake, retention_days: int, batch: int = 200) -> int:
+def erase_expired(intake: IntakeContext, retention_days: int, batch: int = 200) -> int:
     """Erases the numbers of up to `batch` tickets closed more than `retention_days` ago
     (the masked form stays) and records the sweep; returns how many tickets it erased."""
     now = intake.clock()
@@ -111,7 +111,7 @@ def erase_expired(intake: Intake, retention_days: int, batch: int = 200) -> int:
     return len(ticket_ids)
 
 
-def export_caller(intake: Intake, phone: str, admin: Principal) -> dict[str, Any]:
+def export_caller(intake: IntakeContext, phone: str, admin: Principal) -> dict[str, Any]:
     """Everything intake holds about the caller with this number (their copy, art. 45)."""
     now = intake.clock()
     with intake.uow() as uow:
@@ -121,7 +121,7 @@ def export_caller(intake: Intake, phone: str, admin: Principal) -> dict[str, Any
     return {"phone": number, "exported_at": now, "calls": found}
 
 
-def erase_caller(intake: Intake, phone: str, admin: Principal) -> int:
+def erase_caller(intake: IntakeContext, phone: str, admin: Principal) -> int:
     """Erases the number in every form from the caller's calls, tickets and texts
     (art. 47); returns how many calls held it."""
     now = intake.clock()
@@ -134,7 +134,9 @@ def erase_caller(intake: Intake, phone: str, admin: Principal) -> int:
     return len(found)
 
 
-def _caller(intake: Intake, uow: UnitOfWork, phone: str) -> tuple[str, str, list[dict[str, Any]]]:
+def _caller(
+    intake: IntakeContext, uow: UnitOfWork, phone: str
+) -> tuple[str, str, list[dict[str, Any]]]:
     """The number normalised, its keyed hash, and the calls that still hold it."""
     try:
         number = normalise_phone(phone)

@@ -12,14 +12,14 @@ from services.intake import metrics
 from services.intake.adapters import repository, sms_store
 from services.intake.adapters.sms_gateway import GatewayError, SmsGateway
 from services.intake.domain.sms import RetryPolicy, SmsStatus, redact_links
-from services.intake.handlers.context import Intake
+from services.intake.handlers.context import IntakeContext
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class SmsSender:
-    intake: Intake
+    intake: IntakeContext
     gateway: SmsGateway
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     batch: int = 20
@@ -90,6 +90,6 @@ class SmsSender:
             uow.commit()
 
 
-def outbox(intake: Intake, limit: int, status: str | None) -> list[dict[str, Any]]:
+def outbox(intake: IntakeContext, limit: int, status: str | None) -> list[dict[str, Any]]:
     with intake.uow() as uow:
         return sms_store.recent(uow.session, limit, status)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -10,12 +9,13 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from services.common.auth import CurrentUser, Role, require_roles
+from services.common.clock import utcnow
 from services.common.i18n import negotiate
 from services.common.rate_weights import RateWeightSettings
 from services.search.api import export, params
 from services.search.api.params import SearchFilters, SearchQuery
 from services.search.handlers import insights, reads
-from services.search.handlers.reads import Reader
+from services.search.handlers.context import SearchContext
 
 Readers = Depends(require_roles(Role.agent, Role.dispatcher, Role.dept_staff, Role.leader))
 Leaders = Depends(require_roles(Role.leader, Role.dispatcher))
@@ -41,11 +41,7 @@ class SearchRead(BaseModel):
     next: str | None
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def router(reader: Reader) -> APIRouter:
+def router(reader: SearchContext) -> APIRouter:
     weights = RateWeightSettings().weights()  # as feedback's assessment weighs the answers
     api = APIRouter(prefix="/api/v1", tags=["search"])
 
@@ -56,7 +52,7 @@ def router(reader: Reader) -> APIRouter:
         and department (a code at any level), overdue, from/to (days in Beijing time);
         sort (relevance, newest, oldest, due); limit (clamped to 100), offset or after;
         facets; histogram (day, week, month)."""
-        now = _now()
+        now = utcnow()
         return reads.search(reader, user, params.read(query, now), now)
 
     @api.get(
@@ -69,7 +65,7 @@ def router(reader: Reader) -> APIRouter:
         query: Annotated[SearchFilters, Query()], request: Request, user: CurrentUser
     ) -> StreamingResponse:
         """The whole result set of a search (same filters, up to 50,000 tickets) as CSV."""
-        now = _now()
+        now = utcnow()
         parsed = params.read(query, now)
         lang = negotiate(request.headers.get("accept-language"))
         docs = reads.export(reader, user, parsed)
@@ -82,11 +78,11 @@ def router(reader: Reader) -> APIRouter:
 
     @api.get("/tickets/{ticket_id}", dependencies=[Readers])
     def ticket(ticket_id: str, user: CurrentUser) -> dict[str, Any]:
-        return reads.ticket(reader, user, ticket_id, _now())
+        return reads.ticket(reader, user, ticket_id, utcnow())
 
     @api.get("/tickets/{ticket_id}/timeline", dependencies=[Readers])
     def timeline(ticket_id: str, user: CurrentUser) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = reads.ticket(reader, user, ticket_id, _now())["timeline"]
+        found: list[dict[str, Any]] = reads.ticket(reader, user, ticket_id, utcnow())["timeline"]
         return found
 
     @api.get("/hotspots", dependencies=[Leaders])
@@ -97,12 +93,12 @@ def router(reader: Reader) -> APIRouter:
     ) -> dict[str, Any]:
         """Category × street pairs whose last 7 days jump above the weeks before, ranked by
         how unlikely the jump is (see `domain.hotspots`), with the tickets behind each."""
-        return insights.hot_spots(reader, _now(), weeks=weeks, min_count=min_count, limit=limit)
+        return insights.hot_spots(reader, utcnow(), weeks=weeks, min_count=min_count, limit=limit)
 
     @api.get("/dashboard", dependencies=[Leaders])
     def dashboard(months: Annotated[int, Query(ge=1, le=24)] = 6) -> dict[str, Any]:
         """SLA compliance per month, the three rates per department (this month and the
         whole window), overdue tickets per department, hot spots and totals."""
-        return insights.dashboard(reader, _now(), weights, months)
+        return insights.dashboard(reader, utcnow(), weights, months)
 
     return api

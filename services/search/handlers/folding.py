@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import partial
 
 from proto.envelope import Envelope, Event
+from services.common.clock import utcnow
 from services.search.domain.projection import apply
 from services.search.handlers.ports import Documents, Index, UnitOfWork
 
@@ -18,7 +18,7 @@ def on_event(index: Index, uow: UnitOfWork, envelope: Envelope, event: Event) ->
     redelivered, fold into the same stored documents again and are indexed again."""
     documents = uow.documents
     before = documents.load(envelope.ticket_id)
-    after = apply(before, envelope, event, datetime.now(UTC))
+    after = apply(before, envelope, event, utcnow())
     if after == before:
         return
     if not documents.staged():
@@ -27,4 +27,4 @@ def on_event(index: Index, uow: UnitOfWork, envelope: Envelope, event: Event) ->
 
 
 def _write(index: Index, documents: Documents) -> None:
-    index.put_many(documents.write(datetime.now(UTC)))
+    index.put_many(documents.write(utcnow()))

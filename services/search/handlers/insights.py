@@ -11,7 +11,8 @@ from proto.rates import Weights
 from services.search.adapters.index import TIME_ZONE, DateRange, Histogram, SearchRequest
 from services.search.domain import hotspots, rates
 from services.search.domain.query import ParsedQuery
-from services.search.handlers.reads import Reader, present
+from services.search.handlers.context import SearchContext
+from services.search.handlers.reads import present
 
 WEEK = timedelta(days=7)
 MAX_KEYS = 1_000  # distinct category × street pairs counted per week
@@ -19,7 +20,7 @@ TICKETS_PER_SPOT = 5
 
 
 def _week_counts(
-    reader: Reader, end: datetime, weeks_back: int, filters: Mapping[str, list[str]]
+    reader: SearchContext, end: datetime, weeks_back: int, filters: Mapping[str, list[str]]
 ) -> dict[str, int]:
     window = DateRange(end - WEEK * (weeks_back + 1), end - WEEK * weeks_back)
     request = SearchRequest(
@@ -33,7 +34,7 @@ def _week_counts(
 
 
 def hot_spots(
-    reader: Reader,
+    reader: SearchContext,
     now: datetime,
     *,
     weeks: int = 8,
@@ -75,7 +76,7 @@ def hot_spots(
 
 
 def _behind(
-    reader: Reader,
+    reader: SearchContext,
     spot: hotspots.Spot,
     since: datetime,
     now: datetime,
@@ -98,7 +99,9 @@ def month_start(day: date, back: int = 0) -> datetime:
     return datetime(months // 12, months % 12 + 1, 1, tzinfo=TIME_ZONE)
 
 
-def dashboard(reader: Reader, now: datetime, weights: Weights, months: int = 6) -> dict[str, Any]:
+def dashboard(
+    reader: SearchContext, now: datetime, weights: Weights, months: int = 6
+) -> dict[str, Any]:
     today = now.astimezone(TIME_ZONE).date()
     start, this_month = month_start(today, months - 1), month_start(today)
     return {
@@ -113,7 +116,7 @@ def dashboard(reader: Reader, now: datetime, weights: Weights, months: int = 6) 
     }
 
 
-def _sla(reader: Reader, start: datetime) -> list[dict[str, Any]]:
+def _sla(reader: SearchContext, start: datetime) -> list[dict[str, Any]]:
     request = SearchRequest(
         ranges={"resolved_at": DateRange(start)},
         histogram=Histogram("resolved_at", "month"),
@@ -126,7 +129,7 @@ def _sla(reader: Reader, start: datetime) -> list[dict[str, Any]]:
     ]
 
 
-def _rates(reader: Reader, start: datetime, weights: Weights) -> list[dict[str, Any]]:
+def _rates(reader: SearchContext, start: datetime, weights: Weights) -> list[dict[str, Any]]:
     request = SearchRequest(
         ranges={"rated_at": DateRange(start)},
         facets=["rating_department_code"],
@@ -140,7 +143,7 @@ def _rates(reader: Reader, start: datetime, weights: Weights) -> list[dict[str, 
     return [row | rates.three_rates(row, weights) for row in rows]
 
 
-def _overdue(reader: Reader, now: datetime) -> list[dict[str, Any]]:
+def _overdue(reader: SearchContext, now: datetime) -> list[dict[str, Any]]:
     request = SearchRequest(
         filters={"is_open": ["true"]},
         ranges={"due_at": DateRange(lt=now)},
@@ -151,7 +154,7 @@ def _overdue(reader: Reader, now: datetime) -> list[dict[str, Any]]:
     return reader.labelled("department_code", reader.run(request).facets["department_code"])
 
 
-def _totals(reader: Reader, now: datetime, this_month: datetime) -> dict[str, int]:
+def _totals(reader: SearchContext, now: datetime, this_month: datetime) -> dict[str, int]:
     def count(**options: Any) -> int:
         return reader.run(SearchRequest(limit=0, **options)).total
 

@@ -6,68 +6,27 @@ department took part in (lead or co-handling, any round); every other reader see
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from services.common.auth import Principal, Role
-from services.common.errors import Invalid, NotFound, Unavailable
+from services.common.errors import NotFound
 from services.search.adapters.index import (
-    Bucket,
     Doc,
-    SearchIndex,
     SearchRequest,
-    SearchResult,
-    SearchUnavailable,
 )
-from services.search.adapters.labels import KIND_OF_FIELD, LabelStore
 from services.search.api.params import Parsed, encode_cursor
 from services.search.domain.highlight import highlight
 from services.search.domain.query import ParsedQuery
+from services.search.handlers.context import SearchContext
 
 # Facts kept for folding that readers need not see.
 _INTERNAL = ("versions", "ticket", "calls_seen")
 EXPORT_LIMIT = 50_000
 _NOBODY = "\x00"  # a department code no document holds
 EXPORT_PAGE = 500
-
-
-class Reader:
-    """What the read use cases need: the index, and names for codes from the labels table."""
-
-    def __init__(
-        self,
-        index: SearchIndex,
-        sessions: Callable[[], AbstractContextManager[Any]],
-        labels: LabelStore,
-    ) -> None:
-        self.index = index
-        self._sessions = sessions
-        self._labels = labels
-
-    def run(self, request: SearchRequest) -> SearchResult:
-        """Searches; an index that cannot answer becomes a 503, a refused request a 422."""
-        try:
-            return self.index.search(request)
-        except SearchUnavailable as error:
-            raise Unavailable("search.unavailable") from error
-        except ValueError as error:
-            raise Invalid("search.bad_request", reason=str(error)) from error
-
-    def names(self, field: str, codes: list[str]) -> dict[str, str]:
-        kind = KIND_OF_FIELD.get(field)
-        if kind is None:
-            return {}
-        with self._sessions() as session:
-            return self._labels.names(session, kind, codes)
-
-    def labelled(self, field: str, buckets: list[Bucket]) -> list[dict[str, Any]]:
-        names = self.names(field, [b.key for b in buckets])
-        return [
-            {"key": b.key, "label": names.get(b.key), "count": b.count, **b.sums} for b in buckets
-        ]
 
 
 def scoped(user: Principal, request: SearchRequest) -> SearchRequest:
@@ -106,7 +65,7 @@ def present(doc: Doc, query: ParsedQuery, now: datetime) -> Doc:
     return shown
 
 
-def search(reader: Reader, user: Principal, parsed: Parsed, now: datetime) -> dict[str, Any]:
+def search(reader: SearchContext, user: Principal, parsed: Parsed, now: datetime) -> dict[str, Any]:
     request = scoped(user, parsed.request)
     result = reader.run(request)
     return {
@@ -123,14 +82,14 @@ def search(reader: Reader, user: Principal, parsed: Parsed, now: datetime) -> di
     }
 
 
-def ticket(reader: Reader, user: Principal, ticket_id: str, now: datetime) -> Doc:
+def ticket(reader: SearchContext, user: Principal, ticket_id: str, now: datetime) -> Doc:
     doc = reader.index.get(ticket_id)
     if doc is None or not visible(doc, user):
         raise NotFound("search.ticket_not_found", id=ticket_id)
     return present(doc, ParsedQuery(), now)
 
 
-def export(reader: Reader, user: Principal, parsed: Parsed) -> Iterator[Doc]:
+def export(reader: SearchContext, user: Principal, parsed: Parsed) -> Iterator[Doc]:
     """Every hit of the search, up to `EXPORT_LIMIT`, walked by cursor (relevance order is
     exported newest first, since only time orders can be walked without end)."""
     sort = "newest" if parsed.request.sort == "relevance" else parsed.request.sort

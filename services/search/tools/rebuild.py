@@ -27,7 +27,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -38,6 +37,7 @@ from proto.envelope import Envelope, Event
 from proto.registry import decode
 from services.common.bus import Record, Subscription
 from services.common.bus.factory import make_bus
+from services.common.clock import utcnow
 from services.common.db import make_engine, uow_factory
 from services.common.migrations import upgrade
 from services.common.settings import Settings
@@ -272,7 +272,7 @@ def _fold_batch(session: Session, events: list[tuple[Envelope, Event]]) -> list[
     )
     docs: dict[str, Any] = {ticket_id: doc for ticket_id, doc in rows}
     before = set(docs)
-    now = datetime.now(UTC)
+    now = utcnow()
     changed: set[str] = set()
     for envelope, event in events:
         folded = apply(docs.get(envelope.ticket_id), envelope, event, now)
