@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -22,10 +23,10 @@ from services.common.sessions import install_sessions
 from services.common.settings import Settings
 from services.common.web import mount_pages
 from services.common.workers import Worker
-from services.intake.adapters import catalogue_store, knowledge_store
 from services.intake.adapters.orm import metadata
 from services.intake.adapters.seed import load_addresses, load_categories, load_knowledge
 from services.intake.adapters.sms_gateway import HttpGateway, LocalOutbox, SmsGateway
+from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.adapters.vault import PhoneVault
 from services.intake.api import routers
 from services.intake.config import IntakeSettings
@@ -44,15 +45,16 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
     options = (options or IntakeSettings()).checked_for(settings)
     platform = make_platform("intake", settings, metadata)
     install_sessions(platform, settings, metadata)
+    uow = uow_factory(platform.engine, metadata, "intake", IntakeUnitOfWork)
     intake = IntakeContext(
-        uow=uow_factory(platform.engine, metadata, "intake"),
+        uow=uow,
         addresses=load_addresses(),
         vault=PhoneVault(options.phone_keys, options.caller_key_secret),
         reveal_window=timedelta(hours=options.phone_reveal_hours),
     )
     seed(intake)
     handlers = consumed(LinkSeal(settings.rating_link_keys))
-    add_consumer(platform, settings, "intake", [ASSIGNMENTS, FEEDBACK], handlers, intake.uow)
+    add_consumer(platform, settings, "intake", [ASSIGNMENTS, FEEDBACK], handlers, uow)
     _sms_worker(platform, options, intake)
     _retention_worker(platform, options, intake)
     app = create_app(platform, routers(intake, options.call_threads), "Hotline intake")
@@ -66,10 +68,11 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
     return app
 
 
-def consumed(seal: LinkSeal) -> dict[str, Handler]:
+def consumed(seal: LinkSeal) -> Mapping[str, Handler]:
     """Event type → handler: statuses for the console, texts for the citizen, and when a
     callback is due."""
-    table: dict[str, Handler] = {kind: events.on_status for kind in events.STATUS}
+    # Each handler takes intake's unit of work (its port), which the consumer is given.
+    table: dict[str, Callable[..., None]] = {kind: events.on_status for kind in events.STATUS}
     table[AssignmentDispatched.TYPE] = events.on_dispatched
     table[RatingRequested.TYPE] = partial(events.on_rating_requested, seal)
     table[TicketRated.TYPE] = events.on_rated
@@ -84,9 +87,9 @@ def seed(intake: IntakeContext) -> None:
     now = utcnow()
     try:
         with intake.uow() as uow:
-            if not catalogue_store.version(uow.session):
-                catalogue_store.seed(uow.session, load_categories(), now)
-                knowledge_store.seed(uow.session, load_knowledge(), now)
+            if not uow.catalogue.version():
+                uow.catalogue.seed(load_categories(), now)
+                uow.knowledge.seed(load_knowledge(), now)
             uow.commit()
     except IntegrityError:
         return

@@ -1,10 +1,8 @@
 """The category catalogue in the database: seeded once, then changed by admins, each
-change a new version with who and when. Reads are cached per process and refreshed when
-the version moves, so every instance sees an admin's change on its next request."""
+change a new version with who and when."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -92,18 +90,3 @@ def update_category(session: Session, category: Category) -> None:
 def changes(session: Session, limit: int) -> list[dict[str, Any]]:
     query = select(catalogue_changes).order_by(catalogue_changes.c.version.desc()).limit(limit)
     return [dict(r._mapping) for r in session.execute(query)]
-
-
-class CatalogueCache:
-    """The latest catalogue, reloaded only when the stored version is newer."""
-
-    def __init__(self) -> None:
-        self._current: Catalogue | None = None
-        self._lock = threading.Lock()
-
-    def get(self, session: Session) -> Catalogue:
-        stored = version(session)
-        with self._lock:
-            if self._current is None or self._current.version != stored:
-                self._current = load(session)
-            return self._current

@@ -3,7 +3,6 @@ retention and erasure. Inside the caller's transaction; never commits."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,21 +11,9 @@ from sqlalchemy.orm import Session
 
 from services.intake.adapters.orm import calls, privacy_audit, sms_messages, tickets
 from services.intake.domain.model import new_caller_ref
+from services.intake.handlers.ports import AuditEntry
 
 _REF_OF_KEY = select(calls.c.caller_ref).where(calls.c.caller_ref.is_not(None)).limit(1)
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    at: datetime
-    actor: str
-    action: str
-    outcome: str
-    reason: str
-    ticket_id: str | None = None
-    call_id: str | None = None
-    caller_ref: str | None = None
-    records: int = 0
 
 
 def caller_ref(session: Session, key: str | None) -> str | None:

@@ -4,7 +4,6 @@ once, and no database transaction stays open while the gateway answers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,19 +13,10 @@ from sqlalchemy.orm import Session
 from proto.envelope import new_id
 from services.intake.adapters.orm import sms_messages
 from services.intake.domain.sms import SmsStatus
+from services.intake.handlers.ports import Outgoing
 
 # How long a claimed message is left alone; longer than any gateway timeout.
 LEASE = timedelta(seconds=60)
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    request_id: str
-    ticket_id: str
-    ticket_number: str | None
-    purpose: str
-    caller_masked: str | None
-    text: str
 
 
 def enqueue(session: Session, message: Outgoing, status: SmsStatus, at: datetime) -> str:

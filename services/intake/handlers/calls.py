@@ -9,10 +9,8 @@ from datetime import datetime
 
 from proto.envelope import new_id
 from services.common.auth import Principal
-from services.common.db import UnitOfWork
 from services.common.errors import Invalid
 from services.intake import metrics
-from services.intake.adapters import knowledge_store, privacy_store, repository
 from services.intake.domain.addresses import Suggestion
 from services.intake.domain.catalogue import Catalogue, CatalogueError
 from services.intake.domain.model import (
@@ -28,6 +26,7 @@ from services.intake.domain.model import (
     ticket_number,
 )
 from services.intake.handlers.context import IntakeContext
+from services.intake.handlers.ports import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ def log_call(intake: IntakeContext, cmd: LogCall, agent: Principal) -> Logged:
         catalogue = _catalogue(intake, uow, cmd)
         if cmd.answer and cmd.answer.entry_id:
             _check_entry(uow, cmd.answer.entry_id)
-        caller = replace(caller, ref=privacy_store.caller_ref(uow.session, caller.key))
+        caller = replace(caller, ref=uow.callers.ref(caller.key))
         if cmd.duplicate_of:
             logged = _attach(uow, cmd, caller, agent, now)
         else:
@@ -110,7 +109,7 @@ def _check_answer(cmd: LogCall) -> None:
 
 def _catalogue(intake: IntakeContext, uow: UnitOfWork, cmd: LogCall) -> Catalogue:
     """The current catalogue, once the call's category is known to be a usable leaf."""
-    catalogue = intake.catalogue.get(uow.session)
+    catalogue = intake.catalogue.get(uow.catalogue)
     try:
         catalogue.usable_leaf(cmd.category_code)
     except CatalogueError as exc:
@@ -119,7 +118,7 @@ def _catalogue(intake: IntakeContext, uow: UnitOfWork, cmd: LogCall) -> Catalogu
 
 
 def _check_entry(uow: UnitOfWork, entry_id: str) -> None:
-    found = knowledge_store.get(uow.session, entry_id)
+    found = uow.knowledge.get(entry_id)
     if found is None or not found[1]:
         raise Invalid("intake.unknown_knowledge_entry", field="answer.entry_id", id=entry_id)
 
@@ -145,17 +144,17 @@ def _attach(
     uow: UnitOfWork, cmd: LogCall, caller: Caller, agent: Principal, now: datetime
 ) -> Logged:
     ticket_id = cmd.duplicate_of or ""
-    calls = repository.count_call(uow.session, ticket_id)
+    calls = uow.tickets.count_call(ticket_id)
     if calls is None:
-        code = "intake.duplicate_closed" if repository.get(uow.session, ticket_id) else None
+        code = "intake.duplicate_closed" if uow.tickets.get(ticket_id) else None
         raise Invalid(code or "intake.duplicate_missing", field="duplicate_of", id=ticket_id)
     call = _new_call(ticket_id, cmd, caller, agent.username, now)
-    repository.add_call(uow.session, call)
+    uow.calls.add(call)
     uow.publish(call.attached_event(calls), ticket_id=ticket_id, occurred_at=now)
     raised = supervision_due(calls, agent.username, now)
     if raised is not None:
         uow.publish(raised, ticket_id=ticket_id, occurred_at=now)
-    ticket = repository.get(uow.session, ticket_id)
+    ticket = uow.tickets.get(ticket_id)
     assert ticket is not None  # counted above, in this transaction
     return Logged(ticket, call, "attached")
 
@@ -173,8 +172,8 @@ def _create(
     if cmd.answer is not None:
         ticket.answer_directly(cmd.answer, agent.username, now)
     call = _new_call(ticket.id, cmd, caller, agent.username, now)
-    repository.add(uow.session, ticket)
-    repository.add_call(uow.session, call)
+    uow.tickets.add(ticket)
+    uow.calls.add(call)
     for event in [ticket.created_event(), *ticket.events]:
         uow.publish(event, ticket_id=ticket.id, occurred_at=now)
     return Logged(ticket, call, "answered" if cmd.answer else "created")
@@ -192,7 +191,7 @@ def _ticket(
     day = now.astimezone(SHANGHAI).date()
     return Ticket(
         id=new_id(),
-        number=ticket_number(now, repository.next_sequence(uow.session, day)),
+        number=ticket_number(now, uow.tickets.next_sequence(day)),
         channel=cmd.channel,
         request_type=cmd.request_type,
         category_code=cmd.category_code,

@@ -7,7 +7,6 @@ from dataclasses import replace
 
 from services.common.auth import Principal
 from services.common.errors import Conflict, Invalid, NotFound
-from services.intake.adapters import catalogue_store
 from services.intake.adapters.pinyin import initials
 from services.intake.domain.catalogue import (
     Catalogue,
@@ -21,7 +20,7 @@ from services.intake.handlers.context import IntakeContext
 
 def current(intake: IntakeContext) -> Catalogue:
     with intake.uow() as uow:
-        return intake.catalogue.get(uow.session)
+        return intake.catalogue.get(uow.catalogue)
 
 
 def create(
@@ -34,15 +33,15 @@ def create(
 ) -> Category:
     now = intake.clock()
     with intake.uow() as uow:
-        catalogue = catalogue_store.load(uow.session)
+        catalogue = uow.catalogue.load()
         try:
             check_new(catalogue, code, parent)
         except CatalogueError as exc:
             raise Invalid(exc.key, field=exc.field, **exc.params) from None
         version = catalogue.version + 1
         made = Category(code, name, parent, tuple(keywords), initials(name), version)
-        catalogue_store.insert_category(uow.session, made)
-        catalogue_store.record(uow.session, version, "create", code, None, made, by.username, now)
+        uow.catalogue.insert(made)
+        uow.catalogue.record(version, "create", code, None, made, by.username, now)
         uow.commit()
     return made
 
@@ -53,7 +52,7 @@ def change(
     """Renames or re-keywords a category; tickets keep the path they were logged with."""
     now = intake.clock()
     with intake.uow() as uow:
-        catalogue = catalogue_store.load(uow.session)
+        catalogue = uow.catalogue.load()
         before = _existing(catalogue, code)
         after = replace(
             before,
@@ -62,10 +61,8 @@ def change(
             keywords=tuple(keywords) if keywords is not None else before.keywords,
         )
         version = catalogue.version + 1
-        catalogue_store.update_category(uow.session, after)
-        catalogue_store.record(
-            uow.session, version, "change", code, before, after, by.username, now
-        )
+        uow.catalogue.update(after)
+        uow.catalogue.record(version, "change", code, before, after, by.username, now)
         uow.commit()
     return after
 
@@ -83,19 +80,17 @@ def restore(intake: IntakeContext, code: str, by: Principal) -> list[Category]:
 def _set_retired(intake: IntakeContext, code: str, by: Principal, retire: bool) -> list[Category]:
     now = intake.clock()
     with intake.uow() as uow:
-        catalogue = catalogue_store.load(uow.session)
+        catalogue = uow.catalogue.load()
         _existing(catalogue, code)
         version = catalogue.version + 1
         touched = _retiring(catalogue, code, version) if retire else _restoring(catalogue, code)
         if not touched:
             raise Conflict("intake.category_unchanged", code=code)
         for _, after in touched:
-            catalogue_store.update_category(uow.session, after)
+            uow.catalogue.update(after)
         action = "retire" if retire else "restore"
         first_before, first_after = touched[0]
-        catalogue_store.record(
-            uow.session, version, action, code, first_before, first_after, by.username, now
-        )
+        uow.catalogue.record(version, action, code, first_before, first_after, by.username, now)
         uow.commit()
     return [after for _, after in touched]
 
@@ -120,4 +115,4 @@ def _existing(catalogue: Catalogue, code: str) -> Category:
 
 def history(intake: IntakeContext, limit: int) -> list[dict[str, object]]:
     with intake.uow() as uow:
-        return catalogue_store.changes(uow.session, limit)
+        return uow.catalogue.changes(limit)

@@ -7,15 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from services.common.clock import utcnow
-from services.common.db import UnitOfWorkFactory
-from services.intake.adapters.catalogue_store import CatalogueCache
 from services.intake.adapters.vault import PhoneVault
 from services.intake.domain.addresses import AddressLibrary
+from services.intake.handlers.ports import CatalogueCache, UnitOfWork
 
 
 @dataclass(frozen=True)
 class IntakeContext:
-    uow: UnitOfWorkFactory
+    uow: Callable[[], UnitOfWork]
     addresses: AddressLibrary
     vault: PhoneVault
     catalogue: CatalogueCache = field(default_factory=CatalogueCache)

@@ -16,10 +16,9 @@ from proto.assignments import (
 from proto.envelope import Envelope, Event
 from proto.feedback import RatingRequested, ReopenRequested, TicketClosed, TicketRated
 from proto.vocabulary import TicketStatus
-from services.common.db import UnitOfWork
 from services.common.sealed_links import LinkSeal
-from services.intake.adapters import repository, sms_store
 from services.intake.domain.sms import SmsStatus, rating_text, redact_links
+from services.intake.handlers.ports import Outgoing, UnitOfWork
 
 # The status an agent sees after each assignment or feedback event.
 STATUS: dict[str, TicketStatus] = {
@@ -40,35 +39,31 @@ def on_status(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
     (督办 closed) implies none: the ticket is no longer under supervision."""
     if isinstance(event, AssignmentSupervised) and event.action == "closed":
         return
-    repository.set_status(
-        uow.session, envelope.ticket_id, STATUS[envelope.type], envelope.occurred_at
-    )
+    uow.tickets.set_status(envelope.ticket_id, STATUS[envelope.type], envelope.occurred_at)
 
 
 def on_dispatched(uow: UnitOfWork, envelope: Envelope, event: AssignmentDispatched) -> None:
     """Shows the agent where the ticket went (the lead department's name)."""
     extra = {"department_name": event.department_name} if event.role == "lead" else {}
-    repository.set_status(
-        uow.session, envelope.ticket_id, "dispatched", envelope.occurred_at, **extra
-    )
+    uow.tickets.set_status(envelope.ticket_id, "dispatched", envelope.occurred_at, **extra)
 
 
 def on_closed(uow: UnitOfWork, envelope: Envelope, event: TicketClosed) -> None:
     """Closed tickets leave the duplicates panel (a new call is a new ticket), and no
     callback is due any more."""
-    repository.close(uow.session, envelope.ticket_id, "closed", event.at)
-    repository.set_callback_due(uow.session, envelope.ticket_id, None)
+    uow.tickets.close(envelope.ticket_id, "closed", event.at)
+    uow.tickets.set_callback_due(envelope.ticket_id, None)
 
 
 def on_reopened(uow: UnitOfWork, envelope: Envelope, event: ReopenRequested) -> None:
-    repository.reopen(uow.session, envelope.ticket_id, event.at)
-    repository.set_callback_due(uow.session, envelope.ticket_id, None)
+    uow.tickets.reopen(envelope.ticket_id, event.at)
+    uow.tickets.set_callback_due(envelope.ticket_id, None)
 
 
 def on_rated(uow: UnitOfWork, envelope: Envelope, event: TicketRated) -> None:
     """The citizen answered: the callback is no longer due."""
     on_status(uow, envelope, event)
-    repository.set_callback_due(uow.session, envelope.ticket_id, None)
+    uow.tickets.set_callback_due(envelope.ticket_id, None)
 
 
 def on_rating_requested(
@@ -78,16 +73,15 @@ def on_rating_requested(
     slow gateway never holds up this consumer or an agent), and opens the time in which
     any agent may call the citizen back (回访) until they answer."""
     on_status(uow, envelope, event)
-    ticket = repository.get(uow.session, envelope.ticket_id)
+    ticket = uow.tickets.get(envelope.ticket_id)
     if ticket is None:
         raise LookupError("RatingRequested for a ticket intake does not have")
-    repository.set_callback_due(uow.session, ticket.id, event.expires_at)
-    caller = repository.first_caller(uow.session, ticket.id)
+    uow.tickets.set_callback_due(ticket.id, event.expires_at)
+    caller = uow.calls.first_caller(ticket.id)
     link = seal.open(event.sealed_link) if event.sealed_link else event.link
     text = rating_text(ticket.number, link, event.expires_at)
-    sms_store.enqueue(
-        uow.session,
-        sms_store.Outgoing(
+    uow.sms.enqueue(
+        Outgoing(
             request_id=f"rating:{event.invitation_id}",
             ticket_id=ticket.id,
             ticket_number=ticket.number,

@@ -8,7 +8,6 @@ from dataclasses import replace
 from proto.envelope import new_id
 from services.common.auth import Principal
 from services.common.errors import NotFound
-from services.intake.adapters import knowledge_store
 from services.intake.domain import knowledge
 from services.intake.domain.knowledge import Entry
 from services.intake.handlers.context import IntakeContext
@@ -19,7 +18,7 @@ def search(
 ) -> list[tuple[Entry, float]]:
     """Entries for the question (and the chosen category); with neither, all by title."""
     with intake.uow() as uow:
-        entries = knowledge_store.active(uow.session)
+        entries = uow.knowledge.active()
     if not query.strip() and not category_code:
         return [(e, 0.0) for e in sorted(entries, key=lambda e: e.title)[:limit]]
     return knowledge.search(entries, query, limit, category_code)
@@ -28,14 +27,14 @@ def search(
 def create(intake: IntakeContext, draft: Entry, by: Principal) -> Entry:
     entry = replace(draft, id=new_id())
     with intake.uow() as uow:
-        knowledge_store.add(uow.session, entry, by.username, intake.clock())
+        uow.knowledge.add(entry, by.username, intake.clock())
         uow.commit()
     return entry
 
 
 def get(intake: IntakeContext, entry_id: str) -> tuple[Entry, bool]:
     with intake.uow() as uow:
-        found = knowledge_store.get(uow.session, entry_id)
+        found = uow.knowledge.get(entry_id)
     if found is None:
         raise NotFound("intake.knowledge_not_found", id=entry_id)
     return found
@@ -44,8 +43,8 @@ def get(intake: IntakeContext, entry_id: str) -> tuple[Entry, bool]:
 def update(intake: IntakeContext, entry: Entry, active: bool, by: Principal) -> Entry:
     """Replaces the entry's text; `active=False` archives it (it no longer shows in search)."""
     with intake.uow() as uow:
-        if knowledge_store.get(uow.session, entry.id) is None:
+        if uow.knowledge.get(entry.id) is None:
             raise NotFound("intake.knowledge_not_found", id=entry.id)
-        knowledge_store.replace(uow.session, entry, active, by.username, intake.clock())
+        uow.knowledge.replace(entry, active, by.username, intake.clock())
         uow.commit()
     return entry

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from services.common.auth import Principal
 from services.common.errors import Invalid, NotFound
 from services.intake import metrics
-from services.intake.adapters import repository
 from services.intake.domain import duplicates
 from services.intake.domain.model import Call, Ticket
 from services.intake.domain.privacy import TakenCall, may_reveal
@@ -37,9 +36,9 @@ def find_duplicates(
         raise Invalid("intake.unknown_area", field="area_code", code=area_code)
     since = intake.clock() - duplicates.WINDOW
     with intake.uow() as uow:
-        found = repository.open_at_place(uow.session, area_code, since, category_code, CANDIDATES)
+        found = uow.tickets.open_at_place(area_code, since, category_code, CANDIDATES)
         ranked = duplicates.rank(found, category_code, text, limit)
-        by_id = repository.get_many(uow.session, [m.ticket_id for m in ranked])
+        by_id = uow.tickets.get_many([m.ticket_id for m in ranked])
     metrics.DUPLICATE_LOOKUP_SECONDS.observe(time.perf_counter() - started)
     return [Duplicate(by_id[m.ticket_id], m) for m in ranked]
 
@@ -54,7 +53,7 @@ class RecentCall:
 def recent_calls(intake: IntakeContext, agent: Principal, limit: int) -> list[RecentCall]:
     now = intake.clock()
     with intake.uow() as uow:
-        found = repository.recent_calls(uow.session, agent.username, limit)
+        found = uow.calls.recent(agent.username, limit)
     return [
         RecentCall(
             call, ticket, may_reveal(_taken(call), agent.username, now, intake.reveal_window)
@@ -69,7 +68,7 @@ def _taken(call: Call) -> TakenCall:
 
 def get_ticket(intake: IntakeContext, ticket_id: str) -> Ticket:
     with intake.uow() as uow:
-        ticket = repository.get(uow.session, ticket_id)
+        ticket = uow.tickets.get(ticket_id)
     if ticket is None:
         raise NotFound("intake.ticket_not_found", id=ticket_id)
     return ticket
@@ -77,4 +76,4 @@ def get_ticket(intake: IntakeContext, ticket_id: str) -> Ticket:
 
 def recent_tickets(intake: IntakeContext, created_by: str | None, limit: int) -> list[Ticket]:
     with intake.uow() as uow:
-        return repository.recent(uow.session, created_by, limit)
+        return uow.tickets.recent(created_by, limit)

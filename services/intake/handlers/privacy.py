@@ -8,11 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from services.common.auth import Principal
-from services.common.db import UnitOfWork
 from services.common.errors import Conflict, Invalid, NotFound, Refused
 from services.intake import metrics
-from services.intake.adapters import privacy_store, repository
-from services.intake.adapters.privacy_store import AuditEntry
 from services.intake.domain.model import Call, InvalidPhone, normalise_phone
 from services.intake.domain.privacy import (
     Reason,
@@ -22,6 +19,7 @@ from services.intake.domain.privacy import (
     retention_cutoff,
 )
 from services.intake.handlers.context import IntakeContext
+from services.intake.handlers.ports import AuditEntry, UnitOfWork
 
 SYSTEM = "system"
 REVEALS = ("reveal",)
@@ -32,13 +30,13 @@ def reveal_for_call(intake: IntakeContext, call_id: str, agent: Principal) -> st
     """The number of a call, for the agent who took it, within the reveal window."""
     now = intake.clock()
     with intake.uow() as uow:
-        call = repository.get_call(uow.session, call_id)
+        call = uow.calls.get(call_id)
         if call is None:
             raise NotFound("intake.call_not_found", id=call_id)
         taken = TakenCall(call.taken_by, call.taken_at, call.caller_cipher is not None)
         allowed = may_reveal(taken, agent.username, now, intake.reveal_window)
         entry = _reveal(agent, now, "logged", call.ticket_id, call, allowed)
-        privacy_store.record(uow.session, entry)
+        uow.audit.record(entry)
         uow.commit()  # before answering: a refusal is kept although the request fails
     metrics.PHONE_REVEALS.labels(entry.outcome).inc()
     if not allowed:
@@ -52,13 +50,13 @@ def reveal_for_callback(intake: IntakeContext, ticket_id: str, agent: Principal)
     agent while the ticket's callback (回访) is due."""
     now = intake.clock()
     with intake.uow() as uow:
-        ticket = repository.get(uow.session, ticket_id)
+        ticket = uow.tickets.get(ticket_id)
         if ticket is None:
             raise NotFound("intake.ticket_not_found", id=ticket_id)
         due = callback_due(ticket.callback_due_until, now)
-        caller = repository.first_caller(uow.session, ticket_id) if due else None
+        caller = uow.calls.first_caller(ticket_id) if due else None
         entry = _reveal(agent, now, "callback", ticket_id, caller, caller is not None)
-        privacy_store.record(uow.session, entry)
+        uow.audit.record(entry)
         uow.commit()  # before answering: a refusal is kept although the request fails
     metrics.PHONE_REVEALS.labels(entry.outcome).inc()
     if not due:
@@ -89,7 +87,7 @@ def audit(
 ) -> list[dict[str, Any]]:
     with intake.uow() as uow:
         actions = REVEALS if reveals_only else EVERYTHING
-        return privacy_store.audit_page(uow.session, actions, before, limit)
+        return uow.audit.page(actions, before, limit)
 
 
 def erase_expired(intake: IntakeContext, retention_days: int, batch: int = 200) -> int:
@@ -98,14 +96,14 @@ def erase_expired(intake: IntakeContext, retention_days: int, batch: int = 200) 
     now = intake.clock()
     with intake.uow() as uow:
         cutoff = retention_cutoff(now, retention_days)
-        ticket_ids = privacy_store.closed_with_numbers(uow.session, cutoff, batch)
+        ticket_ids = uow.callers.closed_with_numbers(cutoff, batch)
         if not ticket_ids:
             return 0
-        privacy_store.forget_numbers(uow.session, ticket_ids)
+        uow.callers.forget_numbers(ticket_ids)
         entry = AuditEntry(
             now, SYSTEM, "retention", "done", f"closed>{retention_days}d", records=len(ticket_ids)
         )
-        privacy_store.record(uow.session, entry)
+        uow.audit.record(entry)
         uow.commit()
     metrics.NUMBERS_ERASED.labels("retention").inc(len(ticket_ids))
     return len(ticket_ids)
@@ -127,7 +125,7 @@ def erase_caller(intake: IntakeContext, phone: str, admin: Principal) -> int:
     now = intake.clock()
     with intake.uow() as uow:
         _, key, found = _caller(intake, uow, phone)
-        privacy_store.erase_caller(uow.session, key, sorted({c["ticket_id"] for c in found}))
+        uow.callers.erase(key, sorted({c["ticket_id"] for c in found}))
         _record_request(uow, admin, now, "erase", found)
         uow.commit()
     metrics.NUMBERS_ERASED.labels("request").inc(len(found))
@@ -143,7 +141,7 @@ def _caller(
     except InvalidPhone:
         raise Invalid("intake.invalid_phone", field="phone") from None
     key = intake.vault.key_of(number)
-    found = privacy_store.calls_of_caller(uow.session, key)
+    found = uow.callers.calls_of(key)
     if not found:
         raise NotFound("intake.caller_not_found")
     return number, key, found
@@ -162,4 +160,4 @@ def _record_request(
         caller_ref=found[0]["caller_ref"],
         records=len(found),
     )
-    privacy_store.record(uow.session, entry)
+    uow.audit.record(entry)

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.intake import metrics
-from services.intake.adapters import repository, sms_store
 from services.intake.adapters.sms_gateway import GatewayError, SmsGateway
 from services.intake.domain.sms import RetryPolicy, SmsStatus, redact_links
 from services.intake.handlers.context import IntakeContext
@@ -31,7 +30,7 @@ class SmsSender:
     def step(self) -> int:
         """Tries every due message once; returns how many it tried (0: idle)."""
         with self.intake.uow() as uow:
-            ids = sms_store.due(uow.session, self.intake.clock(), self.batch)
+            ids = uow.sms.due(self.intake.clock(), self.batch)
         return sum(self._deliver(message_id) for message_id in ids)
 
     def _deliver(self, message_id: str) -> int:
@@ -54,12 +53,12 @@ class SmsSender:
         """The message and the encrypted number, if this worker got the message."""
         now = self.intake.clock()
         with self.intake.uow() as uow:
-            message = sms_store.claim(uow.session, message_id, now)
+            message = uow.sms.claim(message_id, now)
             if message is None:
                 return None
-            caller = repository.first_caller(uow.session, message["ticket_id"])
+            caller = uow.calls.first_caller(message["ticket_id"])
             if caller is None or caller.caller_cipher is None:
-                sms_store.settle(uow.session, message_id, SmsStatus.no_number, 0, now)
+                uow.sms.settle(message_id, SmsStatus.no_number, 0, now)
             uow.commit()
         if caller is None or caller.caller_cipher is None:
             metrics.SMS.labels("no_number").inc()
@@ -86,10 +85,10 @@ class SmsSender:
     ) -> None:
         with self.intake.uow() as uow:
             now = self.intake.clock()
-            sms_store.settle(uow.session, message_id, status, attempts, now, next_at, error, text)
+            uow.sms.settle(message_id, status, attempts, now, next_at, error, text)
             uow.commit()
 
 
 def outbox(intake: IntakeContext, limit: int, status: str | None) -> list[dict[str, Any]]:
     with intake.uow() as uow:
-        return sms_store.recent(uow.session, limit, status)
+        return uow.sms.recent(limit, status)

@@ -1,0 +1,218 @@
+"""The intake unit of work: the SQL repositories the use cases reach through it. Each
+method hands its session to the store module that holds the statements (prebuilt where the
+call path runs them), so the SQL is the same as when handlers called the modules."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.common.db import UnitOfWork
+from services.intake.adapters import (
+    catalogue_store,
+    knowledge_store,
+    privacy_store,
+    repository,
+    sms_store,
+)
+from services.intake.domain.catalogue import Catalogue, Category
+from services.intake.domain.duplicates import Candidate
+from services.intake.domain.knowledge import Entry
+from services.intake.domain.model import Call, Ticket
+from services.intake.domain.sms import SmsStatus
+from services.intake.handlers.ports import AuditEntry, Outgoing
+
+
+class SqlTickets:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def next_sequence(self, day: date) -> int:
+        return repository.next_sequence(self._session, day)
+
+    def add(self, ticket: Ticket) -> None:
+        repository.add(self._session, ticket)
+
+    def get(self, ticket_id: str) -> Ticket | None:
+        return repository.get(self._session, ticket_id)
+
+    def get_many(self, ids: list[str]) -> dict[str, Ticket]:
+        return repository.get_many(self._session, ids)
+
+    def recent(self, created_by: str | None, limit: int) -> list[Ticket]:
+        return repository.recent(self._session, created_by, limit)
+
+    def count_call(self, ticket_id: str) -> int | None:
+        return repository.count_call(self._session, ticket_id)
+
+    def set_status(self, ticket_id: str, status: str, at: datetime, **extra: object) -> None:
+        repository.set_status(self._session, ticket_id, status, at, **extra)
+
+    def close(self, ticket_id: str, status: str, at: datetime) -> None:
+        repository.close(self._session, ticket_id, status, at)
+
+    def reopen(self, ticket_id: str, at: datetime) -> None:
+        repository.reopen(self._session, ticket_id, at)
+
+    def set_callback_due(self, ticket_id: str, until: datetime | None) -> None:
+        repository.set_callback_due(self._session, ticket_id, until)
+
+    def open_at_place(
+        self, area_code: str, since: datetime, category_code: str | None, limit: int
+    ) -> list[Candidate]:
+        return repository.open_at_place(self._session, area_code, since, category_code, limit)
+
+
+class SqlCalls:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def add(self, call: Call) -> None:
+        repository.add_call(self._session, call)
+
+    def get(self, call_id: str) -> Call | None:
+        return repository.get_call(self._session, call_id)
+
+    def recent(self, taken_by: str, limit: int) -> list[tuple[Call, Ticket]]:
+        return repository.recent_calls(self._session, taken_by, limit)
+
+    def first_caller(self, ticket_id: str) -> Call | None:
+        return repository.first_caller(self._session, ticket_id)
+
+
+class SqlCallers:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def ref(self, key: str | None) -> str | None:
+        return privacy_store.caller_ref(self._session, key)
+
+    def calls_of(self, key: str) -> list[dict[str, Any]]:
+        return privacy_store.calls_of_caller(self._session, key)
+
+    def erase(self, key: str, ticket_ids: list[str]) -> None:
+        privacy_store.erase_caller(self._session, key, ticket_ids)
+
+    def closed_with_numbers(self, cutoff: datetime, limit: int) -> list[str]:
+        return privacy_store.closed_with_numbers(self._session, cutoff, limit)
+
+    def forget_numbers(self, ticket_ids: list[str]) -> None:
+        privacy_store.forget_numbers(self._session, ticket_ids)
+
+
+class SqlAudit:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def record(self, entry: AuditEntry) -> None:
+        privacy_store.record(self._session, entry)
+
+    def page(
+        self, actions: tuple[str, ...], before: int | None, limit: int
+    ) -> list[dict[str, Any]]:
+        return privacy_store.audit_page(self._session, actions, before, limit)
+
+
+class SqlKnowledge:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def seed(self, entries: list[Entry], at: datetime) -> bool:
+        return knowledge_store.seed(self._session, entries, at)
+
+    def add(self, entry: Entry, by: str, at: datetime) -> None:
+        knowledge_store.add(self._session, entry, by, at)
+
+    def replace(self, entry: Entry, active: bool, by: str, at: datetime) -> None:
+        knowledge_store.replace(self._session, entry, active, by, at)
+
+    def get(self, entry_id: str) -> tuple[Entry, bool] | None:
+        return knowledge_store.get(self._session, entry_id)
+
+    def active(self) -> list[Entry]:
+        return knowledge_store.active(self._session)
+
+
+class SqlSms:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def enqueue(self, message: Outgoing, status: SmsStatus, at: datetime) -> str:
+        return sms_store.enqueue(self._session, message, status, at)
+
+    def due(self, now: datetime, limit: int) -> list[str]:
+        return sms_store.due(self._session, now, limit)
+
+    def claim(self, message_id: str, now: datetime) -> dict[str, Any] | None:
+        return sms_store.claim(self._session, message_id, now)
+
+    def settle(
+        self,
+        message_id: str,
+        status: SmsStatus,
+        attempts: int,
+        at: datetime,
+        next_at: datetime | None = None,
+        error: str | None = None,
+        text: str | None = None,
+    ) -> None:
+        sms_store.settle(self._session, message_id, status, attempts, at, next_at, error, text)
+
+    def recent(self, limit: int, status: str | None = None) -> list[dict[str, Any]]:
+        return sms_store.recent(self._session, limit, status)
+
+
+class SqlCatalogue:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def version(self) -> int:
+        return catalogue_store.version(self._session)
+
+    def load(self) -> Catalogue:
+        return catalogue_store.load(self._session)
+
+    def seed(self, seeded: list[Category], at: datetime) -> bool:
+        return catalogue_store.seed(self._session, seeded, at)
+
+    def record(
+        self,
+        number: int,
+        action: str,
+        code: str | None,
+        before: Category | None,
+        after: Category | None,
+        by: str,
+        at: datetime,
+    ) -> None:
+        catalogue_store.record(self._session, number, action, code, before, after, by, at)
+
+    def insert(self, category: Category) -> None:
+        catalogue_store.insert_category(self._session, category)
+
+    def update(self, category: Category) -> None:
+        catalogue_store.update_category(self._session, category)
+
+    def changes(self, limit: int) -> list[dict[str, Any]]:
+        return catalogue_store.changes(self._session, limit)
+
+
+class IntakeUnitOfWork(UnitOfWork):
+    tickets: SqlTickets
+    calls: SqlCalls
+    callers: SqlCallers
+    audit: SqlAudit
+    knowledge: SqlKnowledge
+    sms: SqlSms
+    catalogue: SqlCatalogue
+
+    def attach(self, session: Session) -> None:
+        self.tickets = SqlTickets(session)
+        self.calls = SqlCalls(session)
+        self.callers = SqlCallers(session)
+        self.audit = SqlAudit(session)
+        self.knowledge = SqlKnowledge(session)
+        self.sms = SqlSms(session)
+        self.catalogue = SqlCatalogue(session)

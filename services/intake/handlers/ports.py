@@ -1,0 +1,210 @@
+"""What the intake use cases need from storage: repositories reached through the unit of
+work. The SQL versions live in services/intake/adapters/unit_of_work.py."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from services.common.ports import Transaction
+from services.intake.domain.catalogue import Catalogue, Category
+from services.intake.domain.duplicates import Candidate
+from services.intake.domain.knowledge import Entry
+from services.intake.domain.model import Call, Ticket
+from services.intake.domain.sms import SmsStatus
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the privacy audit trail: who saw or removed whose number, and why."""
+
+    at: datetime
+    actor: str
+    action: str
+    outcome: str
+    reason: str
+    ticket_id: str | None = None
+    call_id: str | None = None
+    caller_ref: str | None = None
+    records: int = 0
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A text for the SMS outbox; the number is looked up only when it is sent."""
+
+    request_id: str
+    ticket_id: str
+    ticket_number: str | None
+    purpose: str
+    caller_masked: str | None
+    text: str
+
+
+class Tickets(Protocol):
+    def next_sequence(self, day: date) -> int:
+        """Atomic per-day counter: concurrent calls never share a number."""
+
+    def add(self, ticket: Ticket) -> None: ...
+
+    def get(self, ticket_id: str) -> Ticket | None: ...
+
+    def get_many(self, ids: list[str]) -> dict[str, Ticket]: ...
+
+    def recent(self, created_by: str | None, limit: int) -> list[Ticket]: ...
+
+    def count_call(self, ticket_id: str) -> int | None:
+        """Adds one call to an open ticket and returns the new count, atomically; None if
+        the ticket is closed or absent."""
+
+    def set_status(self, ticket_id: str, status: str, at: datetime, **extra: object) -> None:
+        """Unless a later event already moved the ticket on."""
+
+    def close(self, ticket_id: str, status: str, at: datetime) -> None: ...
+
+    def reopen(self, ticket_id: str, at: datetime) -> None: ...
+
+    def set_callback_due(self, ticket_id: str, until: datetime | None) -> None: ...
+
+    def open_at_place(
+        self, area_code: str, since: datetime, category_code: str | None, limit: int
+    ) -> list[Candidate]:
+        """Open tickets within the area created since `since`, newest first."""
+
+
+class Calls(Protocol):
+    def add(self, call: Call) -> None: ...
+
+    def get(self, call_id: str) -> Call | None: ...
+
+    def recent(self, taken_by: str, limit: int) -> list[tuple[Call, Ticket]]:
+        """The agent's latest calls, newest first, each with its ticket."""
+
+    def first_caller(self, ticket_id: str) -> Call | None:
+        """The ticket's first call that left a number: whom texts about it go to."""
+
+
+class Callers(Protocol):
+    """Callers' numbers as the privacy use cases need them, found by their keyed hash."""
+
+    def ref(self, key: str | None) -> str | None:
+        """The reference this number was given before, or a new one; None if anonymous."""
+
+    def calls_of(self, key: str) -> list[dict[str, Any]]: ...
+
+    def erase(self, key: str, ticket_ids: list[str]) -> None: ...
+
+    def closed_with_numbers(self, cutoff: datetime, limit: int) -> list[str]: ...
+
+    def forget_numbers(self, ticket_ids: list[str]) -> None: ...
+
+
+class Audit(Protocol):
+    def record(self, entry: AuditEntry) -> None: ...
+
+    def page(
+        self, actions: tuple[str, ...], before: int | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """Newest first; `before` is the id of the last entry of the previous page."""
+
+
+class Knowledge(Protocol):
+    def seed(self, entries: list[Entry], at: datetime) -> bool: ...
+
+    def add(self, entry: Entry, by: str, at: datetime) -> None: ...
+
+    def replace(self, entry: Entry, active: bool, by: str, at: datetime) -> None: ...
+
+    def get(self, entry_id: str) -> tuple[Entry, bool] | None:
+        """The entry and whether it is active."""
+
+    def active(self) -> list[Entry]: ...
+
+
+class Sms(Protocol):
+    def enqueue(self, message: Outgoing, status: SmsStatus, at: datetime) -> str: ...
+
+    def due(self, now: datetime, limit: int) -> list[str]: ...
+
+    def claim(self, message_id: str, now: datetime) -> dict[str, Any] | None:
+        """Takes the message for one attempt if it is still due; None if another took it."""
+
+    def settle(
+        self,
+        message_id: str,
+        status: SmsStatus,
+        attempts: int,
+        at: datetime,
+        next_at: datetime | None = None,
+        error: str | None = None,
+        text: str | None = None,
+    ) -> None: ...
+
+    def recent(self, limit: int, status: str | None = None) -> list[dict[str, Any]]: ...
+
+
+class CatalogueStore(Protocol):
+    def version(self) -> int: ...
+
+    def load(self) -> Catalogue: ...
+
+    def seed(self, seeded: list[Category], at: datetime) -> bool: ...
+
+    def record(
+        self,
+        number: int,
+        action: str,
+        code: str | None,
+        before: Category | None,
+        after: Category | None,
+        by: str,
+        at: datetime,
+    ) -> None:
+        """Refuses (409) when another admin's change took this version number first."""
+
+    def insert(self, category: Category) -> None: ...
+
+    def update(self, category: Category) -> None: ...
+
+    def changes(self, limit: int) -> list[dict[str, Any]]: ...
+
+
+class CatalogueCache:
+    """The latest catalogue, kept per process and reloaded only when the stored version is
+    newer, so every instance sees an admin's change on its next request."""
+
+    def __init__(self) -> None:
+        self._current: Catalogue | None = None
+        self._lock = threading.Lock()
+
+    def get(self, store: CatalogueStore) -> Catalogue:
+        stored = store.version()
+        with self._lock:
+            if self._current is None or self._current.version != stored:
+                self._current = store.load()
+            return self._current
+
+
+class UnitOfWork(Transaction, Protocol):
+    @property
+    def tickets(self) -> Tickets: ...
+
+    @property
+    def calls(self) -> Calls: ...
+
+    @property
+    def callers(self) -> Callers: ...
+
+    @property
+    def audit(self) -> Audit: ...
+
+    @property
+    def knowledge(self) -> Knowledge: ...
+
+    @property
+    def sms(self) -> Sms: ...
+
+    @property
+    def catalogue(self) -> CatalogueStore: ...
