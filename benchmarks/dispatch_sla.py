@@ -41,8 +41,8 @@ from services.dispatch.adapters.unit_of_work import DispatchUnitOfWork
 from services.dispatch.handlers import consumers
 from services.dispatch.handlers.context import DispatchContext
 from services.dispatch.handlers.scheduler import Scheduler
-from tests import peers
-from tests.dispatch_support import envelope, ticket_created
+from tests.support import peers
+from tests.support.dispatch import envelope, ticket_created
 
 app = typer.Typer(add_completion=False)
 

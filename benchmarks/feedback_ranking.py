@@ -261,7 +261,7 @@ def main(
 def _on_postgres(url: str, count: int, departments: int, repeat: int) -> dict[str, object]:
     if url:
         return run("PostgreSQL", url, count, departments, repeat)
-    from tests import peers
+    from tests.support import peers
 
     server = peers.start_postgres(databases=("feedback_bench",))
     try:

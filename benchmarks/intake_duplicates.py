@@ -37,8 +37,8 @@ from services.common.settings import Settings
 from services.intake.adapters.orm import calls, tickets
 from services.intake.adapters.seed import load_addresses, load_categories
 from services.intake.bootstrap import build
-from tests import peers
-from tests.harness import ROOT, free_base_port
+from tests.support import peers
+from tests.support.harness import ROOT, free_base_port
 
 app = typer.Typer(add_completion=False)
 PROBLEMS = [

@@ -35,7 +35,7 @@ from services.search.adapters.elastic import NODE_CLASS_ENV
 from services.search.config import SearchSettings
 from services.search.domain.projection import apply
 from services.search.tools.rebuild import rebuild
-from tests import peers
+from tests.support import peers
 
 app = typer.Typer(add_completion=False)
 
@@ -103,7 +103,7 @@ def main(
     report["embedded"] = run(Settings(data_dir=data_dir), runs)
     print(json.dumps(report, indent=2), flush=True)
     server = peers.start_osmem()
-    os.environ[NODE_CLASS_ENV] = "tests.es_compat.CompatNode"
+    os.environ[NODE_CLASS_ENV] = "tests.support.es_compat.CompatNode"
     try:
         options = SearchSettings(
             search_backend="elasticsearch",

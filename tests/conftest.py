@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests import peers
+from tests.support import peers
 
 
 @pytest.fixture(scope="session")

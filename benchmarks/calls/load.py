@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import httpx
 
-from tests.harness import ROOT
+from tests.support.harness import ROOT
 
 SEED_DIR = ROOT / "services" / "intake" / "seed"
 # Used when the intake seed files cannot be read; valid in the catalogue of commit 8fff4bd.

@@ -18,7 +18,7 @@ from benchmarks.calls.load import closed_loop, open_loop, read_back, wait_settle
 from benchmarks.calls.report import Options, Report, parse_time, percentiles, slope
 from benchmarks.calls.sampling import Sampler, start_py_spy, stop_py_spy
 from benchmarks.calls.stack import CpuMeter, Running, console
-from tests.harness import SERVICES
+from tests.support.harness import SERVICES
 
 
 async def run(opts: Options, running: Running) -> Report:

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.calls.report import Options
-from tests.harness import SERVICES, Cluster
+from tests.support.harness import SERVICES, Cluster
 
 # --------------------------------------------------------------------------- metrics sampling
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from tests import peers
-from tests.harness import SERVICES, Cluster, embedded_env, full_env
+from tests.support import peers
+from tests.support.harness import SERVICES, Cluster, embedded_env, full_env
 
 console = Console(stderr=True)
 

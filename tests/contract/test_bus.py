@@ -21,7 +21,7 @@ from services.common.bus.embedded import EmbeddedBus
 from services.common.bus.factory import make_bus
 from services.common.bus.kafka import KafkaBus
 from services.common.settings import Settings
-from tests import peers
+from tests.support import peers
 
 ROOT = Path(__file__).resolve().parents[2]
 Subscribe = Callable[[str], Subscription]

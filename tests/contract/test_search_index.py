@@ -31,8 +31,8 @@ from services.search.adapters.index import (
 from services.search.config import SearchSettings
 from services.search.domain.query import QuerySyntaxError
 from services.search.domain.tokenize import tokens
-from tests import es_compat
-from tests.peers import Peer
+from tests.support import es_compat
+from tests.support.peers import Peer
 
 CITY = "北京市"
 # (id, description, category path, area path below the city, status, request type)
@@ -541,9 +541,7 @@ class RebuildContract:
         rebuildable.promote(again)
         assert find(live, "").total == 0
 
-    def test_generations_stay_until_pruned_and_a_discarded_one_goes(
-        self, rebuildable: Any
-    ) -> None:
+    def test_generations_stay_until_pruned_and_a_discarded_one_goes(self, rebuildable: Any) -> None:
         first = rebuildable.live_generation()
         second = rebuildable.next_generation()
         rebuildable.promote(second)
@@ -665,14 +663,14 @@ class TestElasticIndex(SearchIndexContract):
     def test_node_class_comes_from_the_environment(
         self, elasticsearch: Peer, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setenv(NODE_CLASS_ENV, "tests.es_compat.CompatNode")
+        monkeypatch.setenv(NODE_CLASS_ENV, "tests.support.es_compat.CompatNode")
         index = ElasticIndex(_settings(elasticsearch.url))
         index.ensure()
         index.put(make_doc("t1", "路灯不亮"))
         assert index.get("t1") is not None
         index.drop()
         index.close()
-        monkeypatch.setenv(NODE_CLASS_ENV, "tests.es_compat.NoSuchNode")
+        monkeypatch.setenv(NODE_CLASS_ENV, "tests.support.es_compat.NoSuchNode")
         with pytest.raises(ValueError, match=NODE_CLASS_ENV):
             make_client(_settings(elasticsearch.url))
 

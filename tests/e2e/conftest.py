@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import Cluster, embedded_env, full_env
+from tests.support.harness import Cluster, embedded_env, full_env
 
 
 @pytest.fixture(scope="module", params=["embedded", "production"])

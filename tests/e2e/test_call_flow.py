@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.harness import Cluster, call_body, eventually
+from tests.support.harness import Cluster, call_body, eventually
 
 
 def _searchable(cluster: Cluster, q: str, ticket_id: str) -> dict[str, Any] | None:

@@ -25,8 +25,8 @@ from services.common.bus.factory import make_bus
 from services.common.settings import Settings
 from services.intake.config import IntakeSettings
 from services.intake.domain.model import caller_key
-from tests.feedback_support import link_parts, opened
-from tests.harness import PASSWORDS, Cluster, call_body, embedded_env, eventually
+from tests.support.feedback import link_parts, opened
+from tests.support.harness import PASSWORDS, Cluster, call_body, embedded_env, eventually
 
 PHONE = "13812345678"
 

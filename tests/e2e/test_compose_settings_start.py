@@ -22,9 +22,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests import peers
-from tests.compose_env import compose, interpolate, service_env
-from tests.harness import ROOT, SERVICES, call_body, eventually, free_base_port
+from tests.support import peers
+from tests.support.compose_env import compose, interpolate, service_env
+from tests.support.harness import ROOT, SERVICES, call_body, eventually, free_base_port
 
 
 def _users_file_source(container_path: str) -> Path:
@@ -57,7 +57,7 @@ def _environment(
         | {
             "HOTLINE_BASE_PORT": str(base),
             "HOTLINE_DATA_DIR": str(data / service),
-            "HOTLINE_ELASTICSEARCH_NODE_CLASS": "tests.es_compat.CompatNode",
+            "HOTLINE_ELASTICSEARCH_NODE_CLASS": "tests.support.es_compat.CompatNode",
             "PYTHONPATH": str(ROOT),
         }
     )

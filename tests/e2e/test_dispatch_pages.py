@@ -16,8 +16,8 @@ from playwright.sync_api import expect
 from services.common.bus.factory import make_bus
 from services.common.settings import Settings
 from services.dispatch.adapters.seed import SEED
-from tests.dispatch_support import envelope, put_on_bus, ticket_created
-from tests.harness import ROOT, Cluster, embedded_env, eventually
+from tests.support.dispatch import envelope, put_on_bus, ticket_created
+from tests.support.harness import ROOT, Cluster, embedded_env, eventually
 
 ARTIFACTS = ROOT / "test-artifacts"
 

@@ -42,7 +42,7 @@ from cryptography.fernet import Fernet
 
 from services.common.settings import PORTS, Settings
 from services.settings_doc import SECTIONS, service_settings
-from tests.harness import ROOT, SERVICES, Cluster, embedded_env
+from tests.support.harness import ROOT, SERVICES, Cluster, embedded_env
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^(```|~~~)\s*([\w+-]*)\s*$")

@@ -18,8 +18,8 @@ import pytest
 
 from services.common.bus.factory import make_bus
 from services.common.settings import Settings
-from tests.feedback_support import Peers, opened
-from tests.harness import Cluster, call_body, embedded_env, eventually
+from tests.support.feedback import Peers, opened
+from tests.support.harness import Cluster, call_body, embedded_env, eventually
 
 
 @pytest.fixture(scope="module")

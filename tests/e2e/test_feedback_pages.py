@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from services.common.bus.embedded import EmbeddedBus
-from tests.feedback_support import Peers, opened
-from tests.harness import PASSWORDS, ROOT, Cluster, embedded_env
+from tests.support.feedback import Peers, opened
+from tests.support.harness import PASSWORDS, ROOT, Cluster, embedded_env
 
 ARTIFACTS = ROOT / "test-artifacts"
 PHONE = {"width": 390, "height": 844}

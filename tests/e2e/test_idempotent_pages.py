@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.harness import Cluster, embedded_env
+from tests.support.harness import Cluster, embedded_env
 
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.harness import ROOT, Cluster, embedded_env
+from tests.support.harness import ROOT, Cluster, embedded_env
 
 ARTIFACTS = ROOT / "test-artifacts"
 

@@ -19,9 +19,9 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests import peers
-from tests.deploy_support import PROMETHEUS, ROOT, metric_names_in
-from tests.harness import SERVICES, Cluster, embedded_env, eventually
+from tests.support import peers
+from tests.support.deploy import PROMETHEUS, ROOT, metric_names_in
+from tests.support.harness import SERVICES, Cluster, embedded_env, eventually
 
 DASHBOARDS = sorted((ROOT / "deploy/grafana/dashboards").glob("*.json"))
 RULES = sorted((PROMETHEUS / "rules").glob("*.yml"))

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests import peers
-from tests.harness import PASSWORDS, ROOT, SERVICES, call_body, eventually, free_base_port
+from tests.support import peers
+from tests.support.harness import PASSWORDS, ROOT, SERVICES, call_body, eventually, free_base_port
 
 CALLS = 12
 DONE = 'sum(hotline_dispatch_clocks_completed_total{clock="acknowledge", department="D-JXS"})'

@@ -18,8 +18,16 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
-from tests import peers
-from tests.harness import PASSWORDS, ROOT, SERVICES, Cluster, call_body, embedded_env, eventually
+from tests.support import peers
+from tests.support.harness import (
+    PASSWORDS,
+    ROOT,
+    SERVICES,
+    Cluster,
+    call_body,
+    embedded_env,
+    eventually,
+)
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
 # What docker-compose.yml sets for the proxy: where each service sits, where citizens' links

@@ -14,7 +14,7 @@ import pytest
 
 from benchmarks import search_corpus
 from services.common.bus.embedded import EmbeddedBus
-from tests.harness import PASSWORDS, ROOT, Cluster, embedded_env, eventually
+from tests.support.harness import PASSWORDS, ROOT, Cluster, embedded_env, eventually
 
 ARTIFACTS = ROOT / "test-artifacts"
 TICKETS = 60

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from services.common.auth import TOKEN_COOKIE
-from tests.harness import PASSWORDS, SERVICES, Cluster, embedded_env, eventually
+from tests.support.harness import PASSWORDS, SERVICES, Cluster, embedded_env, eventually
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from proto.vocabulary import label
-from tests.harness import PASSWORDS, Cluster, call_body, embedded_env, eventually
+from tests.support.harness import PASSWORDS, Cluster, call_body, embedded_env, eventually
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,7 @@ from services.dispatch.bootstrap import build as build_dispatch
 from services.feedback.bootstrap import build as build_feedback
 from services.intake.bootstrap import build as build_intake
 from services.search.bootstrap import build as build_search
-from tests.harness import PASSWORDS
+from tests.support.harness import PASSWORDS
 
 BUILDERS: dict[str, Callable[[Settings], FastAPI]] = {
     "intake": build_intake,

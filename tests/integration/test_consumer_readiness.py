@@ -16,8 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from services.common.bus.kafka import KafkaBus
 from services.common.settings import Settings
 from services.search.bootstrap import TOPICS, build
-from tests import peers
-from tests.harness import eventually
+from tests.support import peers
+from tests.support.harness import eventually
 
 GRACE = 5.0
 

@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from services.common.problems import PROBLEM_MEDIA_TYPE, RETRY_AFTER_SECONDS
 from services.common.settings import Settings
 from services.intake.bootstrap import build
-from tests import peers
-from tests.harness import call_body, eventually
+from tests.support import peers
+from tests.support.harness import call_body, eventually
 
 
 def _pg_ctl(server: peers.Peer, *args: str) -> None:

@@ -21,8 +21,8 @@ from services.dispatch.bootstrap import build
 from services.dispatch.config import DispatchSettings
 from services.dispatch.handlers import consumers
 from services.dispatch.handlers.context import DispatchContext
-from tests.dispatch_support import envelope, ticket_created
-from tests.harness import PASSWORDS
+from tests.support.dispatch import envelope, ticket_created
+from tests.support.harness import PASSWORDS
 
 
 class Clock:

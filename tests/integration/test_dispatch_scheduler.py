@@ -29,8 +29,8 @@ from services.dispatch.config import DispatchSettings
 from services.dispatch.handlers import consumers
 from services.dispatch.handlers.context import DispatchContext
 from services.dispatch.handlers.scheduler import Scheduler
-from tests import peers
-from tests.dispatch_support import envelope, ticket_created
+from tests.support import peers
+from tests.support.dispatch import envelope, ticket_created
 
 T0 = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.feedback_support import Running, link_parts, running_feedback
-from tests.harness import drain
+from tests.support.feedback import Running, link_parts, running_feedback
+from tests.support.harness import drain
 
 FINE: dict[str, Any] = {"contacted": True, "solved": True, "satisfaction": "satisfied"}
 

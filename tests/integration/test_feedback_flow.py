@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import text, update
 
 from services.feedback.adapters.orm import invitations, metadata
-from tests.feedback_support import Running, link_parts, opened, running_feedback
-from tests.harness import eventually
+from tests.support.feedback import Running, link_parts, opened, running_feedback
+from tests.support.harness import eventually
 
 FINE: dict[str, Any] = {"contacted": True, "solved": True, "satisfaction": "satisfied"}
 REFUSED: dict[str, Any] = {"contacted": True, "solved": False, "satisfaction": "dissatisfied"}

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests import peers as real_peers
-from tests.feedback_support import Running, opened, running_feedback
+from tests.support import peers as real_peers
+from tests.support.feedback import Running, opened, running_feedback
 
 APRIL = datetime(2026, 4, 15, 3, 0, tzinfo=UTC)
 MAY = datetime(2026, 5, 10, 3, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.deploy_support import PROMETHEUS, ROOT, exposed_metrics, metric_names_in
+from tests.support.deploy import PROMETHEUS, ROOT, exposed_metrics, metric_names_in
 
 GRAFANA = ROOT / "deploy" / "grafana"
 DASHBOARDS = sorted((GRAFANA / "dashboards").glob("*.json"))

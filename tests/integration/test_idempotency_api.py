@@ -23,10 +23,10 @@ from services.dispatch.bootstrap import build as build_dispatch
 from services.dispatch.config import DispatchSettings
 from services.dispatch.handlers import consumers
 from services.intake.bootstrap import build as build_intake
-from tests.dispatch_support import envelope, ticket_created
-from tests.feedback_support import Running, link_parts, running_feedback
-from tests.harness import PASSWORDS, call_body
-from tests.intake_support import IntakeApi, app_of, count, outbox
+from tests.support.dispatch import envelope, ticket_created
+from tests.support.feedback import Running, link_parts, running_feedback
+from tests.support.harness import PASSWORDS, call_body
+from tests.support.intake import IntakeApi, app_of, count, outbox
 
 
 def key() -> str:

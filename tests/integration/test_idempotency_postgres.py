@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 
 from services.common.settings import Settings
 from services.intake.bootstrap import build
-from tests import peers
-from tests.harness import call_body
-from tests.intake_support import IntakeApi
+from tests.support import peers
+from tests.support.harness import call_body
+from tests.support.intake import IntakeApi
 
 pytestmark = pytest.mark.peers
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.harness import Cluster, call_body, embedded_env, eventually
+from tests.support.harness import Cluster, call_body, embedded_env, eventually
 
 
 def _tickets(client: httpx.Client, words: str) -> list[str]:

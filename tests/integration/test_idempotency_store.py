@@ -25,7 +25,7 @@ from services.common.idempotency import (
     idempotency_table,
 )
 from services.common.problems import Problem
-from tests import peers
+from tests.support import peers
 
 metadata = MetaData()
 effects = Table("effects", metadata, Column("id", String(32), primary_key=True))

@@ -20,8 +20,8 @@ from services.dispatch.bootstrap import build as build_dispatch
 from services.feedback.bootstrap import build as build_feedback
 from services.intake.bootstrap import build as build_intake
 from services.search.bootstrap import build as build_search
-from tests.feedback_support import Running, link_parts, running_feedback
-from tests.harness import PASSWORDS, call_body
+from tests.support.feedback import Running, link_parts, running_feedback
+from tests.support.harness import PASSWORDS, call_body
 
 MiB = 1024 * 1024
 

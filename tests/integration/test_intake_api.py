@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from services.common.settings import Settings
 from services.intake.bootstrap import build
-from tests.harness import PASSWORDS, call_body
+from tests.support.harness import PASSWORDS, call_body
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from proto.feedback import TicketClosed
 from services.common.settings import Settings
 from services.intake.bootstrap import build
-from tests.harness import drain, driven
-from tests.intake_support import IntakeApi, app_of, count, dump, outbox, publish
+from tests.support.harness import drain, driven
+from tests.support.intake import IntakeApi, app_of, count, dump, outbox, publish
 
 PHONE = "13812345678"
 

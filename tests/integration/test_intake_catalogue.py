@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from services.common.settings import Settings
 from services.intake.bootstrap import build
-from tests.intake_support import IntakeApi
+from tests.support.intake import IntakeApi
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from sqlalchemy import text
 
 from services.common.settings import Settings
 from services.intake.bootstrap import build
-from tests import peers
-from tests.intake_support import IntakeApi, app_of, count, outbox
+from tests.support import peers
+from tests.support.intake import IntakeApi, app_of, count, outbox
 
 pytestmark = pytest.mark.peers
 

@@ -18,8 +18,8 @@ from services.common.sealed_links import LinkSeal
 from services.common.settings import Settings
 from services.intake.bootstrap import build
 from services.intake.config import IntakeSettings
-from tests.harness import eventually
-from tests.intake_support import IntakeApi, app_of, publish
+from tests.support.harness import eventually
+from tests.support.intake import IntakeApi, app_of, publish
 
 OLD, RECENT, ASKING = "13811110001", "13811110002", "13911110003"
 

@@ -21,8 +21,8 @@ from services.common.sealed_links import LinkSeal
 from services.common.settings import Settings
 from services.intake.bootstrap import build
 from services.intake.config import IntakeSettings
-from tests.harness import eventually
-from tests.intake_support import IntakeApi, publish
+from tests.support.harness import eventually
+from tests.support.intake import IntakeApi, publish
 
 
 class Gateway:

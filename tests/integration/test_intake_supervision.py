@@ -15,8 +15,8 @@ from proto.assignments import AssignmentAcknowledged, AssignmentSupervised, Citi
 from proto.envelope import Event
 from services.common.settings import Settings
 from services.intake.bootstrap import build
-from tests.harness import eventually
-from tests.intake_support import IntakeApi, count, publish
+from tests.support.harness import eventually
+from tests.support.intake import IntakeApi, count, publish
 
 
 @pytest.fixture(scope="module")

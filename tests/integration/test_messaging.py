@@ -20,7 +20,7 @@ from services.common.consumer import Consumer
 from services.common.db import UnitOfWork, make_engine, uow_factory
 from services.common.messaging_tables import inbox_table, outbox_table
 from services.common.relay import Relay
-from tests import peers
+from tests.support import peers
 
 metadata = MetaData()
 effects = Table("effects", metadata, Column("event_id", String(64), primary_key=True))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.deploy_support import PROMETHEUS, exposed_metrics, metric_names_in
+from tests.support.deploy import PROMETHEUS, exposed_metrics, metric_names_in
 
 RULE_FILES = sorted((PROMETHEUS / "rules").glob("*.yml"))
 TEST_FILES = sorted((PROMETHEUS / "tests").glob("*.yml"))

@@ -17,7 +17,7 @@ from services.common.bus.embedded import EmbeddedBus
 from services.common.settings import Settings
 from services.search.adapters.index import TIME_ZONE
 from services.search.bootstrap import build
-from tests.harness import PASSWORDS, drain, driven
+from tests.support.harness import PASSWORDS, drain, driven
 
 NOW = datetime.now(UTC)
 TICKETS = 50

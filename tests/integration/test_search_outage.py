@@ -19,9 +19,9 @@ from proto.envelope import Envelope
 from services.common.bus.embedded import EmbeddedBus
 from services.common.settings import Settings
 from services.search.bootstrap import build
-from tests import peers
-from tests.harness import PASSWORDS, eventually
-from tests.tcp_link import TcpLink
+from tests.support import peers
+from tests.support.harness import PASSWORDS, eventually
+from tests.support.tcp_link import TcpLink
 
 TICKETS = 24
 
@@ -35,7 +35,7 @@ def link(elasticsearch: peers.Peer) -> Iterator[TcpLink]:
 
 @pytest.fixture
 def settings(tmp_path: Path, link: TcpLink, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("HOTLINE_ELASTICSEARCH_NODE_CLASS", "tests.es_compat.CompatNode")
+    monkeypatch.setenv("HOTLINE_ELASTICSEARCH_NODE_CLASS", "tests.support.es_compat.CompatNode")
     # Search's own settings come from the environment, as in production.
     monkeypatch.setenv("HOTLINE_SEARCH_BACKEND", "elasticsearch")
     monkeypatch.setenv("HOTLINE_ELASTICSEARCH_URL", link.url)

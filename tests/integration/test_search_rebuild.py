@@ -23,9 +23,9 @@ from services.common.settings import Settings
 from services.search.adapters.elastic import NODE_CLASS_ENV
 from services.search.bootstrap import build
 from services.search.tools.rebuild import prune, rebuild
-from tests import peers
-from tests.harness import PASSWORDS, drain, eventually
-from tests.peers import Peer
+from tests.support import peers
+from tests.support.harness import PASSWORDS, drain, eventually
+from tests.support.peers import Peer
 
 NOW = datetime.now(UTC)
 re_done_of_total = re.compile(r"\b(\d+)/\1\b")
@@ -211,7 +211,7 @@ def test_a_rebuild_without_partitions_in_time_leaves_the_live_index_alone(
 def test_rebuild_swaps_the_elasticsearch_alias(
     tmp_path: Path, elasticsearch: Peer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(NODE_CLASS_ENV, "tests.es_compat.CompatNode")
+    monkeypatch.setenv(NODE_CLASS_ENV, "tests.support.es_compat.CompatNode")
     alias = f"hotline-rebuild-{uuid.uuid4().hex[:8]}"
     # Search's own settings come from the environment, as `hotline rebuild-search` reads them.
     monkeypatch.setenv("HOTLINE_SEARCH_BACKEND", "elasticsearch")
@@ -228,7 +228,7 @@ def test_rebuild_swaps_the_elasticsearch_alias(
         assert total(client) == len(first)
         later = publish(settings, 7, 3)
         eventually(lambda: total(client) == len(first | later), 60)
-    from tests import es_compat
+    from tests.support import es_compat
 
     es = es_compat.test_client(elasticsearch.url)
     assert list(es.indices.get_alias(name=alias).body) == [f"{alias}-v2"]

@@ -30,8 +30,8 @@ from services.intake.adapters.orm import metadata as intake_metadata
 from services.intake.bootstrap import build as build_intake
 from services.search.adapters.orm import metadata as search_metadata
 from services.search.bootstrap import build as build_search
-from tests import peers
-from tests.harness import PASSWORDS, SERVICES, eventually
+from tests.support import peers
+from tests.support.harness import PASSWORDS, SERVICES, eventually
 
 BUILDERS: dict[str, Callable[[Settings], FastAPI]] = {
     "intake": build_intake,

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from services.common.settings import Settings
-from tests import peers
-from tests.harness import Cluster, embedded_env, full_env
 from tests.reliability.support import System
+from tests.support import peers
+from tests.support.harness import Cluster, embedded_env, full_env
 
 _DEFAULT_PARTITIONS = Settings.model_fields["kafka_partitions"].default
 # Service logs reach their files as they are written, so a test can watch them.

@@ -17,8 +17,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from services.common.bus import Bus, Message, Record
 from services.common.bus.factory import make_bus
 from services.common.settings import Settings
-from tests import peers
-from tests.harness import SERVICES, Cluster, call_body, eventually
+from tests.support import peers
+from tests.support.harness import SERVICES, Cluster, call_body, eventually
 
 # Waits are bounded and generous: a 2-core machine running four services and three peers.
 FLOW_TIMEOUT = 90.0

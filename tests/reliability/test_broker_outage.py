@@ -5,8 +5,6 @@ call is dispatched and searchable, once."""
 
 from __future__ import annotations
 
-from tests import peers
-from tests.harness import SERVICES, eventually
 from tests.reliability.support import (
     System,
     assert_each_dispatched_once,
@@ -21,6 +19,8 @@ from tests.reliability.support import (
     wait_backlogs_empty,
     wait_flowed,
 )
+from tests.support import peers
+from tests.support.harness import SERVICES, eventually
 
 CALLS = 40
 

@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Callable
 
-from tests.harness import Cluster
 from tests.reliability.support import (
     System,
     assert_each_dispatched_once,
@@ -19,6 +18,7 @@ from tests.reliability.support import (
     wait_backlogs_empty,
     wait_flowed,
 )
+from tests.support.harness import Cluster
 
 CALLS = 150
 KILL_AFTER = 50

@@ -10,8 +10,6 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests import peers
-from tests.harness import eventually
 from tests.reliability.support import (
     System,
     assert_each_dispatched_once,
@@ -20,6 +18,8 @@ from tests.reliability.support import (
     tag,
     wait_flowed,
 )
+from tests.support import peers
+from tests.support.harness import eventually
 
 BEFORE, DURING = 5, 10
 

@@ -15,7 +15,6 @@ import pytest
 from proto.envelope import Envelope
 from proto.tickets import TICKETS, TicketCreated
 from services.common.bus import Message, Record
-from tests.harness import eventually
 from tests.reliability.support import (
     System,
     assignments_of,
@@ -29,6 +28,7 @@ from tests.reliability.support import (
     tag,
     wait_flowed,
 )
+from tests.support.harness import eventually
 
 # kafka-python loads its protocol schemas with importlib.resources calls Python deprecates.
 pytestmark = pytest.mark.filterwarnings("ignore:(read|open)_text is deprecated:DeprecationWarning")

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.harness import PASSWORDS, ROOT, SERVICES, call_body, eventually, free_base_port
+from tests.support.harness import PASSWORDS, ROOT, SERVICES, call_body, eventually, free_base_port
 
 START_TIMEOUT = 90.0  # four services starting together on a shared 2-core machine
 

@@ -16,7 +16,6 @@ from proto.envelope import Envelope
 from proto.registry import event_class
 from proto.tickets import TICKETS
 from services.common.bus import Record
-from tests.harness import SERVICES, Cluster, eventually
 from tests.reliability.support import (
     FLOW_TIMEOUT,
     ConsumerView,
@@ -35,6 +34,7 @@ from tests.reliability.support import (
     wait_flowed,
     wait_settled,
 )
+from tests.support.harness import SERVICES, Cluster, eventually
 
 # kafka-python loads its protocol schemas with importlib.resources calls Python deprecates.
 pytestmark = pytest.mark.filterwarnings("ignore:(read|open)_text is deprecated:DeprecationWarning")

@@ -45,9 +45,9 @@ from services.search.config import SearchSettings
 from services.search.domain.query import parse
 
 # Dotted path of an `elastic_transport` node class to use instead of the client's default.
-# Unset in production. Tests point it at `tests.es_compat.CompatNode` so that a whole service
-# process can talk to the Elasticsearch-compatible test server, which refuses the client's
-# versioned media types.
+# Unset in production. Tests point it at `tests.support.es_compat.CompatNode` so that a whole
+# service process can talk to the Elasticsearch-compatible test server, which refuses the
+# client's versioned media types.
 NODE_CLASS_ENV = "HOTLINE_ELASTICSEARCH_NODE_CLASS"
 BATCH = 500
 BULK_TIMEOUT_S = 120.0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from prometheus_client import REGISTRY, generate_latest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = ROOT / "deploy" / "prometheus"
 SUFFIXES = {"histogram": ("_bucket", "_sum", "_count"), "summary": ("_sum", "_count")}
 PROMQL_WORDS = {

@@ -19,10 +19,10 @@ import httpx
 from fastapi import FastAPI
 
 from services.common.workers import Worker
-from tests import peers
+from tests.support import peers
 
 SERVICES = ("intake", "dispatch", "feedback", "search")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PASSWORDS = {
     "agent1": "agent1pass",
     "agent2": "agent2pass",
@@ -76,7 +76,7 @@ def full_env(
         "HOTLINE_SEARCH_BACKEND": "elasticsearch",
         "HOTLINE_ELASTICSEARCH_URL": es.url,
         "HOTLINE_ELASTICSEARCH_INDEX": f"{prefix}-tickets",
-        "HOTLINE_ELASTICSEARCH_NODE_CLASS": "tests.es_compat.CompatNode",
+        "HOTLINE_ELASTICSEARCH_NODE_CLASS": "tests.support.es_compat.CompatNode",
     }
 
 

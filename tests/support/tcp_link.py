@@ -8,7 +8,7 @@ import struct
 import threading
 from contextlib import suppress
 
-from tests.peers import free_port
+from tests.support.peers import free_port
 
 
 class TcpLink:

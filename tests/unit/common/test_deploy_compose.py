@@ -19,9 +19,9 @@ from services.common.auth import UserDirectory
 from services.common.settings import HELD_BY, PORTS, Settings
 from services.feedback.config import FeedbackSettings
 from services.settings_doc import SECTIONS, service_settings
-from tests.compose_env import compose_variables, env_example, interpolate, service_env
+from tests.support.compose_env import compose_variables, env_example, interpolate, service_env
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
 SERVICES: dict[str, Any] = COMPOSE["services"]
 PEERS = {"postgres", "kafka", "elasticsearch", "prometheus", "grafana", "proxy"}

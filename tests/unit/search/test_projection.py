@@ -14,8 +14,10 @@ import pytest
 from proto import assignments as a
 from proto import feedback as f
 from proto import tickets as t
+from proto.assignments import AssignmentDispatched
 from proto.envelope import Envelope, Event
 from proto.events import EVENTS
+from proto.tickets import TicketCreated
 from services.search.domain.projection import KNOWN_EVENTS, apply
 
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
@@ -335,3 +337,73 @@ def test_supervision_and_sla_state_are_what_dispatch_said() -> None:
     warned = wrap(warning, 80)
     # A warning after a breach: dispatch keeps the worse state, and search reads it.
     assert fold([created(0), dispatched("a1", "D-JXS", 1), warned])["sla_state"] == "breached"
+
+
+# A two-event story, folded in every order and with repeats.
+
+SMALL_T0 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
+SMALL_NOW = SMALL_T0 + timedelta(minutes=5)
+
+
+def _small_created() -> tuple[Envelope, Event]:
+    event = TicketCreated(
+        number="26112800001",
+        channel="phone",
+        request_type="complaint",
+        category_code="010101",
+        category_path=["城乡建设", "市容环境", "噪音扰民"],
+        area_code="110105001001",
+        area_path=["朝阳区", "建外街道", "永安里社区"],
+        urgency="general",
+        description="夜间施工噪音扰民",
+        caller_masked="138****5678",
+        caller_key="k" * 32,
+        created_by="agent1",
+        created_at=SMALL_T0,
+    )
+    envelope = Envelope.wrap(event, producer="intake", ticket_id="t1").model_copy(
+        update={"occurred_at": SMALL_T0}
+    )
+    return envelope, event
+
+
+def _small_dispatched(minutes: int, department: str) -> tuple[Envelope, Event]:
+    at = SMALL_T0 + timedelta(minutes=minutes)
+    event = AssignmentDispatched(
+        assignment_id=f"a{minutes}",
+        department_code=department,
+        department_name=department,
+        rule="territory:street",
+        dispatched_at=at,
+    )
+    envelope = Envelope.wrap(event, producer="dispatch", ticket_id="t1").model_copy(
+        update={"occurred_at": at}
+    )
+    return envelope, event
+
+
+def _small_fold(events: list[tuple[Envelope, Event]]) -> dict:
+    doc = None
+    for envelope, event in events:
+        doc = apply(doc, envelope, event, SMALL_NOW)
+    assert doc is not None
+    return doc
+
+
+def test_a_created_and_dispatched_ticket() -> None:
+    doc = _small_fold([_small_created(), _small_dispatched(1, "D-JXS")])
+    assert doc["status"] == "dispatched"
+    assert doc["department_code"] == "D-JXS"
+    assert doc["description"] == "夜间施工噪音扰民"
+    # An event from before caller references: read, but nothing derived from the number kept.
+    assert doc["has_phone"] is True
+    assert "caller_masked" not in doc and "caller_key" not in doc
+    assert [e["type"] for e in doc["timeline"]] == ["TicketCreated", "AssignmentDispatched"]
+
+
+def test_every_order_and_repetition_gives_the_same_document() -> None:
+    events = [_small_created(), _small_dispatched(1, "D-JXS"), _small_dispatched(9, "G-CY")]
+    expected = _small_fold(events)
+    assert expected["department_code"] == "G-CY"  # the later assignment wins
+    for order in itertools.permutations(events):
+        assert _small_fold([*order, *order]) == expected

@@ -32,7 +32,7 @@ from services.common.db import make_engine
 from services.common.sealed_links import LinkSeal
 from services.common.settings import Settings
 from services.feedback.config import FeedbackSettings
-from tests.harness import PASSWORDS, drain, driven, eventually
+from tests.support.harness import PASSWORDS, drain, driven, eventually
 
 DEPARTMENTS = {
     "D-JXS": "朝阳区建外街道办事处",

@@ -16,7 +16,7 @@ from proto.registry import encode
 from services.common.bus import Message
 from services.common.messaging_tables import outbox_table
 from services.intake.adapters.orm import metadata
-from tests.harness import PASSWORDS, call_body
+from tests.support.harness import PASSWORDS, call_body
 
 
 class IntakeApi:

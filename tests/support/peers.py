@@ -213,7 +213,7 @@ def create_databases(server: Peer, names: tuple[str, ...]) -> None:
         )
 
 
-NGINX_DIR = Path(__file__).resolve().parent.parent / "deploy" / "nginx"
+NGINX_DIR = Path(__file__).resolve().parents[2] / "deploy" / "nginx"
 
 
 def start_nginx(upstreams: dict[str, int], port: int | None = None) -> Peer:

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from proto.envelope import Envelope, Event
 from services.search.domain.projection import apply
 from services.search.handlers import folding
-from tests.memory_search import MemoryIndex, MemoryUnitOfWork
-from tests.unit.test_search_projection import created, dispatched
+from tests.support.memory_search import MemoryIndex, MemoryUnitOfWork
+from tests.unit.search.test_projection import created, dispatched
 
 NOW = datetime(2026, 12, 3, tzinfo=UTC)
 

@@ -35,7 +35,7 @@ from services.intake.handlers import events as intake_events
 from services.search.api import params
 from services.search.domain import derive
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PATTERNS = (
     "services/*/pages/**/*.js",
     "services/*/pages/**/*.html",

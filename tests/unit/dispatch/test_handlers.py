@@ -17,7 +17,7 @@ from services.dispatch.domain.routing import Rule
 from services.dispatch.handlers import routing, rules
 from services.dispatch.handlers.context import DispatchContext
 from services.dispatch.handlers.rules import RuleDraft
-from tests.memory_dispatch import MemoryUnitOfWork, State
+from tests.support.memory_dispatch import MemoryUnitOfWork, State
 
 T0 = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 ADMIN = Principal("admin", "Admin", Role.admin)
