@@ -1,6 +1,6 @@
 """Use cases reach storage only through the repositories on their unit of work: no handler
-module imports SQLAlchemy, and those of dispatch, feedback and search never touch the
-session (intake's still do, through its adapter modules)."""
+module imports SQLAlchemy nor touches the session, and intake's import no adapter that
+holds SQL (its phone vault and SMS gateway hold none)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 HANDLERS = sorted(ROOT.glob("services/*/handlers/*.py"))
-PORTED = [p for p in HANDLERS if p.parts[-3] in {"dispatch", "feedback", "search"}]
+PORTED = [p for p in HANDLERS if p.parts[-3] in {"dispatch", "feedback", "search", "intake"}]
+INTAKE = [p for p in HANDLERS if p.parts[-3] == "intake"]
+SQL_STORES = {
+    f"services.intake.adapters.{name}"
+    for name in [
+        "repository",
+        "privacy_store",
+        "sms_store",
+        "knowledge_store",
+        "catalogue_store",
+        "unit_of_work",
+    ]
+}
 
 
 def _imports(path: Path) -> set[str]:
@@ -29,7 +41,7 @@ def _name(path: Path) -> str:
 
 
 def test_the_handlers_are_found() -> None:
-    assert len(HANDLERS) > 20 and len(PORTED) > 10
+    assert len(HANDLERS) > 20 and len(PORTED) > 10 and len(INTAKE) >= 8
 
 
 @pytest.mark.parametrize("path", HANDLERS, ids=_name)
@@ -44,3 +56,8 @@ def test_a_ported_handler_module_never_touches_the_session(path: Path) -> None:
         n.lineno for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr == "session"
     ]
     assert touched == []
+
+
+@pytest.mark.parametrize("path", INTAKE, ids=_name)
+def test_an_intake_handler_module_imports_no_sql_store(path: Path) -> None:
+    assert not _imports(path) & SQL_STORES
