@@ -70,12 +70,6 @@ def derive(doc: Doc) -> Doc:
     return doc
 
 
-def _more_descriptions(doc: Doc) -> list[str]:
-    """What later callers said about the same problem, searched with the ticket's words."""
-    calls = sorted(doc.get("calls_attached", {}).values(), key=lambda c: c.get("attached_at", ""))
-    return [c["description"] for c in calls if c.get("description")]
-
-
 def status(doc: Doc) -> TicketStatus:
     """The status after the timeline's events in time order. Co-handlers' steps do not move
     it; a closed ticket stays closed unless the citizen asks to reopen it."""
