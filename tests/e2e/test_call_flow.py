@@ -83,7 +83,13 @@ def test_every_service_reports_health_readiness_and_metrics(cluster: Cluster) ->
         assert "hotline_outbox_backlog" in metrics
         assert "hotline_http_requests_total" in metrics
     search_checks = httpx.get(f"{cluster.url('search')}/readyz").json()["checks"]
-    assert search_checks == {"database": True, "bus": True, "index": True}
+    assert search_checks == {
+        "database": True,
+        "bus": True,
+        "index": True,
+        "consumer:search": True,
+        "consumer:search-sessions": True,
+    }
     consumed = httpx.get(f"{cluster.url('dispatch')}/metrics").text
     assert 'hotline_events_processed_total{consumer="dispatch",type="TicketCreated"}' in consumed
 

@@ -16,6 +16,8 @@ _SUFFIX = re.compile(r"(社区|村|街道|地区|镇|乡|区)$")
 _LEVEL_WEIGHT = {1: 1.0, 2: 2.0, 3: 4.0}
 # Below this share of character pairs a name is no suggestion, only noise.
 _CLOSE_ENOUGH = 0.2
+
+
 @dataclass(frozen=True)
 class Area:
     code: str
