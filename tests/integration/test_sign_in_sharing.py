@@ -76,14 +76,20 @@ def _failures(client: TestClient, account: str) -> int:
         return int(conn.execute(query, {"a": account}).scalar_one())
 
 
-def _spread_burst(first: TestClient, second: TestClient, account: str) -> None:
+def _spread_burst(first: TestClient, second: TestClient, account: str, timeout: float = 30) -> None:
     assert [_sign_in(first, account, f"guess{i}") for i in range(3)] == [401] * 3
     assert [_sign_in(second, account, f"guess{i}") for i in range(2)] == [401] * 2
     # Neither service saw five failures itself; each learns the other's from the bus.
     for client in (first, second):
-        eventually(lambda c=client: _failures(c, account) == 5, timeout=30)
+        eventually(lambda c=client: _failures(c, account) == 5, timeout=timeout)
     for client in (first, second):
-        refused = client.post("/api/v1/auth/token", data={"username": account, "password": "x"})
+        # The first wait (1 s) may have passed while the bus carried the failures: then one
+        # more attempt is judged, and the next is refused. Without sharing, three would be.
+        answers = [
+            client.post("/api/v1/auth/token", data={"username": account, "password": "x"})
+            for _ in range(2)
+        ]
+        refused = answers[-1]
         assert refused.status_code == 429
         assert refused.json()["type"].endswith("auth.throttled")
         assert int(refused.headers["retry-after"]) >= 1
@@ -100,11 +106,11 @@ def test_the_same_through_a_kafka_protocol_broker(tmp_path: Path, kafka_broker: 
         data_dir=tmp_path,
         bus="kafka",
         kafka_bootstrap=kafka_broker.url,
-        kafka_session_timeout_ms=2000,
-        kafka_heartbeat_interval_ms=500,
     )
     with running(settings, "intake", "dispatch") as clients:
-        _spread_burst(clients["intake"], clients["dispatch"], "water")
+        # The documented Kafka timings: a join that the broker holds starts over after three
+        # session timeouts, so allow for one such retry.
+        _spread_burst(clients["intake"], clients["dispatch"], "water", timeout=60)
 
 
 def test_a_success_forgives_the_account_on_every_service(platform: dict[str, TestClient]) -> None:

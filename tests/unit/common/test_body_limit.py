@@ -5,6 +5,7 @@ behind never sees a byte beyond it."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
@@ -71,7 +72,9 @@ def _run(length: int | None, chunks: int) -> tuple[list[Message], list[int], lis
     async def send(message: Message) -> None:
         sent.append(message)
 
-    anyio.run(BodyLimit(app, LIMIT), scope, receive, send)
+    # A thread of its own: a session's browser fixture may already run an event loop here.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(anyio.run, BodyLimit(app, LIMIT), scope, receive, send).result()
     return sent, pulled, ran
 
 
