@@ -58,6 +58,10 @@ class CitizenContacted(Event):
     note: str
     by: str
     at: AwareDatetime
+    photos: list[str] = Field(
+        default_factory=list,
+        description="Ids of the photos taken in the field; intake serves them at /media/{id}",
+    )
     on_time: bool | None = Field(
         default=None,
         description="Dispatch's verdict: the first contact came by the contact clock's "
@@ -95,6 +99,10 @@ class AssignmentResolved(Event):
     within_sla: bool = True
     sla_state: SlaState | None = Field(
         default=None, description="The assignment's SLA state as dispatch kept it"
+    )
+    photos: list[str] = Field(
+        default_factory=list,
+        description="Ids of the photos taken in the field; intake serves them at /media/{id}",
     )
 
 

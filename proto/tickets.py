@@ -53,6 +53,20 @@ class TicketCreated(Event):
     )
     caller_ref: str | None = Field(default=None, description=CALLER_REF)
     has_phone: bool = Field(default=False, description="The caller left a number")
+    review: str = Field(
+        default="",
+        description="Why a dispatcher must look before any rule routes it (e.g. citizen_unsure, "
+        "email); empty when routing may decide",
+    )
+    photos: list[str] = Field(
+        default_factory=list,
+        description="Ids of the photos the citizen attached; intake serves them at /media/{id}",
+    )
+    frequent_caller: bool = Field(
+        default=False,
+        description="The caller filed more requests today than the configured number (a cue "
+        "for staff, never a block)",
+    )
 
     @property
     def with_number(self) -> bool:

@@ -266,6 +266,18 @@ def test_a_dispatcher_sends_a_ticket_from_the_review_queue(client: TestClient) -
     assert ticket not in [t["id"] for t in queue]
 
 
+def test_a_ticket_intake_asks_a_dispatcher_to_review_is_not_routed_by_rule(
+    client: TestClient,
+) -> None:
+    # Area and category alone would route it by territory; intake said a person must look.
+    routed = new_ticket(client)
+    reviewed = new_ticket(client, review="citizen_unsure")
+    queue = client.get("/api/v1/review-queue", headers=as_(client, "dispatcher")).json()
+    reasons = {t["id"]: t["review_reason"] for t in queue}
+    assert routed not in reasons and reasons[reviewed] == "citizen_unsure"
+    assert assignments_of(client, reviewed) == []
+
+
 def test_a_ticket_answered_at_intake_is_not_for_a_dispatcher(client: TestClient) -> None:
     ticket = new_ticket(client, answered_directly=True)
     queue = client.get("/api/v1/review-queue", headers=as_(client, "dispatcher")).json()

@@ -4,6 +4,7 @@ them with the inbox row, so a redelivered event changes nothing)."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from proto.assignments import TicketQueuedForReview
 from proto.envelope import Envelope
@@ -53,6 +54,9 @@ def on_ticket_created(
     if event.answered_directly:
         return  # answered at intake (直接答复): no department has anything to do
     route = deps.directory.router(u.rules).route(event.category_code, event.area_code)
+    if event.review:
+        # Intake knows a rule cannot be trusted here (the citizen was unsure, an email).
+        route = replace(route, confident=False, reason=event.review[:40])
     now = deps.now()
     if not route.confident:
         ticket.review_reason = route.reason

@@ -1,0 +1,22 @@
+"""citizen portal: one-time codes, tracking links, the citizen's timeline, text opt-outs
+
+Revision ID: 0008
+Revises: 0007
+
+"""
+
+from collections.abc import Sequence
+
+# revision identifiers, used by Alembic.
+revision: str = "0008"
+down_revision: str | Sequence[str] | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
