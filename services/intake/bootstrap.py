@@ -31,6 +31,7 @@ from services.intake.adapters.vault import PhoneVault
 from services.intake.api import routers
 from services.intake.config import IntakeSettings
 from services.intake.domain.sms import RetryPolicy
+from services.intake.domain.tracking import TrackingSigner
 from services.intake.handlers import events, privacy
 from services.intake.handlers.context import IntakeContext
 from services.intake.handlers.sms import SmsSender
@@ -51,6 +52,7 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
         addresses=load_addresses(),
         vault=PhoneVault(options.phone_keys, options.caller_key_secret),
         reveal_window=timedelta(hours=options.phone_reveal_hours),
+        tracking=TrackingSigner(options.caller_key_secret, options.portal_base(settings)),
     )
     seed(intake)
     handlers = consumed(LinkSeal(settings.rating_link_keys))

@@ -11,6 +11,7 @@ from services.common.settings import (
     PLACEHOLDER_SECRET,
     ServiceName,
     ServiceSettings,
+    Settings,
     weak_keys,
     weak_secret,
 )
@@ -58,12 +59,20 @@ class IntakeSettings(ServiceSettings):
     sms_retry_base_seconds: float = Field(
         default=5.0, description="First retry delay; doubled each attempt, at most an hour"
     )
+    portal_url: str = Field(
+        default="",
+        description="Where citizens reach intake's public pages (tracking links in texts), "
+        "e.g. https://12345.example.gov.cn/intake; empty: intake's own address",
+    )
     call_threads: int = Field(
         default=2,
         ge=1,
         le=64,
         description="Threads that log calls in intake; more only queue on the database writer",
     )
+
+    def portal_base(self, settings: Settings) -> str:
+        return (self.portal_url or settings.url_for("intake")).rstrip("/")
 
     def placeholders(self) -> list[str]:
         found = ["HOTLINE_CALLER_KEY_SECRET"] if weak_secret(self.caller_key_secret) else []
