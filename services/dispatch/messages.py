@@ -95,4 +95,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "dispatch.rule_exists": {"zh": "规则 {id} 已存在。", "en": "Rule {id} already exists."},
     "dispatch.rule_not_found": {"zh": "规则 {id} 不存在。", "en": "Rule {id} not found."},
+    # Field evidence: pydantic error types of the contact's and resolution's `photos`.
+    "validation.evidence_photo_id": {
+        "zh": "不是有效的照片编号，请通过上传照片获得。",
+        "en": "Is not a photo id; upload the photo to get one.",
+    },
+    "validation.evidence_photos_repeated": {
+        "zh": "同一张照片不能重复附上。",
+        "en": "The same photo is attached twice.",
+    },
 }

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import get_args
 
 from prometheus_client import Counter, Gauge, Histogram
+
+from proto.vocabulary import Channel
 
 HOUR = 3600.0
 DAY = 24 * HOUR
@@ -50,8 +53,9 @@ TICK_DURATION = Histogram(
 )
 ROUTED = Counter(
     "hotline_dispatch_routed_total",
-    "Tickets routed, by how (rule, territory, review, reopen, manual)",
-    ["how"],
+    "Tickets routed, by how (rule, territory, review, reopen, manual) and the channel they "
+    "came in by",
+    ["how", "channel"],
 )
 CALENDAR_FALLBACK = Counter(
     "hotline_dispatch_calendar_fallback_total",
@@ -61,12 +65,18 @@ CALENDAR_FALLBACK = Counter(
 CLOCKS = ("acknowledge", "contact", "resolve")
 OUTCOMES = ("met", "missed")
 SLA_STATES = ("on_time", "warned", "breached", "paused")
+# The first part of a route's rule (rule:R-1, territory:street, ...), and a review.
+ROUTES = ("rule", "territory", "review", "reopen", "manual")
+CHANNELS: tuple[str, ...] = get_args(Channel)
 
 
 def declare(departments: Iterable[str]) -> None:
     """Creates the counters dashboards and alerts read at zero for every clock and
     department: a series born at 1 is invisible to rate() and increase(), so the first
     breach or completed step would go uncounted there."""
+    for how in ROUTES:
+        for channel in CHANNELS:
+            ROUTED.labels(how, channel)
     for clock in CLOCKS:
         SLA_WARNINGS.labels(clock)
         SLA_BREACHES.labels(clock)
@@ -82,3 +92,6 @@ def set_open_assignments(departments: Iterable[str], counts: dict[tuple[str, str
     OPEN_ASSIGNMENTS.clear()
     for (department, sla_state), count in values.items():
         OPEN_ASSIGNMENTS.labels(department, sla_state).set(count)
+
+
+declare(())

@@ -93,6 +93,8 @@ tickets = Table(
     Column("state", String(20), nullable=False),
     Column("round", Integer, nullable=False),
     Column("review_reason", String(40), nullable=False, server_default=""),
+    Column("channel", String(10), nullable=False, server_default="phone"),
+    Column("frequent_caller", Boolean, nullable=False, server_default=false()),
     Index("ix_tickets_state", "state", "created_at"),
 )
 

@@ -13,6 +13,7 @@ from services.dispatch.adapters import queries
 from services.dispatch.api.models import (
     AssignmentDetail,
     AssignmentRead,
+    ContactCreate,
     ExtensionCreate,
     ExtensionRead,
     NoteCreate,
@@ -85,8 +86,8 @@ def _actions(api: APIRouter, deps: DispatchContext) -> None:
         return detail(user, assignment_id)
 
     @api.post("/{assignment_id}/contact", dependencies=Acts)
-    def contact(assignment_id: str, body: NoteCreate, user: CurrentUser) -> AssignmentDetail:
-        department.contact(deps, user, assignment_id, body.note)
+    def contact(assignment_id: str, body: ContactCreate, user: CurrentUser) -> AssignmentDetail:
+        department.contact(deps, user, assignment_id, body.note, body.photos)
         return detail(user, assignment_id)
 
     @api.post("/{assignment_id}/notes", dependencies=Acts)
@@ -96,7 +97,7 @@ def _actions(api: APIRouter, deps: DispatchContext) -> None:
 
     @api.post("/{assignment_id}/resolve", dependencies=Acts)
     def resolve(assignment_id: str, body: ResolutionCreate, user: CurrentUser) -> AssignmentDetail:
-        department.resolve(deps, user, assignment_id, body.outcome)
+        department.resolve(deps, user, assignment_id, body.outcome, body.photos)
         return detail(user, assignment_id)
 
     @api.post("/{assignment_id}/return", dependencies=Acts)

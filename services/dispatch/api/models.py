@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -13,9 +14,11 @@ from pydantic import (
     StrictBool,
     StringConstraints,
 )
+from pydantic_core import PydanticCustomError
 
 from proto.vocabulary import (
     AssignmentStatus,
+    Channel,
     ClockState,
     HandlingRole,
     RoutingState,
@@ -24,12 +27,33 @@ from proto.vocabulary import (
 )
 from services.common.text import CLEAN
 from services.dispatch.domain.assignment import ReturnReason
+from services.dispatch.domain.evidence import MAX_PHOTOS, is_photo_id
 
 Text = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), CLEAN
 ]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), CLEAN]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+def _photo_id(value: str) -> str:
+    if not is_photo_id(value):
+        raise PydanticCustomError("evidence_photo_id", "not a photo id from the upload")
+    return value
+
+
+def _distinct(ids: list[str]) -> list[str]:
+    if len(set(ids)) != len(ids):
+        raise PydanticCustomError("evidence_photos_repeated", "the same photo twice")
+    return ids
+
+
+# Ids intake's photo upload returned; intake checks they exist when it attaches them.
+Photos = Annotated[
+    list[Annotated[str, AfterValidator(_photo_id)]],
+    Field(max_length=MAX_PHOTOS, description=f"Photo ids from the upload, at most {MAX_PHOTOS}"),
+    AfterValidator(_distinct),
+]
 
 
 class Input(BaseModel):
@@ -40,12 +64,18 @@ class NoteCreate(Input):
     note: Text
 
 
+class ContactCreate(Input):
+    note: Text
+    photos: Photos = Field(default_factory=list)
+
+
 class OptionalNote(Input):
     note: Note = ""
 
 
 class ResolutionCreate(Input):
     outcome: Text
+    photos: Photos = Field(default_factory=list)
 
 
 class ReturnCreate(Input):
@@ -196,6 +226,10 @@ class TicketRead(BaseModel):
     state: RoutingState = Field(description="Where routing stands (not the ticket's status)")
     round: int
     review_reason: str
+    channel: Channel
+    frequent_caller: bool = Field(
+        description="Intake's cue: this caller has called more than usual today"
+    )
     returned: AssignmentRead | None = None
 
 

@@ -6,7 +6,7 @@ the unit of work publishes `events` in the transaction that saves the change.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, get_args
@@ -135,19 +135,21 @@ class Assignment:
         self.clocks["acknowledge"].stop(now)
         self.record(AssignmentAcknowledged, by=by, at=now)
 
-    def contact(self, note: str, by: str, now: datetime) -> None:
+    def contact(self, note: str, by: str, now: datetime, photos: Sequence[str] = ()) -> None:
         self._require("acknowledged")
         if self.contacted_at is None:
             self.contacted_at, self.contacted_by = now, by
             self.clocks["contact"].stop(now)
         on_time = self.clocks["contact"].met_at(self.contacted_at)
-        self.record(CitizenContacted, note=note, by=by, at=now, on_time=on_time)
+        self.record(
+            CitizenContacted, note=note, by=by, at=now, on_time=on_time, photos=list(photos)
+        )
 
     def note_progress(self, note: str, by: str, now: datetime) -> None:
         self._require("acknowledged")
         self.record(ProgressNoted, note=note, by=by, at=now)
 
-    def resolve(self, outcome: str, by: str, now: datetime) -> None:
+    def resolve(self, outcome: str, by: str, now: datetime, photos: Sequence[str] = ()) -> None:
         self._require("acknowledged")
         if self.contacted_at is None:
             raise Conflict("dispatch.contact_first")
@@ -166,6 +168,7 @@ class Assignment:
             contacted_at=self.contacted_at,
             within_sla=within,
             sla_state=self.sla_state,
+            photos=list(photos),
         )
 
     def give_back(self, reason_code: str, reason: str, by: str, now: datetime) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from proto.vocabulary import HandlingRole, RoutingState
+from proto.vocabulary import Channel, HandlingRole, RoutingState
 from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.routing import Department, Route, Router
 from services.dispatch.domain.sla import CalendarFor, Policy, start_clocks
@@ -30,6 +30,9 @@ class Ticket:
     state: RoutingState
     round: int = 1
     review_reason: str = ""
+    channel: Channel = "phone"
+    # Intake's cue that this caller called more than usual today (it never blocks).
+    frequent_caller: bool = False
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,8 @@ def ticket_of(envelope: Envelope, event: TicketCreated) -> Ticket:
         has_phone=event.with_number,
         created_at=event.created_at,
         state="answered" if event.answered_directly else "review",
+        channel=event.channel,
+        frequent_caller=event.frequent_caller,
     )
 
 
@@ -62,7 +64,7 @@ def on_ticket_created(
         ticket.review_reason = route.reason
         u.tickets.save(ticket)
         u.publish(TicketQueuedForReview(reason=route.reason, at=now), ticket_id=ticket.id)
-        metrics.ROUTED.labels("review").inc()
+        metrics.ROUTED.labels("review", ticket.channel).inc()
         return
     policy = deps.policies.choose(event.urgency, event.category_code)
     dispatch(u, deps, ticket, Dispatch(route, policy, 1, 1, "routing", now))

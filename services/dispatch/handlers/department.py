@@ -3,7 +3,7 @@ the citizen, 延期. Each checks the caller may touch this assignment, then one 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from services.common.auth import Principal
@@ -30,12 +30,19 @@ def acknowledge(deps: DispatchContext, user: Principal, assignment_id: str) -> A
     return done
 
 
-def contact(deps: DispatchContext, user: Principal, assignment_id: str, note: str) -> Assignment:
+def contact(
+    deps: DispatchContext,
+    user: Principal,
+    assignment_id: str,
+    note: str,
+    photos: Sequence[str] = (),
+) -> Assignment:
+    """联系: the note and the field photos (ids intake's upload returned) go into the event."""
     first = []
 
     def action(a: Assignment, now: datetime) -> None:
         first.append(a.contacted_at is None)
-        a.contact(note, user.username, now)
+        a.contact(note, user.username, now, photos)
 
     done = _act(deps, user, assignment_id, action)
     if first[0] and done.contacted_at:
@@ -49,8 +56,17 @@ def note_progress(
     return _act(deps, user, assignment_id, lambda a, now: a.note_progress(note, user.username, now))
 
 
-def resolve(deps: DispatchContext, user: Principal, assignment_id: str, outcome: str) -> Assignment:
-    done = _act(deps, user, assignment_id, lambda a, now: a.resolve(outcome, user.username, now))
+def resolve(
+    deps: DispatchContext,
+    user: Principal,
+    assignment_id: str,
+    outcome: str,
+    photos: Sequence[str] = (),
+) -> Assignment:
+    def action(a: Assignment, now: datetime) -> None:
+        a.resolve(outcome, user.username, now, photos)
+
+    done = _act(deps, user, assignment_id, action)
     observe("resolve", done, done.resolved_at or deps.now())
     return done
 

@@ -20,5 +20,5 @@ def dispatch(
         publish(u, assignment, order.now)
     ticket.state, ticket.round, ticket.review_reason = "dispatched", order.round, ""
     u.tickets.save(ticket)
-    metrics.ROUTED.labels(order.route.rule.split(":", 1)[0]).inc()
+    metrics.ROUTED.labels(order.route.rule.split(":", 1)[0], ticket.channel).inc()
     return made
