@@ -191,6 +191,8 @@ DEPARTMENTS = ["D-JXS", "D-ZGC", "U-WATER", "G-CY"]
 AREAS = ["110105001001", "110105001002", "110105002001", "110108001001"]
 CATEGORIES = ["010101", "010102", "020101"]
 STATUSES = ["dispatched", "resolved", "closed", "in_progress", "returned"]
+# Uneven on purpose (phone most), so a facet's order is by count, then by value.
+CHANNELS = ["phone", "web", "phone", "app", "phone", "email", "web"]
 TEXTS = [
     "夜间施工噪音扰民",
     "施工 噪音 白天也有",
@@ -213,7 +215,7 @@ def structured_docs() -> list[dict[str, Any]]:
             category_code=category, category_codes=[category[:2], category[:4], category],
             area_code=area, area_codes=[area[:6], area[:9], area],
             district_code=area[:6], street_code=area[:9],
-            department_code=department,
+            department_code=department, channel=CHANNELS[n % len(CHANNELS)],
             department_codes=sorted({department, DEPARTMENTS[(n + 1) % 4]}) if n % 3 == 0
             else [department],
             is_open=status in ("dispatched", "in_progress", "returned"),
@@ -448,6 +450,25 @@ class SearchIndexContract:
             d["calls"] for d in chosen if d["department_code"] == "D-JXS"
         )
         assert sum(b.count for b in result.facets["status"]) == len(chosen)
+
+    def test_channels_are_a_facet_and_a_filter(self, index: SearchIndex) -> None:
+        docs = structured_docs()
+        load(index, docs)
+        since = BASE + timedelta(days=5)
+        request = SearchRequest(
+            ranges={"created_at": DateRange(since)}, facets=["channel"], sums=["calls"], limit=0
+        )
+        result = index.search(request)
+        chosen = [d for d in docs if datetime.fromisoformat(d["created_at"]) >= since]
+        counts = Counter(d["channel"] for d in chosen)
+        assert [(b.key, b.count) for b in result.facets["channel"]] == sorted(
+            counts.items(), key=lambda kv: (-kv[1], kv[0])
+        )
+        assert len(counts) == 4 and result.facets["channel"][0].key == "phone"
+        web = next(b for b in result.facets["channel"] if b.key == "web")
+        assert web.sums["calls"] == sum(d["calls"] for d in chosen if d["channel"] == "web")
+        written = find(index, "", {"channel": ["web", "email"]}, limit=100)
+        assert ids(written) == {d["ticket_id"] for d in docs if d["channel"] in ("web", "email")}
 
     @pytest.mark.parametrize("interval", ["day", "week", "month"])
     def test_histograms_bucket_in_beijing_time(self, index: SearchIndex, interval: str) -> None:
@@ -702,7 +723,9 @@ def test_both_backends_return_the_same_tickets(tmp_path: Path, elasticsearch: Pe
     requests = [
         SearchRequest("噪音", {"area_codes": "110105"}, facets=["status", "department_code"],
                       sums=["calls", "m_rated"], histogram=Histogram("created_at", "week")),
-        SearchRequest('"施工噪音" -广场舞', {"is_open": "true"}, facets=["street_code"]),
+        SearchRequest('"施工噪音" -广场舞', {"is_open": "true"}, facets=["street_code", "channel"]),
+        SearchRequest("", {"channel": ["app", "email"]}, facets=["channel", "status"], limit=5,
+                      sort="newest"),
         SearchRequest("", {"department_codes": ["G-CY", "U-WATER"]}, sort="due", limit=3,
                       ranges={"created_at": DateRange(BASE + timedelta(days=3))}),
         SearchRequest("wifi", {}, sort="oldest", limit=2,

@@ -17,6 +17,7 @@ from services.common.bus.embedded import EmbeddedBus
 from services.common.settings import Settings
 from services.search.adapters.index import TIME_ZONE
 from services.search.bootstrap import build
+from tests.support import evidence
 from tests.support.harness import PASSWORDS, drain, driven
 
 NOW = datetime.now(UTC)
@@ -202,3 +203,38 @@ def test_the_dashboard_adds_up(client: TestClient) -> None:
         assert 0 <= row["satisfaction_rate"] <= 1 and row["m_rated"] > 0
     assert sum(row["count"] for row in board["overdue"]) == board["totals"]["overdue"]
     assert board["hotspots"][0]["area_code"] == search_corpus.SPIKE[1][:9]
+
+
+def test_channels_photos_and_the_frequent_caller_cue(client: TestClient) -> None:
+    """Last in the module: it adds tickets from the portal, the app and email."""
+    before = {b["key"]: b["count"] for b in search(client)["facets"]["channel"]}
+    stories = {
+        f"ev-{channel}-{n:04d}": channel
+        for channel, count in (("web", 3), ("app", 2), ("email", 1))
+        for n in range(count)
+    }
+    envelopes = [
+        e
+        for ticket_id, channel in stories.items()
+        for e in evidence.with_photos(ticket_id, NOW - timedelta(hours=3), channel)
+    ]
+    publisher = client.app.state.platform.bus.publisher()  # type: ignore[attr-defined]
+    publisher.publish(list(search_corpus.messages(iter(envelopes))))
+    publisher.close()
+    drain(client.app)
+    channels = {b["key"]: b["count"] for b in search(client)["facets"]["channel"]}
+    assert channels == before | {"web": 3, "app": 2, "email": 1}
+    assert search(client, channel="web,email")["total"] == 4
+    board = client.get("/api/v1/dashboard", params={"months": 3}).json()
+    volume = {row["key"]: row["count"] for row in board["channels"]}
+    assert volume == {"phone": before["phone"], "web": 3, "app": 2, "email": 1}
+    assert [row["key"] for row in board["channels"]][-2:] == ["app", "email"]
+    doc = client.get("/api/v1/tickets/ev-web-0000").json()
+    assert (doc["channel"], doc["frequent_caller"]) == ("web", True)
+    assert [kind for kind, _ in evidence.photos_on_timeline(doc["timeline"])] == [
+        "TicketCreated",
+        "CitizenContacted",
+        "AssignmentResolved",
+    ]
+    timeline = client.get("/api/v1/tickets/ev-web-0000/timeline").json()
+    assert evidence.photos_on_timeline(timeline) == evidence.photos_on_timeline(doc["timeline"])

@@ -23,7 +23,7 @@ from services.common.settings import Settings
 from services.search.adapters.elastic import NODE_CLASS_ENV
 from services.search.bootstrap import build
 from services.search.tools.rebuild import prune, rebuild
-from tests.support import peers
+from tests.support import evidence, peers
 from tests.support.harness import PASSWORDS, drain, eventually
 from tests.support.peers import Peer
 
@@ -39,6 +39,18 @@ def publish(settings: Settings, first: int, count: int) -> set[str]:
     publisher.publish(list(search_corpus.messages(iter(renamed))))
     publisher.close()
     return {e.ticket_id for e in renamed}
+
+
+EVIDENCE = "ev-rebuild-0001"
+
+
+def publish_evidence(settings: Settings) -> set[str]:
+    """One ticket sent by email by a frequent caller, with photos from citizen and field."""
+    publisher = make_bus(settings).publisher()
+    envelopes = evidence.with_photos(EVIDENCE, NOW, "email")
+    publisher.publish(list(search_corpus.messages(iter(envelopes))))
+    publisher.close()
+    return {EVIDENCE}
 
 
 def total(client: TestClient) -> int:
@@ -80,10 +92,11 @@ def rebuild_while_searching(settings: Settings, client: TestClient, known: int) 
 
 def test_rebuild_swaps_in_a_fresh_embedded_generation(service: tuple[Settings, Any]) -> None:
     settings, client = service
-    first = publish(settings, 1, 20)
+    first = publish(settings, 1, 20) | publish_evidence(settings)
     drain(client.app)
     assert total(client) == len(first)
     before = client.get("/api/v1/search", params={"q": "噪音", "limit": 100}).json()
+    cued = client.get(f"/api/v1/tickets/{EVIDENCE}").json()
     report = rebuild_while_searching(settings, client, len(first))
     assert report.generation == "search-index-g2.db"
     assert report.tickets == len(first) and report.events > len(first) * 3
@@ -91,6 +104,13 @@ def test_rebuild_swaps_in_a_fresh_embedded_generation(service: tuple[Settings, A
     assert pointer == "search-index-g2.db"
     after = client.get("/api/v1/search", params={"q": "噪音", "limit": 100}).json()
     assert {h["ticket_id"] for h in after["hits"]} == {h["ticket_id"] for h in before["hits"]}
+    # The photos and the frequent-caller cue come back from the topics alone.
+    rebuilt = client.get(f"/api/v1/tickets/{EVIDENCE}").json()
+    assert rebuilt["frequent_caller"] is True and rebuilt["channel"] == "email"
+    assert len(evidence.photos_on_timeline(rebuilt["timeline"])) == 3
+    assert {k: v for k, v in rebuilt.items() if k != "searchable_at"} == {
+        k: v for k, v in cued.items() if k != "searchable_at"
+    }
     later = publish(settings, 2, 5)  # the live consumer now writes to the new generation
     drain(client.app)
     assert total(client) == len(first | later)

@@ -44,7 +44,9 @@ FACETS = (
     "status", "urgency", "request_type", "channel", "category_code", "district_code",
     "street_code", "department_code", "sla_state",
 )  # fmt: skip
-DEFAULT_FACETS = ("status", "urgency", "category_code", "district_code", "department_code")
+DEFAULT_FACETS = (
+    "status", "urgency", "channel", "category_code", "district_code", "department_code",
+)  # fmt: skip
 # Parameter -> allowed values, for the keyword filters whose values are a fixed set.
 CHOICES: dict[str, tuple[str, ...]] = {
     "status": STATUSES,

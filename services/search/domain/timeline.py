@@ -66,6 +66,10 @@ def entry(envelope: Envelope, event: Event, at: str) -> dict[str, Any]:
     details = [str(fields[name]) for name in _DETAIL_FIELDS if fields.get(name)]
     if details:
         item["detail"] = "；".join(details)
+    if fields.get("photos"):
+        # The citizen's (TicketCreated) and the field's (contact, resolution): ids intake
+        # serves at /media/{id}.
+        item["photos"] = list(fields["photos"])
     return item
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 from proto.rates import Weights
+from proto.vocabulary import Channel
 from services.search.adapters.index import TIME_ZONE, DateRange, Histogram, SearchRequest
 from services.search.domain import hotspots, rates
 from services.search.domain.query import ParsedQuery
@@ -17,6 +18,7 @@ from services.search.handlers.reads import present
 WEEK = timedelta(days=7)
 MAX_KEYS = 1_000  # distinct category × street pairs counted per week
 TICKETS_PER_SPOT = 5
+CHANNELS: tuple[str, ...] = get_args(Channel)
 
 
 def _week_counts(
@@ -111,6 +113,7 @@ def dashboard(
         "departments": _rates(reader, this_month, weights),
         "rates_window": _rates(reader, start, weights),
         "overdue": _overdue(reader, now),
+        "channels": _channels(reader, start),
         "hotspots": hot_spots(reader, now, limit=10)["spots"],
         "totals": _totals(reader, now, this_month),
     }
@@ -152,6 +155,16 @@ def _overdue(reader: SearchContext, now: datetime) -> list[dict[str, Any]]:
         limit=0,
     )
     return reader.labelled("department_code", reader.run(request).facets["department_code"])
+
+
+def _channels(reader: SearchContext, start: datetime) -> list[dict[str, Any]]:
+    """Tickets received since `start` by the channel they came in by (phone, web, app,
+    email), every channel listed, most first."""
+    request = SearchRequest(ranges={"created_at": DateRange(start)}, facets=["channel"], limit=0)
+    counts = {b.key: b.count for b in reader.run(request).facets["channel"]}
+    rows = [{"key": c, "count": counts.get(c, 0)} for c in (*CHANNELS, *sorted(counts))]
+    unique = list({row["key"]: row for row in rows}.values())
+    return sorted(unique, key=lambda row: -row["count"])
 
 
 def _totals(reader: SearchContext, now: datetime, this_month: datetime) -> dict[str, int]:

@@ -16,9 +16,11 @@ from proto import feedback as f
 from proto import tickets as t
 from proto.assignments import AssignmentDispatched
 from proto.envelope import Envelope, Event
+from proto.registry import decode_payload
 from proto.tickets import TicketCreated
 from proto.topology import CONSUMERS
 from services.search.domain.projection import KNOWN_EVENTS, apply
+from tests.support import evidence
 
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 NOW = T0 + timedelta(days=30)
@@ -409,3 +411,20 @@ def test_every_order_and_repetition_gives_the_same_document() -> None:
     assert expected["department_code"] == "G-CY"  # the later assignment wins
     for order in itertools.permutations(events):
         assert _small_fold([*order, *order]) == expected
+
+
+def test_photos_and_the_frequent_caller_cue_in_any_order() -> None:
+    envelopes = evidence.with_photos("t-photo", T0, "app")
+    story = [(e, decode_payload(e)) for e in envelopes]
+    doc = fold(story)
+    assert (doc["channel"], doc["frequent_caller"]) == ("app", True)
+    photo = evidence.photo
+    assert evidence.photos_on_timeline(doc["timeline"]) == [
+        ("TicketCreated", [photo("t-photoc")]),
+        ("CitizenContacted", [photo("t-photob")]),
+        ("AssignmentResolved", [photo("t-photoa1"), photo("t-photoa2")]),
+    ]
+    assert fold(list(reversed(story)) + story) == doc
+    plain = fold([created()])
+    assert plain["frequent_caller"] is False
+    assert not evidence.photos_on_timeline(plain["timeline"])
