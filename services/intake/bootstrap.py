@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
-from proto.assignments import ASSIGNMENTS, AssignmentDispatched
+from proto.assignments import ASSIGNMENTS, AssignmentDispatched, AssignmentResolved
 from proto.feedback import FEEDBACK, RatingRequested, ReopenRequested, TicketClosed, TicketRated
 from services.common.app import Platform, create_app
 from services.common.clock import utcnow
@@ -28,7 +28,7 @@ from services.intake.adapters.seed import load_addresses, load_categories, load_
 from services.intake.adapters.sms_gateway import HttpGateway, LocalOutbox, SmsGateway
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.adapters.vault import PhoneVault
-from services.intake.api import routers
+from services.intake.api import open311, routers
 from services.intake.config import IntakeSettings
 from services.intake.domain.sms import RetryPolicy
 from services.intake.domain.tracking import TrackingSigner
@@ -59,7 +59,8 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
     add_consumer(platform, settings, "intake", [ASSIGNMENTS, FEEDBACK], handlers, uow)
     _sms_worker(platform, options, intake)
     _retention_worker(platform, options, intake)
-    app = create_app(platform, routers(intake, options.call_threads), "Hotline intake")
+    served = [*routers(intake, options.call_threads), *open311.routers(intake, options)]
+    app = create_app(platform, served, "Hotline intake")
     pages = {
         "/console": "console.html",
         "/sms": "sms.html",
@@ -76,6 +77,7 @@ def consumed(seal: LinkSeal) -> Mapping[str, Handler]:
     # Each handler takes intake's unit of work (its port), which the consumer is given.
     table: dict[str, Callable[..., None]] = {kind: events.on_status for kind in events.STATUS}
     table[AssignmentDispatched.TYPE] = events.on_dispatched
+    table[AssignmentResolved.TYPE] = events.on_resolved
     table[RatingRequested.TYPE] = partial(events.on_rating_requested, seal)
     table[TicketRated.TYPE] = events.on_rated
     table[TicketClosed.TYPE] = events.on_closed

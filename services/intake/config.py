@@ -71,6 +71,27 @@ class IntakeSettings(ServiceSettings):
         description="Threads that log calls in intake; more only queue on the database writer",
     )
 
+    open311_jurisdiction_id: str = Field(
+        default="12345.example.gov.cn",
+        min_length=1,
+        description="The jurisdiction_id city apps send to Open311 (the city's domain by "
+        "convention); a request naming another is refused",
+    )
+    open311_contact: str = Field(
+        default="12345 热线运维 <12345@example.gov.cn>",
+        description="Who app developers contact about Open311 (its discovery document)",
+    )
+    open311_key_service: str = Field(
+        default="向热线管理员申请：每个城市应用一个 API key",
+        description="How app developers get an Open311 API key (its discovery document)",
+    )
+    open311_posts_per_minute: int = Field(
+        default=30,
+        ge=1,
+        description="Open311 requests one app key may post per minute on each intake "
+        "instance; more get 429, so one runaway app cannot flood the hotline",
+    )
+
     def portal_base(self, settings: Settings) -> str:
         return (self.portal_url or settings.url_for("intake")).rstrip("/")
 

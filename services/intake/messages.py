@@ -87,4 +87,108 @@ MESSAGES = {
         "zh": "没有该号码的来电记录（或已删除）",
         "en": "No calls from this number are on record (or they were erased)",
     },
+    # Open311 GeoReport v2: the description of each error in the specification's form.
+    "open311.format": {
+        "zh": "格式只能是 json 或 xml（例如 services.json）",
+        "en": "The format must be json or xml (e.g. services.json)",
+    },
+    "open311.jurisdiction": {
+        "zh": "jurisdiction_id {value} 不是本热线的辖区（应为 {expected}）",
+        "en": "jurisdiction_id {value} is not this hotline's jurisdiction ({expected})",
+    },
+    "open311.api_key": {
+        "zh": "api_key 缺失、无效或已被吊销",
+        "en": "api_key was not provided, is invalid or was revoked",
+    },
+    "open311.rate_limited": {
+        "zh": "该 api_key 提交过于频繁，请 {seconds} 秒后再试",
+        "en": "Too many requests with this api_key; try again in {seconds} seconds",
+    },
+    "open311.service_code_missing": {"zh": "缺少 service_code", "en": "service_code is required"},
+    "open311.service_not_found": {
+        "zh": "service_code {code} 不存在或已停用",
+        "en": "service_code {code} was not found or is retired",
+    },
+    "open311.no_definition": {
+        "zh": "service_code {code} 没有需要填写的属性（metadata 为 false）",
+        "en": "service_code {code} has no attributes to define (metadata is false)",
+    },
+    "open311.location_missing": {
+        "zh": "缺少位置：需提供 lat 和 long、address_string 或 address_id 之一",
+        "en": "A location is required: lat and long, address_string or address_id",
+    },
+    "open311.lat_long": {
+        "zh": "lat 和 long 须同时提供，且为有效的 WGS84 经纬度",
+        "en": "lat and long must both be given as valid WGS84 coordinates",
+    },
+    "open311.address_id": {
+        "zh": "address_id {code} 不是地址库中的区域编码",
+        "en": "address_id {code} is not an area code of the address library",
+    },
+    "open311.description_too_long": {
+        "zh": "description 不能超过 {max} 个字符",
+        "en": "description must be at most {max} characters",
+    },
+    "open311.media_url": {
+        "zh": "media_url 须是 http(s) 网址，且不超过 1000 个字符",
+        "en": "media_url must be an http(s) URL of at most 1000 characters",
+    },
+    "open311.phone": {
+        "zh": "phone 不是有效的手机或固定电话号码",
+        "en": "phone is not a valid mobile or landline number",
+    },
+    "open311.attribute_required": {
+        "zh": "缺少必填属性 attribute[{code}]",
+        "en": "Required attribute attribute[{code}] was not provided",
+    },
+    "open311.attribute_unknown": {
+        "zh": "该服务没有属性 {code}",
+        "en": "This service has no attribute {code}",
+    },
+    "open311.attribute_value": {
+        "zh": "属性 {code} 没有取值 {value}",
+        "en": "Attribute {code} has no value {value}",
+    },
+    "open311.attribute_one_value": {
+        "zh": "属性 {code} 只能取一个值",
+        "en": "Attribute {code} takes one value",
+    },
+    "open311.attribute_number": {
+        "zh": "属性 {code} 应为数字",
+        "en": "Attribute {code} must be a number",
+    },
+    "open311.too_many_ids": {
+        "zh": "service_request_id 一次最多 {max} 个",
+        "en": "At most {max} service_request_id values at once",
+    },
+    "open311.status": {
+        "zh": "status 只能是 open 或 closed（不是 {value}）",
+        "en": "status must be open or closed (not {value})",
+    },
+    "open311.date": {
+        "zh": "{name} 须是带时区的 ISO 8601 时间，例如 2026-01-01T00:00:00+08:00",
+        "en": "{name} must be an ISO 8601 datetime with an offset, e.g. 2026-01-01T00:00:00Z",
+    },
+    "open311.date_order": {
+        "zh": "start_date 不能晚于 end_date",
+        "en": "start_date must not be after end_date",
+    },
+    "open311.date_span": {
+        "zh": "start_date 到 end_date 不能超过 {days} 天",
+        "en": "start_date to end_date may not span more than {days} days",
+    },
+    "open311.request_not_found": {
+        "zh": "服务请求 {id} 不存在",
+        "en": "Service request {id} was not found",
+    },
+    "open311.not_found": {"zh": "没有这个 Open311 资源", "en": "No such Open311 resource"},
+    "open311.invalid": {"zh": "请求无效：{detail}", "en": "Invalid request: {detail}"},
+    "open311.client_exists": {
+        "zh": "已有名为 {name} 的城市应用",
+        "en": "A city app named {name} is already registered",
+    },
+    "open311.client_not_found": {
+        "zh": "城市应用 {id} 不存在或已吊销",
+        "en": "City app {id} does not exist or is already revoked",
+    },
 }

@@ -57,7 +57,17 @@ tickets = Table(
     Column("caller_ref", String(40), nullable=True),
     # Set while feedback waits for the citizen's rating: agents may call them back (回访).
     Column("callback_due_until", UtcDateTime, nullable=True),
+    # Open311: the lead department's reply (status_notes), when it expects to be done,
+    # and where a city app said the problem is and what it showed.
+    Column("status_notes", Text, nullable=True),
+    Column("expected_at", UtcDateTime, nullable=True),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+    Column("media_url", String(1000), nullable=True),
     Index("ix_tickets_created_by_at", "created_by", "created_at"),
+    # Open311's public list: newest first in a window, optionally of some services.
+    Index("ix_tickets_created_at", "created_at"),
+    Index("ix_tickets_category_created_at", "category_code", "created_at"),
     Index("ix_tickets_closed_at", "closed_at"),
     # The duplicates panel: open tickets at a place (prefix of the area code), newest first,
     # optionally of one category. Partial, so closed tickets cost nothing.
@@ -181,6 +191,20 @@ sms_messages = Table(
     Column("sent_at", UtcDateTime, nullable=True),
     Index("ix_sms_due", "next_attempt_at", sqlite_where=_PENDING, postgresql_where=_PENDING),
     Index("ix_sms_created_at", "created_at"),
+)
+
+# City apps that may post Open311 requests: one key each, stored only as its SHA-256.
+open311_clients = Table(
+    "open311_clients",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("contact", String(200), nullable=False, server_default=""),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("key_hint", String(16), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
 )
 
 outbox_table(metadata)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, datetime
 from functools import cache
 from typing import Any
@@ -14,7 +15,9 @@ from services.intake.adapters.orm import calls, ticket_counters, tickets
 from services.intake.domain.duplicates import Candidate
 from services.intake.domain.model import Call, Ticket
 
-_TICKET_FIELDS = [c.name for c in tickets.columns]
+# The columns the Ticket model carries; others (Open311's location, reply and expected
+# time) are written and read by their own store.
+_TICKET_FIELDS = [f.name for f in fields(Ticket) if f.name in tickets.c]
 _CALL_FIELDS = [c.name for c in calls.columns]
 
 # Statements on the call path are built once, so SQLAlchemy's compiled cache is hit on

@@ -13,6 +13,7 @@ from services.common.db import UnitOfWork
 from services.intake.adapters import (
     catalogue_store,
     knowledge_store,
+    open311_store,
     privacy_store,
     repository,
     sms_store,
@@ -21,6 +22,7 @@ from services.intake.domain.catalogue import Catalogue, Category
 from services.intake.domain.duplicates import Candidate
 from services.intake.domain.knowledge import Entry
 from services.intake.domain.model import Call, Ticket
+from services.intake.domain.open311 import ClientApp, RequestQuery, Spot
 from services.intake.domain.sms import SmsStatus
 from services.intake.handlers.ports import AuditEntry, Outgoing
 
@@ -199,6 +201,32 @@ class SqlCatalogue:
         return catalogue_store.changes(self._session, limit)
 
 
+class SqlOpen311:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def add_client(self, app: ClientApp, key_hash: str) -> None:
+        open311_store.add_client(self._session, app, key_hash)
+
+    def client_named(self, name: str) -> ClientApp | None:
+        return open311_store.client_named(self._session, name)
+
+    def client_by_key(self, key_hash: str) -> ClientApp | None:
+        return open311_store.client_by_key(self._session, key_hash)
+
+    def clients(self) -> list[ClientApp]:
+        return open311_store.clients(self._session)
+
+    def revoke(self, client_id: str, at: datetime) -> bool:
+        return open311_store.revoke(self._session, client_id, at)
+
+    def locate(self, ticket_id: str, spot: Spot) -> None:
+        open311_store.locate(self._session, ticket_id, spot)
+
+    def find(self, query: RequestQuery) -> list[dict[str, Any]]:
+        return open311_store.find(self._session, query)
+
+
 class IntakeUnitOfWork(UnitOfWork):
     tickets: SqlTickets
     calls: SqlCalls
@@ -207,6 +235,7 @@ class IntakeUnitOfWork(UnitOfWork):
     knowledge: SqlKnowledge
     sms: SqlSms
     catalogue: SqlCatalogue
+    open311: SqlOpen311
 
     def attach(self, session: Session) -> None:
         self.tickets = SqlTickets(session)
@@ -216,3 +245,4 @@ class IntakeUnitOfWork(UnitOfWork):
         self.knowledge = SqlKnowledge(session)
         self.sms = SqlSms(session)
         self.catalogue = SqlCatalogue(session)
+        self.open311 = SqlOpen311(session)

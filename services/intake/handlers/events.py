@@ -43,9 +43,20 @@ def on_status(uow: UnitOfWork, envelope: Envelope, event: Event) -> None:
 
 
 def on_dispatched(uow: UnitOfWork, envelope: Envelope, event: AssignmentDispatched) -> None:
-    """Shows the agent where the ticket went (the lead department's name)."""
-    extra = {"department_name": event.department_name} if event.role == "lead" else {}
+    """Shows the agent where the ticket went (the lead department's name), and when it
+    is to be resolved (Open311's expected_datetime)."""
+    extra: dict[str, object] = {}
+    if event.role == "lead":
+        extra = {"department_name": event.department_name}
+        extra["expected_at"] = event.deadlines.get("resolve")
     uow.tickets.set_status(envelope.ticket_id, "dispatched", envelope.occurred_at, **extra)
+
+
+def on_resolved(uow: UnitOfWork, envelope: Envelope, event: AssignmentResolved) -> None:
+    """The lead department's reply (办结答复) is what the public list shows as the
+    request's status notes."""
+    extra = {"status_notes": event.outcome} if event.role == "lead" else {}
+    uow.tickets.set_status(envelope.ticket_id, "resolved", envelope.occurred_at, **extra)
 
 
 def on_closed(uow: UnitOfWork, envelope: Envelope, event: TicketClosed) -> None:

@@ -13,6 +13,7 @@ from services.intake.domain.catalogue import Catalogue, Category
 from services.intake.domain.duplicates import Candidate
 from services.intake.domain.knowledge import Entry
 from services.intake.domain.model import Call, Ticket
+from services.intake.domain.open311 import ClientApp, RequestQuery, Spot
 from services.intake.domain.sms import SmsStatus
 
 
@@ -171,6 +172,27 @@ class CatalogueStore(Protocol):
     def changes(self, limit: int) -> list[dict[str, Any]]: ...
 
 
+class Open311(Protocol):
+    """City apps and their keys (hashed), and the public list of requests."""
+
+    def add_client(self, app: ClientApp, key_hash: str) -> None: ...
+
+    def client_named(self, name: str) -> ClientApp | None: ...
+
+    def client_by_key(self, key_hash: str) -> ClientApp | None:
+        """The active app holding the key; None if unknown or revoked."""
+
+    def clients(self) -> list[ClientApp]: ...
+
+    def revoke(self, client_id: str, at: datetime) -> bool:
+        """True if the app was active and is now revoked."""
+
+    def locate(self, ticket_id: str, spot: Spot) -> None: ...
+
+    def find(self, query: RequestQuery) -> list[dict[str, Any]]:
+        """Tickets as public rows, newest first."""
+
+
 class CatalogueCache:
     """The latest catalogue, kept per process and reloaded only when the stored version is
     newer, so every instance sees an admin's change on its next request."""
@@ -208,3 +230,6 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def catalogue(self) -> CatalogueStore: ...
+
+    @property
+    def open311(self) -> Open311: ...
