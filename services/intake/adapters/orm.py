@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 
@@ -205,6 +206,67 @@ open311_clients = Table(
     Column("created_by", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+# The email inbox. One row per mailbox: which UID generation was read last and which intake
+# instance holds the mailbox (a lease, so one poller reads it at a time).
+mail_mailboxes = Table(
+    "mail_mailboxes",
+    metadata,
+    Column("mailbox", String(200), primary_key=True),
+    Column("holder", String(64), nullable=True),
+    Column("lease_until", UtcDateTime, nullable=True),
+)
+
+# Every message read, by its place in the mailbox (UID validity + UID) and its Message-ID
+# (or a digest of the message when it has none): a message read again, or delivered twice,
+# becomes no second ticket. The sender's address is kept like a caller's number: encrypted,
+# masked, and never in an event.
+mail_messages = Table(
+    "mail_messages",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("mailbox", String(200), nullable=False),
+    Column("uidvalidity", BigInteger, nullable=False),
+    Column("uid", BigInteger, nullable=False),
+    Column("message_id", String(300), nullable=False, index=True),
+    Column("state", String(16), nullable=False),  # ticket, duplicate, failed
+    Column("ticket_id", String(32), nullable=True),
+    Column("sender_masked", String(120), nullable=True),
+    Column("sender_key", String(64), nullable=True, index=True),
+    Column("sender_cipher", Text, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("received_at", UtcDateTime, nullable=False),
+    UniqueConstraint("mailbox", "uidvalidity", "uid", name="uq_mail_message_place"),
+)
+
+_MAIL_PENDING = text("status = 'pending'")
+
+# Answers to citizens' mail, queued in the transaction that made the ticket (an outbox) and
+# sent by a worker; the body is written when sent, so no tracking link is kept here.
+mail_outbox = Table(
+    "mail_outbox",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("mail_id", String(32), nullable=False, unique=True),
+    Column("ticket_id", String(32), nullable=False),
+    Column("ticket_number", String(16), nullable=False),
+    Column("to_masked", String(120), nullable=False),
+    Column("to_cipher", Text, nullable=True),
+    Column("subject", String(500), nullable=False),
+    Column("in_reply_to", String(300), nullable=True),
+    Column("status", String(16), nullable=False),  # pending, sent, failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),
+    Index(
+        "ix_mail_outbox_due",
+        "next_attempt_at",
+        sqlite_where=_MAIL_PENDING,
+        postgresql_where=_MAIL_PENDING,
+    ),
 )
 
 outbox_table(metadata)

@@ -13,6 +13,7 @@ from services.common.db import UnitOfWork
 from services.intake.adapters import (
     catalogue_store,
     knowledge_store,
+    mail_store,
     open311_store,
     privacy_store,
     repository,
@@ -21,6 +22,7 @@ from services.intake.adapters import (
 from services.intake.domain.catalogue import Catalogue, Category
 from services.intake.domain.duplicates import Candidate
 from services.intake.domain.knowledge import Entry
+from services.intake.domain.mail import Place, Read, Reply, ReplyStatus
 from services.intake.domain.model import Call, Ticket
 from services.intake.domain.open311 import ClientApp, RequestQuery, Spot
 from services.intake.domain.sms import SmsStatus
@@ -227,6 +229,102 @@ class SqlOpen311:
         return open311_store.find(self._session, query)
 
 
+class SqlMail:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def lease(self, mailbox: str, holder: str, now: datetime, until: datetime) -> bool:
+        return mail_store.lease(self._session, mailbox, holder, now, until)
+
+    def known(self, place: Place) -> bool:
+        return mail_store.known(self._session, place)
+
+    def ticket_of(self, message_id: str) -> str | None:
+        return mail_store.ticket_of(self._session, message_id)
+
+    def sender_ref(self, sender_key: str) -> str | None:
+        return mail_store.sender_ref(self._session, sender_key)
+
+    def record(self, read: Read) -> str:
+        return mail_store.record(self._session, read)
+
+    def queue(self, reply: Reply, at: datetime) -> str:
+        return mail_store.queue(self._session, reply, at)
+
+    def due(self, now: datetime, limit: int) -> list[str]:
+        return mail_store.due(self._session, now, limit)
+
+    def claim(self, reply_id: str, now: datetime) -> dict[str, Any] | None:
+        return mail_store.claim(self._session, reply_id, now)
+
+    def settle(
+        self,
+        reply_id: str,
+        status: ReplyStatus,
+        attempts: int,
+        at: datetime,
+        next_at: datetime | None = None,
+        error: str | None = None,
+    ) -> None:
+        mail_store.settle(self._session, reply_id, status, attempts, at, next_at, error)
+
+
+class SqlPortal:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def add_code(self, code: Code) -> None:
+        portal_store.add_code(self._session, code)
+
+    def code(self, code_id: str) -> Code | None:
+        return portal_store.get_code(self._session, code_id)
+
+    def by_proof(self, proof_hash: str) -> Code | None:
+        return portal_store.by_proof(self._session, proof_hash)
+
+    def codes_since(self, column: str, key: str, since: datetime) -> int:
+        return portal_store.codes_since(self._session, column, key, since)
+
+    def reports_since(self, column: str, key: str, since: datetime) -> int:
+        return portal_store.reports_since(self._session, column, key, since)
+
+    def take_attempt(self, code_id: str, now: datetime) -> bool:
+        return portal_store.take_attempt(self._session, code_id, now)
+
+    def verify(self, code_id: str, at: datetime, proof_hash: str | None) -> None:
+        portal_store.verify(self._session, code_id, at, proof_hash)
+
+    def use_proof(self, code_id: str, at: datetime) -> bool:
+        return portal_store.use_proof(self._session, code_id, at)
+
+    def ticket_by_number(self, number: str) -> str | None:
+        return portal_store.ticket_by_number(self._session, number)
+
+    def revoked_at(self, ticket_id: str) -> datetime | None:
+        return portal_store.revoked_at(self._session, ticket_id)
+
+    def revoke(self, ticket_id: str, at: datetime) -> None:
+        portal_store.revoke(self._session, ticket_id, at)
+
+    def add_entry(self, event_id: str, ticket_id: str, entry: CitizenEntry) -> None:
+        portal_store.add_entry(self._session, event_id, ticket_id, entry)
+
+    def entries(self, ticket_id: str) -> list[CitizenEntry]:
+        return portal_store.entries(self._session, ticket_id)
+
+    def opted_out(self, caller_key: str | None) -> bool:
+        return portal_store.opted_out(self._session, caller_key)
+
+    def set_texts(self, caller_key: str, receive: bool, at: datetime) -> None:
+        portal_store.set_texts(self._session, caller_key, receive, at)
+
+    def hide_number(self, ticket_id: str, at: datetime) -> None:
+        portal_store.hide_number(self._session, ticket_id, at)
+
+    def number_hidden(self, ticket_id: str) -> bool:
+        return portal_store.number_hidden(self._session, ticket_id)
+
+
 class IntakeUnitOfWork(UnitOfWork):
     tickets: SqlTickets
     calls: SqlCalls
@@ -235,6 +333,7 @@ class IntakeUnitOfWork(UnitOfWork):
     knowledge: SqlKnowledge
     sms: SqlSms
     catalogue: SqlCatalogue
+    mail: SqlMail
     open311: SqlOpen311
 
     def attach(self, session: Session) -> None:
@@ -245,4 +344,5 @@ class IntakeUnitOfWork(UnitOfWork):
         self.knowledge = SqlKnowledge(session)
         self.sms = SqlSms(session)
         self.catalogue = SqlCatalogue(session)
+        self.mail = SqlMail(session)
         self.open311 = SqlOpen311(session)

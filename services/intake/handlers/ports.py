@@ -12,6 +12,7 @@ from services.common.ports import Transaction
 from services.intake.domain.catalogue import Catalogue, Category
 from services.intake.domain.duplicates import Candidate
 from services.intake.domain.knowledge import Entry
+from services.intake.domain.mail import Place, Read, Reply, ReplyStatus
 from services.intake.domain.model import Call, Ticket
 from services.intake.domain.open311 import ClientApp, RequestQuery, Spot
 from services.intake.domain.sms import SmsStatus
@@ -146,6 +147,40 @@ class Sms(Protocol):
     def recent(self, limit: int, status: str | None = None) -> list[dict[str, Any]]: ...
 
 
+class Mail(Protocol):
+    """The email inbox's records: the mailbox lease, messages read, the answers' outbox."""
+
+    def lease(self, mailbox: str, holder: str, now: datetime, until: datetime) -> bool:
+        """Takes or renews the mailbox for `holder` unless another holds an unexpired lease."""
+
+    def known(self, place: Place) -> bool: ...
+
+    def ticket_of(self, message_id: str) -> str | None:
+        """The ticket an earlier message with this Message-ID became (or "" if none)."""
+
+    def sender_ref(self, sender_key: str) -> str | None:
+        """The caller reference this sender's earlier mail was given, if any."""
+
+    def record(self, read: Read) -> str: ...
+
+    def queue(self, reply: Reply, at: datetime) -> str: ...
+
+    def due(self, now: datetime, limit: int) -> list[str]: ...
+
+    def claim(self, reply_id: str, now: datetime) -> dict[str, Any] | None:
+        """Takes the answer for one attempt if it is still due; None if another took it."""
+
+    def settle(
+        self,
+        reply_id: str,
+        status: ReplyStatus,
+        attempts: int,
+        at: datetime,
+        next_at: datetime | None = None,
+        error: str | None = None,
+    ) -> None: ...
+
+
 class CatalogueStore(Protocol):
     def version(self) -> int: ...
 
@@ -230,6 +265,9 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def catalogue(self) -> CatalogueStore: ...
+
+    @property
+    def mail(self) -> Mail: ...
 
     @property
     def open311(self) -> Open311: ...

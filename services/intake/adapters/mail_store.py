@@ -1,0 +1,142 @@
+"""The email inbox's tables: the mailbox lease (one poller at a time across intake
+instances), the messages read (never twice), and the answers' outbox, claimed for a short
+lease per attempt like the SMS outbox, so no transaction stays open while SMTP answers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from proto.envelope import new_id
+from services.common.db import upsert
+from services.intake.adapters.orm import mail_mailboxes, mail_messages, mail_outbox, tickets
+from services.intake.domain.mail import Place, Read, Reply, ReplyStatus
+
+# How long a claimed answer is left alone; longer than any SMTP timeout.
+LEASE = timedelta(seconds=120)
+
+
+def lease(session: Session, mailbox: str, holder: str, now: datetime, until: datetime) -> bool:
+    dialect = session.get_bind().dialect.name
+    session.execute(
+        upsert(dialect, mail_mailboxes).values(mailbox=mailbox).on_conflict_do_nothing()
+    )
+    free = or_(
+        mail_mailboxes.c.holder == holder,
+        mail_mailboxes.c.holder.is_(None),
+        mail_mailboxes.c.lease_until < now,
+    )
+    taken = session.execute(  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+        update(mail_mailboxes)
+        .where(mail_mailboxes.c.mailbox == mailbox, free)
+        .values(holder=holder, lease_until=until)
+    ).rowcount
+    return bool(taken)
+
+
+def known(session: Session, place: Place) -> bool:
+    query = select(mail_messages.c.id).where(
+        mail_messages.c.mailbox == place.mailbox,
+        mail_messages.c.uidvalidity == place.uidvalidity,
+        mail_messages.c.uid == place.uid,
+    )
+    return session.execute(query).first() is not None
+
+
+def ticket_of(session: Session, message_id: str) -> str | None:
+    query = (
+        select(mail_messages.c.ticket_id)
+        .where(mail_messages.c.message_id == message_id, mail_messages.c.state == "ticket")
+        .limit(1)
+    )
+    return session.execute(query).scalar()
+
+
+def sender_ref(session: Session, sender_key: str) -> str | None:
+    query = (
+        select(tickets.c.caller_ref)
+        .join(mail_messages, mail_messages.c.ticket_id == tickets.c.id)
+        .where(mail_messages.c.sender_key == sender_key, tickets.c.caller_ref.is_not(None))
+        .limit(1)
+    )
+    return session.execute(query).scalar()
+
+
+def record(session: Session, read: Read) -> str:
+    mail_id = new_id()
+    values = {k: v for k, v in read.__dict__.items() if k not in {"place", "at", "state"}}
+    session.execute(
+        insert(mail_messages).values(
+            id=mail_id,
+            mailbox=read.place.mailbox,
+            uidvalidity=read.place.uidvalidity,
+            uid=read.place.uid,
+            state=read.state.value,
+            received_at=read.at,
+            **values,
+        )
+    )
+    return mail_id
+
+
+def queue(session: Session, reply: Reply, at: datetime) -> str:
+    reply_id = new_id()
+    session.execute(
+        insert(mail_outbox).values(
+            id=reply_id,
+            **reply.__dict__,
+            status=ReplyStatus.pending.value,
+            attempts=0,
+            next_attempt_at=at,
+            created_at=at,
+        )
+    )
+    return reply_id
+
+
+def due(session: Session, now: datetime, limit: int) -> list[str]:
+    query = (
+        select(mail_outbox.c.id)
+        .where(mail_outbox.c.status == "pending", mail_outbox.c.next_attempt_at <= now)
+        .order_by(mail_outbox.c.next_attempt_at)
+        .limit(limit)
+    )
+    return list(session.execute(query).scalars())
+
+
+def claim(session: Session, reply_id: str, now: datetime) -> dict[str, Any] | None:
+    taken = session.execute(  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+        update(mail_outbox)
+        .where(
+            mail_outbox.c.id == reply_id,
+            mail_outbox.c.status == "pending",
+            mail_outbox.c.next_attempt_at <= now,
+        )
+        .values(next_attempt_at=now + LEASE)
+    ).rowcount
+    if not taken:
+        return None
+    row = session.execute(select(mail_outbox).where(mail_outbox.c.id == reply_id)).one()
+    return dict(row._mapping)
+
+
+def settle(
+    session: Session,
+    reply_id: str,
+    status: ReplyStatus,
+    attempts: int,
+    at: datetime,
+    next_at: datetime | None = None,
+    error: str | None = None,
+) -> None:
+    values = {
+        "status": status.value,
+        "attempts": attempts,
+        "next_attempt_at": next_at,
+        "last_error": error[:500] if error else None,
+        "sent_at": at if status is ReplyStatus.sent else None,
+    }
+    session.execute(update(mail_outbox).where(mail_outbox.c.id == reply_id).values(values))
