@@ -161,7 +161,10 @@ def test_a_return_reaches_the_dispatcher_who_sends_it_on(page: Any, service: Clu
 
 
 def test_review_queue_extensions_and_supervision(page: Any, service: Cluster) -> None:
-    lost = publish(service, number="2611300031", area_code=None, area_path=[])
+    lost = publish(
+        service, number="2611300031", area_code=None, area_path=[], channel="web",
+        frequent_caller=True,
+    )  # fmt: skip
     asking = lead(service, publish(service, number="2611300032"))
     late = lead(service, publish(service, number="2611300033", urgency="urgent"))
     with api(service, "chaoyang-jxs") as staff:
@@ -178,6 +181,8 @@ def test_review_queue_extensions_and_supervision(page: Any, service: Cluster) ->
     sign_in(page, service, "dispatcher", "/review")
     row = page.locator("table.desk tr", has_text="2611300031")
     row.get_by_text("未提供地址").wait_for()
+    assert row.locator(".badge", has_text="频繁来电").is_visible()
+    assert row.get_by_text("网站", exact=True).is_visible()
     row.get_by_role("button", name="派出").click()
     expect(row.locator(".error[data-for='department_code']")).to_have_text(re.compile(".+"))
     row.get_by_label("牵头单位").fill("D-ZGC")
@@ -206,3 +211,50 @@ def test_review_queue_extensions_and_supervision(page: Any, service: Cluster) ->
     row.get_by_role("button", name="结束督办").click()
     row.wait_for(state="detached")
     assert not lead(service, late["ticket_id"])["supervised"]
+
+
+# What a thumb can hit reliably (WCAG 2.5.5, Apple's and Android's guidelines).
+TAP = 44
+CONTROLS = "button, a[href], input, select, textarea, summary"
+# Sideways overflow of the page, and the visible controls smaller than `tap` either way.
+PHONE_FACTS = """([selector, tap]) => {
+  const shown = [...document.querySelectorAll(selector)].map((n) => [n, n.getBoundingClientRect()])
+    .filter(([, r]) => r.width > 0 && r.height > 0);
+  const small = shown.filter(([, r]) => r.height < tap || r.width < tap)
+    .map(([n]) => `${n.tagName.toLowerCase()}#${n.id}:${n.textContent.trim().slice(0, 12)}`);
+  return { overflow: document.documentElement.scrollWidth - window.innerWidth, small };
+}"""
+
+
+def test_the_workbench_works_on_a_phone(browser: Any, service: Cluster) -> None:
+    lead(service, publish(service, number="2611300041", description="楼道堆放杂物，需现场查看"))
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
+    phone = context.new_page()
+    errors: list[str] = []
+    phone.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        sign_in(phone, service, "chaoyang-jxs", "/workbench")
+        phone.locator("#inbox button.item", has_text="2611300041").tap()
+        detail = phone.locator("#detail")
+        detail.get_by_role("button", name="签收").tap()
+        note = detail.get_by_label("联系情况")
+        note.wait_for()
+        facts = phone.evaluate(PHONE_FACTS, [CONTROLS, TAP])
+        shot(phone, "workbench-phone")
+        assert facts["overflow"] <= 0, "the page scrolls sideways"
+        assert not facts["small"], f"tap targets under {TAP} px: {facts['small']}"
+        # Forms stacked: each control on its own line, as wide as the form.
+        form = note.locator("xpath=ancestor::form")
+        save = form.get_by_role("button", name="保存联系记录")
+        box = {name: item.bounding_box() for name, item in (("form", form), ("note", note),
+                                                             ("save", save))}  # fmt: skip
+        assert box["save"]["y"] >= box["note"]["y"] + box["note"]["height"]
+        assert box["note"]["width"] >= box["form"]["width"] * 0.8
+        note.fill("已到现场查看")
+        save.tap()
+        detail.locator("ol.history", has_text="联系市民").wait_for()
+    finally:
+        context.close()
+    assert not errors, errors

@@ -19,6 +19,7 @@
       "why.sla_breach": "超期：{clock}", "why.repeat_calls": "重复来电 {n} 次", "why.reopen_limit": "重办 {n} 次仍不满意",
       "page.review": "待审派单", "page.returned": "退单待重派", "page.extensions": "延期申请", "page.supervision": "督办清单",
       "desk.sent": "已派出", "desk.decided": "已审批", "desk.updated": "已更新",
+      "desk.frequent": "频繁来电", "desk.frequent.about": "该来电人今日来电次数较多，请留意是否为同一诉求",
     },
     en: {
       "desk.title": "Dispatcher's desk", "desk.refresh": "Refresh", "desk.count": "{n} in all",
@@ -37,7 +38,8 @@
       "why.reopen_limit": "Reopened {n} times, still unsatisfied",
       "page.review": "Review queue", "page.returned": "Returned tickets", "page.extensions": "Extension requests",
       "page.supervision": "Supervision list", "desk.sent": "Sent", "desk.decided": "Decided",
-      "desk.updated": "Updated",
+      "desk.updated": "Updated", "desk.frequent": "Frequent caller",
+      "desk.frequent.about": "This caller has called more than usual today: check whether it is the same request",
     },
   });
 
@@ -85,7 +87,9 @@
   function ticketCells(ticket) {
     return [
       el("td", {}, el("strong", {}, ticket.number), ticket.urgency === "urgent"
-        ? [" ", el("span", { class: "badge bad" }, t("urgency.urgent"))] : null),
+        ? [" ", el("span", { class: "badge bad" }, t("urgency.urgent"))] : null,
+        ticket.frequent_caller ? [" ", el("span", { class: "badge warn", title: t("desk.frequent.about") }, t("desk.frequent"))] : null,
+        ticket.channel ? el("div", { class: "muted" }, Hotline.label("channel", ticket.channel)) : null),
       el("td", {}, fmtTime(ticket.created_at)),
       el("td", { class: "text" }, el("div", {}, ticket.category_name), el("div", { class: "muted" }, ticket.description)),
       el("td", {}, ticket.area_name || "—"),

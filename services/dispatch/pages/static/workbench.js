@@ -23,6 +23,8 @@
       "wb.pause.reason": "等待原因", "wb.pause.save": "暂停计时", "wb.resume": "恢复计时",
       "wb.done": "已保存", "wb.returned.by": "{who} 于 {at} 退单：{reason}",
       "wb.outcome": "办理结果", "wb.note": "说明", "wb.supervised": "该工单已列入督办，请优先办理。",
+      "wb.photos.before": "现场照片（处理前，最多 3 张）", "wb.photos.after": "现场照片（处理后，最多 3 张）",
+      "wb.photo": "现场照片 {n}",
     },
     en: {
       "wb.title": "Department workbench", "wb.inbox": "Inbox", "wb.filter": "Show", "wb.filter.open": "Open",
@@ -45,6 +47,8 @@
       "wb.pause.save": "Pause clocks", "wb.resume": "Resume clocks", "wb.done": "Saved",
       "wb.returned.by": "Returned by {who} at {at}: {reason}", "wb.outcome": "Outcome", "wb.note": "Note",
       "wb.supervised": "This ticket is under supervision: handle it first.",
+      "wb.photos.before": "Photos from the field (before, up to 3)", "wb.photos.after": "Photos from the field (after, up to 3)",
+      "wb.photo": "Field photo {n}",
     },
   });
 
@@ -144,19 +148,47 @@
       const clock = d.clock ? "（" + t("clock." + d.clock) + "）" : "";
       return el("li", { class: tone }, el("strong", {}, t("ev." + h.type), clock), " ",
         el("span", { class: "who" }, Dispatch.who(h.by), " · ", fmtTime(h.at)),
-        words || reason ? el("div", {}, reason + words) : null);
+        words || reason ? el("div", {}, reason + words) : null, thumbnails(d.photos));
     }));
   }
 
-  function textForm(id, labelKey, saveKey, field, path, { primary = false, extra = [] } = {}) {
+  // Thumbnails of field photos, each opening the photo as intake serves it.
+  function thumbnails(ids) {
+    if (!ids || !ids.length) return null;
+    return el("div", { class: "photos" }, ids.map((id, i) => el("a", {
+      href: Hotline.link("intake", `/media/${encodeURIComponent(id)}`), target: "_blank", rel: "noopener" },
+    el("img", { src: Hotline.link("intake", `/media/${encodeURIComponent(id)}/thumbnail`),
+      alt: t("wb.photo", { n: i + 1 }), loading: "lazy" }))));
+  }
+
+  // A file picker that uploads through the page kit's photos widget (intake's upload) and
+  // keeps the ids it returns for the form; none where the widget is not loaded.
+  function photoField(id, labelKey) {
+    const picked = { ids: [] };
+    if (!window.HotlinePhotos) return { nodes: [], picked };
+    const input = el("input", { id, name: "photos", type: "file", accept: "image/jpeg,image/png,image/webp",
+      capture: "environment", multiple: true });
+    const nodes = [el("label", { for: id }, t(labelKey)), input, el("p", { class: "error", "data-for": "photos" })];
+    HotlinePhotos.attach(input, { max: 3, onChange(ids) { picked.ids = ids; } });
+    return { nodes, picked };
+  }
+
+  function textForm(id, labelKey, saveKey, field, path, { primary = false, extra = [], photos = null } = {}) {
+    const evidence = photos ? photoField(`${id}-photos`, photos) : { nodes: [], picked: null };
     const form = el("form", { novalidate: true },
       el("label", { for: id, "data-i18n": labelKey }, t(labelKey)),
       el("textarea", { id, name: field, required: true }),
       el("p", { class: "error", "data-for": field }),
+      ...evidence.nodes,
       ...extra,
       el("p", { class: "error", "data-for": "_", role: "alert" }),
       el("div", { class: "row" }, el("button", { type: "submit", class: primary ? "primary" : "secondary" }, t(saveKey))));
-    form.addEventListener("submit", (e) => { e.preventDefault(); act(path, form, { [field]: form.elements[field].value }); });
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const body = { [field]: form.elements[field].value };
+      if (evidence.picked) body.photos = evidence.picked.ids;
+      act(path, form, body);
+    });
     return form;
   }
 
@@ -227,9 +259,11 @@
     }
     if (a.status !== "acknowledged") return [];
     const resolve = textForm("resolve-outcome", "wb.resolve.outcome", "wb.resolve.save", "outcome", "resolve", {
-      primary: true, extra: a.contacted_at ? [] : [el("p", { class: "muted" }, t("wb.resolve.hint"))] });
+      primary: true, photos: "wb.photos.after",
+      extra: a.contacted_at ? [] : [el("p", { class: "muted" }, t("wb.resolve.hint"))] });
     return [
-      el("h3", {}, t("wb.contact")), textForm("contact-note", "wb.contact.note", "wb.contact.save", "note", "contact"),
+      el("h3", {}, t("wb.contact")),
+      textForm("contact-note", "wb.contact.note", "wb.contact.save", "note", "contact", { photos: "wb.photos.before" }),
       el("h3", {}, t("wb.resolve")), resolve,
       el("details", {}, el("summary", {}, t("wb.progress")),
         textForm("progress-note", "wb.progress.note", "wb.progress.save", "note", "notes")),
