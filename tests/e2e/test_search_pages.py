@@ -5,7 +5,7 @@ test-artifacts/ for a person to look at."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import pytest
 
 from benchmarks import search_corpus
 from services.common.bus.embedded import EmbeddedBus
+from tests.support import evidence
 from tests.support.harness import PASSWORDS, ROOT, Cluster, embedded_env, eventually
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -32,7 +33,12 @@ def client(cluster: Cluster, username: str) -> httpx.Client:
 def search(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     data_dir: Path = tmp_path_factory.mktemp("search-pages")
     # Stalled tickets: the overdue chart must not hang on what the random draws happen to give.
-    envelopes = list(search_corpus.history(TICKETS, datetime.now(UTC), stalled=3))
+    now = datetime.now(UTC)
+    envelopes = list(search_corpus.history(TICKETS, now, stalled=3))
+    # From the portal and the app, with photos, one from a frequent caller.
+    envelopes += evidence.with_photos("ev-web-0001", now - timedelta(hours=2), "web")
+    later = now - timedelta(hours=3)
+    envelopes += evidence.with_photos("ev-app-0002", later, "app", frequent=False)
     publisher = EmbeddedBus(data_dir / "bus.db").publisher()
     publisher.publish(list(search_corpus.messages(iter(envelopes))))
     publisher.close()
@@ -90,6 +96,20 @@ def test_search_find_filter_and_read_a_timeline(search: Cluster, page: Any) -> N
     assert page.locator("#detail").is_hidden()
     export = page.get_attribute("#export", "href")
     assert export is not None and "/api/v1/search/export?" in export and "q=" in export
+    # The channel facet; a portal ticket with its photos and the frequent-caller cue.
+    page.fill("#q", "")
+    page.press("#q", "Enter")
+    page.locator("#facets fieldset", has_text="来源渠道").locator("label", has_text="网站").click()
+    page.wait_for_function("document.querySelectorAll('#hits li').length === 1")
+    assert "channel=web" in page.url
+    page.locator("button.hit").first.click()
+    page.wait_for_selector("#detail ol.timeline li")
+    assert page.locator("#detail .badge", has_text="频繁来电").is_visible()
+    assert page.locator("#detail dd", has_text="网站").is_visible()
+    thumbs = page.locator("#detail ol.timeline .photos img")
+    assert thumbs.count() == 4  # the citizen's one, one before, two after
+    source = thumbs.first.get_attribute("src") or ""
+    assert source.startswith(search.url("intake")) and source.endswith("/thumbnail")
 
 
 def test_bad_input_is_explained_and_english_is_one_click_away(search: Cluster, page: Any) -> None:
@@ -122,6 +142,9 @@ def test_the_leaders_dashboard(search: Cluster, page: Any) -> None:
     hot = page.locator("#hot tbody tr").first.inner_text()
     assert "噪音扰民" in hot and "建外街道" in hot
     assert page.locator("#overdue-chart svg rect").count() >= 1
+    channels = page.locator("#channels-table tbody tr").all_inner_texts()
+    assert [row.split("\t")[0] for row in channels[:3]] == ["电话", "网站", "App / 微信"]
+    assert page.locator("#channels-chart svg rect").count() == 4
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
     page.locator("#hot tbody tr a").first.click()
     page.wait_for_url("**/search?**")

@@ -109,6 +109,7 @@ def dashboard(
     return {
         "generated_at": now.isoformat(),
         "month": this_month.date().isoformat(),
+        "since": start.date().isoformat(),
         "sla": _sla(reader, start),
         "departments": _rates(reader, this_month, weights),
         "rates_window": _rates(reader, start, weights),

@@ -9,6 +9,7 @@
       "dash.k.created": "本月受理", "dash.k.breached": "超时仍在办",
       "dash.sla": "按时办结率（按办结月份）", "dash.overdue": "各承办单位超期未办结",
       "dash.rates": "各承办单位三率", "dash.hot": "热点问题（近 7 天对比此前 8 周）",
+      "dash.channels": "各渠道受理量（统计期内）", "dash.c.channel": "渠道",
       "dash.c.department": "承办单位", "dash.c.rated": "参评件", "dash.c.response": "响应率",
       "dash.c.solution": "解决率", "dash.c.satisfaction": "满意率", "dash.c.month": "月份",
       "dash.c.resolved": "办结", "dash.c.within": "按时", "dash.c.rate": "按时率", "dash.c.count": "件数",
@@ -28,6 +29,7 @@
       "dash.k.created": "Received this month", "dash.k.breached": "Late and still open",
       "dash.sla": "Resolved on time, by month of resolution", "dash.overdue": "Overdue tickets by department",
       "dash.rates": "The three rates by department", "dash.hot": "Hot spots (last 7 days against the 8 weeks before)",
+      "dash.channels": "Tickets received by channel (in the window)", "dash.c.channel": "Channel",
       "dash.c.department": "Department", "dash.c.rated": "Ratings", "dash.c.response": "Response",
       "dash.c.solution": "Solution", "dash.c.satisfaction": "Satisfaction", "dash.c.month": "Month",
       "dash.c.resolved": "Resolved", "dash.c.within": "On time", "dash.c.rate": "On-time rate", "dash.c.count": "Tickets",
@@ -84,6 +86,12 @@
     const overdue = b.overdue.map((r) => ({ label: r.label || r.key, value: r.count }));
     $("overdue-chart").replaceChildren(overdue.length ? Charts.bars(overdue, { title: t("dash.overdue") }) : el("p", { class: "empty" }, t("dash.none")));
     table($("overdue-table"), ["dash.c.department", "dash.c.count"], b.overdue.map((r) => [r.label || r.key, r.count]), [1]);
+
+    const channels = b.channels.map((r) => ({ label: Hotline.label("channel", r.key), value: r.count }));
+    $("channels-chart").replaceChildren(channels.some((r) => r.value)
+      ? Charts.bars(channels, { title: t("dash.channels") }) : el("p", { class: "empty" }, t("dash.none")));
+    table($("channels-table"), ["dash.c.channel", "dash.c.count"],
+      b.channels.map((r) => [searchLink({ channel: r.key, from: b.since }, Hotline.label("channel", r.key)), r.count]), [1]);
 
     table($("rates"), ["dash.c.department", "dash.c.rated", "dash.c.response", "dash.c.solution", "dash.c.satisfaction"],
       b.rates_window.map((r) => [r.label || r.key, r.m_rated.toLocaleString(), meter(r.response_rate),

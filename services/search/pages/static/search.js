@@ -12,7 +12,9 @@
       "search.overdue": "只看已超期", "search.clear": "清除筛选", "search.export": "导出 CSV",
       "search.none": "没有找到符合条件的工单。", "search.more": "加载更多", "search.total": "共 {n} 件",
       "facet.status": "状态", "facet.urgency": "紧急程度", "facet.category_code": "分类",
-      "facet.district_code": "区", "facet.department_code": "承办单位",
+      "facet.district_code": "区", "facet.department_code": "承办单位", "facet.channel": "来源渠道",
+      "detail.channel": "来源渠道", "detail.frequent": "频繁来电",
+      "detail.frequent.about": "该来电人今日来电次数较多，请留意是否为同一诉求", "detail.photo": "照片 {n}",
       "detail.close": "关闭", "detail.timeline": "办理过程", "detail.where": "地点", "detail.category": "分类",
       "detail.department": "承办单位", "detail.created": "受理时间", "detail.due": "办理期限",
       "detail.calls": "来电次数", "detail.caller": "来电人", "detail.caller.number": "留有号码", "detail.caller.anonymous": "匿名", "detail.rating": "评价", "overdue": "已超期",
@@ -27,7 +29,10 @@
       "search.overdue": "Overdue only", "search.clear": "Clear filters", "search.export": "Export CSV",
       "search.none": "No ticket matches.", "search.more": "Load more", "search.total": "{n} tickets",
       "facet.status": "Status", "facet.urgency": "Urgency", "facet.category_code": "Category",
-      "facet.district_code": "District", "facet.department_code": "Department",
+      "facet.district_code": "District", "facet.department_code": "Department", "facet.channel": "Channel",
+      "detail.channel": "Channel", "detail.frequent": "Frequent caller",
+      "detail.frequent.about": "This caller has called more than usual today: check whether it is the same request",
+      "detail.photo": "Photo {n}",
       "detail.close": "Close", "detail.timeline": "Timeline", "detail.where": "Where", "detail.category": "Category",
       "detail.department": "Department", "detail.created": "Received", "detail.due": "Due",
       "detail.calls": "Calls", "detail.caller": "Caller", "detail.caller.number": "Left a number", "detail.caller.anonymous": "Anonymous", "detail.rating": "Rating", "overdue": "Overdue",
@@ -38,11 +43,12 @@
   const $ = (id) => document.getElementById(id);
   const { el, t } = Hotline;
   // Facet field -> the query parameter that filters on it.
-  const PARAM = { status: "status", urgency: "urgency", category_code: "category",
+  const PARAM = { status: "status", urgency: "urgency", channel: "channel", category_code: "category",
     district_code: "area", department_code: "department" };
   const chosen = Object.fromEntries(Object.keys(PARAM).map((k) => [k, new Set()]));
   let next = null;
   let last = null;
+  let user = null;
 
   function params() {
     const p = new URLSearchParams();
@@ -97,6 +103,7 @@
         hit.overdue ? el("span", { class: "badge bad" }, t("overdue")) : null,
         hit.urgency === "urgent" ? el("span", { class: "badge warn" }, t("urgency.urgent")) : null,
         hit.calls > 1 ? el("span", { class: "badge" }, t("calls", { n: hit.calls })) : null,
+        frequentBadge(hit),
         el("span", { class: "when" }, Hotline.fmtTime(hit.created_at))),
       el("div", { class: "where" }, where), text));
   }
@@ -131,6 +138,21 @@
     }
   }
 
+  // Intake's cue for dispatchers and leaders (departments act on the request, not the caller).
+  function frequentBadge(doc) {
+    if (!doc.frequent_caller || user?.role === "dept_staff") return null;
+    return el("span", { class: "badge warn", title: t("detail.frequent.about") }, t("detail.frequent"));
+  }
+
+  // The citizen's photos (on the ticket) and the field's (contact, resolution), as intake serves them.
+  function thumbnails(ids) {
+    if (!ids || !ids.length) return null;
+    return el("div", { class: "photos" }, ids.map((id, i) => el("a", {
+      href: Hotline.link("intake", `/media/${encodeURIComponent(id)}`), target: "_blank", rel: "noopener" },
+    el("img", { src: Hotline.link("intake", `/media/${encodeURIComponent(id)}/thumbnail`),
+      alt: t("detail.photo", { n: i + 1 }), loading: "lazy" }))));
+  }
+
   function row(key, value) {
     return value ? [el("dt", {}, t(key)), el("dd", {}, value)] : [];
   }
@@ -147,13 +169,14 @@
     }
     $("detail").replaceChildren(
       el("div", { class: "row" }, el("h2", { id: "detail-title" }, doc.number || doc.ticket_id),
-        statusBadge(doc), el("span", { class: "spacer", style: "flex:1" }), close),
+        statusBadge(doc), frequentBadge(doc), el("span", { class: "spacer", style: "flex:1" }), close),
       el("p", {}, doc.description || ""),
       el("dl", {},
         ...row("detail.category", (doc.category_path || []).join(" / ")),
         ...row("detail.where", (doc.area_path || []).join(" / ")),
         ...row("detail.department", doc.department_name),
         ...row("detail.created", Hotline.fmtTime(doc.created_at)),
+        ...row("detail.channel", doc.channel ? Hotline.label("channel", doc.channel) : ""),
         ...row("detail.due", doc.due_at ? Hotline.fmtTime(doc.due_at) + (doc.overdue ? ` · ${t("overdue")}` : "") : ""),
         ...row("detail.calls", String(doc.calls || 1)),
         ...row("detail.caller", doc.has_phone === undefined ? null : t(doc.has_phone ? "detail.caller.number" : "detail.caller.anonymous")),
@@ -165,6 +188,7 @@
         el("div", {}, el("strong", {}, t(`event.${e.type}`)), " ",
           e.department_name || names[e.department_code] || e.department_code || ""),
         e.detail ? el("div", {}, e.detail) : null,
+        thumbnails(e.photos),
         el("div", { class: "who" }, `${Hotline.fmtTime(e.at)} · ${e.by}`)))));
     $("detail").hidden = false;
     $("layout").classList.add("with-detail");
@@ -207,7 +231,7 @@
   document.addEventListener("hotline:lang", () => { if (last) { renderFacets(last.facets); run(); } });
 
   (async () => {
-    await Hotline.header("search.title");
+    user = await Hotline.header("search.title");
     Hotline.translate();
     restore();
     run();
