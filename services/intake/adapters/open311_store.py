@@ -78,6 +78,12 @@ def locate(session: Session, ticket_id: str, spot: Spot) -> None:
     session.execute(update(tickets).where(tickets.c.id == ticket_id).values(**values))
 
 
+def note(session: Session, ticket_id: str, status_notes: str) -> None:
+    session.execute(
+        update(tickets).where(tickets.c.id == ticket_id).values(status_notes=status_notes)
+    )
+
+
 def find(session: Session, query: RequestQuery) -> list[dict[str, Any]]:
     """Newest first. Every filter is on an indexed column (number; created_at, alone or
     after category_code), so the window is an index range scan cut at the limit."""

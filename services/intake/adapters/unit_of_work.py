@@ -225,6 +225,9 @@ class SqlOpen311:
     def locate(self, ticket_id: str, spot: Spot) -> None:
         open311_store.locate(self._session, ticket_id, spot)
 
+    def note(self, ticket_id: str, status_notes: str) -> None:
+        open311_store.note(self._session, ticket_id, status_notes)
+
     def find(self, query: RequestQuery) -> list[dict[str, Any]]:
         return open311_store.find(self._session, query)
 

@@ -55,8 +55,10 @@ def on_dispatched(uow: UnitOfWork, envelope: Envelope, event: AssignmentDispatch
 def on_resolved(uow: UnitOfWork, envelope: Envelope, event: AssignmentResolved) -> None:
     """The lead department's reply (办结答复) is what the public list shows as the
     request's status notes."""
-    extra = {"status_notes": event.outcome} if event.role == "lead" else {}
-    uow.tickets.set_status(envelope.ticket_id, "resolved", envelope.occurred_at, **extra)
+    on_status(uow, envelope, event)
+    if event.role == "lead":
+        # Kept whatever the order of arrival: a later status does not make it stale.
+        uow.open311.note(envelope.ticket_id, event.outcome)
 
 
 def on_closed(uow: UnitOfWork, envelope: Envelope, event: TicketClosed) -> None:

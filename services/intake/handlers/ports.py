@@ -224,6 +224,8 @@ class Open311(Protocol):
 
     def locate(self, ticket_id: str, spot: Spot) -> None: ...
 
+    def note(self, ticket_id: str, status_notes: str) -> None: ...
+
     def find(self, query: RequestQuery) -> list[dict[str, Any]]:
         """Tickets as public rows, newest first."""
 
