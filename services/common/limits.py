@@ -12,6 +12,10 @@ limit it still runs the route and only refuses once the body is read, in plain t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import cast
+
+from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,23 +25,47 @@ from services.common.problems import Problem, render_problem
 CODE = "request.body_too_large"
 
 
-class BodyLimit:
-    """Plain ASGI middleware: refuses request bodies larger than `max_bytes`."""
+@dataclass(frozen=True)
+class Allowance:
+    """A larger limit for one route (an upload), refused with a problem of its own."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    max_bytes: int
+    code: str = CODE
+
+
+class BodyLimit:
+    """Plain ASGI middleware: refuses request bodies larger than `max_bytes`, or than the
+    allowance of their route (`routes`: path below the root path → Allowance)."""
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, routes: dict[str, Allowance] | None = None
+    ) -> None:
         if max_bytes < 1:
             raise ValueError("max_bytes must be positive")
         self.app = app
         self.max_bytes = max_bytes
+        self.routes = routes if routes is not None else {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if _declared_length(scope) > self.max_bytes:
-            await _refuse(scope, receive, send, self.max_bytes)
+        limit = self.routes.get(_route_path(scope)) or Allowance(self.max_bytes)
+        if _declared_length(scope) > limit.max_bytes:
+            await _refuse(scope, receive, send, limit)
             return
-        await _Guard(self.app, self.max_bytes, scope, receive, send).run()
+        await _Guard(self.app, limit, scope, receive, send).run()
+
+
+def allow_larger(app: Starlette, path: str, allowance: Allowance) -> None:
+    """Lets requests to `path` (an upload route) carry bodies up to the allowance, while every
+    other route keeps the app's ceiling. Call before the app serves its first request."""
+    for entry in app.user_middleware:
+        if entry.cls is BodyLimit:
+            routes = cast(dict[str, Allowance], entry.kwargs.setdefault("routes", {}))
+            routes[path] = allowance
+            return
+    raise LookupError("the app has no BodyLimit")
 
 
 class _Guard:
@@ -45,7 +73,7 @@ class _Guard:
     client has gone (`http.disconnect`), so the route never runs; whatever the app still
     sends after that is dropped."""
 
-    def __init__(self, app: ASGIApp, limit: int, scope: Scope, receive: Receive, send: Send):
+    def __init__(self, app: ASGIApp, limit: Allowance, scope: Scope, receive: Receive, send: Send):
         self.app, self.limit = app, limit
         self.scope, self.receive, self.send = scope, receive, send
         self.counted = 0
@@ -61,7 +89,7 @@ class _Guard:
         message = await self.receive()
         if message["type"] == "http.request":
             self.counted += len(message.get("body", b""))
-            if self.counted > self.limit:
+            if self.counted > self.limit.max_bytes:
                 self.refused = True
                 if not self.started:
                     await _refuse(self.scope, self.receive, self.send, self.limit)
@@ -83,9 +111,15 @@ def _declared_length(scope: Scope) -> int:
         return 0
 
 
-async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+def _route_path(scope: Scope) -> str:
+    path, root = str(scope.get("path", "")), str(scope.get("root_path", ""))
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, limit: Allowance) -> None:
     request = Request(scope, receive)
-    response = render_problem(request, Problem(413, CODE, limit=_size(limit)))
+    problem = Problem(413, limit.code, limit=_size(limit.max_bytes))
+    response = render_problem(request, problem)
     # The unread body stays on the connection: the server must not read it as a request.
     response.headers["Connection"] = "close"
     await response(scope, receive, send)

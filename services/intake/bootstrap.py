@@ -17,10 +17,11 @@ from services.common.clock import utcnow
 from services.common.consumer import Handler
 from services.common.db import uow_factory
 from services.common.i18n import register
+from services.common.limits import allow_larger
 from services.common.platform import add_consumer, make_platform
 from services.common.sealed_links import LinkSeal
 from services.common.sessions import install_sessions
-from services.common.settings import Settings
+from services.common.settings import PORTS, Settings
 from services.common.web import mount_pages
 from services.common.workers import Worker
 from services.intake.adapters.orm import metadata
@@ -29,10 +30,11 @@ from services.intake.adapters.sms_gateway import HttpGateway, LocalOutbox, SmsGa
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.adapters.vault import PhoneVault
 from services.intake.api import open311, routers
+from services.intake.api import photos as photo_routes
 from services.intake.config import IntakeSettings
 from services.intake.domain.sms import RetryPolicy
 from services.intake.domain.tracking import TrackingSigner
-from services.intake.handlers import events, privacy
+from services.intake.handlers import events, photos, privacy
 from services.intake.handlers.context import IntakeContext
 from services.intake.handlers.sms import SmsSender
 from services.intake.messages import MESSAGES
@@ -52,6 +54,7 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
         addresses=load_addresses(),
         vault=PhoneVault(options.phone_keys, options.caller_key_secret),
         reveal_window=timedelta(hours=options.phone_reveal_hours),
+        frequent_caller_per_day=options.frequent_caller_per_day,
         tracking=TrackingSigner(options.caller_key_secret, options.portal_base(settings)),
     )
     seed(intake)
@@ -61,6 +64,9 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
     _retention_worker(platform, options, intake)
     served = [*routers(intake, options.call_threads), *open311.routers(intake, options)]
     app = create_app(platform, served, "Hotline intake")
+    uploads = photo_routes.router(intake, platform.auth.proxies, options.photo_uploads_free)
+    app.include_router(uploads)
+    _photo_uploads(app, settings)
     pages = {
         "/console": "console.html",
         "/sms": "sms.html",
@@ -82,6 +88,8 @@ def consumed(seal: LinkSeal) -> Mapping[str, Handler]:
     table[TicketRated.TYPE] = events.on_rated
     table[TicketClosed.TYPE] = events.on_closed
     table[ReopenRequested.TYPE] = events.on_reopened
+    for kind in events.FIELD_PHOTOS:
+        table[kind] = partial(events.with_field_photos, table[kind])
     return table
 
 
@@ -112,8 +120,20 @@ def _sms_worker(platform: Platform, settings: IntakeSettings, intake: IntakeCont
     platform.workers.append(Worker("intake-sms", sender.step, idle=0.5))
 
 
+def _photo_uploads(app: FastAPI, settings: Settings) -> None:
+    """An upload carries one photo, more than other bodies may; the other services' pages on
+    their own ports (the department workbench) upload here too."""
+    allow_larger(app, photo_routes.UPLOAD, photo_routes.UPLOAD_ALLOWANCE)
+    ports = frozenset(settings.port(name) for name in PORTS)
+    app.add_middleware(photo_routes.SiblingOrigins, ports=ports)
+
+
 def _retention_worker(platform: Platform, settings: IntakeSettings, intake: IntakeContext) -> None:
     """Erases numbers past retention; safe beside other instances (an erased number is
     no longer found), and it catches up in batches after a pause."""
     step = partial(privacy.erase_expired, intake, settings.phone_retention_days)
     platform.workers.append(Worker("intake-retention", step, idle=settings.retention_sweep_seconds))
+    # Photos uploaded and never sent with a report, a day on: the same hourly sweep.
+    purge = partial(photos.purge_unattached, intake)
+    sweep = settings.retention_sweep_seconds
+    platform.workers.append(Worker("intake-photo-purge", purge, idle=sweep))

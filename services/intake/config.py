@@ -70,6 +70,21 @@ class IntakeSettings(ServiceSettings):
         le=64,
         description="Threads that log calls in intake; more only queue on the database writer",
     )
+    frequent_caller_per_day: int = Field(
+        default=5,
+        ge=1,
+        description="A caller with more requests than this in one day (Beijing time) is "
+        "flagged as a frequent caller on the new ticket, for agents and dispatchers to see; "
+        "the call is never refused",
+    )
+    photo_uploads_free: int = Field(
+        default=60,
+        ge=1,
+        description="Photo uploads one client address may make on each intake instance "
+        "before each further one must wait (1 s, doubling up to 15 min; forgotten after an "
+        "hour without uploads): citizens upload without signing in, and a department's "
+        "office shares one address",
+    )
 
     open311_jurisdiction_id: str = Field(
         default="12345.example.gov.cn",

@@ -87,6 +87,43 @@ MESSAGES = {
         "zh": "没有该号码的来电记录（或已删除）",
         "en": "No calls from this number are on record (or they were erased)",
     },
+    "intake.photo_too_large": {
+        "zh": "照片不能超过 5 MB，请压缩或换一张后重试",
+        "en": "A photo may be at most 5 MB; shrink it or choose another",
+    },
+    "intake.photo_unsupported_type": {
+        "zh": "只接受 JPEG、PNG 或 WebP 格式的照片",
+        "en": "Only JPEG, PNG or WebP photos are accepted",
+    },
+    "intake.photo_unreadable": {
+        "zh": "照片文件已损坏或无法识别，请换一张",
+        "en": "The photo is damaged or cannot be read; choose another",
+    },
+    "intake.photo_too_many_pixels": {
+        "zh": "照片像素过多（最多 5000 万像素），请缩小后重试",
+        "en": "The photo has too many pixels (at most 50 megapixels); shrink it and retry",
+    },
+    "intake.photo_not_found": {"zh": "照片 {id} 不存在", "en": "Photo {id} not found"},
+    "intake.photo_attached": {
+        "zh": "照片 {id} 已附在其他工单上，请重新上传",
+        "en": "Photo {id} already belongs to a ticket; upload it again",
+    },
+    "intake.photos_too_many": {
+        "zh": "每张工单最多附 {max} 张照片",
+        "en": "A ticket may have at most {max} photos",
+    },
+    "intake.photo_repeated": {
+        "zh": "同一张照片不能重复附加",
+        "en": "The same photo cannot be attached twice",
+    },
+    "intake.photos_not_with_duplicate": {
+        "zh": "合并到已有工单的来电不能附照片，请新建工单",
+        "en": "A call attached to an existing ticket cannot carry photos; log a new ticket",
+    },
+    "intake.photo_rate_limited": {
+        "zh": "上传过于频繁，请 {seconds} 秒后再试",
+        "en": "Too many uploads; try again in {seconds} seconds",
+    },
     # Open311 GeoReport v2: the description of each error in the specification's form.
     "open311.format": {
         "zh": "格式只能是 json 或 xml（例如 services.json）",

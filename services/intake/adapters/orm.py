@@ -13,11 +13,13 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -58,6 +60,8 @@ tickets = Table(
     Column("caller_ref", String(40), nullable=True),
     # Set while feedback waits for the citizen's rating: agents may call them back (回访).
     Column("callback_due_until", UtcDateTime, nullable=True),
+    # The caller had called more than the day's threshold when this ticket was logged.
+    Column("frequent_caller", Boolean, nullable=False, server_default=false()),
     # Open311: the lead department's reply (status_notes), when it expects to be done,
     # and where a city app said the problem is and what it showed.
     Column("status_notes", Text, nullable=True),
@@ -106,6 +110,8 @@ calls = Table(
     Column("caller_ref", String(40), nullable=True),
     Index("ix_calls_ticket_at", "ticket_id", "taken_at"),
     Index("ix_calls_taken_by_at", "taken_by", "taken_at"),
+    # Frequent callers: one caller's calls of the day.
+    Index("ix_calls_caller_key_taken_at", "caller_key", "taken_at"),
 )
 
 # Who touched personal data, when, on which ticket and why (留痕): every reveal of a number
@@ -266,6 +272,30 @@ mail_outbox = Table(
         "next_attempt_at",
         sqlite_where=_MAIL_PENDING,
         postgresql_where=_MAIL_PENDING,
+    ),
+)
+
+# Photos from citizens and field staff, re-encoded without metadata (services/intake/domain/
+# photos.py). Unattached ones (uploaded, never sent with a report) are purged after a day.
+_UNATTACHED = text("ticket_id IS NULL")
+photos = Table(
+    "photos",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("ticket_id", String(32), nullable=True, index=True),
+    Column("content_type", String(32), nullable=False),
+    Column("bytes", Integer, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("thumbnail", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("attached_at", UtcDateTime, nullable=True),
+    Index(
+        "ix_photos_unattached_created_at",
+        "created_at",
+        sqlite_where=_UNATTACHED,
+        postgresql_where=_UNATTACHED,
     ),
 )
 

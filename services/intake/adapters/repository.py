@@ -129,6 +129,12 @@ def count_call(session: Session, ticket_id: str) -> int | None:
     return None if found is None else int(found)
 
 
+def calls_since(session: Session, caller_key: str, since: datetime) -> int:
+    """How many calls this caller made since `since` (index on caller_key, taken_at)."""
+    query = select(func.count()).where(calls.c.caller_key == caller_key, calls.c.taken_at >= since)
+    return int(session.execute(query).scalar_one())
+
+
 def first_caller(session: Session, ticket_id: str) -> Call | None:
     """The ticket's first call that left a number: whom texts about the ticket go to."""
     query = (

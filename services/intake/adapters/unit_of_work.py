@@ -15,6 +15,7 @@ from services.intake.adapters import (
     knowledge_store,
     mail_store,
     open311_store,
+    photo_store,
     privacy_store,
     repository,
     sms_store,
@@ -25,6 +26,7 @@ from services.intake.domain.knowledge import Entry
 from services.intake.domain.mail import Place, Read, Reply, ReplyStatus
 from services.intake.domain.model import Call, Ticket
 from services.intake.domain.open311 import ClientApp, RequestQuery, Spot
+from services.intake.domain.photos import Processed
 from services.intake.domain.sms import SmsStatus
 from services.intake.handlers.ports import AuditEntry, Outgoing
 
@@ -84,6 +86,29 @@ class SqlCalls:
 
     def first_caller(self, ticket_id: str) -> Call | None:
         return repository.first_caller(self._session, ticket_id)
+
+    def count_since(self, caller_key: str, since: datetime) -> int:
+        return repository.calls_since(self._session, caller_key, since)
+
+
+class SqlPhotos:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def add(self, photo_id: str, photo: Processed, at: datetime) -> None:
+        photo_store.add(self._session, photo_id, photo, at)
+
+    def content(self, photo_id: str, thumbnail: bool) -> tuple[str, bytes] | None:
+        return photo_store.content(self._session, photo_id, thumbnail)
+
+    def holders(self, ids: list[str]) -> dict[str, str | None]:
+        return photo_store.holders(self._session, ids)
+
+    def attach(self, ids: list[str], ticket_id: str, at: datetime) -> int:
+        return photo_store.attach(self._session, ids, ticket_id, at)
+
+    def purge_unattached(self, before: datetime, limit: int) -> int:
+        return photo_store.purge_unattached(self._session, before, limit)
 
 
 class SqlCallers:
@@ -332,6 +357,7 @@ class IntakeUnitOfWork(UnitOfWork):
     tickets: SqlTickets
     calls: SqlCalls
     callers: SqlCallers
+    photos: SqlPhotos
     audit: SqlAudit
     knowledge: SqlKnowledge
     sms: SqlSms
@@ -343,6 +369,7 @@ class IntakeUnitOfWork(UnitOfWork):
         self.tickets = SqlTickets(session)
         self.calls = SqlCalls(session)
         self.callers = SqlCallers(session)
+        self.photos = SqlPhotos(session)
         self.audit = SqlAudit(session)
         self.knowledge = SqlKnowledge(session)
         self.sms = SqlSms(session)

@@ -47,11 +47,16 @@ class CallCreate(Strict):
     form_seconds: float | None = Field(
         None, ge=0, le=86_400, description="Time from opening the form to submitting it"
     )
+    photos: list[Annotated[str, StringConstraints(min_length=1, max_length=40)]] = Field(
+        default_factory=list,
+        max_length=3,
+        description="Ids from POST /api/v1/photos, attached to the new ticket",
+    )
 
     def command(self) -> LogCall:
         answer = DirectAnswer(self.answer.text, self.answer.entry_id) if self.answer else None
-        data = self.model_dump(exclude={"answer"})
-        return LogCall(**data, answer=answer)
+        data = self.model_dump(exclude={"answer", "photos"})
+        return LogCall(**data, answer=answer, photos=tuple(self.photos))
 
 
 class TicketRead(BaseModel):
@@ -77,6 +82,9 @@ class TicketRead(BaseModel):
     answer: str | None
     knowledge_entry_id: str | None
     catalogue_version: int
+    frequent_caller: bool = Field(
+        False, description="The caller had made more requests that day than the threshold"
+    )
 
     @classmethod
     def of(cls, ticket: Ticket) -> TicketRead:

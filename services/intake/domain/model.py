@@ -61,6 +61,17 @@ def ticket_number(created_at: datetime, sequence: int) -> str:
     return f"{created_at.astimezone(SHANGHAI):%y%m%d}{sequence:05d}"
 
 
+def day_start(at: datetime) -> datetime:
+    """Midnight in Beijing of the day `at` falls on: where a caller's day of requests starts."""
+    return at.astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def is_frequent(requests_today: int, per_day: int) -> bool:
+    """More requests today than `per_day`, the one being logged counted: a cue for agents
+    and dispatchers, never a reason to refuse."""
+    return requests_today > per_day
+
+
 @dataclass(frozen=True)
 class DirectAnswer:
     text: str
@@ -70,7 +81,8 @@ class DirectAnswer:
 @dataclass(frozen=True)
 class LogCall:
     """What the agent submitted. `duplicate_of` attaches the call to that open ticket;
-    `answer` closes a consultation at intake; `form_seconds` is how long the form was open."""
+    `answer` closes a consultation at intake; `form_seconds` is how long the form was open;
+    `photos` are uploaded photos' ids, attached to the new ticket."""
 
     channel: Channel
     request_type: RequestType
@@ -83,17 +95,20 @@ class LogCall:
     duplicate_of: str | None = None
     answer: DirectAnswer | None = None
     form_seconds: float | None = None
+    photos: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Caller:
     """The caller as stored: masked form, HMAC key, the number encrypted and the random
-    reference other services know them by; or anonymous (all None)."""
+    reference other services know them by; or anonymous (all None). `frequent`: above the
+    day's threshold of requests, this one counted."""
 
     masked: str | None = None
     key: str | None = None
     cipher: str | None = None
     ref: str | None = None
+    frequent: bool = False
 
 
 @dataclass
@@ -152,6 +167,9 @@ class Ticket:
     knowledge_entry_id: str | None = None
     caller_ref: str | None = None
     callback_due_until: datetime | None = None
+    frequent_caller: bool = False
+    # Ids of the photos it was logged with (kept in the photos table, not on the ticket).
+    photos: list[str] = field(default_factory=list, repr=False, compare=False)
     events: list[Event] = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -175,6 +193,8 @@ class Ticket:
             created_at=self.created_at,
             address=self.address or "",
             answered_directly=self.answer is not None,
+            photos=self.photos,
+            frequent_caller=self.frequent_caller,
         )
 
     def answer_directly(self, answer: DirectAnswer, by: str, at: datetime) -> None:

@@ -21,10 +21,13 @@ from services.intake.domain.model import (
     InvalidPhone,
     LogCall,
     Ticket,
+    day_start,
+    is_frequent,
     normalise_phone,
     supervision_due,
     ticket_number,
 )
+from services.intake.handlers import photos
 from services.intake.handlers.context import IntakeContext
 from services.intake.handlers.ports import UnitOfWork
 
@@ -48,12 +51,16 @@ def log_call(intake: IntakeContext, cmd: LogCall, agent: Principal) -> Logged:
     caller = intake.vault.seal(_phone(cmd.caller_phone))
     place = _place(intake, cmd)
     _check_answer(cmd)
+    if cmd.photos and cmd.duplicate_of:
+        raise Invalid("intake.photos_not_with_duplicate", field="photos")
     now = intake.clock()
     with intake.uow() as uow:
         catalogue = _catalogue(intake, uow, cmd)
         if cmd.answer and cmd.answer.entry_id:
             _check_entry(uow, cmd.answer.entry_id)
+        photos.check_attachable(uow, cmd.photos)
         caller = replace(caller, ref=uow.callers.ref(caller.key))
+        caller = replace(caller, frequent=_frequent(intake, uow, caller, now))
         if cmd.duplicate_of:
             logged = _attach(uow, cmd, caller, agent, now)
         else:
@@ -61,6 +68,13 @@ def log_call(intake: IntakeContext, cmd: LogCall, agent: Principal) -> Logged:
         uow.commit()
     _count(cmd, logged)
     return logged
+
+
+def _frequent(intake: IntakeContext, uow: UnitOfWork, caller: Caller, now: datetime) -> bool:
+    if caller.key is None:
+        return False
+    before = uow.calls.count_since(caller.key, day_start(now))
+    return is_frequent(before + 1, intake.frequent_caller_per_day)
 
 
 def _phone(raw: str | None) -> str | None:
@@ -174,6 +188,7 @@ def _create(
     call = _new_call(ticket.id, cmd, caller, agent.username, now)
     uow.tickets.add(ticket)
     uow.calls.add(call)
+    photos.attach(uow, cmd.photos, ticket.id, now)
     for event in [ticket.created_event(), *ticket.events]:
         uow.publish(event, ticket_id=ticket.id, occurred_at=now)
     return Logged(ticket, call, "answered" if cmd.answer else "created")
@@ -208,6 +223,8 @@ def _ticket(
         address=cmd.address,
         catalogue_version=catalogue.version,
         status_at=now,
+        frequent_caller=caller.frequent,
+        photos=list(cmd.photos),
     )
 
 

@@ -21,6 +21,8 @@ class IntakeContext:
     vault: PhoneVault
     catalogue: CatalogueCache = field(default_factory=CatalogueCache)
     reveal_window: timedelta = timedelta(hours=12)
+    # More requests than this in a Beijing day flag the caller's new ticket (never refused).
+    frequent_caller_per_day: int = 5
     clock: Callable[[], datetime] = utcnow
     # Signs citizens' tracking links; the bootstrap keys it from the caller-key secret.
     tracking: TrackingSigner = field(

@@ -4,6 +4,8 @@ Each runs inside the consumer's transaction, beside the inbox record."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from proto.assignments import (
     AssignmentAcknowledged,
     AssignmentDispatched,
@@ -18,6 +20,7 @@ from proto.feedback import RatingRequested, ReopenRequested, TicketClosed, Ticke
 from proto.vocabulary import TicketStatus
 from services.common.sealed_links import LinkSeal
 from services.intake.domain.sms import SmsStatus, rating_text, redact_links
+from services.intake.handlers import photos
 from services.intake.handlers.ports import Outgoing, UnitOfWork
 
 # The status an agent sees after each assignment or feedback event.
@@ -59,6 +62,23 @@ def on_resolved(uow: UnitOfWork, envelope: Envelope, event: AssignmentResolved) 
     if event.role == "lead":
         # Kept whatever the order of arrival: a later status does not make it stale.
         uow.open311.note(envelope.ticket_id, event.outcome)
+
+
+# Events that carry photos a department took in the field.
+FIELD_PHOTOS = (CitizenContacted.TYPE, AssignmentResolved.TYPE)
+
+
+def with_field_photos(
+    handler: Callable[[UnitOfWork, Envelope, Event], None],
+    uow: UnitOfWork,
+    envelope: Envelope,
+    event: CitizenContacted | AssignmentResolved,
+) -> None:
+    """`handler`, and the photos a department took in the field kept with the ticket (an
+    upload nobody attaches is purged after a day)."""
+    handler(uow, envelope, event)
+    if event.photos:
+        photos.keep_field_photos(uow, event.photos, envelope.ticket_id, envelope.occurred_at)
 
 
 def on_closed(uow: UnitOfWork, envelope: Envelope, event: TicketClosed) -> None:

@@ -15,6 +15,7 @@ from services.intake.domain.knowledge import Entry
 from services.intake.domain.mail import Place, Read, Reply, ReplyStatus
 from services.intake.domain.model import Call, Ticket
 from services.intake.domain.open311 import ClientApp, RequestQuery, Spot
+from services.intake.domain.photos import Processed
 from services.intake.domain.sms import SmsStatus
 
 
@@ -86,6 +87,25 @@ class Calls(Protocol):
 
     def first_caller(self, ticket_id: str) -> Call | None:
         """The ticket's first call that left a number: whom texts about it go to."""
+
+    def count_since(self, caller_key: str, since: datetime) -> int:
+        """How many calls the caller with this keyed hash made since `since`."""
+
+
+class Photos(Protocol):
+    def add(self, photo_id: str, photo: Processed, at: datetime) -> None: ...
+
+    def content(self, photo_id: str, thumbnail: bool) -> tuple[str, bytes] | None:
+        """(content type, bytes) of the photo or its thumbnail; None if there is none."""
+
+    def holders(self, ids: list[str]) -> dict[str, str | None]:
+        """Each known photo's ticket id (None while unattached); unknown ids left out."""
+
+    def attach(self, ids: list[str], ticket_id: str, at: datetime) -> int:
+        """Attaches those still unattached, atomically; returns how many it attached."""
+
+    def purge_unattached(self, before: datetime, limit: int) -> int:
+        """Deletes up to `limit` never-attached photos uploaded before `before`."""
 
 
 class Callers(Protocol):
@@ -255,6 +275,9 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def callers(self) -> Callers: ...
+
+    @property
+    def photos(self) -> Photos: ...
 
     @property
     def audit(self) -> Audit: ...
