@@ -18,6 +18,7 @@ from services.dispatch.adapters.seed import load_policies, load_router
 from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.calendar import Calendar, Continuous
 from services.dispatch.domain.dispatching import Dispatch, Ticket, assignments_for
+from services.dispatch.domain.evidence import is_photo_id
 from services.dispatch.domain.extension import (
     Decision,
     ExtensionAsk,
@@ -167,3 +168,27 @@ def test_supervision_opens_once_and_closes_once() -> None:
     with pytest.raises(DomainError, match="not_supervised"):
         a.end_supervision("", "zhang", T0)
     assert [e.action for e in a.events] == ["opened", "noted", "closed"]  # type: ignore[attr-defined]
+
+
+def test_field_photos_ride_in_the_contact_and_the_resolution() -> None:
+    a = fresh()
+    a.acknowledge("staff", T0 + H)
+    a.contact("到场查看", "staff", T0 + 2 * H, ("ph_before00000000",))
+    a.contact("电话回访", "staff", T0 + 3 * H)
+    a.resolve("已清理", "staff", T0 + 4 * H, ["ph_after000000000", "ph_after000000001"])
+    photos = [(e.TYPE, getattr(e, "photos", None)) for e in a.events]
+    assert photos == [
+        ("AssignmentAcknowledged", None),
+        ("CitizenContacted", ["ph_before00000000"]),
+        ("CitizenContacted", []),
+        ("AssignmentResolved", ["ph_after000000000", "ph_after000000001"]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("ph_" + "a1B2-_" * 3, True), ("ph_short", False), ("PH_aaaaaaaaaaaa", False),
+     ("ph_aaaaaaaa/../x", False), ("ph_" + "a" * 65, False), ("ph_aaaaaaaa\n", False)],
+)  # fmt: skip
+def test_photo_ids_have_intakes_form(value: str, ok: bool) -> None:
+    assert is_photo_id(value) is ok
