@@ -10,7 +10,12 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
-from proto.assignments import ASSIGNMENTS, AssignmentDispatched, AssignmentResolved
+from proto.assignments import (
+    ASSIGNMENTS,
+    AssignmentDispatched,
+    AssignmentResolved,
+    CitizenContacted,
+)
 from proto.feedback import FEEDBACK, RatingRequested, ReopenRequested, TicketClosed, TicketRated
 from services.common.app import Platform, create_app
 from services.common.clock import utcnow
@@ -29,17 +34,29 @@ from services.intake.adapters.seed import load_addresses, load_categories, load_
 from services.intake.adapters.sms_gateway import HttpGateway, LocalOutbox, SmsGateway
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.adapters.vault import PhoneVault
-from services.intake.api import open311, routers
+from services.intake.api import open311, public, routers
 from services.intake.api import photos as photo_routes
 from services.intake.config import IntakeSettings
 from services.intake.domain.sms import RetryPolicy
 from services.intake.domain.tracking import TrackingSigner
-from services.intake.handlers import events, photos, privacy
+from services.intake.handlers import events, photos, privacy, tracking
 from services.intake.handlers.context import IntakeContext
 from services.intake.handlers.sms import SmsSender
 from services.intake.messages import MESSAGES
 
 PAGES = Path(__file__).resolve().parent / "pages"
+# Events that put an entry on the citizen's timeline (services/intake/domain/portal.py).
+PROJECTED = [
+    e.TYPE
+    for e in (
+        AssignmentDispatched,
+        CitizenContacted,
+        AssignmentResolved,
+        TicketRated,
+        ReopenRequested,
+        TicketClosed,
+    )
+]
 
 
 def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
@@ -58,11 +75,12 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
         tracking=TrackingSigner(options.caller_key_secret, options.portal_base(settings)),
     )
     seed(intake)
-    handlers = consumed(LinkSeal(settings.rating_link_keys))
+    handlers = consumed(LinkSeal(settings.rating_link_keys), intake.tracking)
     add_consumer(platform, settings, "intake", [ASSIGNMENTS, FEEDBACK], handlers, uow)
     _sms_worker(platform, options, intake)
     _retention_worker(platform, options, intake)
     served = [*routers(intake, options.call_threads), *open311.routers(intake, options)]
+    served += [public.router(intake, platform.auth.proxies), public.staff_router(intake)]
     app = create_app(platform, served, "Hotline intake")
     uploads = photo_routes.router(intake, platform.auth.proxies, options.photo_uploads_free)
     app.include_router(uploads)
@@ -72,24 +90,30 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
         "/sms": "sms.html",
         "/reveal": "reveal.html",
         "/privacy": "privacy.html",
+        "/report": "report.html",
+        "/track": "track.html",
+        "/track/{token}": "track.html",
     }
-    mount_pages(app, PAGES, pages, "/console", settings)
+    public_pages = dict.fromkeys(["/report", "/track", "/track/{token}"], public.PAGE_HEADERS)
+    mount_pages(app, PAGES, pages, "/console", settings, public_pages)
     return app
 
 
-def consumed(seal: LinkSeal) -> Mapping[str, Handler]:
-    """Event type → handler: statuses for the console, texts for the citizen, and when a
-    callback is due."""
+def consumed(seal: LinkSeal, links: TrackingSigner | None = None) -> Mapping[str, Handler]:
+    """Event type → handler: statuses for the console, texts for the citizen (with their
+    tracking link), their timeline, and when a callback is due."""
     # Each handler takes intake's unit of work (its port), which the consumer is given.
     table: dict[str, Callable[..., None]] = {kind: events.on_status for kind in events.STATUS}
     table[AssignmentDispatched.TYPE] = events.on_dispatched
     table[AssignmentResolved.TYPE] = events.on_resolved
-    table[RatingRequested.TYPE] = partial(events.on_rating_requested, seal)
+    table[RatingRequested.TYPE] = partial(events.on_rating_requested, seal, tracking=links)
     table[TicketRated.TYPE] = events.on_rated
     table[TicketClosed.TYPE] = events.on_closed
     table[ReopenRequested.TYPE] = events.on_reopened
     for kind in events.FIELD_PHOTOS:
         table[kind] = partial(events.with_field_photos, table[kind])
+    for kind in PROJECTED:
+        table[kind] = tracking.projecting(table[kind])
     return table
 
 

@@ -83,6 +83,46 @@ MESSAGES = {
         "zh": "工单 {id} 的来电人没有留下号码（或号码已按规定删除）",
         "en": "The caller of ticket {id} left no number (or it has been erased)",
     },
+    "intake.portal.not_mobile": {
+        "zh": "请填写手机号码，验证码将以短信发送",
+        "en": "Enter a mobile number: the code is sent by text message",
+    },
+    "intake.portal.too_many_codes": {
+        "zh": "获取验证码过于频繁，请一小时后再试",
+        "en": "Too many codes were asked for; try again in an hour",
+    },
+    "intake.portal.too_many_reports": {
+        "zh": "今天提交的诉求已达上限，请明天再试或拨打12345",
+        "en": "The day's limit of reports is reached; try tomorrow or call 12345",
+    },
+    "intake.portal.wrong_code": {
+        "zh": "验证码不正确，还可以再试 {left} 次",
+        "en": "The code is wrong; {left} attempts left",
+    },
+    "intake.portal.code_exhausted": {
+        "zh": "验证码错误次数过多，请重新获取验证码",
+        "en": "Too many wrong attempts; ask for a new code",
+    },
+    "intake.portal.code_expired": {
+        "zh": "验证码已过期，请重新获取",
+        "en": "The code has expired; ask for a new one",
+    },
+    "intake.portal.code_used": {
+        "zh": "该验证码已使用，请重新获取",
+        "en": "The code was already used; ask for a new one",
+    },
+    "intake.portal.unverified": {
+        "zh": "手机号码尚未验证或验证已过期，请重新获取验证码",
+        "en": "The number is not verified (or the verification expired); ask for a new code",
+    },
+    "intake.portal.no_place_near": {
+        "zh": "无法根据您的位置确定区域，请输入社区名称或描述地点",
+        "en": "No known area is near your position; type the community or describe the place",
+    },
+    "intake.portal.link_invalid": {
+        "zh": "查询链接无效或已失效，请用工单号和验证码查询",
+        "en": "This tracking link is not valid (any more); look the request up by its number",
+    },
     "intake.caller_not_found": {
         "zh": "没有该号码的来电记录（或已删除）",
         "en": "No calls from this number are on record (or they were erased)",
@@ -169,6 +209,10 @@ MESSAGES = {
     "open311.media_url": {
         "zh": "media_url 须是 http(s) 网址，且不超过 1000 个字符",
         "en": "media_url must be an http(s) URL of at most 1000 characters",
+    },
+    "open311.media_photo": {
+        "zh": "media_url 指向的照片不存在或已用于其他工单",
+        "en": "The photo media_url links to does not exist or belongs to another ticket",
     },
     "open311.phone": {
         "zh": "phone 不是有效的手机或固定电话号码",

@@ -196,6 +196,8 @@ sms_messages = Table(
     Column("last_error", String(500), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime, nullable=True),
+    # A text to a number that is on no ticket yet (a citizen's one-time code), encrypted.
+    Column("recipient_cipher", Text, nullable=True),
     Index("ix_sms_due", "next_attempt_at", sqlite_where=_PENDING, postgresql_where=_PENDING),
     Index("ix_sms_created_at", "created_at"),
 )
@@ -297,6 +299,67 @@ photos = Table(
         sqlite_where=_UNATTACHED,
         postgresql_where=_UNATTACHED,
     ),
+)
+
+# The citizen portal. One-time codes texted to a number: for reporting (then a proof of the
+# verified number, good for one report) or for following a ticket by its number. Code and
+# proof are kept only as hashes; the number and the client address as keyed hashes.
+portal_codes = Table(
+    "portal_codes",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("purpose", String(8), nullable=False),  # report, track
+    Column("phone_key", String(64), nullable=False),
+    Column("client_key", String(64), nullable=False),
+    Column("ticket_id", String(32), nullable=True),
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("verified_at", UtcDateTime, nullable=True),
+    Column("proof_hash", String(64), nullable=True, unique=True),
+    Column("used_at", UtcDateTime, nullable=True),
+    Index("ix_portal_codes_phone_at", "phone_key", "created_at"),
+    Index("ix_portal_codes_client_at", "client_key", "created_at"),
+)
+
+# A ticket's tracking links issued before `revoked_at` no longer open it.
+tracking_revocations = Table(
+    "tracking_revocations",
+    metadata,
+    Column("ticket_id", String(32), primary_key=True),
+    Column("revoked_at", UtcDateTime, nullable=False),
+)
+
+# What the citizen sees of a ticket after it was accepted: only citizen-safe facts, one row
+# per event that made one (the event id keeps a redelivery from adding it twice).
+citizen_timeline = Table(
+    "citizen_timeline",
+    metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("ticket_id", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("department", String(200), nullable=True),
+    Column("text", Text, nullable=True),
+    Column("photos", JSON, nullable=False),
+    Index("ix_citizen_timeline_ticket_at", "ticket_id", "at"),
+)
+
+# Callers (by the keyed hash of their number) who asked for no more milestone texts.
+text_optouts = Table(
+    "text_optouts",
+    metadata,
+    Column("caller_key", String(64), primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+# Portal reports whose citizen asked that departments not get their number.
+hidden_numbers = Table(
+    "hidden_numbers",
+    metadata,
+    Column("ticket_id", String(32), primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
 )
 
 outbox_table(metadata)

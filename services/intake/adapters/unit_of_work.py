@@ -16,6 +16,7 @@ from services.intake.adapters import (
     mail_store,
     open311_store,
     photo_store,
+    portal_store,
     privacy_store,
     repository,
     sms_store,
@@ -26,7 +27,9 @@ from services.intake.domain.knowledge import Entry
 from services.intake.domain.mail import Place, Read, Reply, ReplyStatus
 from services.intake.domain.model import Call, Ticket
 from services.intake.domain.open311 import ClientApp, RequestQuery, Spot
+from services.intake.domain.otp import Code
 from services.intake.domain.photos import Processed
+from services.intake.domain.portal import Entry as CitizenEntry
 from services.intake.domain.sms import SmsStatus
 from services.intake.handlers.ports import AuditEntry, Outgoing
 
@@ -363,6 +366,7 @@ class IntakeUnitOfWork(UnitOfWork):
     sms: SqlSms
     catalogue: SqlCatalogue
     mail: SqlMail
+    portal: SqlPortal
     open311: SqlOpen311
 
     def attach(self, session: Session) -> None:
@@ -374,5 +378,6 @@ class IntakeUnitOfWork(UnitOfWork):
         self.knowledge = SqlKnowledge(session)
         self.sms = SqlSms(session)
         self.catalogue = SqlCatalogue(session)
+        self.portal = SqlPortal(session)
         self.mail = SqlMail(session)
         self.open311 = SqlOpen311(session)

@@ -96,6 +96,10 @@ class LogCall:
     answer: DirectAnswer | None = None
     form_seconds: float | None = None
     photos: tuple[str, ...] = ()
+    # Why a dispatcher must look first (e.g. citizen_unsure); "" lets routing decide.
+    review: str = ""
+    # The citizen asked that departments not get to call them back: they see no number.
+    hide_number: bool = False
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,9 @@ class Ticket:
     frequent_caller: bool = False
     # Ids of the photos it was logged with (kept in the photos table, not on the ticket).
     photos: list[str] = field(default_factory=list, repr=False, compare=False)
+    # Carried by its TicketCreated only (dispatch keeps the review queue).
+    review: str = field(default="", repr=False, compare=False)
+    number_hidden: bool = field(default=False, repr=False, compare=False)
     events: list[Event] = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -188,13 +195,14 @@ class Ticket:
             urgency=self.urgency,
             description=self.description,
             caller_ref=self.caller_ref,
-            has_phone=self.caller_masked is not None,
+            has_phone=self.caller_masked is not None and not self.number_hidden,
             created_by=self.created_by,
             created_at=self.created_at,
             address=self.address or "",
             answered_directly=self.answer is not None,
             photos=self.photos,
             frequent_caller=self.frequent_caller,
+            review=self.review,
         )
 
     def answer_directly(self, answer: DirectAnswer, by: str, at: datetime) -> None:

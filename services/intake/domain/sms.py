@@ -16,6 +16,7 @@ class SmsStatus(StrEnum):
     sent = "sent"
     failed = "failed"
     no_number = "no_number"
+    opted_out = "opted_out"  # the citizen asked for no more milestone texts
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,15 @@ class RetryPolicy:
         return now + timedelta(seconds=delay)
 
 
-def rating_text(ticket_number: str, link: str, expires_at: datetime) -> str:
-    """The rating invitation, Chinese as citizens receive it; the link is single-use."""
+def rating_text(
+    ticket_number: str, link: str, expires_at: datetime, tracking: str | None = None
+) -> str:
+    """The rating invitation, Chinese as citizens receive it; the link is single-use. With
+    the tracking link, where the department's reply can be read first."""
     until = expires_at.astimezone(SHANGHAI).strftime("%m月%d日")
+    reply = f"办理答复见 {tracking} ，" if tracking else ""
     return (
-        f"【12345市民服务热线】您反映的问题（工单号{ticket_number}）已办理，"
+        f"【12345市民服务热线】您反映的问题（工单号{ticket_number}）已办理，{reply}"
         f"请在{until}前点击链接评价办理结果：{link}"
     )
 

@@ -225,6 +225,8 @@ def _ticket(
         status_at=now,
         frequent_caller=caller.frequent,
         photos=list(cmd.photos),
+        review=cmd.review,
+        number_hidden=cmd.hide_number,
     )
 
 

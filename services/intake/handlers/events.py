@@ -20,6 +20,7 @@ from proto.feedback import RatingRequested, ReopenRequested, TicketClosed, Ticke
 from proto.vocabulary import TicketStatus
 from services.common.sealed_links import LinkSeal
 from services.intake.domain.sms import SmsStatus, rating_text, redact_links
+from services.intake.domain.tracking import TrackingSigner
 from services.intake.handlers import photos
 from services.intake.handlers.ports import Outgoing, UnitOfWork
 
@@ -100,11 +101,16 @@ def on_rated(uow: UnitOfWork, envelope: Envelope, event: TicketRated) -> None:
 
 
 def on_rating_requested(
-    seal: LinkSeal, uow: UnitOfWork, envelope: Envelope, event: RatingRequested
+    seal: LinkSeal,
+    uow: UnitOfWork,
+    envelope: Envelope,
+    event: RatingRequested,
+    tracking: TrackingSigner | None = None,
 ) -> None:
-    """Queues the rating link for the ticket's first caller (the SMS worker sends it, so a
-    slow gateway never holds up this consumer or an agent), and opens the time in which
-    any agent may call the citizen back (回访) until they answer."""
+    """Queues the rating link (and the ticket's tracking link) for the ticket's first
+    caller (the SMS worker sends it, so a slow gateway never holds up this consumer or an
+    agent), unless they opted out of texts; and opens the time in which any agent may call
+    the citizen back (回访) until they answer."""
     on_status(uow, envelope, event)
     ticket = uow.tickets.get(envelope.ticket_id)
     if ticket is None:
@@ -112,7 +118,12 @@ def on_rating_requested(
     uow.tickets.set_callback_due(ticket.id, event.expires_at)
     caller = uow.calls.first_caller(ticket.id)
     link = seal.open(event.sealed_link) if event.sealed_link else event.link
-    text = rating_text(ticket.number, link, event.expires_at)
+    # Issued at the event's time: a redelivery writes the same text.
+    track = tracking.link(ticket.id, envelope.occurred_at) if tracking else None
+    text = rating_text(ticket.number, link, event.expires_at, track)
+    status = SmsStatus.pending if caller else SmsStatus.no_number
+    if caller and uow.portal.opted_out(ticket.caller_key):
+        status = SmsStatus.opted_out
     uow.sms.enqueue(
         Outgoing(
             request_id=f"rating:{event.invitation_id}",
@@ -121,8 +132,8 @@ def on_rating_requested(
             purpose="rating",
             caller_masked=caller.caller_masked if caller else None,
             # A text that will never be sent keeps no usable link.
-            text=text if caller else redact_links(text),
+            text=text if status is SmsStatus.pending else redact_links(text),
         ),
-        SmsStatus.pending if caller else SmsStatus.no_number,
+        status,
         envelope.occurred_at,
     )

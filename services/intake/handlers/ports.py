@@ -15,7 +15,9 @@ from services.intake.domain.knowledge import Entry
 from services.intake.domain.mail import Place, Read, Reply, ReplyStatus
 from services.intake.domain.model import Call, Ticket
 from services.intake.domain.open311 import ClientApp, RequestQuery, Spot
+from services.intake.domain.otp import Code
 from services.intake.domain.photos import Processed
+from services.intake.domain.portal import Entry as CitizenEntry
 from services.intake.domain.sms import SmsStatus
 
 
@@ -44,6 +46,8 @@ class Outgoing:
     purpose: str
     caller_masked: str | None
     text: str
+    # A number on no ticket yet (a citizen's one-time code), encrypted; else the ticket's.
+    recipient_cipher: str | None = None
 
 
 class Tickets(Protocol):
@@ -250,6 +254,47 @@ class Open311(Protocol):
         """Tickets as public rows, newest first."""
 
 
+class Portal(Protocol):
+    """The citizen portal's records: one-time codes, tracking revocations, the citizen's
+    timeline, text opt-outs and hidden numbers."""
+
+    def add_code(self, code: Code) -> None: ...
+
+    def code(self, code_id: str) -> Code | None: ...
+
+    def by_proof(self, proof_hash: str) -> Code | None: ...
+
+    def codes_since(self, column: str, key: str, since: datetime) -> int:
+        """Codes asked for by a number (`phone_key`) or a client (`client_key`)."""
+
+    def reports_since(self, column: str, key: str, since: datetime) -> int: ...
+
+    def take_attempt(self, code_id: str, now: datetime) -> bool:
+        """Counts an attempt atomically; False if the code may take none."""
+
+    def verify(self, code_id: str, at: datetime, proof_hash: str | None) -> None: ...
+
+    def use_proof(self, code_id: str, at: datetime) -> bool: ...
+
+    def ticket_by_number(self, number: str) -> str | None: ...
+
+    def revoked_at(self, ticket_id: str) -> datetime | None: ...
+
+    def revoke(self, ticket_id: str, at: datetime) -> None: ...
+
+    def add_entry(self, event_id: str, ticket_id: str, entry: CitizenEntry) -> None: ...
+
+    def entries(self, ticket_id: str) -> list[CitizenEntry]: ...
+
+    def opted_out(self, caller_key: str | None) -> bool: ...
+
+    def set_texts(self, caller_key: str, receive: bool, at: datetime) -> None: ...
+
+    def hide_number(self, ticket_id: str, at: datetime) -> None: ...
+
+    def number_hidden(self, ticket_id: str) -> bool: ...
+
+
 class CatalogueCache:
     """The latest catalogue, kept per process and reloaded only when the stored version is
     newer, so every instance sees an admin's change on its next request."""
@@ -292,7 +337,10 @@ class UnitOfWork(Transaction, Protocol):
     def catalogue(self) -> CatalogueStore: ...
 
     @property
-    def mail(self) -> Mail: ...
+    def portal(self) -> Portal: ...
 
     @property
     def open311(self) -> Open311: ...
+
+    @property
+    def mail(self) -> Mail: ...

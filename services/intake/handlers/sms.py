@@ -12,6 +12,7 @@ from services.intake import metrics
 from services.intake.adapters.sms_gateway import GatewayError, SmsGateway
 from services.intake.domain.sms import RetryPolicy, SmsStatus, redact_links
 from services.intake.handlers.context import IntakeContext
+from services.intake.handlers.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +57,19 @@ class SmsSender:
             message = uow.sms.claim(message_id, now)
             if message is None:
                 return None
-            caller = uow.calls.first_caller(message["ticket_id"])
-            if caller is None or caller.caller_cipher is None:
+            cipher = message.get("recipient_cipher") or self._callers_cipher(uow, message)
+            if cipher is None:
                 uow.sms.settle(message_id, SmsStatus.no_number, 0, now)
             uow.commit()
-        if caller is None or caller.caller_cipher is None:
+        if cipher is None:
             metrics.SMS.labels("no_number").inc()
             return None
-        return message, caller.caller_cipher
+        return message, cipher
+
+    @staticmethod
+    def _callers_cipher(uow: UnitOfWork, message: dict[str, Any]) -> str | None:
+        caller = uow.calls.first_caller(message["ticket_id"])
+        return caller.caller_cipher if caller else None
 
     def _failed(self, message_id: str, attempts: int, exc: GatewayError) -> None:
         now = self.intake.clock()
