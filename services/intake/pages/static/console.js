@@ -3,6 +3,16 @@
 "use strict";
 (() => {
   const { api, t, el } = Hotline;
+  Hotline.messages({
+    zh: { "console.frequent": "高频来电", "console.frequent_hint": "该来电人今天的诉求次数已超过阈值，请留意（不影响受理）" },
+    en: { "console.frequent": "Frequent caller", "console.frequent_hint": "This caller has made more requests today than the threshold (the call is still taken)" },
+  });
+  // A cue, never a refusal: the ticket was logged like any other.
+  function frequentBadge(ticket) {
+    return ticket.frequent_caller
+      ? el("span", { class: "badge warn frequent", style: "margin-left: .4rem", title: t("console.frequent_hint") },
+        t("console.frequent")) : null;
+  }
   const $ = (id) => document.getElementById(id);
   const form = $("call");
   const TYPES = ["complaint", "help", "consultation", "suggestion", "report", "praise"];
@@ -82,7 +92,7 @@
       d.similarity >= 0.3 ? t("console.similar", { pct: Math.round(d.similarity * 100) }) : null].filter(Boolean);
     return el("li", { class: state.duplicate?.id === tk.id ? "chosen" : "" },
       el("div", { class: "dup-head" },
-        el("span", { class: "num" }, tk.number), statusBadge(tk.status),
+        el("span", { class: "num" }, tk.number), statusBadge(tk.status), frequentBadge(tk),
         el("span", { class: "muted" }, t("console.calls", { n: tk.calls })),
         el("span", { class: "muted" }, Hotline.fmtTime(tk.created_at))),
       el("div", { class: "muted reason" }, `${pathText(tk.category_path)} · ${reasons.join(" · ")}`),
@@ -162,7 +172,8 @@
     if (logged.outcome === "attached" && logged.calls === 3) parts.push(t("console.supervised"));
     const done = $("done");
     done.replaceChildren(el("span", {}, parts[0].split(logged.number)[0]), el("strong", {}, logged.number),
-      el("span", {}, parts[0].split(logged.number).slice(1).join(logged.number) + (parts[1] ? " " + parts[1] : "")));
+      el("span", {}, parts[0].split(logged.number).slice(1).join(logged.number) + (parts[1] ? " " + parts[1] : "")),
+      frequentBadge(logged));
     done.hidden = false;
   }
   function reset() {
@@ -216,7 +227,7 @@
     const changed = before !== undefined && before !== tk.status;
     if (changed) $("announce").textContent = t("console.status_changed", { number: tk.number, status: Hotline.label("status", tk.status) });
     return el("tr", { class: changed ? "changed" : "", "data-ticket": tk.id },
-      el("td", { class: "num" }, tk.number), el("td", {}, Hotline.fmtTime(r.taken_at)),
+      el("td", { class: "num" }, tk.number, frequentBadge(tk)), el("td", {}, Hotline.fmtTime(r.taken_at)),
       el("td", {}, tk.category_path.at(-1) || tk.category_code), el("td", {}, tk.area_path.at(-1) || "—"),
       callerCell(r), el("td", {}, String(tk.calls)), el("td", {}, statusBadge(tk.status)),
       el("td", {}, tk.department_name || "—"));
