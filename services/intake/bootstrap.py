@@ -29,9 +29,11 @@ from services.common.sessions import install_sessions
 from services.common.settings import PORTS, Settings
 from services.common.web import mount_pages
 from services.common.workers import Worker
+from services.intake.adapters.imap_inbox import ImapInbox
 from services.intake.adapters.orm import metadata
 from services.intake.adapters.seed import load_addresses, load_categories, load_knowledge
 from services.intake.adapters.sms_gateway import HttpGateway, LocalOutbox, SmsGateway
+from services.intake.adapters.smtp_outbox import SmtpOutbox
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.adapters.vault import PhoneVault
 from services.intake.api import open311, public, routers
@@ -41,6 +43,7 @@ from services.intake.domain.sms import RetryPolicy
 from services.intake.domain.tracking import TrackingSigner
 from services.intake.handlers import events, photos, privacy, tracking
 from services.intake.handlers.context import IntakeContext
+from services.intake.handlers.mailroom import MailPoller, ReplySender
 from services.intake.handlers.sms import SmsSender
 from services.intake.messages import MESSAGES
 
@@ -78,6 +81,7 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
     handlers = consumed(LinkSeal(settings.rating_link_keys), intake.tracking)
     add_consumer(platform, settings, "intake", [ASSIGNMENTS, FEEDBACK], handlers, uow)
     _sms_worker(platform, options, intake)
+    _mail_workers(platform, options, intake)
     _retention_worker(platform, options, intake)
     served = [*routers(intake, options.call_threads), *open311.routers(intake, options)]
     served += [public.router(intake, platform.auth.proxies), public.staff_router(intake)]
@@ -150,6 +154,37 @@ def _photo_uploads(app: FastAPI, settings: Settings) -> None:
     allow_larger(app, photo_routes.UPLOAD, photo_routes.UPLOAD_ALLOWANCE)
     ports = frozenset(settings.port(name) for name in PORTS)
     app.add_middleware(photo_routes.SiblingOrigins, ports=ports)
+
+
+def _mail_workers(platform: Platform, settings: IntakeSettings, intake: IntakeContext) -> None:
+    """The email inbox, when a mailbox is configured: its poller and its answers' sender."""
+    if not settings.mail_imap_host:
+        return
+    inbox = ImapInbox(
+        settings.mail_imap_host,
+        settings.mail_imap_port,
+        settings.mail_imap_user,
+        settings.mail_imap_password.get_secret_value(),
+        settings.mail_imap_mailbox,
+        settings.mail_imap_tls,
+    )
+    outbox = SmtpOutbox(
+        settings.mail_smtp_host,
+        settings.mail_smtp_port,
+        settings.mail_smtp_from,
+        settings.mail_smtp_user,
+        settings.mail_smtp_password.get_secret_value(),
+        settings.mail_smtp_tls,
+    )
+    lease = timedelta(seconds=settings.mail_lease_seconds)
+    poller = MailPoller(intake, inbox, settings.mail_max_bytes, lease)
+    sender = ReplySender(intake, outbox, RetryPolicy(settings.mail_max_attempts), lease)
+    # A mail server that is away is asked again after a growing delay, up to a minute.
+    platform.workers.append(
+        Worker("intake-mail", poller.step, idle=settings.mail_poll_seconds, max_backoff=60.0)
+    )
+    platform.workers.append(Worker("intake-mail-replies", sender.step, idle=1.0))
+    platform.closers.append(inbox.close)
 
 
 def _retention_worker(platform: Platform, settings: IntakeSettings, intake: IntakeContext) -> None:

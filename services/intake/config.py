@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from services.common.settings import (
     PLACEHOLDER_PHONE_KEY,
@@ -70,6 +70,56 @@ class IntakeSettings(ServiceSettings):
         le=64,
         description="Threads that log calls in intake; more only queue on the database writer",
     )
+    mail_imap_host: str = Field(
+        default="",
+        description="The citizens' mailbox (IMAP server) whose new messages become tickets; "
+        "empty: no email inbox (the embedded default)",
+    )
+    mail_imap_port: int = Field(default=993, description="IMAP port (993 TLS, 143 plain)")
+    mail_imap_tls: Literal["tls", "starttls", "none"] = Field(
+        default="tls",
+        description="tls: connect over TLS; starttls: upgrade a plain connection; none: only "
+        "for a server on the same host",
+    )
+    mail_imap_user: str = Field(default="", description="IMAP login of the citizens' mailbox")
+    mail_imap_password: SecretStr = Field(
+        default=SecretStr(""), description="IMAP password of the citizens' mailbox"
+    )
+    mail_imap_mailbox: str = Field(default="INBOX", description="The folder read for new mail")
+    mail_poll_seconds: float = Field(
+        default=30.0, gt=0, description="How often an idle mailbox is asked for new mail"
+    )
+    mail_max_bytes: int = Field(
+        default=15_000_000,
+        ge=10_000,
+        description="A larger message becomes a ticket from its headers alone (subject and "
+        "sender), so one huge mail cannot stall the inbox",
+    )
+    mail_lease_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="How long one intake instance holds the mailbox, or an answer it is "
+        "sending, without renewing it: another instance takes over after that when the "
+        "holder died; keep it above the SMTP timeout (30 s)",
+    )
+    mail_smtp_host: str = Field(
+        default="", description="SMTP server the answers to citizens' mail leave through"
+    )
+    mail_smtp_port: int = Field(default=465, description="SMTP port (465 TLS, 587 STARTTLS)")
+    mail_smtp_tls: Literal["tls", "starttls", "none"] = Field(
+        default="tls", description="As mail_imap_tls, for the SMTP server"
+    )
+    mail_smtp_user: str = Field(default="", description="SMTP login; empty: no login")
+    mail_smtp_password: SecretStr = Field(default=SecretStr(""), description="SMTP password")
+    mail_smtp_from: str = Field(
+        default="", description="The From address of answers, e.g. 12345@example.gov.cn"
+    )
+    mail_max_attempts: int = Field(
+        default=12,
+        ge=1,
+        description="Attempts before an answer is failed; delays double from 5 s up to an "
+        "hour, so the default outlasts a few hours' outage",
+    )
     frequent_caller_per_day: int = Field(
         default=5,
         ge=1,
@@ -118,4 +168,9 @@ class IntakeSettings(ServiceSettings):
     def _gateway_has_an_address(self) -> IntakeSettings:
         if self.sms_gateway == "http" and not self.sms_gateway_url:
             raise ValueError("HOTLINE_SMS_GATEWAY_URL is needed with HOTLINE_SMS_GATEWAY=http")
+        if self.mail_imap_host and not (self.mail_smtp_host and self.mail_smtp_from):
+            raise ValueError(
+                "HOTLINE_MAIL_SMTP_HOST and HOTLINE_MAIL_SMTP_FROM are needed with "
+                "HOTLINE_MAIL_IMAP_HOST: every citizen's mail is answered"
+            )
         return self

@@ -96,7 +96,7 @@ class ImapInbox:
         return int(found[0])
 
 
-def _ok(answer: tuple[str, list]) -> list:  # type: ignore[type-arg]  # imaplib's own typing
+def _ok(answer: tuple[str, list]) -> list:
     status, data = answer
     if status != "OK":
         raise imaplib.IMAP4.error(f"{status}: {data!r}"[:200])
@@ -107,7 +107,7 @@ def _quoted(mailbox: str) -> str:
     return '"' + mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _size(data: list) -> int | None:  # type: ignore[type-arg]
+def _size(data: list) -> int | None:
     for item in data:
         head = item[0] if isinstance(item, tuple) else item
         if isinstance(head, bytes) and (found := _SIZE.search(head)):
@@ -115,7 +115,7 @@ def _size(data: list) -> int | None:  # type: ignore[type-arg]
     return None
 
 
-def _body(data: list) -> bytes | None:  # type: ignore[type-arg]
+def _body(data: list) -> bytes | None:
     for item in data:
         if isinstance(item, tuple) and len(item) > 1 and isinstance(item[1], bytes):
             return item[1]

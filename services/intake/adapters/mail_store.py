@@ -1,10 +1,11 @@
 """The email inbox's tables: the mailbox lease (one poller at a time across intake
-instances), the messages read (never twice), and the answers' outbox, claimed for a short
-lease per attempt like the SMS outbox, so no transaction stays open while SMTP answers."""
+instances), the messages read (never twice), and the answers' outbox, each answer claimed
+until a given time per attempt like the SMS outbox, so no transaction stays open while SMTP
+answers, and an answer whose sender died is tried again once its claim runs out."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, or_, select, update
@@ -14,9 +15,6 @@ from proto.envelope import new_id
 from services.common.db import upsert
 from services.intake.adapters.orm import mail_mailboxes, mail_messages, mail_outbox, tickets
 from services.intake.domain.mail import Place, Read, Reply, ReplyStatus
-
-# How long a claimed answer is left alone; longer than any SMTP timeout.
-LEASE = timedelta(seconds=120)
 
 
 def lease(session: Session, mailbox: str, holder: str, now: datetime, until: datetime) -> bool:
@@ -107,7 +105,7 @@ def due(session: Session, now: datetime, limit: int) -> list[str]:
     return list(session.execute(query).scalars())
 
 
-def claim(session: Session, reply_id: str, now: datetime) -> dict[str, Any] | None:
+def claim(session: Session, reply_id: str, now: datetime, until: datetime) -> dict[str, Any] | None:
     taken = session.execute(  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
         update(mail_outbox)
         .where(
@@ -115,7 +113,7 @@ def claim(session: Session, reply_id: str, now: datetime) -> dict[str, Any] | No
             mail_outbox.c.status == "pending",
             mail_outbox.c.next_attempt_at <= now,
         )
-        .values(next_attempt_at=now + LEASE)
+        .values(next_attempt_at=until)
     ).rowcount
     if not taken:
         return None
@@ -139,4 +137,6 @@ def settle(
         "last_error": error[:500] if error else None,
         "sent_at": at if status is ReplyStatus.sent else None,
     }
+    if status is not ReplyStatus.pending:
+        values["to_cipher"] = None  # done with: only the masked address stays
     session.execute(update(mail_outbox).where(mail_outbox.c.id == reply_id).values(values))

@@ -285,8 +285,8 @@ class SqlMail:
     def due(self, now: datetime, limit: int) -> list[str]:
         return mail_store.due(self._session, now, limit)
 
-    def claim(self, reply_id: str, now: datetime) -> dict[str, Any] | None:
-        return mail_store.claim(self._session, reply_id, now)
+    def claim(self, reply_id: str, now: datetime, until: datetime) -> dict[str, Any] | None:
+        return mail_store.claim(self._session, reply_id, now, until)
 
     def settle(
         self,

@@ -191,8 +191,9 @@ class Mail(Protocol):
 
     def due(self, now: datetime, limit: int) -> list[str]: ...
 
-    def claim(self, reply_id: str, now: datetime) -> dict[str, Any] | None:
-        """Takes the answer for one attempt if it is still due; None if another took it."""
+    def claim(self, reply_id: str, now: datetime, until: datetime) -> dict[str, Any] | None:
+        """Takes the answer for one attempt, left alone until `until`, if it is still due;
+        None if another took it."""
 
     def settle(
         self,

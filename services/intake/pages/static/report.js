@@ -168,9 +168,8 @@
   $("send-code").addEventListener("click", sendCode);
   $("verify").addEventListener("click", verify);
   form.addEventListener("submit", submit);
-  // photos.js declares HotlinePhotos as a script-wide const, not a window property.
-  if (typeof HotlinePhotos !== "undefined") {
-    HotlinePhotos.attach($("photos"), { max: 3, onChange: (ids) => { state.photos = ids; } });
+  if (window.HotlinePhotos) {
+    window.HotlinePhotos.attach($("photos"), { max: 3, onChange: (ids) => { state.photos = ids; } });
   } else {
     $("photo-box").hidden = true;
   }
