@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,13 @@ def _derived_forms(cluster: Cluster) -> list[str]:
     the mask's halves) and its keyed hash under the configured secret."""
     secret = IntakeSettings().caller_key_secret
     full_hmac = hmac.new(secret.encode(), PHONE.encode(), hashlib.sha256).hexdigest()
-    return [PHONE, PHONE[-4:], PHONE[:3] + "****", caller_key(PHONE, secret), full_hmac[:16]]
+    return [PHONE, PHONE[:3] + "****", caller_key(PHONE, secret), full_hmac[:16]]
+
+
+def _carries_last_four(text: str) -> bool:
+    """The last four digits standing alone: inside a timestamp's fraction or a random id
+    they say nothing about the number."""
+    return re.search(rf"(?<![0-9A-Za-z_-]){PHONE[-4:]}(?![0-9A-Za-z_-])", text) is not None
 
 
 def test_no_event_of_a_whole_ticket_carries_anything_derived_from_the_number(
@@ -124,6 +131,7 @@ def test_no_event_of_a_whole_ticket_carries_anything_derived_from_the_number(
         text = raw.decode() + json.dumps(payload, ensure_ascii=False)
         for form in _derived_forms(cluster):
             assert form not in text, f"{kind} carries {form!r}"
+        assert not _carries_last_four(text), f"{kind} carries the last four digits"
         assert token not in text, f"{kind} carries the rating link"
     assert request["link"] == "" and request["sealed_link"]
 

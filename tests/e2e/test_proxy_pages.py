@@ -35,6 +35,7 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8
 PROXY_SETTINGS = (
     "HOTLINE_ROOT_PATH",
     "HOTLINE_FEEDBACK_PUBLIC_URL",
+    "HOTLINE_PORTAL_URL",
     "HOTLINE_FEEDBACK_TRUSTED_PROXY_HOPS",
 )
 BRAND = "rgb(198, 40, 40)"  # the header's colour: the shared style arrived

@@ -168,8 +168,9 @@
   $("send-code").addEventListener("click", sendCode);
   $("verify").addEventListener("click", verify);
   form.addEventListener("submit", submit);
-  if (window.HotlinePhotos) {
-    window.HotlinePhotos.attach($("photos"), { max: 3, onChange: (ids) => { state.photos = ids; } });
+  // photos.js declares HotlinePhotos as a script-wide const, not a window property.
+  if (typeof HotlinePhotos !== "undefined") {
+    HotlinePhotos.attach($("photos"), { max: 3, onChange: (ids) => { state.photos = ids; } });
   } else {
     $("photo-box").hidden = true;
   }
