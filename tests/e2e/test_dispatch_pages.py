@@ -3,6 +3,7 @@ process fed through the real (embedded) bus. Screenshots go to test-artifacts/."
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -11,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from services.common.bus.factory import make_bus
@@ -31,7 +33,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     sla.write_text(text.replace("acknowledge = 1\n", "acknowledge = 0.001\n", 1), encoding="utf-8")
     env = embedded_env(data_dir) | {"HOTLINE_DISPATCH_SLA_FILE": str(sla)}
     cluster = Cluster(env, data_dir)
-    cluster.start("dispatch")
+    cluster.start("dispatch", "intake")  # intake takes the workbench's photo uploads
     yield cluster
     cluster.stop()
 
@@ -120,6 +122,9 @@ def test_the_inbox_is_usable_from_the_keyboard(page: Any, service: Cluster) -> N
     first = page.locator("#inbox button.item").first
     first.focus()
     page.keyboard.press("Enter")
+    # The detail opens and takes the focus; back to the list, then down.
+    page.locator("#detail h2:focus").wait_for()
+    first.focus()
     page.keyboard.press("ArrowDown")
     current = page.locator("#inbox button.item[aria-current='true']")
     assert current.count() == 1
@@ -226,6 +231,12 @@ PHONE_FACTS = """([selector, tap]) => {
 }"""
 
 
+def _png() -> bytes:
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 80, 40)).save(picture, "PNG")
+    return picture.getvalue()
+
+
 def test_the_workbench_works_on_a_phone(browser: Any, service: Cluster) -> None:
     lead(service, publish(service, number="2611300041", description="楼道堆放杂物，需现场查看"))
     context = browser.new_context(
@@ -241,12 +252,17 @@ def test_the_workbench_works_on_a_phone(browser: Any, service: Cluster) -> None:
         detail.get_by_role("button", name="签收").tap()
         note = detail.get_by_label("联系情况")
         note.wait_for()
+        form = note.locator("xpath=ancestor::form")
+        # A photo from the phone's camera roll, uploaded to intake as it is picked.
+        form.get_by_label("现场照片（处理前，最多 3 张）").set_input_files(
+            files=[{"name": "before.png", "mimeType": "image/png", "buffer": _png()}]
+        )
+        form.locator(".hl-photos img").wait_for()
         facts = phone.evaluate(PHONE_FACTS, [CONTROLS, TAP])
         shot(phone, "workbench-phone")
         assert facts["overflow"] <= 0, "the page scrolls sideways"
         assert not facts["small"], f"tap targets under {TAP} px: {facts['small']}"
         # Forms stacked: each control on its own line, as wide as the form.
-        form = note.locator("xpath=ancestor::form")
         save = form.get_by_role("button", name="保存联系记录")
         box = {name: item.bounding_box() for name, item in (("form", form), ("note", note),
                                                              ("save", save))}  # fmt: skip
@@ -254,7 +270,12 @@ def test_the_workbench_works_on_a_phone(browser: Any, service: Cluster) -> None:
         assert box["note"]["width"] >= box["form"]["width"] * 0.8
         note.fill("已到现场查看")
         save.tap()
-        detail.locator("ol.history", has_text="联系市民").wait_for()
+        thumbnail = detail.locator("ol.history .photos img")
+        thumbnail.wait_for()
+        # Served by intake to the workbench's page: the thumbnail really loads.
+        phone.wait_for_function(
+            "(img) => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle()
+        )
     finally:
         context.close()
     assert not errors, errors

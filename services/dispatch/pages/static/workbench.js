@@ -165,16 +165,17 @@
   // keeps the ids it returns for the form; none where the widget is not loaded.
   function photoField(id, labelKey) {
     const picked = { ids: [] };
-    if (!window.HotlinePhotos) return { nodes: [], picked };
+    if (typeof HotlinePhotos === "undefined") return { nodes: [], picked: null, attach() {} };
     const input = el("input", { id, name: "photos", type: "file", accept: "image/jpeg,image/png,image/webp",
-      capture: "environment", multiple: true });
+      multiple: true });
     const nodes = [el("label", { for: id }, t(labelKey)), input, el("p", { class: "error", "data-for": "photos" })];
-    HotlinePhotos.attach(input, { max: 3, onChange(ids) { picked.ids = ids; } });
-    return { nodes, picked };
+    // Once the input is in its form: the widget puts its thumbnails right after it.
+    const attach = () => HotlinePhotos.attach(input, { max: 3, onChange(ids) { picked.ids = ids; } });
+    return { nodes, picked, attach };
   }
 
   function textForm(id, labelKey, saveKey, field, path, { primary = false, extra = [], photos = null } = {}) {
-    const evidence = photos ? photoField(`${id}-photos`, photos) : { nodes: [], picked: null };
+    const evidence = photos ? photoField(`${id}-photos`, photos) : { nodes: [], picked: null, attach() {} };
     const form = el("form", { novalidate: true },
       el("label", { for: id, "data-i18n": labelKey }, t(labelKey)),
       el("textarea", { id, name: field, required: true }),
@@ -189,6 +190,7 @@
       if (evidence.picked) body.photos = evidence.picked.ids;
       act(path, form, body);
     });
+    evidence.attach();
     return form;
   }
 
