@@ -41,7 +41,7 @@ from services.intake.api import photos as photo_routes
 from services.intake.config import IntakeSettings
 from services.intake.domain.sms import RetryPolicy
 from services.intake.domain.tracking import TrackingSigner
-from services.intake.handlers import events, photos, privacy, tracking
+from services.intake.handlers import events, photos, portal, privacy, tracking
 from services.intake.handlers.context import IntakeContext
 from services.intake.handlers.mailroom import MailPoller, ReplySender
 from services.intake.handlers.sms import SmsSender
@@ -196,3 +196,6 @@ def _retention_worker(platform: Platform, settings: IntakeSettings, intake: Inta
     purge = partial(photos.purge_unattached, intake)
     sweep = settings.retention_sweep_seconds
     platform.workers.append(Worker("intake-photo-purge", purge, idle=sweep))
+    # The portal's codes, once no throttle counts them: the same sweep.
+    codes = partial(portal.purge_expired, intake)
+    platform.workers.append(Worker("intake-portal-purge", codes, idle=sweep))

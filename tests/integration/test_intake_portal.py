@@ -14,6 +14,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from proto.assignments import (
     AssignmentDispatched,
@@ -23,6 +24,7 @@ from proto.assignments import (
 )
 from proto.feedback import RatingRequested, TicketRated
 from services.common.settings import Settings
+from services.intake.adapters import portal_store
 from services.intake.bootstrap import build
 from tests.support import peers
 from tests.support.harness import drain, driven
@@ -116,6 +118,7 @@ def test_a_verified_citizen_reports_and_gets_a_tracking_link(api: IntakeApi) -> 
     assert seen.headers["cache-control"] == "no-store"
     assert seen.json()["number"] == receipt["ticket_number"]
     assert [e["kind"] for e in seen.json()["entries"]] == ["accepted"]
+    assert seen.json()["number_hidden"] is True
     # The proof vouched once.
     again = web.post("/api/v1/public/reports", json=report(proof))
     assert again.status_code == 422
@@ -375,3 +378,19 @@ def test_the_public_pages_and_lookups_need_no_account(api: IntakeApi) -> None:
     assert near["code"] == "110105"
     far = web.get("/api/v1/public/places/near", params={"lat": 41.5, "lon": 118.0})
     assert far.status_code == 404
+
+
+def test_codes_are_forgotten_once_no_throttle_counts_them(api: IntakeApi) -> None:
+    """Last in the module: it forgets every code the others asked for."""
+    web = citizen(api, "198.51.100.13")
+    assert web.post("/api/v1/public/codes", json={"phone": "13912340013"}).status_code == 202
+    engine = app_of(api.client).state.platform.engine
+    with Session(engine) as session:
+        kept = portal_store.purge(session, datetime.now(UTC) - timedelta(days=1), 1000)
+        gone = portal_store.purge(session, datetime.now(UTC) + timedelta(days=2), 10_000)
+        session.commit()
+    assert kept == 0 and gone > 0
+    assert count(api.client, "portal_codes") == 0
+    query = text("SELECT count(*) FROM sms_messages WHERE recipient_cipher IS NOT NULL")
+    with engine.connect() as conn:
+        assert conn.execute(query).scalar_one() == 0

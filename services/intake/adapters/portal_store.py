@@ -14,6 +14,7 @@ from services.intake.adapters.orm import (
     citizen_timeline,
     hidden_numbers,
     portal_codes,
+    sms_messages,
     text_optouts,
     tickets,
     tracking_revocations,
@@ -79,6 +80,21 @@ def use_proof(session: Session, code_id: str, at: datetime) -> bool:
         update(portal_codes).where(_C.id == code_id, _C.used_at.is_(None)).values(used_at=at)
     ).rowcount
     return bool(used)
+
+
+def purge(session: Session, before: datetime, limit: int) -> int:
+    """Forgets up to `limit` codes asked for before `before`, and the encrypted numbers of
+    code texts as old (the text stays in the outbox, masked): nothing of a citizen who
+    never reported stays longer than the throttles need."""
+    old = select(_C.id).where(_C.created_at < before).limit(limit)
+    gone = session.execute(delete(portal_codes).where(_C.id.in_(old.scalar_subquery())))
+    s = sms_messages.c
+    session.execute(
+        update(sms_messages)
+        .where(s.recipient_cipher.is_not(None), s.created_at < before)
+        .values(recipient_cipher=None)
+    )
+    return int(gone.rowcount)  # type: ignore[attr-defined]  # a CursorResult for a DELETE
 
 
 def ticket_by_number(session: Session, number: str) -> str | None:

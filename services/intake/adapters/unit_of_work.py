@@ -331,6 +331,9 @@ class SqlPortal:
     def ticket_by_number(self, number: str) -> str | None:
         return portal_store.ticket_by_number(self._session, number)
 
+    def purge(self, before: datetime, limit: int) -> int:
+        return portal_store.purge(self._session, before, limit)
+
     def revoked_at(self, ticket_id: str) -> datetime | None:
         return portal_store.revoked_at(self._session, ticket_id)
 

@@ -118,6 +118,7 @@ class TimelineRead(BaseModel):
     place: str
     status: str
     texts: bool = Field(description="Milestone texts are sent to the number")
+    number_hidden: bool = Field(description="The citizen asked that departments get no number")
     entries: list[EntryRead]
 
 
@@ -241,6 +242,7 @@ def router(intake: IntakeContext, proxies: Networks) -> APIRouter:
             place=seen.place,
             status=seen.status,
             texts=seen.texts,
+            number_hidden=seen.number_hidden,
             entries=[_entry(e, root) for e in seen.entries],
         )
 

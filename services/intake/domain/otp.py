@@ -45,6 +45,13 @@ CODES_PER_CLIENT = Limit(20, timedelta(hours=1))
 # A family or an office may share an address; one number reports a few problems a day.
 REPORTS_PER_NUMBER = Limit(10, timedelta(days=1))
 REPORTS_PER_CLIENT = Limit(30, timedelta(days=1))
+# Codes are kept as long as the longest window counts them, then forgotten.
+KEPT = max(
+    CODES_PER_NUMBER.window,
+    CODES_PER_CLIENT.window,
+    REPORTS_PER_NUMBER.window,
+    REPORTS_PER_CLIENT.window,
+)
 
 
 @dataclass(frozen=True)

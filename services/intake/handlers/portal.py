@@ -154,6 +154,14 @@ def submit(intake: IntakeContext, report: Report, client: str) -> Submitted:
     return Submitted(ticket.id, ticket.number, link, pinned.review)
 
 
+def purge_expired(intake: IntakeContext, batch: int = 1000) -> int:
+    """One batch of codes past every throttle's window forgotten; 0 when none is left."""
+    with intake.uow() as uow:
+        done = uow.portal.purge(intake.clock() - otp.KEPT, batch)
+        uow.commit()
+    return done
+
+
 def _command(report: Report, pinned: Pinned, phone: str) -> LogCall:
     """A place the library could not pin down goes into the description, so the dispatcher
     reviewing it reads the citizen's own words."""

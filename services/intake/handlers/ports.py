@@ -279,6 +279,9 @@ class Portal(Protocol):
 
     def ticket_by_number(self, number: str) -> str | None: ...
 
+    def purge(self, before: datetime, limit: int) -> int:
+        """Forgets old codes and the encrypted numbers their texts went to."""
+
     def revoked_at(self, ticket_id: str) -> datetime | None: ...
 
     def revoke(self, ticket_id: str, at: datetime) -> None: ...

@@ -36,6 +36,7 @@ class Followed:
     status: str
     entries: list[Entry]
     texts: bool
+    number_hidden: bool
 
 
 def opened(intake: IntakeContext, uow: UnitOfWork, token: str) -> Ticket:
@@ -54,6 +55,7 @@ def follow(intake: IntakeContext, token: str) -> Followed:
         ticket = opened(intake, uow, token)
         later = uow.portal.entries(ticket.id)
         texts = not uow.portal.opted_out(ticket.caller_key)
+        hidden = uow.portal.number_hidden(ticket.id)
     answered_at = ticket.closed_at if ticket.answer is not None else None
     return Followed(
         ticket_id=ticket.id,
@@ -64,6 +66,7 @@ def follow(intake: IntakeContext, token: str) -> Followed:
         status=ticket.status,
         entries=timeline(ticket.created_at, ticket.answer, answered_at, later),
         texts=texts and ticket.caller_key is not None,
+        number_hidden=hidden,
     )
 
 

@@ -91,6 +91,7 @@ def test_limits_allow_so_many_in_their_window(limit: otp.Limit, allowed: int) ->
     assert not limit.exceeded_by(allowed - 1)
     assert limit.exceeded_by(allowed)
     assert limit.since(NOW) == NOW - limit.window
+    assert limit.window <= otp.KEPT  # codes are kept while a throttle counts them
 
 
 def test_client_addresses_are_counted_by_a_keyed_hash() -> None:

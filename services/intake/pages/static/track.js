@@ -29,6 +29,7 @@
     $("t-category").textContent = seen.category || "—";
     $("t-place").textContent = seen.place || "—";
     $("t-status").textContent = Hotline.label("status", seen.status);
+    $("t-hidden-row").hidden = !seen.number_hidden;
     $("timeline").replaceChildren(...seen.entries.map(entry));
     $("texts-state").textContent = Hotline.t(seen.texts ? "track.texts.on" : "track.texts.off");
     $("texts-toggle").textContent = Hotline.t(seen.texts ? "track.texts.stop" : "track.texts.start");
