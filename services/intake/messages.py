@@ -210,14 +210,6 @@ MESSAGES = {
         "zh": "media_url 须是 http(s) 网址，且不超过 1000 个字符",
         "en": "media_url must be an http(s) URL of at most 1000 characters",
     },
-    "open311.media_photo": {
-        "zh": "media_url 指向的照片不存在或已用于其他工单",
-        "en": "The photo media_url links to does not exist or belongs to another ticket",
-    },
-    "open311.phone": {
-        "zh": "phone 不是有效的手机或固定电话号码",
-        "en": "phone is not a valid mobile or landline number",
-    },
     "open311.attribute_required": {
         "zh": "缺少必填属性 attribute[{code}]",
         "en": "Required attribute attribute[{code}] was not provided",
@@ -263,7 +255,6 @@ MESSAGES = {
         "en": "Service request {id} was not found",
     },
     "open311.not_found": {"zh": "没有这个 Open311 资源", "en": "No such Open311 resource"},
-    "open311.invalid": {"zh": "请求无效：{detail}", "en": "Invalid request: {detail}"},
     "open311.client_exists": {
         "zh": "已有名为 {name} 的城市应用",
         "en": "A city app named {name} is already registered",

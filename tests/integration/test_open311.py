@@ -6,6 +6,7 @@ third-party `georeport` client reading services and requests as a city app would
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from georeport import GeoReport
+from PIL import Image
 from sqlalchemy import MetaData, inspect
 
 from proto.assignments import AssignmentDispatched, AssignmentResolved
@@ -39,7 +41,7 @@ pytestmark = pytest.mark.peers
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "contract" / "open311"
 JURISDICTION = "12345.example.gov.cn"
-POSTS_PER_MINUTE = 10
+POSTS_PER_MINUTE = 25
 PHONE, EMAIL = "13812345678", "li.ming@example.cn"
 
 
@@ -411,3 +413,18 @@ def test_the_tables_match_their_migration(tmp_path: Path) -> None:
     engine.dispose()
     assert {"status_notes", "expected_at", "lat", "lon", "media_url"} <= columns
     assert {"ix_tickets_created_at", "ix_tickets_category_created_at"} <= indexes
+
+
+def test_a_photo_uploaded_to_intake_becomes_the_tickets_own(api: Open311) -> None:
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(picture, "PNG")
+    files = {"file": ("p.png", picture.getvalue(), "image/png")}
+    uploaded = httpx.post(api.cluster.url("intake") + "/api/v1/photos", files=files)
+    assert uploaded.status_code == 201, uploaded.text
+    link = api.cluster.url("intake") + f"/media/{uploaded.json()['id']}"
+    number = api.report(media_url=link)
+    (seen,) = api.get(f"/requests/{number}.json").json()
+    assert seen["media_url"] == link
+    assert httpx.get(link).headers["content-type"].startswith("image/")
+    again = api.post(service_code="010102", address_id="110105001001", media_url=link)
+    assert "照片" in _refused(again, 400)  # attached to the first ticket already

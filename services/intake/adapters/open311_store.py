@@ -9,29 +9,31 @@ from typing import Any
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.orm import Session
 
-from services.intake.adapters.orm import open311_clients, tickets
+from services.intake.adapters.orm import open311_clients, photos, tickets
 from services.intake.domain.open311 import ClientApp, RequestQuery, Spot
 
 _CLIENT_FIELDS = ["id", "name", "contact", "key_hint", "created_by", "created_at", "revoked_at"]
 _PUBLIC = [
-    tickets.c[name]
-    for name in (
-        "number",
-        "category_code",
-        "description",
-        "created_at",
-        "status_at",
-        "closed_at",
-        "department_name",
-        "address",
-        "area_code",
-        "area_path",
-        "status_notes",
-        "expected_at",
-        "lat",
-        "lon",
-        "media_url",
-    )
+    tickets.c.closed_at.is_not(None).label("closed"),
+    *(
+        tickets.c[name]
+        for name in (
+            "id",
+            "number",
+            "category_code",
+            "description",
+            "created_at",
+            "status_at",
+            "department_name",
+            "address",
+            "area_code",
+            "status_notes",
+            "expected_at",
+            "lat",
+            "lon",
+            "media_url",
+        )
+    ),
 ]
 
 
@@ -98,4 +100,18 @@ def find(session: Session, query: RequestQuery) -> list[dict[str, Any]]:
             stmt = stmt.where(tickets.c.closed_at.is_(None))
         elif query.statuses == {"closed"}:
             stmt = stmt.where(tickets.c.closed_at.is_not(None))
-    return [dict(r._mapping) for r in session.execute(stmt)]
+    rows = [dict(r._mapping) for r in session.execute(stmt)]
+    first = _first_photos(session, [r["id"] for r in rows])
+    return [r | {"photo_id": first.get(r["id"])} for r in rows]
+
+
+def _first_photos(session: Session, ticket_ids: list[str]) -> dict[str, str]:
+    """Each ticket's first photo, if it has any (the photos' index on ticket_id)."""
+    if not ticket_ids:
+        return {}
+    query = (
+        select(photos.c.ticket_id, photos.c.id)
+        .where(photos.c.ticket_id.in_(ticket_ids))
+        .order_by(photos.c.created_at.desc())
+    )
+    return {ticket_id: photo_id for ticket_id, photo_id in session.execute(query)}

@@ -83,7 +83,7 @@ def _discovery(
             changed = open311.when(handlers.changed_at(intake))
             endpoint = {
                 "specification": SPECIFICATION,
-                "url": str(request.base_url).rstrip("/") + PREFIX,
+                "url": _base(request) + PREFIX,
                 "changeset": changed,
                 "type": "production",
                 "formats": list(FORMATS.values()),
@@ -162,7 +162,8 @@ def _requests(api: APIRouter, intake: IntakeContext, guard: _Guard) -> None:
             guard.check_jurisdiction((form.get("jurisdiction_id") or [""])[-1])
             app = handlers.authenticate(intake, key)
             guard.throttle(app)
-            ticket = handlers.submit(intake, app, open311.submission(form))
+            sub = open311.submission(form)
+            ticket = handlers.submit(intake, app, sub, _base(request))
             body = [{"service_request_id": ticket.number, "service_notice": None}]
             return render(fmt, "service_requests", body, status.HTTP_201_CREATED)
 
@@ -175,14 +176,15 @@ def _requests(api: APIRouter, intake: IntakeContext, guard: _Guard) -> None:
 
         def produce() -> Response:
             query = open311.request_query(request.query_params, utcnow())
-            return render(fmt, "service_requests", handlers.requests(intake, query))
+            found = handlers.requests(intake, query, _base(request))
+            return render(fmt, "service_requests", found)
 
         return guard.answer(request, fmt, produce)
 
     @api.get("/requests/{service_request_id}.{fmt}")
     def get_request(request: Request, service_request_id: str, fmt: str) -> Response:
         def produce() -> Response:
-            found = handlers.request(intake, service_request_id)
+            found = handlers.request(intake, service_request_id, _base(request))
             return render(fmt, "service_requests", [found])
 
         return guard.answer(request, fmt, produce)
@@ -195,6 +197,11 @@ def _requests(api: APIRouter, intake: IntakeContext, guard: _Guard) -> None:
             raise Open311Error(404, "open311.request_not_found", id=token)
 
         return guard.answer(request, fmt, produce)
+
+
+def _base(request: Request) -> str:
+    """This intake's public URL as the app reached it (with the proxy's prefix)."""
+    return str(request.base_url).rstrip("/")
 
 
 async def _form(request: Request) -> dict[str, list[str]]:

@@ -10,9 +10,8 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"json": "application/json", "xml": "text/xml"}
@@ -23,7 +22,6 @@ MAX_REQUESTS = 1000
 MAX_DESCRIPTION = 4000
 # An app's point is placed in the nearest community of the address library within this.
 NEAR_ENOUGH_KM = 3.0
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 STATUSES = frozenset({"open", "closed"})
 
 
@@ -258,6 +256,18 @@ def nearest(places: Iterable[tuple[str, float, float]], lat: float, lon: float) 
     return best[1] if best else None
 
 
+_OWN_PHOTO = re.compile(r"/media/(ph_[A-Za-z0-9_-]{8,40})$")
+
+
+def own_photo(media_url: str, base: str) -> str | None:
+    """The id of a photo the app uploaded to this intake (POST /api/v1/photos) and links
+    to: the ticket then holds the photo itself, kept like any citizen's."""
+    if not media_url.startswith(base.rstrip("/") + "/media/"):
+        return None
+    found = _OWN_PHOTO.search(media_url)
+    return found[1] if found else None
+
+
 def description_for(sub: Submission, service_name: str, lines: list[str]) -> str:
     """The ticket's description: what the citizen wrote, then the attributes; the
     service's name when the app sent neither."""
@@ -335,29 +345,46 @@ _PHONE = re.compile(
     r"(?<!\d)(?:\+?86[\s-]?)?(?:1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}[\s-]?\d{7,8})(?!\d)"
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# The city's offset; China keeps no daylight saving, and a fixed offset formats fastest.
+BEIJING = timezone(timedelta(hours=8))
 
 
 def redact(text: str | None) -> str | None:
+    """Texts without an @ skip the address pattern, which would otherwise try every run
+    of letters (Chinese included) as a mailbox name."""
     if not text:
         return text
-    return _EMAIL.sub("***", _PHONE.sub("***", text))
+    text = _PHONE.sub("***", text)
+    return _EMAIL.sub("***", text) if "@" in text else text
 
 
 def when(moment: datetime | None) -> str | None:
     """ISO 8601 with the city's offset, as the specification requires."""
-    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds") if moment else None
+    return moment.astimezone(BEIJING).isoformat(timespec="seconds") if moment else None
+
+
+@dataclass(frozen=True)
+class Area:
+    """What the public list shows of a ticket's area: its full name and, when the
+    library knows it, its centre."""
+
+    name: str
+    centre: tuple[float, float] | None = None
 
 
 def service_request(
-    row: Mapping[str, Any], service_name: str, centre: tuple[float, float] | None
+    row: Mapping[str, Any], service_name: str, area: Area | None, base: str
 ) -> dict[str, Any]:
     """One ticket as the public sees it: no phone, no email, no caller, no staff names;
-    numbers typed into the texts are masked. Keys in the specification's order."""
-    lat, lon = (row["lat"], row["lon"]) if row["lat"] is not None else (centre or (None, None))
-    address = row["address"] or "".join(row["area_path"] or []) or None
+    numbers typed into the texts are masked. Keys in the specification's order; the point
+    is the app's, else the area's centre; the media is the app's link, else the ticket's
+    first photo on this intake (`base`)."""
+    lat, lon = (row["lat"], row["lon"]) if row["lat"] is not None else (None, None)
+    if lat is None and area and area.centre:
+        lat, lon = area.centre
     return {
         "service_request_id": row["number"],
-        "status": "closed" if row["closed_at"] else "open",
+        "status": "closed" if row["closed"] else "open",
         "status_notes": redact(row["status_notes"]),
         "service_name": service_name,
         "service_code": row["category_code"],
@@ -367,10 +394,14 @@ def service_request(
         "requested_datetime": when(row["created_at"]),
         "updated_datetime": when(row["status_at"] or row["created_at"]),
         "expected_datetime": when(row["expected_at"]),
-        "address": redact(address),
+        "address": redact(row["address"] or (area.name if area else None)),
         "address_id": row["area_code"],
         "zipcode": None,
         "lat": lat,
         "long": lon,
-        "media_url": row["media_url"],
+        "media_url": row["media_url"] or _photo_url(base, row.get("photo_id")),
     }
+
+
+def _photo_url(base: str, photo_id: str | None) -> str | None:
+    return f"{base.rstrip('/')}/media/{photo_id}" if photo_id else None

@@ -75,13 +75,15 @@ def _leaf(tree: Catalogue, code: str, status: int) -> Category:
 # --- posting -------------------------------------------------------------------------
 
 
-def submit(intake: IntakeContext, app: ClientApp, sub: Submission) -> Ticket:
-    """Checks everything first, then logs the request as a call: the ticket, its place
-    and its events commit together or not at all."""
+def submit(intake: IntakeContext, app: ClientApp, sub: Submission, base: str) -> Ticket:
+    """Checks everything first, then logs the request as a call: the ticket, its place,
+    its photo and its events commit together or not at all. `base` is this intake's
+    public URL, to know its own photos' links."""
     tree = catalogue.current(intake)
     leaf = _leaf(tree, sub.service_code, status=400)
     lines = open311.attribute_lines(leaf.code, sub.attributes)
     area, address = _place(intake, sub)
+    photo = open311.own_photo(sub.media_url, base)
     if sub.address_string and address is None:
         lines.append(f"地址：{sub.address_string}")
     cmd = LogCall(
@@ -93,15 +95,15 @@ def submit(intake: IntakeContext, app: ClientApp, sub: Submission) -> Ticket:
         description=open311.description_for(sub, leaf.name, lines),
         caller_phone=sub.phone or None,
         address=address,
+        photos=(photo,) if photo else (),
     )
-    spot = Spot(sub.lat, sub.lon, sub.media_url or None)
+    spot = Spot(sub.lat, sub.lon, None if photo else sub.media_url or None)
     located = replace(intake, uow=lambda: cast(UnitOfWork, _Located(intake.uow(), spot)))
     principal = Principal(username=app.username, name=app.name, role=Role.agent)
     try:
         return calls.log_call(located, cmd, principal).ticket
-    except Invalid as exc:
-        key = "open311.phone" if exc.field == "caller_phone" else "open311.invalid"
-        raise Open311Error(400, key, detail=exc.code) from None
+    except Invalid as exc:  # the number, or the photo: told in intake's own words
+        raise Open311Error(400, exc.code, **exc.params) from None
 
 
 def _place(intake: IntakeContext, sub: Submission) -> tuple[str | None, str | None]:
@@ -166,26 +168,38 @@ class _LocatedTickets:
 # --- reading -------------------------------------------------------------------------
 
 
-def requests(intake: IntakeContext, query: RequestQuery) -> list[dict[str, Any]]:
-    """Tickets of every channel as the public sees them."""
+def requests(intake: IntakeContext, query: RequestQuery, base: str) -> list[dict[str, Any]]:
+    """Tickets of every channel as the public sees them; `base` is this intake's public
+    URL (for photos' links)."""
     with intake.uow() as uow:
         rows = uow.open311.find(query)
         tree = intake.catalogue.get(uow.catalogue)
-    return [_public(intake, tree, row) for row in rows]
+    areas: dict[str, open311.Area | None] = {}
+    found = []
+    for row in rows:
+        code = row["area_code"]
+        if code and code not in areas:
+            areas[code] = _area(intake, code)
+        leaf = tree.get(row["category_code"])
+        name = leaf.name if leaf else row["category_code"]
+        found.append(open311.service_request(row, name, areas.get(code or ""), base))
+    return found
 
 
-def request(intake: IntakeContext, number: str) -> dict[str, Any]:
-    found = requests(intake, RequestQuery(numbers=(number,)))
+def _area(intake: IntakeContext, code: str) -> open311.Area | None:
+    lineage = intake.addresses.lineage(code)
+    if not lineage:
+        return None
+    place = lineage[-1]
+    centre = (place.lat, place.lon) if place.lat is not None and place.lon is not None else None
+    return open311.Area("".join(a.name for a in lineage), centre)
+
+
+def request(intake: IntakeContext, number: str, base: str) -> dict[str, Any]:
+    found = requests(intake, RequestQuery(numbers=(number,)), base)
     if not found:
         raise Open311Error(404, "open311.request_not_found", id=number)
     return found[0]
-
-
-def _public(intake: IntakeContext, tree: Catalogue, row: dict[str, Any]) -> dict[str, Any]:
-    leaf = tree.get(row["category_code"])
-    area = intake.addresses.get(row["area_code"]) if row["area_code"] else None
-    centre = (area.lat, area.lon) if area and area.lat is not None and area.lon else None
-    return open311.service_request(row, leaf.name if leaf else row["category_code"], centre)
 
 
 # --- client applications -------------------------------------------------------------

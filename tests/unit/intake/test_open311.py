@@ -13,12 +13,14 @@ from services.intake.api.open311_formats import errors, render
 from services.intake.domain.open311 import (
     MAX_REQUESTS,
     WINDOW,
+    Area,
     Open311Error,
     attribute_lines,
     description_for,
     hash_key,
     nearest,
     new_key,
+    own_photo,
     redact,
     request_query,
     service_request,
@@ -26,6 +28,7 @@ from services.intake.domain.open311 import (
 )
 
 NOW = datetime(2026, 5, 1, 4, 0, tzinfo=UTC)
+BASE = "https://12345.example.gov.cn/intake"
 
 
 def _form(**fields: str | list[str]) -> dict[str, list[str]]:
@@ -124,11 +127,10 @@ def _row(**changes: Any) -> dict[str, Any]:
         "description": "噪音 13812345678",
         "created_at": NOW,
         "status_at": None,
-        "closed_at": None,
+        "closed": False,
         "department_name": "朝阳区建外街道办事处",
         "address": None,
         "area_code": "110105001001",
-        "area_path": ["朝阳区", "建外街道", "永安里社区"],
         "status_notes": None,
         "expected_at": None,
         "lat": None,
@@ -139,14 +141,24 @@ def _row(**changes: Any) -> dict[str, Any]:
 
 
 def test_a_ticket_as_the_public_sees_it() -> None:
-    seen = service_request(_row(), "噪音扰民", (39.9, 116.4))
+    area = Area("朝阳区建外街道永安里社区", (39.9, 116.4))
+    seen = service_request(_row(), "噪音扰民", area, BASE)
     assert seen["status"] == "open" and seen["description"] == "噪音 ***"
     assert seen["requested_datetime"] == "2026-05-01T12:00:00+08:00"
     assert seen["updated_datetime"] == seen["requested_datetime"]
     assert (seen["lat"], seen["long"]) == (39.9, 116.4)
     assert seen["address"] == "朝阳区建外街道永安里社区"
-    closed = service_request(_row(closed_at=NOW, lat=1.0, lon=2.0), "噪音扰民", None)
+    assert seen["media_url"] is None
+    closed = service_request(_row(closed=True, lat=1.0, lon=2.0), "噪音扰民", area, BASE)
     assert closed["status"] == "closed" and (closed["lat"], closed["long"]) == (1.0, 2.0)
+    photo = service_request(_row(photo_id="ph_abcdefgh12"), "噪音扰民", None, BASE)
+    assert photo["media_url"] == f"{BASE}/media/ph_abcdefgh12"
+
+
+def test_a_link_to_an_uploaded_photo_is_the_photo_itself() -> None:
+    assert own_photo(f"{BASE}/media/ph_abcdefgh12", BASE) == "ph_abcdefgh12"
+    assert own_photo("https://elsewhere.cn/media/ph_abcdefgh12", BASE) is None
+    assert own_photo(f"{BASE}/media/ph_abcdefgh12/thumbnail", BASE) is None
 
 
 def test_keys_are_random_and_only_their_hash_is_kept() -> None:
