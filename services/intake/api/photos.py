@@ -10,7 +10,7 @@ import math
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import anyio
@@ -39,9 +39,12 @@ MEDIA_HEADERS = {
     "Content-Security-Policy": "default-src 'none'",
 }
 PhotoId = Annotated[str, Path(min_length=4, max_length=40)]
+JPEG_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A JPEG", "content": {"image/jpeg": {"schema": {"type": "string"}}}}
+}
 
 
-class PhotoRead(BaseModel):
+class StoredPhotoRead(BaseModel):
     id: str
     url: str = Field(description="The photo, under intake's root path")
     thumbnail_url: str = Field(description="Its thumbnail (JPEG, at most 320 px)")
@@ -129,7 +132,7 @@ def router(intake: IntakeContext, proxies: Networks, uploads_free: int) -> APIRo
             raise Problem(429, "intake.photo_rate_limited", headers=headers, seconds=seconds)
 
     @api.post(UPLOAD, status_code=201)
-    async def upload_photo(request: Request, file: UploadFile) -> PhotoRead:
+    async def upload_photo(request: Request, file: UploadFile) -> StoredPhotoRead:
         """A JPEG, PNG or WebP photo of at most 5 MB (its type read from its content),
         stored re-encoded without EXIF or GPS, with a thumbnail. No sign-in; throttled per
         client address (429). Photos not sent with a report within a day are deleted."""
@@ -139,7 +142,7 @@ def router(intake: IntakeContext, proxies: Networks, uploads_free: int) -> APIRo
             raise field_problem("file", "intake.photo_too_large", status=413)
         stored = await anyio.to_thread.run_sync(photos.store_photo, intake, data)
         url = f"{request.scope.get('root_path', '').rstrip('/')}/media/{stored.id}"
-        return PhotoRead(
+        return StoredPhotoRead(
             id=stored.id,
             url=url,
             thumbnail_url=f"{url}/thumbnail",
@@ -149,12 +152,12 @@ def router(intake: IntakeContext, proxies: Networks, uploads_free: int) -> APIRo
             bytes=stored.bytes,
         )
 
-    @api.get("/media/{photo_id}")
+    @api.get("/media/{photo_id}", response_class=Response, responses=JPEG_ANSWER)
     def photo(photo_id: PhotoId) -> Response:
         """The photo, re-encoded (public: its id is unguessable)."""
         return _media(photos.photo_content(intake, photo_id, thumbnail=False))
 
-    @api.get("/media/{photo_id}/thumbnail")
+    @api.get("/media/{photo_id}/thumbnail", response_class=Response, responses=JPEG_ANSWER)
     def thumbnail(photo_id: PhotoId) -> Response:
         """Its thumbnail, a JPEG at most 320 px on the long side."""
         return _media(photos.photo_content(intake, photo_id, thumbnail=True))

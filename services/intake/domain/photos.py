@@ -26,6 +26,7 @@ MAX_PER_TICKET = 3
 MAX_PIXELS = 50_000_000
 # Stored photos are for looking at, on a screen or printed on a page: 2048 px on the long side.
 MAX_SIDE = 2048
+DRAFT_SIDE = MAX_SIDE * 15 // 16
 THUMBNAIL_SIDE = 320
 QUALITY = 85
 THUMBNAIL_QUALITY = 80
@@ -97,8 +98,10 @@ def _decode(data: bytes, kind: str) -> Image.Image:
     # header, before a pixel is decoded.
     if image.width * image.height > MAX_PIXELS:
         raise Image.DecompressionBombError("too many pixels")
-    # JPEG can decode at 1/2, 1/4 or 1/8 scale: far less memory and time for big photos.
-    image.draft("RGB", (MAX_SIDE, MAX_SIDE))
+    # JPEG decodes at 1/2, 1/4 or 1/8 scale for far less memory and time. Asking for 15/16
+    # of MAX_SIDE lets a 12-MP phone photo (4032 px) decode at half size, 2016 px.
+    scale = min(1.0, DRAFT_SIDE / max(image.size))
+    image.draft("RGB", (round(image.width * scale), round(image.height * scale)))
     image.load()
     return _flattened(ImageOps.exif_transpose(image))
 
@@ -127,5 +130,6 @@ def _encode(image: Image.Image) -> Processed:
 
 def _jpeg(image: Image.Image, quality: int) -> bytes:
     out = BytesIO()
-    image.save(out, "JPEG", quality=quality, optimize=True, exif=b"")
+    # Not optimize=True: 5 % smaller files for two and a half times the encoding time.
+    image.save(out, "JPEG", quality=quality, exif=b"")
     return out.getvalue()

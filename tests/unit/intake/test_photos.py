@@ -94,6 +94,12 @@ def test_large_photos_are_bounded_and_the_thumbnail_is_small() -> None:
     assert len(stored.thumbnail) < len(stored.data)
 
 
+def test_a_phone_photo_is_decoded_at_half_size() -> None:
+    # 4032×3024 decodes as 2016×1512 (JPEG's own scaling), a quarter of the work.
+    stored = process(_image("JPEG", size=(4032, 3024)))
+    assert (stored.width, stored.height) == (2016, 1512)
+
+
 def test_transparency_is_flattened_onto_white() -> None:
     stored = process(_image("PNG", size=(64, 64), mode="RGBA"))
     image = _reopened(stored.data)
