@@ -43,6 +43,7 @@ from services.intake.domain.sms import RetryPolicy
 from services.intake.domain.tracking import TrackingSigner
 from services.intake.handlers import events, photos, portal, privacy, tracking
 from services.intake.handlers.context import IntakeContext
+from services.intake.handlers.mail import forget_senders
 from services.intake.handlers.mailroom import MailPoller, ReplySender
 from services.intake.handlers.sms import SmsSender
 from services.intake.messages import MESSAGES
@@ -157,7 +158,11 @@ def _photo_uploads(app: FastAPI, settings: Settings) -> None:
 
 
 def _mail_workers(platform: Platform, settings: IntakeSettings, intake: IntakeContext) -> None:
-    """The email inbox, when a mailbox is configured: its poller and its answers' sender."""
+    """The email inbox, when a mailbox is configured: its poller and its answers' sender;
+    senders' addresses are erased past retention like callers' numbers in any case."""
+    forget = partial(forget_senders, intake, settings.phone_retention_days)
+    idle = settings.retention_sweep_seconds
+    platform.workers.append(Worker("intake-mail-retention", forget, idle=idle))
     if not settings.mail_imap_host:
         return
     inbox = ImapInbox(
@@ -184,7 +189,7 @@ def _mail_workers(platform: Platform, settings: IntakeSettings, intake: IntakeCo
         Worker("intake-mail", poller.step, idle=settings.mail_poll_seconds, max_backoff=60.0)
     )
     platform.workers.append(Worker("intake-mail-replies", sender.step, idle=1.0))
-    platform.closers.append(inbox.close)
+    platform.closers += [poller.release, inbox.close]
 
 
 def _retention_worker(platform: Platform, settings: IntakeSettings, intake: IntakeContext) -> None:

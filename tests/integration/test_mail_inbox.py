@@ -33,6 +33,7 @@ from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.adapters.vault import PhoneVault
 from services.intake.bootstrap import seed
 from services.intake.handlers.context import IntakeContext
+from services.intake.handlers.mail import forget_senders
 from services.intake.handlers.mailroom import MailPoller, ReplySender
 from tests.support import mail_peers
 from tests.support.harness import Cluster, eventually
@@ -158,6 +159,9 @@ def test_a_batch_killed_midway_becomes_one_ticket_and_one_answer_per_message(
     # Once sent, an answer keeps only the masked address.
     assert _rows(db, "SELECT count(*) FROM mail_outbox WHERE to_cipher IS NOT NULL") == [(0,)]
     _no_address_in_events(db)
+    tables = [t for (t,) in _rows(db, "SELECT name FROM sqlite_master WHERE type = 'table'")]
+    stored = repr([_rows(db, f"SELECT * FROM {t}") for t in tables])
+    assert "citizen3@example.com" not in stored and "c***@example.com" in stored
 
 
 def _no_address_in_events(db: Path) -> None:
@@ -238,6 +242,25 @@ def test_a_mail_server_that_is_away_is_retried_and_nothing_is_lost(
     assert later.step() == 1
     assert len(sink.received) == before + 1
     assert "工单号" in sink.texts()[-1]
+    poller.release()  # on shutdown: the other instance need not wait out the lease
+    with pytest.raises(InboxError):
+        rival.step()  # it holds the mailbox now, and its (unreachable) server is asked
+    _forget_past_retention(poller)
+
+
+def _forget_past_retention(poller: MailPoller) -> None:
+    intake = poller.intake
+    with intake.uow() as uow:
+        (ticket,) = uow.tickets.recent("email", 5)
+        uow.tickets.close(ticket.id, "closed", utcnow())
+        uow.commit()
+    later = replace(intake, clock=lambda: utcnow() + timedelta(days=181))
+    assert forget_senders(intake, 180) == 0, "not before retention"
+    assert forget_senders(later, 180) == 1
+    assert forget_senders(later, 180) == 0
+    with intake.uow() as uow:
+        audit = uow.audit.page(("retention",), None, 5)
+    assert [(a["reason"], a["records"]) for a in audit] == [("mail closed>180d", 1)]
 
 
 def _restore(link: TcpLink) -> None:

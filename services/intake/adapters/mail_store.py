@@ -35,6 +35,33 @@ def lease(session: Session, mailbox: str, holder: str, now: datetime, until: dat
     return bool(taken)
 
 
+def release(session: Session, mailbox: str, holder: str, now: datetime) -> None:
+    session.execute(
+        update(mail_mailboxes)
+        .where(mail_mailboxes.c.mailbox == mailbox, mail_mailboxes.c.holder == holder)
+        .values(holder=None, lease_until=now)
+    )
+
+
+def forget_senders(session: Session, cutoff: datetime, limit: int) -> int:
+    """Erases the addresses (and their keyed hashes) of messages whose ticket closed before
+    `cutoff`, or that became no ticket and arrived before it; the masked form stays."""
+    closed = select(tickets.c.id).where(tickets.c.closed_at < cutoff)
+    old = or_(
+        mail_messages.c.ticket_id.in_(closed),
+        mail_messages.c.ticket_id.is_(None) & (mail_messages.c.received_at < cutoff),
+    )
+    ids = select(mail_messages.c.id).where(mail_messages.c.sender_cipher.is_not(None), old)
+    found = list(session.execute(ids.limit(limit)).scalars())
+    if found:
+        session.execute(
+            update(mail_messages)
+            .where(mail_messages.c.id.in_(found))
+            .values(sender_cipher=None, sender_key=None)
+        )
+    return len(found)
+
+
 def known(session: Session, place: Place) -> bool:
     query = select(mail_messages.c.id).where(
         mail_messages.c.mailbox == place.mailbox,

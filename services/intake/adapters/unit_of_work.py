@@ -267,6 +267,12 @@ class SqlMail:
     def lease(self, mailbox: str, holder: str, now: datetime, until: datetime) -> bool:
         return mail_store.lease(self._session, mailbox, holder, now, until)
 
+    def release(self, mailbox: str, holder: str, now: datetime) -> None:
+        mail_store.release(self._session, mailbox, holder, now)
+
+    def forget_senders(self, cutoff: datetime, limit: int) -> int:
+        return mail_store.forget_senders(self._session, cutoff, limit)
+
     def known(self, place: Place) -> bool:
         return mail_store.known(self._session, place)
 

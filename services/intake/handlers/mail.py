@@ -23,9 +23,10 @@ from services.intake.domain.mail import (
 )
 from services.intake.domain.model import SHANGHAI, Call, Caller, Ticket, new_caller_ref
 from services.intake.domain.model import ticket_number as number_for
+from services.intake.domain.privacy import retention_cutoff
 from services.intake.handlers.context import IntakeContext
 from services.intake.handlers.photos import store_photo
-from services.intake.handlers.ports import UnitOfWork
+from services.intake.handlers.ports import AuditEntry, UnitOfWork
 
 log = logging.getLogger(__name__)
 # Who "took" an emailed request: no agent did.
@@ -91,6 +92,20 @@ def record_failure(intake: IntakeContext, place: Place, letter: Letter, error: s
         if not uow.mail.known(place):
             uow.mail.record(_kept(read, _seal(intake, letter.sender)))
         uow.commit()
+
+
+def forget_senders(intake: IntakeContext, retention_days: int, batch: int = 200) -> int:
+    """Erases the addresses of up to `batch` messages past retention, as numbers are erased
+    (the masked form stays), and records the sweep; returns how many it erased."""
+    now = intake.clock()
+    with intake.uow() as uow:
+        erased = uow.mail.forget_senders(retention_cutoff(now, retention_days), batch)
+        if not erased:
+            return 0
+        reason = f"mail closed>{retention_days}d"
+        uow.audit.record(AuditEntry(now, "system", "retention", "done", reason, records=erased))
+        uow.commit()
+    return erased
 
 
 def _seal(intake: IntakeContext, address: str | None) -> Caller:

@@ -82,18 +82,27 @@ class MailPoller:
             uow.commit()
         return held
 
-    def _read(self, place: Place) -> None:
-        if not mail.already_read(self.intake, place):
-            self._store(place)
-        self.inbox.mark_seen(place.uid)
+    def release(self) -> None:
+        """Gives the mailbox up on shutdown: a restarted instance need not wait out the lease."""
+        with self.intake.uow() as uow:
+            uow.mail.release(self.inbox.mailbox, self.holder, self.intake.clock())
+            uow.commit()
 
-    def _store(self, place: Place) -> None:
-        size = self.inbox.size(place.uid) or 0
-        raw = self.inbox.fetch(place.uid, headers_only=size > self.max_bytes)
-        letter = read_letter(raw or b"", headers_only=size > self.max_bytes)
+    def _read(self, place: Place) -> None:
+        if mail.already_read(self.intake, place) or self._store(place):
+            self.inbox.mark_seen(place.uid)
+
+    def _store(self, place: Place) -> bool:
+        """Stores the message; False if it vanished from the mailbox meanwhile."""
+        size = self.inbox.size(place.uid)
+        large = size is not None and size > self.max_bytes
+        raw = self.inbox.fetch(place.uid, headers_only=large)
+        if raw is None:
+            return False
+        letter = read_letter(raw, headers_only=large)
         if mail.already_read(self.intake, place, letter.message_id):
             mail.accept(self.intake, place, letter, [], [])  # records the repeat
-            return
+            return True
         photos, notes = mail.store_photos(self.intake, letter)
         try:
             accepted = mail.accept(self.intake, place, letter, photos, notes)
@@ -101,11 +110,12 @@ class MailPoller:
             # Recording it proves the database is up: the message itself is at fault.
             mail.record_failure(self.intake, place, letter, f"{type(exc).__name__}: {exc}")
             log.exception("mail %s/%s could not become a ticket", place.mailbox, place.uid)
-            return
+            return True
         if accepted.state is MailState.ticket:
             log.info(
                 "mail %s/%s became ticket %s", place.mailbox, place.uid, accepted.ticket_number
             )
+        return True
 
 
 @dataclass

@@ -177,6 +177,12 @@ class Mail(Protocol):
     def lease(self, mailbox: str, holder: str, now: datetime, until: datetime) -> bool:
         """Takes or renews the mailbox for `holder` unless another holds an unexpired lease."""
 
+    def release(self, mailbox: str, holder: str, now: datetime) -> None:
+        """Gives the mailbox up, so another instance need not wait for the lease to run out."""
+
+    def forget_senders(self, cutoff: datetime, limit: int) -> int:
+        """Erases up to `limit` senders' addresses past retention; returns how many."""
+
     def known(self, place: Place) -> bool: ...
 
     def ticket_of(self, message_id: str) -> str | None:
