@@ -13,6 +13,7 @@ from pydantic import (
     Field,
     StrictBool,
     StringConstraints,
+    WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
 
@@ -27,7 +28,7 @@ from proto.vocabulary import (
 )
 from services.common.text import CLEAN
 from services.dispatch.domain.assignment import ReturnReason
-from services.dispatch.domain.evidence import MAX_PHOTOS, is_photo_id
+from services.dispatch.domain.evidence import MAX_PHOTOS, PHOTO_ID, is_photo_id
 
 Text = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), CLEAN
@@ -50,7 +51,14 @@ def _distinct(ids: list[str]) -> list[str]:
 
 # Ids intake's photo upload returned; intake checks they exist when it attaches them.
 Photos = Annotated[
-    list[Annotated[str, AfterValidator(_photo_id)]],
+    list[
+        Annotated[
+            str,
+            AfterValidator(_photo_id),
+            # The documents say what an id looks like; the check above says it in words.
+            WithJsonSchema({"type": "string", "pattern": PHOTO_ID}),
+        ]
+    ],
     Field(max_length=MAX_PHOTOS, description=f"Photo ids from the upload, at most {MAX_PHOTOS}"),
     AfterValidator(_distinct),
 ]

@@ -6,7 +6,8 @@ import re
 
 MAX_PHOTOS = 3
 # Intake's photo ids: a prefix and an unguessable token (they are the only key to a photo).
-_PHOTO_ID = re.compile(r"ph_[A-Za-z0-9_-]{8,64}")
+PHOTO_ID = r"^ph_[A-Za-z0-9_-]{8,64}$"
+_PHOTO_ID = re.compile(PHOTO_ID)
 
 
 def is_photo_id(value: str) -> bool:
