@@ -66,21 +66,21 @@ MESSAGES = {
 
 # Column titles and values of the CSV export, by language.
 EXPORT_COLUMNS = {
-    "zh": ["工单号", "状态", "诉求类型", "紧急程度", "分类", "地区", "承办单位", "受理时间",
-           "办理期限", "是否超期", "来电次数", "诉求内容"],
-    "en": ["Number", "Status", "Request type", "Urgency", "Category", "Area", "Department",
-           "Received", "Due", "Overdue", "Calls", "Description"],
+    "zh": ["工单号", "状态", "诉求类型", "紧急程度", "来源渠道", "分类", "地区", "承办单位",
+           "受理时间", "办理期限", "是否超期", "来电次数", "诉求内容"],
+    "en": ["Number", "Status", "Request type", "Urgency", "Channel", "Category", "Area",
+           "Department", "Received", "Due", "Overdue", "Calls", "Description"],
 }  # fmt: skip
 _YES_NO: tuple[tuple[Literal["zh", "en"], str, str], ...] = (
     ("zh", "是", "否"),
     ("en", "Yes", "No"),
 )
-# The export names a document's status, request type and urgency as the pages do.
+# The export names a document's status, request type, urgency and channel as the pages do.
 VALUES = {
     lang: {
         **{
             v: label(kind, v, lang)
-            for kind in ("status", "request_type", "urgency")
+            for kind in ("status", "request_type", "urgency", "channel")
             for v in values(kind)
         },
         "true": yes,

@@ -176,6 +176,8 @@ def test_csv_export_of_a_result_set(client: TestClient) -> None:
     assert rows[0][:2] == ["Number", "Status"]
     assert len(rows) - 1 == search(client, q="停水")["total"]
     assert all("停水" in row[-1] for row in rows[1:])
+    channel = rows[0].index("Channel")
+    assert {row[channel] for row in rows[1:]} == {"Phone"}
     chinese = client.get("/api/v1/search/export", params={"q": "停水", "limit": "5"})
     assert chinese.status_code == 422  # paging has no meaning for an export
 

@@ -46,6 +46,7 @@ def row(doc: dict[str, Any], lang: Lang, now: datetime) -> list[str]:
         named(doc.get("status")),
         named(doc.get("request_type")),
         named(doc.get("urgency")),
+        named(doc.get("channel")),
         "/".join(doc.get("category_path") or []),
         "/".join(doc.get("area_path") or []),
         doc.get("department_name"),
