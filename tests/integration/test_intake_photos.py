@@ -138,6 +138,15 @@ def test_uploads_are_throttled_per_client_address(api: IntakeApi) -> None:
     assert _upload(_citizen(api), _photo(size=(32, 32))).status_code == 201
 
 
+def test_a_forged_forwarded_for_does_not_dodge_the_throttle(api: IntakeApi) -> None:
+    citizen = _citizen(api)  # no proxy is trusted: the header is the client's own word
+    answers = [
+        _upload(citizen, _photo(size=(32, 32)), headers={"X-Forwarded-For": f"203.0.113.{n}"})
+        for n in range(FREE_UPLOADS + 1)
+    ]
+    assert [a.status_code for a in answers] == [201] * FREE_UPLOADS + [429]
+
+
 def test_a_sibling_services_page_may_read_the_answer(api: IntakeApi) -> None:
     citizen = _citizen(api)
     workbench = {"Origin": "http://testserver:8002"}
