@@ -344,7 +344,7 @@ def test_a_ticket_is_found_by_its_number_and_a_code_and_links_can_be_revoked(
 ) -> None:
     phoned = api.call(caller_phone="13912340011").json()
     web = citizen(api, "198.51.100.11")
-    sent = web.post("/api/v1/public/track/codes", json={"number": phoned["number"]})
+    sent = web.post("/api/v1/public/lookups", json={"number": phoned["number"]})
     assert sent.status_code == 202
     code_id = sent.json()["id"]
     opened = web.post(
@@ -352,12 +352,12 @@ def test_a_ticket_is_found_by_its_number_and_a_code_and_links_can_be_revoked(
     ).json()
     old = token_of(opened["tracking_url"])
     assert _follow(web, old).json()["number"] == phoned["number"]
-    nobody = web.post("/api/v1/public/track/codes", json={"number": "99010100001"})
+    nobody = web.post("/api/v1/public/lookups", json={"number": "99010100001"})
     assert nobody.status_code == 202 and set(nobody.json()) == {"id", "expires_at"}
     revoked = api.send("POST", f"/api/v1/tickets/{phoned['id']}/tracking/revoke")
     assert revoked.status_code == 204
     assert _follow(web, old).status_code == 404
-    code_id = web.post("/api/v1/public/track/codes", json={"number": phoned["number"]}).json()["id"]
+    code_id = web.post("/api/v1/public/lookups", json={"number": phoned["number"]}).json()["id"]
     fresh = web.post(
         f"/api/v1/public/codes/{code_id}/verify", json={"code": code_for(api, code_id)}
     ).json()

@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from proto.tickets import RequestType
 from services.common.auth import Role, require_roles
 from services.common.clients import Networks, client_address
-from services.common.errors import NotFound
+from services.common.errors import Gone, NotFound
 from services.common.idempotency import idempotent
+from services.common.openapi import problem_answers
 from services.common.problems import Problem
 from services.common.text import CleanText
 from services.common.web import root_path
@@ -180,7 +181,7 @@ def router(intake: IntakeContext, proxies: Networks) -> APIRouter:
         """Communities, streets and districts by name or pinyin initials (朝阳 永安里)."""
         return [PlaceHit(code=s.area.code, path=s.path) for s in intake.addresses.suggest(q, limit)]
 
-    @api.get("/places/near")
+    @api.get("/places/near", responses=problem_answers(NotFound))
     def near(
         lat: Annotated[float, Query(ge=-90, le=90)], lon: Annotated[float, Query(ge=-180, le=180)]
     ) -> PlaceHit:
@@ -199,7 +200,7 @@ def router(intake: IntakeContext, proxies: Networks) -> APIRouter:
             sent = portal.request_code(intake, body.phone, client)
         return CodeSentRead(id=sent.id, expires_at=sent.expires_at)
 
-    @api.post("/track/codes", status_code=status.HTTP_202_ACCEPTED)
+    @api.post("/lookups", status_code=status.HTTP_202_ACCEPTED)
     def send_tracking_code(body: TrackCodeCreate, client: str = client_of) -> CodeSentRead:
         """Texts a code to the number on the ticket, if it has one (the answer is the same
         either way)."""
@@ -207,7 +208,7 @@ def router(intake: IntakeContext, proxies: Networks) -> APIRouter:
             sent = portal.request_tracking_code(intake, body.number, client)
         return CodeSentRead(id=sent.id, expires_at=sent.expires_at)
 
-    @api.post("/codes/{code_id}/verify")
+    @api.post("/codes/{code_id}/verify", responses=problem_answers(Gone))
     def verify_code(code_id: CodeId, body: CodeCheck) -> CodeChecked:
         """422: wrong (with the attempts left); 410: expired or already used; 429: no
         attempts left."""

@@ -70,7 +70,7 @@
 
   async function sendCode() {
     try {
-      const sent = await Hotline.api("/api/v1/public/track/codes",
+      const sent = await Hotline.api("/api/v1/public/lookups",
         { method: "POST", body: { number: $("number").value.trim() } });
       codeId = sent.id;
       $("code-box").hidden = false;
