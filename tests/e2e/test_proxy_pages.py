@@ -283,6 +283,28 @@ def test_a_citizen_rates_from_the_texted_link_through_the_proxy(site: Site, brow
         phone.context.close()
 
 
+# The citizen portal's pages (no sign-in) → something only their own script draws.
+CITIZEN_PAGES = {"/intake/report": "#request-type option", "/intake/track": "#lookup:not([hidden])"}
+
+
+@pytest.mark.parametrize("path", list(CITIZEN_PAGES))
+def test_the_citizen_portal_works_through_the_proxy_on_a_phone(
+    site: Site, browser: Any, path: str
+) -> None:
+    phone = Watched(browser, viewport={"width": 390, "height": 844})
+    try:
+        phone.page.goto(site.at(path))
+        expect(phone.page.locator(CITIZEN_PAGES[path]).first).to_be_attached()
+        header = "getComputedStyle(document.querySelector('header.bar')).backgroundColor"
+        assert phone.page.evaluate(header) == BRAND
+        wide = phone.page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 390, f"{path} scrolls sideways on a phone"
+        phone.page.wait_for_load_state("networkidle")
+        assert phone.problems == []
+    finally:
+        phone.context.close()
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_api_docs_load_through_the_proxy_with_nothing_from_outside(
     site: Site, tab: Watched, service: str
