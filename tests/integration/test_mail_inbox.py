@@ -80,6 +80,8 @@ def _letter(n: int, mailbox_tag: str, **extra: str) -> bytes:
     message["To"] = "12345@gov.example"
     message["Subject"] = extra.get("subject", f"第{n}封来信")
     message["Message-ID"] = extra.get("message_id", f"<{mailbox_tag}-{n}@example.com>")
+    if extra.get("auto"):
+        message["Auto-Submitted"] = "auto-replied"
     message.set_content(f"小区{n}号楼门口垃圾无人清运。", charset="gb2312")
     if n == 0:
         message.add_attachment(PNG, maintype="image", subtype="png", filename="photo.png")
@@ -229,6 +231,9 @@ def test_a_mail_server_that_is_away_is_retried_and_nothing_is_lost(
     _restore(link)
     assert poller.step() == 1
     assert poller.step() == 0
+    # The citizen's out-of-office answer to our answer: recorded, neither ticket nor answer.
+    mail_peers.deliver(dovecot.port, _letter(1, folder, message_id="<ooo@x>", auto="yes"), folder)
+    assert poller.step() == 1
     sink.down()
     before = len(sink.received)
     try:
@@ -245,6 +250,8 @@ def test_a_mail_server_that_is_away_is_retried_and_nothing_is_lost(
     poller.release()  # on shutdown: the other instance need not wait out the lease
     with pytest.raises(InboxError):
         rival.step()  # it holds the mailbox now, and its (unreachable) server is asked
+    with poller.intake.uow() as uow:
+        assert len(uow.tickets.recent("email", 5)) == 1
     _forget_past_retention(poller)
 
 
@@ -256,11 +263,11 @@ def _forget_past_retention(poller: MailPoller) -> None:
         uow.commit()
     later = replace(intake, clock=lambda: utcnow() + timedelta(days=181))
     assert forget_senders(intake, 180) == 0, "not before retention"
-    assert forget_senders(later, 180) == 1
+    assert forget_senders(later, 180) == 2  # the ticket's mail and the out-of-office reply
     assert forget_senders(later, 180) == 0
     with intake.uow() as uow:
         audit = uow.audit.page(("retention",), None, 5)
-    assert [(a["reason"], a["records"]) for a in audit] == [("mail closed>180d", 1)]
+    assert [(a["reason"], a["records"]) for a in audit] == [("mail closed>180d", 2)]
 
 
 def _restore(link: TcpLink) -> None:

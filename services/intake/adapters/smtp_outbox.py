@@ -70,6 +70,8 @@ def compose(
     message["Date"] = format_datetime(datetime.now(UTC))
     domain = sender.rpartition("@")[2] or "hotline.invalid"
     message["Message-ID"] = f"<reply.{reply_id}@{domain}>"
+    # RFC 3834: an auto-responder must not answer this, so two robots cannot loop.
+    message["Auto-Submitted"] = "auto-replied"
     if in_reply_to:
         message["In-Reply-To"] = in_reply_to
         message["References"] = in_reply_to

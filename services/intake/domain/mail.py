@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email import message_from_bytes
 from email.header import decode_header
@@ -28,6 +28,7 @@ _ADDRESS = re.compile(r"^[^@\s<>\"',;:]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 class MailState(StrEnum):
     ticket = "ticket"  # became a ticket
+    automatic = "automatic"  # an auto-reply or a bounce: no ticket, never answered
     duplicate = "duplicate"  # its Message-ID was read before: no second ticket
     failed = "failed"  # could not be stored; recorded and skipped
 
@@ -93,11 +94,16 @@ class Letter:
     body: str
     images: tuple[Image, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    # Sent by a machine (out-of-office, bounce, list): answering it could loop forever.
+    automatic: bool = False
 
     @property
     def description(self) -> str:
-        """The ticket's description: the subject, then the text."""
+        """The ticket's description: the subject, then the text, with the sender's own
+        address masked wherever it is quoted (the description travels in events)."""
         text = "\n".join(part for part in (self.subject, self.body) if part)
+        if self.sender:
+            text = re.sub(re.escape(self.sender), mask_email(self.sender), text, flags=re.I)
         return (text or "（无主题、无正文的来信）")[:MAX_DESCRIPTION]
 
 
@@ -119,11 +125,30 @@ def _letter(message: Message, digest: str, headers_only: bool) -> Letter:
     if sender is None:
         notes.append("no usable sender address: not answered")
     subject = " ".join(header_text(message.get("Subject", "")).split())
+    found = Letter(_message_id(message, digest), sender, subject, "", automatic=_automatic(message))
     if headers_only:
         notes.append("message too large: only its headers were read")
-        return Letter(_message_id(message, digest), sender, subject, "", notes=tuple(notes))
+        return replace(found, notes=tuple(notes))
     body, images = _content(message, notes)
-    return Letter(_message_id(message, digest), sender, subject, body, images, tuple(notes))
+    return replace(found, body=body, images=images, notes=tuple(notes))
+
+
+_MACHINES = ("mailer-daemon@", "postmaster@", "noreply@", "no-reply@")
+
+
+def _automatic(message: Message) -> bool:
+    """Auto-replies and bounces, as RFC 3834 and common practice mark them."""
+    submitted = str(message.get("Auto-Submitted", "no")).strip().lower()
+    precedence = str(message.get("Precedence", "")).strip().lower()
+    sender = str(message.get("From", "")).lower()
+    return (
+        submitted != "no"
+        or precedence in {"bulk", "junk", "list", "auto_reply"}
+        or any(h in message for h in ("X-Autoreply", "X-Autorespond", "List-Id"))
+        or message.get_content_type() == "multipart/report"
+        or str(message.get("Return-Path", "")).strip() == "<>"
+        or any(m in sender for m in _MACHINES)
+    )
 
 
 def header_text(value: object) -> str:

@@ -70,6 +70,10 @@ def accept(
     with intake.uow() as uow:
         if uow.mail.known(place):
             return Accepted(MailState.duplicate, None)
+        if letter.automatic:
+            uow.mail.record(_kept(replace(read, state=MailState.automatic), sender))
+            uow.commit()
+            return Accepted(MailState.automatic, None)
         earlier = uow.mail.ticket_of(letter.message_id)
         if earlier is not None:
             uow.mail.record(replace(read, state=MailState.duplicate, ticket_id=earlier))

@@ -100,8 +100,8 @@ class MailPoller:
         if raw is None:
             return False
         letter = read_letter(raw, headers_only=large)
-        if mail.already_read(self.intake, place, letter.message_id):
-            mail.accept(self.intake, place, letter, [], [])  # records the repeat
+        if letter.automatic or mail.already_read(self.intake, place, letter.message_id):
+            mail.accept(self.intake, place, letter, [], [])  # records it: no ticket
             return True
         photos, notes = mail.store_photos(self.intake, letter)
         try:

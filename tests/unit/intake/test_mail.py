@@ -146,3 +146,26 @@ def test_the_composed_answer_threads_under_the_citizens_mail() -> None:
     assert message["Message-ID"] == "<reply.r1@gov.example>"
     assert (message["In-Reply-To"], message["References"]) == ("<m@x>", "<m@x>")
     assert message.get_content().strip() == "正文"
+    assert message["Auto-Submitted"] == "auto-replied"
+    assert read_letter(message.as_bytes()).automatic, "our own answer, come back, is no request"
+
+
+def test_auto_replies_and_bounces_are_known_for_what_they_are() -> None:
+    marks = [
+        {"Auto-Submitted": "auto-replied"},
+        {"Precedence": "bulk"},
+        {"X-Autoreply": "yes"},
+        {"From": "MAILER-DAEMON@mx.example.com"},
+        {"Return_Path": "<>"},
+    ]
+    for headers in marks:
+        assert read_letter(_mail(Subject="s", **headers).as_bytes()).automatic, headers
+    assert not read_letter(_mail(Subject="s", Auto_Submitted="no").as_bytes()).automatic
+
+
+def test_the_senders_own_address_is_masked_where_the_text_quotes_it() -> None:
+    message = _mail(Subject="s")
+    message.set_content("联系我：Zhang.San@example.com 或 zhang.san@example.com")
+    letter = read_letter(message.as_bytes())
+    assert "zhang.san@example.com" not in letter.description.lower()
+    assert letter.description.count("z***@example.com") == 2
