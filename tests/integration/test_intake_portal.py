@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -210,6 +211,25 @@ def test_a_retried_report_with_its_key_makes_one_ticket(api: IntakeApi) -> None:
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert again.headers["idempotent-replayed"] == "true"
+
+
+def test_one_proof_sent_twice_at_once_makes_one_ticket(api: IntakeApi) -> None:
+    web = citizen(api, "198.51.100.14")
+    proof = verified(api, web, "13912340014")
+    tickets = count(api.client, "tickets")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(
+            pool.map(
+                lambda _: (
+                    web.post(
+                        "/api/v1/public/reports", json=report(proof, "13912340014")
+                    ).status_code
+                ),
+                range(2),
+            )
+        )
+    assert sorted(answers) == [201, 422]
+    assert count(api.client, "tickets") == tickets + 1
 
 
 def _follow(web: TestClient, token: str) -> httpx.Response:

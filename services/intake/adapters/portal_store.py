@@ -74,10 +74,11 @@ def verify(session: Session, code_id: str, at: datetime, proof_hash: str | None)
     )
 
 
-def use_proof(session: Session, code_id: str, at: datetime) -> bool:
-    """Marks the proof used; False if another report used it first."""
+def use_proof(session: Session, code_id: str, at: datetime | None) -> bool:
+    """Marks the proof used; False if another report used it first. None gives it back."""
+    taken = _C.used_at.is_(None) if at else _C.used_at.is_not(None)
     used = session.execute(  # type: ignore[attr-defined]
-        update(portal_codes).where(_C.id == code_id, _C.used_at.is_(None)).values(used_at=at)
+        update(portal_codes).where(_C.id == code_id, taken).values(used_at=at)
     ).rowcount
     return bool(used)
 

@@ -331,7 +331,7 @@ class SqlPortal:
     def verify(self, code_id: str, at: datetime, proof_hash: str | None) -> None:
         portal_store.verify(self._session, code_id, at, proof_hash)
 
-    def use_proof(self, code_id: str, at: datetime) -> bool:
+    def use_proof(self, code_id: str, at: datetime | None) -> bool:
         return portal_store.use_proof(self._session, code_id, at)
 
     def ticket_by_number(self, number: str) -> str | None:

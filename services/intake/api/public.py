@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from proto.tickets import RequestType
 from services.common.auth import Role, require_roles
@@ -36,6 +36,7 @@ PAGE_HEADERS = {
 Token = Annotated[str, Path(min_length=10, max_length=120)]
 CodeId = Annotated[str, Path(min_length=1, max_length=32)]
 Query100 = Annotated[str, Query(max_length=100)]
+PhotoId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class Strict(BaseModel):
@@ -76,7 +77,7 @@ class ReportCreate(Strict):
     )
     address: Address | None = None
     description: CleanText = Field(min_length=1, max_length=2000)
-    photos: list[str] = Field(default_factory=list, max_length=3)
+    photos: list[PhotoId] = Field(default_factory=list, max_length=3)
     hide_number: StrictBool = Field(False, description="Departments get no way to call back")
 
     def report(self) -> portal.Report:

@@ -1,11 +1,12 @@
 """The citizen portal's use cases: a one-time code to the citizen's number, its check, and
 the report it vouches for, logged through the same log_call as a phone call (channel web).
 
-A report takes two transactions: log_call's (the ticket, its call and events, all or
-nothing), then the portal's own (the proof used, the accepted text queued, the number hidden
-if asked). The proof is checked before the first, so a refused form leaves nothing behind and
-the citizen fixes it and sends again with the same proof; the route's Idempotency-Key makes
-a retry of a report that took effect return its first answer."""
+A report takes three short transactions: the proof taken (atomically, so two reports sent
+at once with one proof make one ticket), log_call's (the ticket, its call and events, all or
+nothing), then the portal's own (the accepted text queued, the number hidden if asked). A
+form log_call refuses gives the proof back, so nothing is left behind and the citizen fixes
+the form and sends it again with the same proof; the route's Idempotency-Key makes a retry
+of a report that took effect return its first answer."""
 
 from __future__ import annotations
 
@@ -135,23 +136,36 @@ def submit(intake: IntakeContext, report: Report, client: str) -> Submitted:
     phone = mobile(report.phone)
     phone_key = intake.vault.key_of(phone)
     now = intake.clock()
-    with intake.uow() as uow:
-        code = uow.portal.by_proof(otp.proof_digest(report.proof))
-        if otp.proof_refusal(code, phone_key, now):
-            raise Invalid("intake.portal.unverified", field="proof")
-        _reports_allowed(intake, uow, phone_key, client, now)
-    assert code is not None
+    code = _take_proof(intake, report.proof, phone_key, client, now)
     pinned = pin(report.category_code, report.area_code)
-    logged = log_call(intake, _command(report, pinned, phone), PORTAL)
-    ticket = logged.ticket
+    try:
+        ticket = log_call(intake, _command(report, pinned, phone), PORTAL).ticket
+    except DomainError:
+        with intake.uow() as uow:
+            uow.portal.use_proof(code.id, None)
+            uow.commit()
+        raise
     with intake.uow() as uow:
-        uow.portal.use_proof(code.id, now)
         if report.hide_number:
             uow.portal.hide_number(ticket.id, now)
         queue_accepted(intake, uow, ticket, now)
         uow.commit()
     link = intake.tracking.link(ticket.id, now)
     return Submitted(ticket.id, ticket.number, link, pinned.review)
+
+
+def _take_proof(
+    intake: IntakeContext, proof: str, phone_key: str, client: str, now: datetime
+) -> otp.Code:
+    with intake.uow() as uow:
+        code = uow.portal.by_proof(otp.proof_digest(proof))
+        if code is None or otp.proof_refusal(code, phone_key, now):
+            raise Invalid("intake.portal.unverified", field="proof")
+        _reports_allowed(intake, uow, phone_key, client, now)
+        if not uow.portal.use_proof(code.id, now):
+            raise Invalid("intake.portal.unverified", field="proof")
+        uow.commit()
+    return code
 
 
 def purge_expired(intake: IntakeContext, batch: int = 1000) -> int:

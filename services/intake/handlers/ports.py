@@ -281,7 +281,8 @@ class Portal(Protocol):
 
     def verify(self, code_id: str, at: datetime, proof_hash: str | None) -> None: ...
 
-    def use_proof(self, code_id: str, at: datetime) -> bool: ...
+    def use_proof(self, code_id: str, at: datetime | None) -> bool:
+        """Takes the proof (False if taken already); `at` None gives it back."""
 
     def ticket_by_number(self, number: str) -> str | None: ...
 
