@@ -238,7 +238,7 @@ mail_messages = Table(
     Column("uidvalidity", BigInteger, nullable=False),
     Column("uid", BigInteger, nullable=False),
     Column("message_id", String(300), nullable=False, index=True),
-    Column("state", String(16), nullable=False),  # ticket, duplicate, failed
+    Column("state", String(16), nullable=False),  # ticket, duplicate, automatic, failed
     Column("ticket_id", String(32), nullable=True),
     Column("sender_masked", String(120), nullable=True),
     Column("sender_key", String(64), nullable=True, index=True),
