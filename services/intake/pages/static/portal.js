@@ -72,10 +72,15 @@ const Portal = (() => {
     return { ...problem, errors, message: problem.message };
   }
 
+  function clearErrors(form) {
+    form.querySelectorAll(".error[data-for]").forEach((n) => { n.textContent = ""; });
+    form.querySelectorAll("[aria-invalid]").forEach((n) => n.removeAttribute("aria-invalid"));
+  }
+
   function debounce(fn, ms = 200) {
     let timer = null;
     return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
   }
 
-  return { $, simplify, debounce };
+  return { $, simplify, clearErrors, debounce };
 })();

@@ -4,7 +4,7 @@
 // and its tracking link.
 "use strict";
 (() => {
-  const { $, simplify, debounce } = Portal;
+  const { $, simplify, clearErrors, debounce } = Portal;
   const form = $("report");
   const TYPES = ["complaint", "help", "report", "suggestion", "consultation", "praise"];
   const state = { category: null, place: null, codeId: null, proof: null, photos: [] };
@@ -100,7 +100,7 @@
       $("code-box").hidden = false;
       $("code").focus();
       holdResend(60);
-      errors({ errors: [] });
+      clearErrors(form);
     } catch (e) { errors(e); }
   }
 
@@ -112,7 +112,7 @@
       $("code-box").hidden = true;
       $("verified").hidden = false;
       $("phone").readOnly = true;
-      errors({ errors: [] });
+      clearErrors(form);
     } catch (e) { errors(e); }
   }
 

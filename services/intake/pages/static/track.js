@@ -2,7 +2,7 @@
 // /track asks for the ticket number and a code texted to the number on it.
 "use strict";
 (() => {
-  const { $, simplify } = Portal;
+  const { $, simplify, clearErrors } = Portal;
   const token = decodeURIComponent(location.pathname.split("/track/")[1] || "");
   let seen = null;
 
@@ -75,7 +75,7 @@
       codeId = sent.id;
       $("code-box").hidden = false;
       $("code").focus();
-      errors({ errors: [] });
+      clearErrors(form);
     } catch (e) { errors(e); }
   }
 
