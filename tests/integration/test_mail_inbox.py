@@ -134,13 +134,16 @@ def test_a_batch_killed_midway_becomes_one_ticket_and_one_answer_per_message(
         cluster.kill("intake")
         done_before = _rows(db, read)[0][0]
         assert 3 <= done_before < batch + 1, "the kill must fall within the batch"
+        link.cut()  # and the mail server is away while intake starts again
         cluster.start("intake")
+        _restore(link)
         eventually(lambda: _rows(db, read)[0][0] == batch + 1, timeout=60)
         unsent = "SELECT count(*) FROM mail_outbox WHERE status != 'sent'"
         eventually(lambda: _rows(db, unsent)[0][0] == 0, timeout=60)
     finally:
         cluster.stop()
         link.close()
+    assert "intake-mail failed; retrying" in (tmp_path / "intake.log").read_text()
     tickets = _rows(db, "SELECT id, number, channel, category_code FROM tickets")
     assert len(tickets) == batch
     assert {(t[2], t[3]) for t in tickets} == {("email", "990101")}
