@@ -81,6 +81,7 @@ def test_a_citizen_reports_from_a_phone_and_follows_the_ticket(
         page.locator("#code").fill(code.group(1))
         page.locator("#verify").click()
         expect(page.locator("#verified")).to_be_visible()
+        expect(page.locator("#report .error[data-for='_']")).to_be_empty()
         page.locator("#submit").click()
         expect(page.locator("#done")).to_be_visible()
         number = page.locator("#done-number").inner_text()
