@@ -4,6 +4,7 @@ temporary folder, and an SMTP server (aiosmtpd) in this process that keeps what 
 
 from __future__ import annotations
 
+import grp
 import imaplib
 import os
 import pwd
@@ -40,7 +41,7 @@ passdb {{
 }}
 userdb {{
   driver = static
-  args = uid={user} gid={user} home={d}/mail/%u
+  args = uid={user} gid={group} home={d}/mail/%u
 }}
 service imap-login {{
   inet_listener imap {{
@@ -55,6 +56,12 @@ service imap-login {{
   chroot =
 }}
 """
+# Not root: dovecot's own processes run as this user too (it cannot switch to others).
+AS_USER = """\
+default_internal_user = {user}
+default_internal_group = {group}
+default_login_user = {user}
+"""
 
 
 def start_dovecot() -> Peer:
@@ -66,7 +73,11 @@ def start_dovecot() -> Peer:
     (folder / "mail").mkdir()
     (folder / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
     port = free_port()
-    (folder / "dovecot.conf").write_text(CONFIG.format(d=folder, user=user, port=port))
+    group = "mail" if os.getuid() == 0 else grp.getgrgid(os.getgid()).gr_name
+    config = CONFIG.format(d=folder, user=user, group=group, port=port)
+    if os.getuid() != 0:
+        config += AS_USER.format(user=user, group=group)
+    (folder / "dovecot.conf").write_text(config)
     if os.getuid() == 0:
         shutil.chown(folder / "mail", user, user)
     proc = subprocess.Popen(
