@@ -23,7 +23,7 @@ MAX_DESCRIPTION = 4000
 MAX_MESSAGE_ID = 300
 # GB2312 mail is routinely GBK or GB18030 in fact; GB18030 decodes all three.
 _CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030"}
-_ADDRESS = re.compile(r"^[^@\s<>\"',;:]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
 class MailState(StrEnum):
@@ -124,7 +124,7 @@ def _letter(message: Message, digest: str, headers_only: bool) -> Letter:
     sender = _sender(message.get_all("From") or [])
     if sender is None:
         notes.append("no usable sender address: not answered")
-    subject = " ".join(header_text(message.get("Subject", "")).split())
+    subject = _tidy(" ".join(header_text(message.get("Subject", "")).split()))
     found = Letter(_message_id(message, digest), sender, subject, "", automatic=_automatic(message))
     if headers_only:
         notes.append("message too large: only its headers were read")
@@ -160,7 +160,7 @@ def header_text(value: object) -> str:
         return str(value)
     for chunk, charset in chunks:
         parts.append(decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk)
-    return "".join(parts).replace("\r", " ").replace("\n", " ")
+    return _CONTROL.sub("", "".join(parts).replace("\r", " ").replace("\n", " "))
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
@@ -185,7 +185,8 @@ def _sender(values: list[str]) -> str | None:
 
 def _message_id(message: Message, digest: str) -> str:
     found = " ".join(str(message.get("Message-ID", "")).split())
-    if found.startswith("<") and found.endswith(">") and 2 < len(found) <= MAX_MESSAGE_ID:
+    usable = 2 < len(found) <= MAX_MESSAGE_ID and not _CONTROL.search(found)
+    if found.startswith("<") and found.endswith(">") and usable:
         return found
     return digest
 
@@ -222,8 +223,13 @@ def _sort(
         notes.append(f"attachment skipped: {name or '(unnamed)'} ({kind})")
 
 
+# Control characters: PostgreSQL refuses NUL in text, and none belongs in a description.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _tidy(text: str) -> str:
-    lines = (" ".join(line.split()) for line in text.replace("\r\n", "\n").split("\n"))
+    text = _CONTROL.sub("", text.replace("\r\n", "\n"))
+    lines = (" ".join(line.split()) for line in text.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 

@@ -107,6 +107,14 @@ def test_hostile_mail_is_read_as_far_as_it_goes_and_never_raises() -> None:
         assert letter.description
 
 
+def test_control_characters_never_reach_the_description() -> None:
+    raw = b"From: a@example.com\r\nSubject: =?utf-8?Q?a=00b?=\r\n\r\nline\x00one\x1b[31m\r\n"
+    assert read_letter(raw).description == "ab\nlineone[31m"
+    hostile = b"From: a\x00b@example.com\r\nMessage-ID: <a\x00@x>\r\n\r\n"
+    letter = read_letter(hostile)
+    assert letter.sender == "ab@example.com" and letter.message_id.startswith("sha256:")
+
+
 def test_a_message_without_message_id_is_known_by_its_digest() -> None:
     raw = b"From: a@example.com\r\nSubject: s\r\n\r\nbody"
     assert read_letter(raw).message_id == read_letter(raw).message_id
