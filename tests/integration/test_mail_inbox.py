@@ -32,6 +32,8 @@ from services.intake.adapters.smtp_outbox import SmtpOutbox
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.adapters.vault import PhoneVault
 from services.intake.bootstrap import seed
+from services.intake.domain.mail import Place
+from services.intake.handlers import mail
 from services.intake.handlers.context import IntakeContext
 from services.intake.handlers.mail import forget_senders
 from services.intake.handlers.mailroom import MailPoller, ReplySender
@@ -288,3 +290,30 @@ def _create_folder(port: int, name: str) -> None:
     conn.login(mail_peers.USER, mail_peers.PASSWORD)
     conn.create(name)
     conn.logout()
+
+
+def test_a_message_that_cannot_be_stored_is_recorded_and_the_inbox_moves_on(
+    dovecot: Peer,
+    mailroom: tuple[TcpLink, MailPoller, ReplySender],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, poller, _ = mailroom
+    folder = f"Poison{uuid.uuid4().hex[:6]}"
+    poller.inbox.mailbox = folder
+    _create_folder(dovecot.port, folder)
+    for n in range(2):
+        mail_peers.deliver(dovecot.port, _letter(n + 5, folder), folder)
+    real = mail._ticket
+    calls = iter([RuntimeError("a fault this message causes"), None])
+
+    def first_fails(*args: Any) -> Any:
+        if fault := next(calls):
+            raise fault
+        return real(*args)
+
+    monkeypatch.setattr(mail, "_ticket", first_fails)
+    assert poller.step() == 2
+    assert poller.step() == 0, "both are marked seen: the failed one is not read forever"
+    with poller.intake.uow() as uow:
+        assert len(uow.tickets.recent("email", 5)) == 1
+        assert uow.mail.known(Place(folder, poller.inbox.open(), 1))
