@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Depends, Request, Response, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Path, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.auth import CurrentUser, Role, require_roles
 from services.common.clock import utcnow
@@ -32,7 +32,9 @@ def routers(intake: IntakeContext, options: IntakeSettings) -> list[APIRouter]:
 
 
 def _public_router(intake: IntakeContext, options: IntakeSettings) -> APIRouter:
-    api = APIRouter(prefix=PREFIX, tags=["open311"])
+    # Documented by the GeoReport v2 specification and its discovery document, not here:
+    # its formats (XML, the spec's error array) are not this API's JSON and problems.
+    api = APIRouter(prefix=PREFIX, tags=["open311"], include_in_schema=False)
     guard = _Guard(options)
     _discovery(api, intake, options, guard)
     _services(api, intake, guard)
@@ -221,6 +223,8 @@ async def _form(request: Request) -> dict[str, list[str]]:
 
 
 class ClientCreate(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
     name: str = Field(min_length=1, max_length=100, description="The app's name, shown on tickets")
     contact: str = Field(default="", max_length=200, description="Who answers for the app")
 
@@ -249,7 +253,7 @@ def _admin_router(intake: IntakeContext) -> APIRouter:
     @api.post("/clients", status_code=status.HTTP_201_CREATED)
     def register_client(body: ClientCreate, user: CurrentUser) -> ClientRegistered:
         """A city app and its API key."""
-        app, key = handlers.register_client(intake, body.name.strip(), body.contact, user)
+        app, key = handlers.register_client(intake, body.name, body.contact, user)
         return ClientRegistered(**ClientRead.of(app).model_dump(), api_key=key)
 
     @api.get("/clients")
@@ -257,7 +261,7 @@ def _admin_router(intake: IntakeContext) -> APIRouter:
         return [ClientRead.of(app) for app in handlers.clients(intake)]
 
     @api.delete("/clients/{client_id}", status_code=status.HTTP_204_NO_CONTENT)
-    def revoke_client(client_id: Annotated[str, Field(max_length=32)]) -> None:
+    def revoke_client(client_id: Annotated[str, Path(max_length=32)]) -> None:
         """The app's key stops working at once."""
         handlers.revoke_client(intake, client_id)
 

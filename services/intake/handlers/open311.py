@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from types import TracebackType
 from typing import Any, cast
 
@@ -13,6 +14,7 @@ from proto.envelope import new_id
 from services.common.auth import Principal, Role
 from services.common.errors import Invalid, NotFound
 from services.intake.domain import open311
+from services.intake.domain.addresses import AddressLibrary
 from services.intake.domain.catalogue import Catalogue, CatalogueError, Category
 from services.intake.domain.model import LogCall, Ticket
 from services.intake.domain.open311 import (
@@ -174,20 +176,21 @@ def requests(intake: IntakeContext, query: RequestQuery, base: str) -> list[dict
     with intake.uow() as uow:
         rows = uow.open311.find(query)
         tree = intake.catalogue.get(uow.catalogue)
-    areas: dict[str, open311.Area | None] = {}
     found = []
     for row in rows:
         code = row["area_code"]
-        if code and code not in areas:
-            areas[code] = _area(intake, code)
+        area = _area(intake.addresses, code) if code else None
         leaf = tree.get(row["category_code"])
         name = leaf.name if leaf else row["category_code"]
-        found.append(open311.service_request(row, name, areas.get(code or ""), base))
+        found.append(open311.service_request(row, name, area, base))
     return found
 
 
-def _area(intake: IntakeContext, code: str) -> open311.Area | None:
-    lineage = intake.addresses.lineage(code)
+@lru_cache(maxsize=8192)
+def _area(addresses: AddressLibrary, code: str) -> open311.Area | None:
+    """The library is loaded once per process and never changes, so each area's public
+    form is worked out once."""
+    lineage = addresses.lineage(code)
     if not lineage:
         return None
     place = lineage[-1]
