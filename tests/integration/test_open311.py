@@ -379,6 +379,9 @@ def test_admins_register_list_and_revoke_apps(api: Open311) -> None:
     assert api.post(key=app["api_key"], **located).status_code == 201
     assert api.admin.delete(f"/api/v1/open311/clients/{app['id']}").status_code == 204
     assert api.admin.delete(f"/api/v1/open311/clients/{app['id']}").status_code == 404
+    listed = api.admin.get("/api/v1/open311/clients").json()
+    revoked = next(c for c in listed if c["id"] == app["id"])
+    assert revoked["revoked_by"] == "admin" and revoked["revoked_at"]
     _refused(api.post(key=app["api_key"], **located), 403)
 
 

@@ -12,7 +12,16 @@ from sqlalchemy.orm import Session
 from services.intake.adapters.orm import open311_clients, photos, tickets
 from services.intake.domain.open311 import ClientApp, RequestQuery, Spot
 
-_CLIENT_FIELDS = ["id", "name", "contact", "key_hint", "created_by", "created_at", "revoked_at"]
+_CLIENT_FIELDS = [
+    "id",
+    "name",
+    "contact",
+    "key_hint",
+    "created_by",
+    "created_at",
+    "revoked_at",
+    "revoked_by",
+]
 _PUBLIC = [
     tickets.c.closed_at.is_not(None).label("closed"),
     *(
@@ -65,12 +74,12 @@ def clients(session: Session) -> list[ClientApp]:
     return [_client(r) for r in rows]
 
 
-def revoke(session: Session, client_id: str, at: datetime) -> bool:
+def revoke(session: Session, client_id: str, by: str, at: datetime) -> bool:
     """True if the app was active and is now revoked."""
     query = (
         update(open311_clients)
         .where(open311_clients.c.id == client_id, open311_clients.c.revoked_at.is_(None))
-        .values(revoked_at=at)
+        .values(revoked_at=at, revoked_by=by)
     )
     return bool(session.execute(query).rowcount)  # type: ignore[attr-defined]
 

@@ -214,6 +214,7 @@ open311_clients = Table(
     Column("created_by", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
+    Column("revoked_by", String(64), nullable=True),
 )
 
 # The email inbox. One row per mailbox: which UID generation was read last and which intake

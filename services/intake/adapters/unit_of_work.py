@@ -247,8 +247,8 @@ class SqlOpen311:
     def clients(self) -> list[ClientApp]:
         return open311_store.clients(self._session)
 
-    def revoke(self, client_id: str, at: datetime) -> bool:
-        return open311_store.revoke(self._session, client_id, at)
+    def revoke(self, client_id: str, by: str, at: datetime) -> bool:
+        return open311_store.revoke(self._session, client_id, by, at)
 
     def locate(self, ticket_id: str, spot: Spot) -> None:
         open311_store.locate(self._session, ticket_id, spot)

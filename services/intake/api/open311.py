@@ -237,6 +237,7 @@ class ClientRead(BaseModel):
     created_by: str
     created_at: datetime
     revoked_at: datetime | None
+    revoked_by: str | None
 
     @classmethod
     def of(cls, app: ClientApp) -> ClientRead:
@@ -261,8 +262,8 @@ def _admin_router(intake: IntakeContext) -> APIRouter:
         return [ClientRead.of(app) for app in handlers.clients(intake)]
 
     @api.delete("/clients/{client_id}", status_code=status.HTTP_204_NO_CONTENT)
-    def revoke_client(client_id: Annotated[str, Path(max_length=32)]) -> None:
+    def revoke_client(client_id: Annotated[str, Path(max_length=32)], user: CurrentUser) -> None:
         """The app's key stops working at once."""
-        handlers.revoke_client(intake, client_id)
+        handlers.revoke_client(intake, client_id, user)
 
     return api

@@ -4,6 +4,7 @@ UTF-8; errors as the specification's array of {code, description}."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -21,6 +22,10 @@ _ITEM = {
     "service_requests": "request",
     "errors": "error",
 }
+
+
+# Characters XML 1.0 cannot carry at all, even escaped (a pasted control character).
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def render(fmt: str, root: str, body: Any, status: int = 200) -> Response:
@@ -61,4 +66,4 @@ def _write(parts: list[str], tag: str, value: Any) -> None:
     elif isinstance(value, bool):
         parts.append(f"<{tag}>{'true' if value else 'false'}</{tag}>")
     else:
-        parts.append(f"<{tag}>{escape(str(value))}</{tag}>")
+        parts.append(f"<{tag}>{escape(_XML_UNSAFE.sub('', str(value)))}</{tag}>")

@@ -63,6 +63,7 @@ class ClientApp:
     created_by: str
     created_at: datetime
     revoked_at: datetime | None = None
+    revoked_by: str | None = None
 
     @property
     def username(self) -> str:

@@ -244,8 +244,9 @@ def clients(intake: IntakeContext) -> list[ClientApp]:
         return uow.open311.clients()
 
 
-def revoke_client(intake: IntakeContext, client_id: str) -> None:
+def revoke_client(intake: IntakeContext, client_id: str, admin: Principal) -> None:
+    """Who revoked the key and when stay on the app's record (留痕)."""
     with intake.uow() as uow:
-        if not uow.open311.revoke(client_id, intake.clock()):
+        if not uow.open311.revoke(client_id, admin.username, intake.clock()):
             raise NotFound("open311.client_not_found", id=client_id)
         uow.commit()

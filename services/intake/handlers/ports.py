@@ -250,7 +250,7 @@ class Open311(Protocol):
 
     def clients(self) -> list[ClientApp]: ...
 
-    def revoke(self, client_id: str, at: datetime) -> bool:
+    def revoke(self, client_id: str, by: str, at: datetime) -> bool:
         """True if the app was active and is now revoked."""
 
     def locate(self, ticket_id: str, spot: Spot) -> None: ...

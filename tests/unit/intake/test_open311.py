@@ -177,6 +177,8 @@ def test_xml_uses_the_specification_element_names() -> None:
     root = fromstring(render("xml", "service_requests", body).body)
     assert root.tag == "service_requests" and root[0].tag == "request"
     assert [e.tag for e in root[0]] == ["service_request_id", "status_notes", "lat"]
+    pasted = fromstring(render("xml", "service_requests", [{"description": "a\x07b"}]).body)
+    assert pasted.find("request/description").text == "ab"  # type: ignore[union-attr]
     error = errors("xml", 400, "缺少位置")
     assert error.status_code == 400 and error.media_type == "text/xml; charset=utf-8"
     parsed = fromstring(error.body)

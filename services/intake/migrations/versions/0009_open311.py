@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.Column("created_at", _UTC, nullable=False),
         sa.Column("revoked_at", _UTC, nullable=True),
+        sa.Column("revoked_by", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key_hash"),
         sa.UniqueConstraint("name"),
