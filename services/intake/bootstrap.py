@@ -95,6 +95,7 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
         "/sms": "sms.html",
         "/reveal": "reveal.html",
         "/privacy": "privacy.html",
+        "/open311-apps": "open311.html",
         "/report": "report.html",
         "/track": "track.html",
         "/track/{token}": "track.html",

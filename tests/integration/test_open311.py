@@ -22,6 +22,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from georeport import GeoReport
 from PIL import Image
+from playwright.sync_api import expect
 from sqlalchemy import MetaData, inspect
 
 from proto.assignments import AssignmentDispatched, AssignmentResolved
@@ -35,7 +36,7 @@ from services.common.migrations import upgrade
 from services.common.settings import Settings
 from services.intake.adapters.orm import metadata
 from tests.support import peers
-from tests.support.harness import Cluster, call_body, eventually
+from tests.support.harness import PASSWORDS, Cluster, call_body, eventually
 
 pytestmark = pytest.mark.peers
 
@@ -431,3 +432,31 @@ def test_a_photo_uploaded_to_intake_becomes_the_tickets_own(api: Open311) -> Non
     assert httpx.get(link).headers["content-type"].startswith("image/")
     again = api.post(service_code="010102", address_id="110105001001", media_url=link)
     assert "照片" in _refused(again, 400)  # attached to the first ticket already
+
+
+def test_admins_manage_apps_on_their_page(api: Open311, browser: Any) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    base = api.cluster.url("intake")
+    page.goto(f"{base}/login?next=/open311-apps")
+    page.fill("#username", "admin")
+    page.fill("#password", PASSWORDS["admin"])
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/open311-apps")
+    name = f"页面通-{uuid.uuid4().hex[:6]}"
+    page.fill("#app-name", name)
+    page.click("#register button[type=submit]")
+    expect(page.locator("#issued")).to_contain_text("o311_")
+    key = page.locator("#issued").inner_text().split("：", 1)[1].split("（", 1)[0]
+    located = {"service_code": "010102", "address_id": "110105001001"}
+    assert api.post(key=key, **located).status_code == 201
+    row = page.locator("#apps tbody tr", has_text=name)
+    expect(row).to_contain_text("有效")
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.locator("button.revoke").click()
+    expect(row).to_contain_text("已吊销（admin")
+    _refused(api.post(key=key, **located), 403)
+    page.click("#register button[type=submit]")  # the name is required: nothing is sent
+    page.fill("#app-name", name)
+    page.click("#register button[type=submit]")
+    expect(page.locator("#register-error")).to_contain_text(name)  # already registered
+    page.close()
