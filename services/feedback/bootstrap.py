@@ -24,6 +24,7 @@ from services.common.clock import utcnow
 from services.common.db import uow_factory
 from services.common.i18n import register
 from services.common.platform import add_consumer, make_platform
+from services.common.ratelimit import FixedWindowLimiter
 from services.common.sealed_links import LinkSeal
 from services.common.sessions import install_sessions
 from services.common.settings import Settings
@@ -31,7 +32,6 @@ from services.common.web import mount_pages
 from services.common.workers import Worker
 from services.feedback.adapters.links import LinkSigner
 from services.feedback.adapters.orm import metadata
-from services.feedback.adapters.ratelimit import FixedWindowLimiter
 from services.feedback.adapters.unit_of_work import FeedbackUnitOfWork
 from services.feedback.api import public, rankings, staff
 from services.feedback.config import FeedbackSettings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 
@@ -61,8 +61,9 @@ class IntakeSettings(ServiceSettings):
     )
     portal_url: str = Field(
         default="",
-        description="Where citizens reach intake's public pages (tracking links in texts), "
-        "e.g. https://12345.example.gov.cn/intake; empty: intake's own address",
+        description="Where citizens reach intake's public pages (tracking links in texts and "
+        "emails), e.g. https://12345.example.gov.cn/intake; required outside the embedded "
+        "profile, where empty means intake's own address",
     )
     call_threads: int = Field(
         default=2,
@@ -156,6 +157,16 @@ class IntakeSettings(ServiceSettings):
         description="Open311 requests one app key may post per minute on each intake "
         "instance; more get 429, so one runaway app cannot flood the hotline",
     )
+
+    def checked_for(self, platform: Settings) -> Self:
+        """As every service; then, outside the embedded profile, a missing public address:
+        tracking links are texted and mailed to citizens, who cannot reach intake's own."""
+        checked = super().checked_for(platform)
+        if platform.profile != "embedded" and not self.portal_url:
+            raise ValueError(
+                "intake needs, outside the embedded profile:\nHOTLINE_PORTAL_URL must be set"
+            )
+        return checked
 
     def portal_base(self, settings: Settings) -> str:
         return (self.portal_url or settings.url_for("intake")).rstrip("/")

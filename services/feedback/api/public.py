@@ -16,9 +16,9 @@ from services.common.errors import Conflict, Gone
 from services.common.idempotency import idempotent
 from services.common.openapi import problem_answers
 from services.common.problems import Problem
+from services.common.ratelimit import FixedWindowLimiter
 from services.common.text import CleanText
 from services.feedback import metrics
-from services.feedback.adapters.ratelimit import FixedWindowLimiter
 from services.feedback.domain.answers import Answers, Satisfaction
 from services.feedback.handlers import rating
 from services.feedback.handlers.context import FeedbackContext

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.common.auth import CurrentUser, Role, require_roles
 from services.common.clock import utcnow
 from services.common.i18n import negotiate, t
-from services.feedback.adapters.ratelimit import FixedWindowLimiter
+from services.common.ratelimit import FixedWindowLimiter
 from services.intake.api.open311_formats import errors, render
 from services.intake.config import IntakeSettings
 from services.intake.domain import open311

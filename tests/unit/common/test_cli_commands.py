@@ -105,7 +105,9 @@ def test_gen_key_prints_a_fernet_key_the_production_settings_accept() -> None:
     settings = Settings(
         profile="production", rating_link_keys=key, jwt_secret=secret, users_file=Path("users.toml")
     )
-    intake = IntakeSettings(phone_keys=key, caller_key_secret=secret).checked_for(settings)
+    portal = "https://12345.example.gov.cn/intake"
+    intake = IntakeSettings(phone_keys=key, caller_key_secret=secret, portal_url=portal)
+    intake = intake.checked_for(settings)
     assert intake.phone_keys == key
     assert runner.invoke(cli.app, ["gen-key"]).stdout.strip() != key
 

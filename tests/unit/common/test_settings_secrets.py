@@ -28,7 +28,11 @@ def real(tmp_path: Path) -> dict[str, object]:
 
 @pytest.fixture
 def intake_real() -> dict[str, object]:
-    return {"caller_key_secret": SECRET, "phone_keys": Fernet.generate_key().decode()}
+    return {
+        "caller_key_secret": SECRET,
+        "phone_keys": Fernet.generate_key().decode(),
+        "portal_url": "https://12345.example.gov.cn/intake",
+    }
 
 
 def _message(exc: pytest.ExceptionInfo[BaseException]) -> str:
@@ -104,3 +108,14 @@ def test_production_feedback_names_both_of_its_missing_values(real: dict[str, ob
     lines = _message(refused).splitlines()
     assert "HOTLINE_FEEDBACK_LINK_SECRET must be set" in lines
     assert "HOTLINE_FEEDBACK_PUBLIC_URL must be set" in lines
+
+
+def test_production_intake_needs_the_citizens_address(
+    real: dict[str, object], intake_real: dict[str, object]
+) -> None:
+    settings = Settings(_env_file=None, profile="production", **real)  # type: ignore[arg-type]
+    unset = {**intake_real, "portal_url": ""}
+    with pytest.raises(ValueError) as refused:
+        IntakeSettings(_env_file=None, **unset).checked_for(settings)  # type: ignore[call-arg]
+    assert "HOTLINE_PORTAL_URL must be set" in _message(refused).splitlines()
+    IntakeSettings(_env_file=None, **intake_real).checked_for(settings)  # type: ignore[call-arg]

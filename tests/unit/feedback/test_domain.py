@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from services.common.ratelimit import FixedWindowLimiter
 from services.common.settings import PLACEHOLDER_SECRET, Settings
 from services.feedback.adapters.links import ForgedLink, LinkSigner
-from services.feedback.adapters.ratelimit import FixedWindowLimiter
 from services.feedback.config import FeedbackSettings
 from services.feedback.domain.answers import Answers, Close, Reopen, settle
 from services.feedback.domain.months import Month

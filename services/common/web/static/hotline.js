@@ -19,7 +19,9 @@ const Hotline = (() => {
     "dispatch/workbench": ["dept_staff", "admin"], "dispatch/review": DESK,
     "dispatch/returned": DESK, "dispatch/extensions": DESK, "dispatch/supervision": DESK,
     "search/search": ["agent", "dispatcher", "dept_staff", "leader", "admin"],
-    "search/dashboard": DESK,
+    "search/dashboard": DESK, "intake/open311-apps": ["admin"],
+    // Not a page: who is shown the frequent-caller cue (department staff are not).
+    "cue/frequent-caller": ["agent", "dispatcher", "leader", "admin"],
   };
   // The header's menu: one entry per task, across the services.
   const MENU = [
@@ -27,6 +29,7 @@ const Hotline = (() => {
     ["dispatch/workbench", "menu.workbench"], ["dispatch/review", "menu.desk"],
     ["search/search", "menu.search"], ["search/dashboard", "menu.dashboard"],
     ["feedback/rankings", "menu.rankings"], ["intake/sms", "menu.sms"], ["intake/privacy", "menu.privacy"],
+    ["intake/open311-apps", "menu.open311"],
   ];
   // A service's pages side by side: the tab strip of a page with <nav data-tabs="service">.
   const TABS = {
@@ -44,7 +47,7 @@ const Hotline = (() => {
       "common.cancel": "取消", "common.network": "网络不可用，请稍后重试",
       "menu.label": "功能", "menu.console": "话务受理", "menu.callbacks": "市民回访",
       "menu.workbench": "承办工作台", "menu.desk": "派单调度", "menu.search": "检索",
-      "menu.dashboard": "驾驶舱", "menu.rankings": "三率考核", "menu.sms": "短信发件箱", "menu.privacy": "个人信息审计",
+      "menu.dashboard": "驾驶舱", "menu.rankings": "三率考核", "menu.sms": "短信发件箱", "menu.privacy": "个人信息审计", "menu.open311": "城市应用接入",
       "nav.pages": "页面", "nav.workbench": "工作台", "nav.review": "待审派单", "nav.returned": "退单",
       "nav.extensions": "延期审批", "nav.supervision": "督办", "nav.search": "工单检索",
       "nav.dashboard": "领导驾驶舱", "nav.rankings": "三率排名", "nav.callbacks": "回访",
@@ -57,7 +60,7 @@ const Hotline = (() => {
       "common.cancel": "Cancel", "common.network": "The network is unavailable, try again shortly",
       "menu.label": "Sections", "menu.console": "Call intake", "menu.callbacks": "Citizen callbacks",
       "menu.workbench": "Department workbench", "menu.desk": "Dispatch desk", "menu.search": "Search",
-      "menu.dashboard": "Dashboard", "menu.rankings": "Three rates", "menu.sms": "SMS outbox", "menu.privacy": "Privacy audit",
+      "menu.dashboard": "Dashboard", "menu.rankings": "Three rates", "menu.sms": "SMS outbox", "menu.privacy": "Privacy audit", "menu.open311": "City apps",
       "nav.pages": "Pages", "nav.workbench": "Workbench", "nav.review": "Review queue", "nav.returned": "Returned",
       "nav.extensions": "Extensions", "nav.supervision": "Supervision", "nav.search": "Ticket search",
       "nav.dashboard": "Leaders' dashboard", "nav.rankings": "Rankings", "nav.callbacks": "Callbacks",

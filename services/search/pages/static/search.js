@@ -140,7 +140,7 @@
 
   // Intake's cue for dispatchers and leaders (departments act on the request, not the caller).
   function frequentBadge(doc) {
-    if (!doc.frequent_caller || user?.role === "dept_staff") return null;
+    if (!doc.frequent_caller || !Hotline.may(user, "cue/frequent-caller")) return null;
     return el("span", { class: "badge warn", title: t("detail.frequent.about") }, t("detail.frequent"));
   }
 
