@@ -139,5 +139,6 @@ def test_gen_key_makes_keys_and_secrets_the_production_profile_accepts(
     intake = IntakeSettings(
         phone_keys=key.stdout.strip(),
         caller_key_secret=_shell("hotline gen-key --secret", image_env, tmp_path).stdout.strip(),
+        portal_url="https://12345.example.gov.cn/intake",
     ).checked_for(settings)
     assert settings.jwt_secret != intake.caller_key_secret
