@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from functools import partial
@@ -29,6 +30,7 @@ from services.common.sessions import install_sessions
 from services.common.settings import PORTS, Settings
 from services.common.web import mount_pages
 from services.common.workers import Worker
+from services.intake import metrics
 from services.intake.adapters.imap_inbox import ImapInbox
 from services.intake.adapters.orm import metadata
 from services.intake.adapters.seed import load_addresses, load_categories, load_knowledge
@@ -44,7 +46,7 @@ from services.intake.domain.tracking import TrackingSigner
 from services.intake.handlers import events, photos, portal, privacy, tracking
 from services.intake.handlers.context import IntakeContext
 from services.intake.handlers.mail import forget_senders
-from services.intake.handlers.mailroom import MailPoller, ReplySender
+from services.intake.handlers.mailroom import MailPoller, ReplySender, instance_name
 from services.intake.handlers.sms import SmsSender
 from services.intake.messages import MESSAGES
 
@@ -82,12 +84,16 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
     handlers = consumed(LinkSeal(settings.rating_link_keys), intake.tracking)
     add_consumer(platform, settings, "intake", [ASSIGNMENTS, FEEDBACK], handlers, uow)
     _sms_worker(platform, options, intake)
-    _mail_workers(platform, options, intake)
+    _mail_workers(platform, options, intake, settings.port("intake"))
     _retention_worker(platform, options, intake)
-    served = [*routers(intake, options.call_threads), *open311.routers(intake, options)]
-    served += [public.router(intake, platform.auth.proxies), public.staff_router(intake)]
+    proxies = platform.auth.proxies
+    served = [*routers(intake, options.call_threads), *open311.routers(intake, options, proxies)]
+    citizens = public.router(intake, proxies, options.portal_requests_per_minute)
+    served += [citizens, public.staff_router(intake)]
     app = create_app(platform, served, "Hotline intake")
-    uploads = photo_routes.router(intake, platform.auth.proxies, options.photo_uploads_free)
+    uploads = photo_routes.router(
+        intake, proxies, options.photo_uploads_free, options.media_requests_per_minute
+    )
     app.include_router(uploads)
     _photo_uploads(app, settings)
     pages = {
@@ -158,7 +164,9 @@ def _photo_uploads(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(photo_routes.SiblingOrigins, ports=ports)
 
 
-def _mail_workers(platform: Platform, settings: IntakeSettings, intake: IntakeContext) -> None:
+def _mail_workers(
+    platform: Platform, settings: IntakeSettings, intake: IntakeContext, port: int
+) -> None:
     """The email inbox, when a mailbox is configured: its poller and its answers' sender;
     senders' addresses are erased past retention like callers' numbers in any case."""
     forget = partial(forget_senders, intake, settings.phone_retention_days)
@@ -183,8 +191,11 @@ def _mail_workers(platform: Platform, settings: IntakeSettings, intake: IntakeCo
         settings.mail_smtp_tls,
     )
     lease = timedelta(seconds=settings.mail_lease_seconds)
-    poller = MailPoller(intake, inbox, settings.mail_max_bytes, lease)
-    sender = ReplySender(intake, outbox, RetryPolicy(settings.mail_max_attempts), lease)
+    holder = instance_name(settings.mail_instance, port)
+    poller = MailPoller(intake, inbox, settings.mail_max_bytes, lease, holder=holder)
+    retry = RetryPolicy(settings.mail_max_attempts)
+    sender = ReplySender(intake, outbox, retry, lease, holder=holder)
+    metrics.MAIL_LAST_READ.set(time.time())  # not read since start: alerts count from here
     # A mail server that is away is asked again after a growing delay, up to a minute.
     platform.workers.append(
         Worker("intake-mail", poller.step, idle=settings.mail_poll_seconds, max_backoff=60.0)

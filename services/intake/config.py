@@ -103,6 +103,14 @@ class IntakeSettings(ServiceSettings):
         "sending, without renewing it: another instance takes over after that when the "
         "holder died; keep it above the SMTP timeout (30 s)",
     )
+    mail_instance: str = Field(
+        default="",
+        max_length=64,
+        description="This instance's name on the mailbox lease and on the answers it is "
+        "sending; empty: host name and intake's port. An instance restarted under the same "
+        "name takes them back at once instead of waiting out the lease; two instances must "
+        "never share one",
+    )
     mail_smtp_host: str = Field(
         default="", description="SMTP server the answers to citizens' mail leave through"
     )
@@ -135,6 +143,28 @@ class IntakeSettings(ServiceSettings):
         "before each further one must wait (1 s, doubling up to 15 min; forgotten after an "
         "hour without uploads): citizens upload without signing in, and a department's "
         "office shares one address",
+    )
+
+    portal_requests_per_minute: int = Field(
+        default=300,
+        ge=1,
+        description="Requests one client address may make per minute to the citizen "
+        "portal's API (/api/v1/public/...) on each intake instance; more get 429. A page "
+        "load makes several and the category and place boxes ask as the citizen types, and "
+        "many citizens may share one address (a mobile carrier's NAT)",
+    )
+    media_requests_per_minute: int = Field(
+        default=600,
+        ge=1,
+        description="Photo and thumbnail fetches (/media/...) one client address may make "
+        "per minute on each intake instance; more get 429. A timeline shows several "
+        "thumbnails per page, and a department's office shares one address",
+    )
+    open311_requests_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description="Open311 requests one client address may make per minute on each intake "
+        "instance, keyed or not (posts are also limited per app key); more get 429",
     )
 
     open311_jurisdiction_id: str = Field(

@@ -160,6 +160,10 @@ MESSAGES = {
         "zh": "合并到已有工单的来电不能附照片，请新建工单",
         "en": "A call attached to an existing ticket cannot carry photos; log a new ticket",
     },
+    "intake.rate_limited": {
+        "zh": "请求过于频繁，请 {seconds} 秒后再试",
+        "en": "Too many requests; try again in {seconds} seconds",
+    },
     "intake.photo_rate_limited": {
         "zh": "上传过于频繁，请 {seconds} 秒后再试",
         "en": "Too many uploads; try again in {seconds} seconds",
@@ -176,6 +180,10 @@ MESSAGES = {
     "open311.api_key": {
         "zh": "api_key 缺失、无效或已被吊销",
         "en": "api_key was not provided, is invalid or was revoked",
+    },
+    "open311.address_rate_limited": {
+        "zh": "请求过于频繁，请 {seconds} 秒后再试",
+        "en": "Too many requests; try again in {seconds} seconds",
     },
     "open311.rate_limited": {
         "zh": "该 api_key 提交过于频繁，请 {seconds} 秒后再试",

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from typing import get_args
+
+from prometheus_client import Counter, Gauge, Histogram
+
+from proto.vocabulary import Channel, RequestType
 
 CALLS = Counter(
     "hotline_intake_calls_total",
@@ -47,4 +51,44 @@ SMS = Counter(
     "hotline_intake_sms_total",
     "Texts by outcome: sent, retry (a failed attempt to try again), failed, no_number",
     ["outcome"],
+)
+# Every channel's series from start-up (a dashboard's volume by channel, a rule on the email
+# or app channel); "answered" is only ever a consultation's outcome.
+for _channel in get_args(Channel):
+    for _type in get_args(RequestType):
+        for _outcome in ("created", "attached", *(("answered",) * (_type == "consultation"))):
+            CALLS.labels(_channel, _type, _outcome)
+RATE_LIMITED = Counter(
+    "hotline_intake_rate_limited_total",
+    "Public requests refused (429) for coming too often from one address, by route group",
+    ["scope"],
+)
+for _scope in ("portal", "media", "open311"):
+    RATE_LIMITED.labels(_scope)
+
+# The email inbox (docs/email-inbox.md).
+MAIL_MESSAGES = Counter(
+    "hotline_mail_messages_total",
+    "Messages read from the citizens' mailbox, by outcome: ticket, duplicate (a Message-ID "
+    "read before), automatic (auto-reply, bounce: no ticket, no answer), failed",
+    ["outcome"],
+)
+MAIL_REPLIES = Counter(
+    "hotline_mail_replies_total",
+    "Answers to citizens' mail by outcome: sent, retried (a failed attempt to try again), "
+    "failed (given up)",
+    ["outcome"],
+)
+for _outcome in ("ticket", "duplicate", "automatic", "failed"):
+    MAIL_MESSAGES.labels(_outcome)
+for _outcome in ("sent", "retried", "failed"):
+    MAIL_REPLIES.labels(_outcome)
+MAIL_REPLIES_WAITING = Gauge(
+    "hotline_mail_replies_waiting",
+    "Answers to citizens' mail not yet sent nor given up (due, claimed or backing off)",
+)
+MAIL_LAST_READ = Gauge(
+    "hotline_mail_last_read_timestamp_seconds",
+    "When this instance last read the mailbox through (Unix time); set to its start when a "
+    "mailbox is configured, 0 when none is",
 )

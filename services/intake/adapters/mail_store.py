@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from proto.envelope import new_id
@@ -132,7 +132,9 @@ def due(session: Session, now: datetime, limit: int) -> list[str]:
     return list(session.execute(query).scalars())
 
 
-def claim(session: Session, reply_id: str, now: datetime, until: datetime) -> dict[str, Any] | None:
+def claim(
+    session: Session, reply_id: str, now: datetime, until: datetime, holder: str = ""
+) -> dict[str, Any] | None:
     taken = session.execute(  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
         update(mail_outbox)
         .where(
@@ -140,12 +142,28 @@ def claim(session: Session, reply_id: str, now: datetime, until: datetime) -> di
             mail_outbox.c.status == "pending",
             mail_outbox.c.next_attempt_at <= now,
         )
-        .values(next_attempt_at=until)
+        .values(next_attempt_at=until, claimed_by=holder or None)
     ).rowcount
     if not taken:
         return None
     row = session.execute(select(mail_outbox).where(mail_outbox.c.id == reply_id)).one()
     return dict(row._mapping)
+
+
+def unclaim(session: Session, holder: str, now: datetime) -> int:
+    pending = (mail_outbox.c.status == "pending") & (mail_outbox.c.next_attempt_at > now)
+    return int(
+        session.execute(  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+            update(mail_outbox)
+            .where(pending, mail_outbox.c.claimed_by == holder)
+            .values(next_attempt_at=now, claimed_by=None)
+        ).rowcount
+    )
+
+
+def waiting(session: Session) -> int:
+    query = select(func.count()).select_from(mail_outbox).where(mail_outbox.c.status == "pending")
+    return int(session.execute(query).scalar_one())
 
 
 def settle(
@@ -163,6 +181,7 @@ def settle(
         "next_attempt_at": next_at,
         "last_error": error[:500] if error else None,
         "sent_at": at if status is ReplyStatus.sent else None,
+        "claimed_by": None,
     }
     if status is not ReplyStatus.pending:
         values["to_cipher"] = None  # done with: only the masked address stays

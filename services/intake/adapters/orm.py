@@ -270,6 +270,8 @@ mail_outbox = Table(
     Column("last_error", String(500), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime, nullable=True),
+    # The instance whose sender claimed it last: restarted, it takes its claims back at once.
+    Column("claimed_by", String(64), nullable=True),
     Index(
         "ix_mail_outbox_due",
         "next_attempt_at",

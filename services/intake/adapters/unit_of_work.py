@@ -291,8 +291,16 @@ class SqlMail:
     def due(self, now: datetime, limit: int) -> list[str]:
         return mail_store.due(self._session, now, limit)
 
-    def claim(self, reply_id: str, now: datetime, until: datetime) -> dict[str, Any] | None:
-        return mail_store.claim(self._session, reply_id, now, until)
+    def claim(
+        self, reply_id: str, now: datetime, until: datetime, holder: str = ""
+    ) -> dict[str, Any] | None:
+        return mail_store.claim(self._session, reply_id, now, until, holder)
+
+    def unclaim(self, holder: str, now: datetime) -> int:
+        return mail_store.unclaim(self._session, holder, now)
+
+    def waiting(self) -> int:
+        return mail_store.waiting(self._session)
 
     def settle(
         self,

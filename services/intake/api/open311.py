@@ -13,9 +13,12 @@ from fastapi import APIRouter, Depends, Path, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.auth import CurrentUser, Role, require_roles
+from services.common.clients import Networks
 from services.common.clock import utcnow
 from services.common.i18n import negotiate, t
 from services.common.ratelimit import FixedWindowLimiter
+from services.intake import metrics
+from services.intake.api.limits import wait_for
 from services.intake.api.open311_formats import errors, render
 from services.intake.config import IntakeSettings
 from services.intake.domain import open311
@@ -27,15 +30,17 @@ PREFIX = "/open311/v2"
 Admins = Depends(require_roles(Role.admin))
 
 
-def routers(intake: IntakeContext, options: IntakeSettings) -> list[APIRouter]:
-    return [_public_router(intake, options), _admin_router(intake)]
+def routers(
+    intake: IntakeContext, options: IntakeSettings, proxies: Networks = ()
+) -> list[APIRouter]:
+    return [_public_router(intake, options, proxies), _admin_router(intake)]
 
 
-def _public_router(intake: IntakeContext, options: IntakeSettings) -> APIRouter:
+def _public_router(intake: IntakeContext, options: IntakeSettings, proxies: Networks) -> APIRouter:
     # Documented by the GeoReport v2 specification and its discovery document, not here:
     # its formats (XML, the spec's error array) are not this API's JSON and problems.
     api = APIRouter(prefix=PREFIX, tags=["open311"], include_in_schema=False)
-    guard = _Guard(options)
+    guard = _Guard(options, proxies)
     _discovery(api, intake, options, guard)
     _services(api, intake, guard)
     _requests(api, intake, guard)
@@ -46,14 +51,17 @@ class _Guard:
     """What every Open311 route checks first: the format, the jurisdiction, and for posts
     the key's rate; it also turns a refusal into the specification's error form."""
 
-    def __init__(self, options: IntakeSettings):
+    def __init__(self, options: IntakeSettings, proxies: Networks = ()):
         self.jurisdiction = options.open311_jurisdiction_id
         self.limiter = FixedWindowLimiter(options.open311_posts_per_minute, 60.0)
+        self.per_address = FixedWindowLimiter(options.open311_requests_per_minute, 60.0)
+        self.proxies = proxies
 
     def answer(self, request: Request, fmt: str, produce: Callable[[], Response]) -> Response:
         if fmt not in FORMATS:
             return self.refuse(request, "json", Open311Error(400, "open311.format"))
         try:
+            self.check_address(request)
             self.check_jurisdiction(request.query_params.get("jurisdiction_id"))
             return produce()
         except Open311Error as exc:
@@ -62,6 +70,13 @@ class _Guard:
     def check_jurisdiction(self, given: str | None) -> None:
         if given and given != self.jurisdiction:
             raise Open311Error(404, "open311.jurisdiction", value=given, expected=self.jurisdiction)
+
+    def check_address(self, request: Request) -> None:
+        """Per client address, keyed or not: no script guesses keys or scrapes the list."""
+        seconds = wait_for(self.per_address, request, self.proxies)
+        if seconds:
+            metrics.RATE_LIMITED.labels("open311").inc()
+            raise Open311Error(429, "open311.address_rate_limited", seconds=seconds)
 
     def throttle(self, app: ClientApp) -> None:
         wait = self.limiter.hit(app.id)

@@ -25,6 +25,7 @@ from services.common.clock import utcnow
 from services.common.limits import Allowance
 from services.common.problems import Problem, field_problem
 from services.common.throttle import Tally, ThrottlePolicy
+from services.intake.api.limits import limited
 from services.intake.domain.photos import MAX_BYTES
 from services.intake.handlers import photos
 from services.intake.handlers.context import IntakeContext
@@ -120,8 +121,11 @@ def _sibling(scope: Scope, ports: frozenset[int]) -> str | None:
         return None
 
 
-def router(intake: IntakeContext, proxies: Networks, uploads_free: int) -> APIRouter:
+def router(
+    intake: IntakeContext, proxies: Networks, uploads_free: int, media_per_minute: int = 600
+) -> APIRouter:
     api = APIRouter(tags=["photos"])
+    media = [limited(media_per_minute, proxies, "media")]
     throttle = UploadThrottle(uploads_free)
 
     def throttled(request: Request) -> None:
@@ -152,12 +156,19 @@ def router(intake: IntakeContext, proxies: Networks, uploads_free: int) -> APIRo
             bytes=stored.bytes,
         )
 
-    @api.get("/media/{photo_id}", response_class=Response, responses=JPEG_ANSWER)
+    @api.get(
+        "/media/{photo_id}", response_class=Response, responses=JPEG_ANSWER, dependencies=media
+    )
     def photo(photo_id: PhotoId) -> Response:
         """The photo, re-encoded (public: its id is unguessable)."""
         return _media(photos.photo_content(intake, photo_id, thumbnail=False))
 
-    @api.get("/media/{photo_id}/thumbnail", response_class=Response, responses=JPEG_ANSWER)
+    @api.get(
+        "/media/{photo_id}/thumbnail",
+        response_class=Response,
+        responses=JPEG_ANSWER,
+        dependencies=media,
+    )
     def thumbnail(photo_id: PhotoId) -> Response:
         """Its thumbnail, a JPEG at most 320 px on the long side."""
         return _media(photos.photo_content(intake, photo_id, thumbnail=True))

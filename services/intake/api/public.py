@@ -22,6 +22,7 @@ from services.common.openapi import problem_answers
 from services.common.problems import Problem
 from services.common.text import CleanText
 from services.common.web import root_path
+from services.intake.api.limits import limited
 from services.intake.api.models import Address
 from services.intake.api.privacy import NoStore
 from services.intake.domain.portal import Entry, nearest
@@ -155,8 +156,10 @@ def _entry(e: Entry, root: str) -> EntryRead:
     return EntryRead(kind=e.kind, at=e.at, department=e.department, text=e.text, photos=photos)
 
 
-def router(intake: IntakeContext, proxies: Networks) -> APIRouter:
-    api = APIRouter(prefix="/api/v1/public", tags=["citizen"], dependencies=[NoStore])
+def router(intake: IntakeContext, proxies: Networks, per_minute: int = 300) -> APIRouter:
+    # Every route, reads too: a tracking token or a ticket's code is not guessed by script.
+    limit = limited(per_minute, proxies, "portal")
+    api = APIRouter(prefix="/api/v1/public", tags=["citizen"], dependencies=[NoStore, limit])
 
     async def citizen(request: Request) -> str:
         return client_address(request, proxies)

@@ -14,11 +14,13 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
 from proto.envelope import new_id
+from services.intake import metrics
 from services.intake.domain.mail import MailState, Place, ReplyStatus, read_letter, reply_text
 from services.intake.domain.sms import RetryPolicy
 from services.intake.handlers import mail
@@ -55,6 +57,13 @@ def _holder() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{new_id()[:8]}"
 
 
+def instance_name(configured: str, port: int) -> str:
+    """Who holds the mailbox and claims answers: the same after a restart (host name and
+    port, which no two live instances share), so a restarted instance takes back at once
+    what its killed predecessor held instead of waiting out the lease."""
+    return (configured or f"{socket.gethostname()[:50]}:{port}")[:64]
+
+
 @dataclass
 class MailPoller:
     intake: IntakeContext
@@ -73,6 +82,7 @@ class MailPoller:
         uids = self.inbox.unseen()[: self.batch]
         for uid in uids:
             self._read(Place(self.inbox.mailbox, uidvalidity, uid))
+        metrics.MAIL_LAST_READ.set(time.time())
         return len(uids)
 
     def _hold(self) -> bool:
@@ -101,7 +111,8 @@ class MailPoller:
             return False
         letter = read_letter(raw, headers_only=large)
         if letter.automatic or mail.already_read(self.intake, place, letter.message_id):
-            mail.accept(self.intake, place, letter, [], [])  # records it: no ticket
+            accepted = mail.accept(self.intake, place, letter, [], [])  # records it: no ticket
+            metrics.MAIL_MESSAGES.labels(accepted.state.value).inc()
             return True
         photos, notes = mail.store_photos(self.intake, letter)
         try:
@@ -109,8 +120,10 @@ class MailPoller:
         except Exception as exc:
             # Recording it proves the database is up: the message itself is at fault.
             mail.record_failure(self.intake, place, letter, f"{type(exc).__name__}: {exc}")
+            metrics.MAIL_MESSAGES.labels(MailState.failed.value).inc()
             log.exception("mail %s/%s could not become a ticket", place.mailbox, place.uid)
             return True
+        metrics.MAIL_MESSAGES.labels(accepted.state.value).inc()
         if accepted.state is MailState.ticket:
             log.info(
                 "mail %s/%s became ticket %s", place.mailbox, place.uid, accepted.ticket_number
@@ -127,11 +140,18 @@ class ReplySender:
     # SMTP timeout, so a slow server never gets the same answer from two senders at once.
     lease: timedelta = timedelta(minutes=2)
     batch: int = 20
+    holder: str = field(default_factory=_holder)
+    _restarted: bool = True
 
     def step(self) -> int:
         """Tries every due answer once; returns how many it tried (0: idle)."""
         with self.intake.uow() as uow:
+            if self._restarted:  # what this instance claimed before it was killed
+                uow.mail.unclaim(self.holder, self.intake.clock())
+                uow.commit()
+                self._restarted = False
             ids = uow.mail.due(self.intake.clock(), self.batch)
+            metrics.MAIL_REPLIES_WAITING.set(uow.mail.waiting())
         return sum(self._send(reply_id) for reply_id in ids)
 
     def _send(self, reply_id: str) -> int:
@@ -147,12 +167,13 @@ class ReplySender:
             self._failed(reply_id, attempts, exc)
             return 1
         self._settle(reply_id, ReplyStatus.sent, attempts)
+        metrics.MAIL_REPLIES.labels("sent").inc()
         return 1
 
     def _claim(self, reply_id: str) -> dict[str, Any] | None:
         with self.intake.uow() as uow:
             now = self.intake.clock()
-            reply = uow.mail.claim(reply_id, now, now + self.lease)
+            reply = uow.mail.claim(reply_id, now, now + self.lease, self.holder)
             uow.commit()
         return reply
 
@@ -160,6 +181,7 @@ class ReplySender:
         permanent = bool(getattr(exc, "permanent", False))
         retry_at = None if permanent else self.policy.after_failure(attempts, self.intake.clock())
         status = ReplyStatus.pending if retry_at else ReplyStatus.failed
+        metrics.MAIL_REPLIES.labels("retried" if retry_at else "failed").inc()
         # The error names the server's answer, never the address.
         log.warning("mail reply %s attempt %d failed: %s", reply_id, attempts, exc)
         self._settle(reply_id, status, attempts, retry_at, str(exc))

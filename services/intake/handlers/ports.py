@@ -197,9 +197,17 @@ class Mail(Protocol):
 
     def due(self, now: datetime, limit: int) -> list[str]: ...
 
-    def claim(self, reply_id: str, now: datetime, until: datetime) -> dict[str, Any] | None:
+    def claim(
+        self, reply_id: str, now: datetime, until: datetime, holder: str = ""
+    ) -> dict[str, Any] | None:
         """Takes the answer for one attempt, left alone until `until`, if it is still due;
-        None if another took it."""
+        None if another took it. `holder` names the instance that took it."""
+
+    def unclaim(self, holder: str, now: datetime) -> int:
+        """Makes the answers `holder` took and never settled due now (it died sending)."""
+
+    def waiting(self) -> int:
+        """Answers not yet sent nor given up."""
 
     def settle(
         self,
