@@ -92,8 +92,9 @@ class _Guard:
 def _discovery(
     api: APIRouter, intake: IntakeContext, options: IntakeSettings, guard: _Guard
 ) -> None:
+    @api.get("/discovery")
     @api.get("/discovery.{fmt}")
-    def discovery(request: Request, fmt: str) -> Response:
+    def discovery(request: Request, fmt: Format) -> Response:
         """Where the GeoReport v2 endpoint is, in which formats, and whom to ask for a key."""
 
         def produce() -> Response:
@@ -117,8 +118,9 @@ def _discovery(
 
 
 def _services(api: APIRouter, intake: IntakeContext, guard: _Guard) -> None:
+    @api.get("/services")
     @api.get("/services.{fmt}")
-    def services(request: Request, fmt: str) -> Response:
+    def services(request: Request, fmt: Format) -> Response:
         """Every current leaf of the catalogue; `metadata` is true where the leaf has
         attributes (GET services/{service_code})."""
 
@@ -139,8 +141,9 @@ def _services(api: APIRouter, intake: IntakeContext, guard: _Guard) -> None:
 
         return guard.answer(request, fmt, produce)
 
+    @api.get("/services/{service_code}")
     @api.get("/services/{service_code}.{fmt}")
-    def service_definition(request: Request, service_code: str, fmt: str) -> Response:
+    def service_definition(request: Request, service_code: str, fmt: Format) -> Response:
         """The attributes an app asks the citizen for this service."""
 
         def produce() -> Response:
@@ -168,8 +171,9 @@ def _attribute(a: open311.Attribute, order: int) -> dict[str, Any]:
 
 
 def _requests(api: APIRouter, intake: IntakeContext, guard: _Guard) -> None:
+    @api.post("/requests")
     @api.post("/requests.{fmt}")
-    async def post_request(request: Request, fmt: str) -> Response:
+    async def post_request(request: Request, fmt: Format) -> Response:
         """A citizen's request from a registered app (form-encoded, with its api_key);
         answered at once with its service_request_id, the ticket's number."""
         form = await _form(request)
@@ -181,39 +185,61 @@ def _requests(api: APIRouter, intake: IntakeContext, guard: _Guard) -> None:
             guard.throttle(app)
             sub = open311.submission(form)
             ticket = handlers.submit(intake, app, sub, _base(request))
-            body = [{"service_request_id": ticket.number, "service_notice": None}]
-            return render(fmt, "service_requests", body, status.HTTP_201_CREATED)
+            # The specification's answer: 200 (it names no other success), the id, no token.
+            body = [
+                {"service_request_id": ticket.number, "service_notice": None, "account_id": None}
+            ]
+            return render(fmt, "service_requests", body)
 
         return await anyio.to_thread.run_sync(guard.answer, request, fmt, produce)
 
+    @api.get("/requests")
     @api.get("/requests.{fmt}")
-    def get_requests(request: Request, fmt: str) -> Response:
+    def get_requests(request: Request, fmt: Format) -> Response:
         """The city's public list: tickets of every channel, newest first, without
         personal data."""
 
         def produce() -> Response:
-            query = open311.request_query(request.query_params, utcnow())
+            params = open311.joined(request.query_params.multi_items())
+            query = open311.request_query(params, utcnow())
             found = handlers.requests(intake, query, _base(request))
             return render(fmt, "service_requests", found)
 
         return guard.answer(request, fmt, produce)
 
+    @api.get("/requests/{service_request_id}")
     @api.get("/requests/{service_request_id}.{fmt}")
-    def get_request(request: Request, service_request_id: str, fmt: str) -> Response:
+    def get_request(request: Request, service_request_id: str, fmt: Format) -> Response:
         def produce() -> Response:
             found = handlers.request(intake, service_request_id, _base(request))
             return render(fmt, "service_requests", [found])
 
         return guard.answer(request, fmt, produce)
 
+    @api.get("/tokens/{token}")
     @api.get("/tokens/{token}.{fmt}")
-    def get_token(request: Request, token: str, fmt: str) -> Response:
+    def get_token(request: Request, token: str, fmt: Format) -> Response:
         """Posting answers with the service_request_id at once, so no token is issued."""
 
         def produce() -> Response:
             raise Open311Error(404, "open311.request_not_found", id=token)
 
         return guard.answer(request, fmt, produce)
+
+
+def _format(request: Request) -> str:
+    """The path's suffix, in any case; without one, JSON for an app that accepts JSON and
+    not XML, else XML (the specification's required format)."""
+    given = request.path_params.get("fmt")
+    if given is not None:
+        return str(given).lower()
+    accept = request.headers.get("accept", "").lower()
+    return "json" if "json" in accept and "xml" not in accept else "xml"
+
+
+# Inner decorators register first: "/requests/{id}.{fmt}" must be tried before
+# "/requests/{id}", which would otherwise take "123.json" for the id.
+Format = Annotated[str, Depends(_format)]
 
 
 def _base(request: Request) -> str:

@@ -44,7 +44,8 @@ def errors(fmt: str, status: int, description: str) -> Response:
 def _xml(root: str, body: Any) -> bytes:
     """Written as text: for a list of 1,000 requests this is several times faster than
     building an ElementTree, and the output is the same."""
-    parts = ['<?xml version="1.0" encoding="utf-8"?>\n']
+    # The specification asks for the declaration "including the encoding="UTF-8" attribute".
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n']
     _write(parts, root, body)
     return "".join(parts).encode()
 

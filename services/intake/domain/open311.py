@@ -292,6 +292,15 @@ class RequestQuery:
     limit: int = MAX_REQUESTS
 
 
+def joined(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The query's parameters, a repeated one's values joined by commas: the specification
+    lets service_code and status be "declared multiple times, comma delimited"."""
+    found: dict[str, list[str]] = {}
+    for name, value in pairs:
+        found.setdefault(name, []).append(value)
+    return {name: ",".join(values) for name, values in found.items()}
+
+
 def request_query(params: Mapping[str, str], now: datetime) -> RequestQuery:
     numbers = _listed(params.get("service_request_id", ""))
     if len(numbers) > MAX_REQUESTS:
@@ -315,12 +324,33 @@ def _when(params: Mapping[str, str], name: str) -> datetime | None:
     if not raw:
         return None
     try:
-        found = datetime.fromisoformat(raw)
+        day = _W3C_DATE.match(raw)
+        found = _period(day, last=name == "end_date") if day else datetime.fromisoformat(raw)
     except ValueError:
         raise Open311Error(400, "open311.date", name=name) from None
-    if found.tzinfo is None:
+    if found.tzinfo is None:  # a time of day needs its offset (the specification's rule)
         raise Open311Error(400, "open311.date", name=name)
     return found
+
+
+# The W3C note's dates without a time (YYYY, YYYY-MM, YYYY-MM-DD) carry no offset.
+_W3C_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def _period(day: re.Match[str], last: bool) -> datetime:
+    """A date without a time is that whole year, month or day of the city's calendar: its
+    first instant, or its last one for end_date."""
+    year, month, date = day[1], day[2], day[3]
+    first = datetime(int(year), int(month or 1), int(date or 1), tzinfo=BEIJING)
+    if not last:
+        return first
+    if date:
+        following = first + timedelta(days=1)
+    elif month:
+        following = (first + timedelta(days=32)).replace(day=1)
+    else:
+        following = first.replace(year=first.year + 1)
+    return following - timedelta(microseconds=1)
 
 
 def _window(

@@ -59,19 +59,19 @@ def _service(tree: Catalogue, leaf: Category) -> Service:
 
 
 def definition(intake: IntakeContext, code: str) -> tuple[Service, tuple[open311.Attribute, ...]]:
-    """The attributes an app must ask for; 404 for an unknown leaf or one without any."""
+    """The attributes an app must ask for: none for a leaf whose metadata is false (the
+    specification's 404 is for a service_code that does not exist)."""
     tree = catalogue.current(intake)
-    leaf = _leaf(tree, code, status=404)
-    if code not in ATTRIBUTES:
-        raise Open311Error(404, "open311.no_definition", code=code)
-    return _service(tree, leaf), ATTRIBUTES[code]
+    leaf = _leaf(tree, code)
+    return _service(tree, leaf), ATTRIBUTES.get(leaf.code, ())
 
 
-def _leaf(tree: Catalogue, code: str, status: int) -> Category:
+def _leaf(tree: Catalogue, code: str) -> Category:
+    """404 for a service_code that is not a current leaf, in every method that takes one."""
     try:
         return tree.usable_leaf(code)
     except CatalogueError:
-        raise Open311Error(status, "open311.service_not_found", code=code) from None
+        raise Open311Error(404, "open311.service_not_found", code=code) from None
 
 
 # --- posting -------------------------------------------------------------------------
@@ -82,7 +82,7 @@ def submit(intake: IntakeContext, app: ClientApp, sub: Submission, base: str) ->
     its photo and its events commit together or not at all. `base` is this intake's
     public URL, to know its own photos' links."""
     tree = catalogue.current(intake)
-    leaf = _leaf(tree, sub.service_code, status=400)
+    leaf = _leaf(tree, sub.service_code)
     lines = open311.attribute_lines(leaf.code, sub.attributes)
     area, address = _place(intake, sub)
     photo = open311.own_photo(sub.media_url, base)

@@ -11,6 +11,7 @@ import pytest
 
 from services.intake.api.open311_formats import errors, render
 from services.intake.domain.open311 import (
+    BEIJING,
     MAX_REQUESTS,
     WINDOW,
     Area,
@@ -18,6 +19,7 @@ from services.intake.domain.open311 import (
     attribute_lines,
     description_for,
     hash_key,
+    joined,
     nearest,
     new_key,
     own_photo,
@@ -107,6 +109,28 @@ def test_query_refusals() -> None:
     _refused(400, "open311.too_many_ids", request_query, many, NOW)
 
 
+def test_a_date_without_a_time_is_a_whole_period_of_the_citys_calendar() -> None:
+    day = request_query({"start_date": "2026-01-31", "end_date": "2026-01-31"}, NOW)
+    assert day.start == datetime(2026, 1, 31, tzinfo=BEIJING)
+    assert day.end == datetime(2026, 2, 1, tzinfo=BEIJING) - timedelta(microseconds=1)
+    month = request_query({"start_date": "2026-02", "end_date": "2026-02"}, NOW)
+    assert (month.start, month.end) == (
+        datetime(2026, 2, 1, tzinfo=BEIJING),
+        datetime(2026, 3, 1, tzinfo=BEIJING) - timedelta(microseconds=1),
+    )
+    year = request_query({"end_date": "2025"}, NOW)
+    assert year.end == datetime(2026, 1, 1, tzinfo=BEIJING) - timedelta(microseconds=1)
+    _refused(400, "open311.date", request_query, {"start_date": "2026-13-01"}, NOW)
+    _refused(400, "open311.date", request_query, {"start_date": "2026-02-30"}, NOW)
+
+
+def test_repeated_parameters_are_one_comma_list() -> None:
+    pairs = [("status", "open"), ("service_code", "010101"), ("status", "closed")]
+    assert joined(pairs) == {"status": "open,closed", "service_code": "010101"}
+    query = request_query(joined([*pairs, ("service_code", "010102")]), NOW)
+    assert query.codes == ("010101", "010102") and query.statuses == {"open", "closed"}
+
+
 def test_ids_override_the_other_filters() -> None:
     query = request_query({"service_request_id": "1, 2,1", "status": "bogus"}, NOW)
     assert query.numbers == ("1", "2") and query.start is None
@@ -174,7 +198,9 @@ def test_nearest_place_within_reach() -> None:
 
 def test_xml_uses_the_specification_element_names() -> None:
     body = [{"service_request_id": "1", "status_notes": None, "lat": 1.5}]
-    root = fromstring(render("xml", "service_requests", body).body)
+    answer = bytes(render("xml", "service_requests", body).body)
+    assert answer.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
+    root = fromstring(answer)
     assert root.tag == "service_requests" and root[0].tag == "request"
     assert [e.tag for e in root[0]] == ["service_request_id", "status_notes", "lat"]
     pasted = fromstring(render("xml", "service_requests", [{"description": "a\x07b"}]).body)
