@@ -169,6 +169,7 @@ def _refused(response: httpx.Response, status: int, fmt: str = "json") -> str:
 def test_discovery_points_at_the_endpoint(api: Open311) -> None:
     body = _both(api, "/discovery", "discovery", "discovery")
     assert body["endpoints"][0]["url"] == api.root
+    assert body["changeset"] and body["endpoints"][0]["changeset"] == body["changeset"]
 
 
 def test_services_are_the_catalogue_leaves(api: Open311) -> None:
@@ -267,6 +268,8 @@ def test_an_unknown_format_or_path_is_a_spec_error(api: Open311) -> None:
     _refused(api.get("/services.csv"), 400)
     _refused(api.get("/tokens/abc.json"), 404)
     _refused(api.get("/requests/nope.xml"), 404, "xml")
+    _refused(api.get("/nothing.xml"), 404, "xml")
+    _refused(api.get("/services/010101/more.json"), 404)
 
 
 def test_no_phone_number_or_email_in_any_answer(api: Open311) -> None:

@@ -44,6 +44,7 @@ def _public_router(intake: IntakeContext, options: IntakeSettings, proxies: Netw
     _discovery(api, intake, options, guard)
     _services(api, intake, guard)
     _requests(api, intake, guard)
+    _unknown(api, guard)
     return api
 
 
@@ -225,6 +226,16 @@ def _requests(api: APIRouter, intake: IntakeContext, guard: _Guard) -> None:
             raise Open311Error(404, "open311.request_not_found", id=token)
 
         return guard.answer(request, fmt, produce)
+
+
+def _unknown(api: APIRouter, guard: _Guard) -> None:
+    @api.get("/{path:path}")
+    @api.post("/{path:path}")
+    def unknown(request: Request, path: str) -> Response:
+        """Any other path under the endpoint: a 404 in the specification's error form."""
+        suffix = path.rsplit(".", 1)[-1].lower() if "." in path else _format(request)
+        fmt = suffix if suffix in FORMATS else "json"
+        return guard.refuse(request, fmt, Open311Error(404, "open311.not_found"))
 
 
 def _format(request: Request) -> str:

@@ -221,11 +221,13 @@ _ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 
 
 def _attributes(form: Mapping[str, list[str]]) -> dict[str, str | list[str]]:
-    """attribute[code]=value, and attribute[code][]=value for a multivaluelist."""
+    """attribute[code]=value, and attribute[code][]=value for a multivaluelist. An empty
+    one counts as not sent (the specification's rule for optional arguments)."""
     found: dict[str, str | list[str]] = {}
-    for name, values in form.items():
+    for name, given in form.items():
         match = _ATTRIBUTE.match(name)
-        if match:
+        values = [v for v in given if v.strip()]
+        if match and values:
             found[match[1]] = values if match[2] or len(values) > 1 else values[-1]
     return found
 

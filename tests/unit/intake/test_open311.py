@@ -63,6 +63,8 @@ def test_a_submission_reads_attributes_and_checks_media() -> None:
         **{"attribute[noise_period]": "night", "attribute[tags][]": ["a", "b"]},
     )
     assert submission(form).attributes == {"noise_period": "night", "tags": ["a", "b"]}
+    empty = form | _form(**{"attribute[other]": "", "attribute[tags][]": ["", " "]})
+    assert submission(empty).attributes == {"noise_period": "night"}  # as if not sent
     bad = _form(service_code="x", address_id="1", media_url="javascript:alert(1)")
     _refused(400, "open311.media_url", submission, bad)
     long_text = _form(service_code="x", address_id="1", description="噪" * 4001)
