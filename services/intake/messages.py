@@ -160,6 +160,14 @@ MESSAGES = {
         "zh": "合并到已有工单的来电不能附照片，请新建工单",
         "en": "A call attached to an existing ticket cannot carry photos; log a new ticket",
     },
+    "intake.invalid_email": {
+        "zh": "不是有效的电子邮箱地址",
+        "en": "Not a valid email address",
+    },
+    "intake.caller_phone_or_email": {
+        "zh": "请填写来电号码或电子邮箱（二者之一）",
+        "en": "Give either the caller's number or their email address",
+    },
     "intake.rate_limited": {
         "zh": "请求过于频繁，请 {seconds} 秒后再试",
         "en": "Too many requests; try again in {seconds} seconds",

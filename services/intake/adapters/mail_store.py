@@ -62,6 +62,50 @@ def forget_senders(session: Session, cutoff: datetime, limit: int) -> int:
     return len(found)
 
 
+def messages_of_sender(session: Session, sender_key: str) -> list[dict[str, Any]]:
+    """Every message that still holds this sender's address, oldest first, with its ticket
+    (if it became one) and its answer (if one was queued)."""
+    query = (
+        select(
+            mail_messages.c.id.label("mail_id"),
+            mail_messages.c.message_id,
+            mail_messages.c.state,
+            mail_messages.c.received_at,
+            mail_messages.c.sender_masked,
+            mail_messages.c.note,
+            mail_messages.c.ticket_id,
+            tickets.c.number.label("ticket_number"),
+            tickets.c.caller_ref,
+            tickets.c.description,
+            tickets.c.status,
+            mail_outbox.c.status.label("answer_status"),
+            mail_outbox.c.sent_at.label("answer_sent_at"),
+        )
+        .outerjoin(tickets, tickets.c.id == mail_messages.c.ticket_id)
+        .outerjoin(mail_outbox, mail_outbox.c.mail_id == mail_messages.c.id)
+        .where(mail_messages.c.sender_key == sender_key)
+        .order_by(mail_messages.c.received_at, mail_messages.c.id)
+    )
+    return [dict(r._mapping) for r in session.execute(query)]
+
+
+def erase_sender(session: Session, mail_ids: list[str]) -> None:
+    """Erases the address in every form from these messages and their answers; an answer
+    not yet sent is given up (it has nowhere to go). What they said stays."""
+    session.execute(
+        update(mail_messages)
+        .where(mail_messages.c.id.in_(mail_ids))
+        .values(sender_key=None, sender_cipher=None, sender_masked=None)
+    )
+    answers = mail_outbox.c.mail_id.in_(mail_ids)
+    session.execute(
+        update(mail_outbox)
+        .where(answers, mail_outbox.c.status == "pending")
+        .values(status="failed", next_attempt_at=None, last_error="address erased on request")
+    )
+    session.execute(update(mail_outbox).where(answers).values(to_cipher=None, to_masked=""))
+
+
 def known(session: Session, place: Place) -> bool:
     query = select(mail_messages.c.id).where(
         mail_messages.c.mailbox == place.mailbox,

@@ -296,6 +296,12 @@ class SqlMail:
     ) -> dict[str, Any] | None:
         return mail_store.claim(self._session, reply_id, now, until, holder)
 
+    def messages_of_sender(self, sender_key: str) -> list[dict[str, Any]]:
+        return mail_store.messages_of_sender(self._session, sender_key)
+
+    def erase_sender(self, mail_ids: list[str]) -> None:
+        mail_store.erase_sender(self._session, mail_ids)
+
     def unclaim(self, holder: str, now: datetime) -> int:
         return mail_store.unclaim(self._session, holder, now)
 

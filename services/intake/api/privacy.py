@@ -3,20 +3,21 @@ export or erasure on request. Every answer here carries `Cache-Control: no-store
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, Field
 
 from services.common.auth import CurrentUser, Role, require_roles
-from services.common.errors import Conflict, NotFound
+from services.common.errors import Conflict, Invalid, NotFound
 from services.common.openapi import problem_answers
 from services.intake.api.models import (
     AuditPage,
     AuditRead,
-    CallerErased,
-    CallerExport,
-    CallerRequest,
+    CallerCallRead,
     PhoneRead,
+    Strict,
 )
 from services.intake.handlers import privacy
 from services.intake.handlers.context import IntakeContext
@@ -58,16 +59,71 @@ def router(intake: IntakeContext) -> APIRouter:
         return _page(privacy.audit(intake, False, before, limit), limit)
 
     @api.post("/callers/export", dependencies=[Admins], responses=problem_answers(NotFound))
-    def export_caller(body: CallerRequest, user: CurrentUser) -> CallerExport:
-        """A caller's copy of what intake holds about them (PIPL art. 45); recorded."""
-        return CallerExport.model_validate(privacy.export_caller(intake, body.phone, user))
+    def export_caller(body: CitizenRequest, user: CurrentUser) -> CitizenExport:
+        """A citizen's copy of what intake holds about them, by their number or the address
+        they wrote from (PIPL art. 45); recorded."""
+        if body.which() == "email":
+            return CitizenExport.model_validate(privacy.export_sender(intake, body.email, user))
+        found = privacy.export_caller(intake, body.phone, user)
+        return CitizenExport.model_validate(found)
 
-    @api.post("/callers/erase", dependencies=[Admins], responses=problem_answers(NotFound))
-    def erase_caller(body: CallerRequest, user: CurrentUser) -> CallerErased:
-        """Erases a caller's number in every form (PIPL art. 47); recorded."""
-        return CallerErased(erased_calls=privacy.erase_caller(intake, body.phone, user))
+    @api.post(
+        "/callers/erase",
+        dependencies=[Admins],
+        responses=problem_answers(NotFound),
+        response_model_exclude_none=True,
+    )
+    def erase_caller(body: CitizenRequest, user: CurrentUser) -> CitizenErased:
+        """Erases a citizen's number, or email address, in every form (PIPL art. 47);
+        recorded."""
+        if body.which() == "email":
+            return CitizenErased(erased_messages=privacy.erase_sender(intake, body.email, user))
+        return CitizenErased(erased_calls=privacy.erase_caller(intake, body.phone, user))
 
     return api
+
+
+class CitizenRequest(Strict):
+    phone: str = Field("", max_length=32, description="The caller's number")
+    email: str = Field("", max_length=254, description="Or the address they wrote from")
+
+    def which(self) -> str:
+        if bool(self.phone) == bool(self.email):
+            raise Invalid("intake.caller_phone_or_email", field="phone")
+        if self.phone and len(self.phone) < 5:
+            raise Invalid("intake.invalid_phone", field="phone")
+        return "email" if self.email else "phone"
+
+
+class SenderMessageRead(BaseModel):
+    message_id: str
+    state: str = Field(description="ticket, duplicate, automatic or failed")
+    received_at: datetime
+    sender_masked: str | None
+    note: str | None
+    ticket_id: str | None
+    ticket_number: str | None
+    description: str | None
+    status: str | None
+    answer_status: str | None = Field(description="pending, sent or failed; null: none")
+    answer_sent_at: datetime | None
+
+
+class CitizenExport(BaseModel):
+    phone: str | None = None
+    email: str | None = None
+    exported_at: datetime
+    calls: list[CallerCallRead] = Field(default_factory=list)
+    messages: list[SenderMessageRead] = Field(
+        default_factory=list, description="By email address: the messages they wrote"
+    )
+
+
+class CitizenErased(BaseModel):
+    """One of the two, as the request named a number or an address."""
+
+    erased_calls: int | None = Field(None, description="Calls that held the number")
+    erased_messages: int | None = Field(None, description="Messages that held the address")
 
 
 def _page(rows: list[dict[str, object]], limit: int) -> AuditPage:

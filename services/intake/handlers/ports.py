@@ -203,6 +203,12 @@ class Mail(Protocol):
         """Takes the answer for one attempt, left alone until `until`, if it is still due;
         None if another took it. `holder` names the instance that took it."""
 
+    def messages_of_sender(self, sender_key: str) -> list[dict[str, Any]]:
+        """Every message that still holds the address with this keyed hash, oldest first."""
+
+    def erase_sender(self, mail_ids: list[str]) -> None:
+        """Erases the sender's address in every form from these messages and their answers."""
+
     def unclaim(self, holder: str, now: datetime) -> int:
         """Makes the answers `holder` took and never settled due now (it died sending)."""
 

@@ -4,6 +4,7 @@ on request (PIPL art. 45, 47). Each is one transaction; the audit entry commits 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,8 @@ from services.intake.handlers.context import IntakeContext
 from services.intake.handlers.ports import AuditEntry, UnitOfWork
 
 SYSTEM = "system"
+# As the inbox takes a sender's address (services/intake/domain/mail.py), lower-cased.
+EMAIL = re.compile(r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9.-]+\.[a-z]{2,}")
 REVEALS = ("reveal",)
 EVERYTHING = ("reveal", "export", "erase", "retention")
 
@@ -132,6 +135,40 @@ def erase_caller(intake: IntakeContext, phone: str, admin: Principal) -> int:
     return len(found)
 
 
+def export_sender(intake: IntakeContext, email: str, admin: Principal) -> dict[str, Any]:
+    """Everything intake holds about the citizen who wrote from this address: their
+    messages, the tickets they became and the answers sent (their copy, art. 45)."""
+    now = intake.clock()
+    with intake.uow() as uow:
+        address, found = _sender(intake, uow, email)
+        _record_request(uow, admin, now, "export", found)
+        uow.commit()
+    return {"email": address, "exported_at": now, "messages": found}
+
+
+def erase_sender(intake: IntakeContext, email: str, admin: Principal) -> int:
+    """Erases the address in every form from the sender's messages and their answers (an
+    answer not yet sent is given up) (art. 47); returns how many messages held it."""
+    now = intake.clock()
+    with intake.uow() as uow:
+        _, found = _sender(intake, uow, email)
+        uow.mail.erase_sender([m["mail_id"] for m in found])
+        _record_request(uow, admin, now, "erase", found)
+        uow.commit()
+    return len(found)
+
+
+def _sender(intake: IntakeContext, uow: UnitOfWork, email: str) -> tuple[str, list[dict[str, Any]]]:
+    """The address as the inbox keeps it (lower case), and the messages that still hold it."""
+    address = email.strip().lower()
+    if not EMAIL.fullmatch(address):
+        raise Invalid("intake.invalid_email", field="email")
+    found = uow.mail.messages_of_sender(intake.vault.key_of(address))
+    if not found:
+        raise NotFound("intake.caller_not_found")
+    return address, found
+
+
 def _caller(
     intake: IntakeContext, uow: UnitOfWork, phone: str
 ) -> tuple[str, str, list[dict[str, Any]]]:
@@ -150,14 +187,15 @@ def _caller(
 def _record_request(
     uow: UnitOfWork, admin: Principal, now: datetime, action: str, found: list[dict[str, Any]]
 ) -> None:
+    ticketed = [f for f in found if f["ticket_id"]] or found  # a sender's mail may be no ticket
     entry = AuditEntry(
         now,
         admin.username,
         action,
         "done",
         "request",
-        ticket_id=found[0]["ticket_id"],
-        caller_ref=found[0]["caller_ref"],
+        ticket_id=ticketed[0]["ticket_id"],
+        caller_ref=ticketed[0]["caller_ref"],
         records=len(found),
     )
     uow.audit.record(entry)

@@ -4,14 +4,16 @@
 (() => {
   Hotline.messages({
     zh: { "privacy.title": "个人信息审计", "privacy.request": "来电人请求（查阅复制 / 删除）",
-      "privacy.phone": "来电号码", "privacy.export": "导出 (JSON)", "privacy.erase": "删除号码",
-      "privacy.confirm": "确定删除该号码的所有记录？此操作不可撤销。", "privacy.erased": "已删除 {n} 条来电中的号码。",
+      "privacy.phone": "来电号码或来信邮箱", "privacy.export": "导出 (JSON)", "privacy.erase": "删除号码或邮箱",
+      "privacy.confirm": "确定删除该号码或邮箱的所有记录？此操作不可撤销。", "privacy.erased": "已删除 {n} 条来电中的号码。",
+      "privacy.erased_mail": "已删除 {n} 封来信中的邮箱地址。",
       "privacy.audit": "记录", "privacy.at": "时间", "privacy.actor": "操作人", "privacy.action": "操作",
       "privacy.outcome": "结果", "privacy.reason": "原因", "privacy.ticket": "工单", "privacy.records": "条数",
       "privacy.more": "更早的记录" },
     en: { "privacy.title": "Personal data audit", "privacy.request": "A caller's request (copy / erasure)",
-      "privacy.phone": "Caller's number", "privacy.export": "Export (JSON)", "privacy.erase": "Erase the number",
-      "privacy.confirm": "Erase this number from every record? This cannot be undone.", "privacy.erased": "The number was erased from {n} calls.",
+      "privacy.phone": "Caller's number or sender's email", "privacy.export": "Export (JSON)", "privacy.erase": "Erase the number or address",
+      "privacy.confirm": "Erase this number or address from every record? This cannot be undone.", "privacy.erased": "The number was erased from {n} calls.",
+      "privacy.erased_mail": "The address was erased from {n} messages.",
       "privacy.audit": "Records", "privacy.at": "Time", "privacy.actor": "By", "privacy.action": "Action",
       "privacy.outcome": "Outcome", "privacy.reason": "Reason", "privacy.ticket": "Case", "privacy.records": "Records",
       "privacy.more": "Older records" },
@@ -50,8 +52,11 @@
     if (action === "erase" && !confirm(t("privacy.confirm"))) return;
     $("done").textContent = "";
     try {
-      const done = await api(`/api/v1/callers/${action}`, { method: "POST", body: { phone: form.phone.value } });
+      const who = form.phone.value.trim();
+      const body = who.includes("@") ? { email: who } : { phone: who };
+      const done = await api(`/api/v1/callers/${action}`, { method: "POST", body });
       if (action === "export") download(done);
+      else if (done.erased_messages !== undefined) $("done").textContent = t("privacy.erased_mail", { n: done.erased_messages });
       else $("done").textContent = t("privacy.erased", { n: done.erased_calls });
       form.reset();
       await load();
