@@ -325,6 +325,8 @@ def _when(params: Mapping[str, str], name: str) -> datetime | None:
     raw = params.get(name, "").strip()
     if not raw:
         return None
+    # An offset's "+" sent unencoded in the query arrives as a space.
+    raw = _LOST_PLUS.sub(r"+\1", raw)
     try:
         day = _W3C_DATE.match(raw)
         found = _period(day, last=name == "end_date") if day else datetime.fromisoformat(raw)
@@ -335,6 +337,7 @@ def _when(params: Mapping[str, str], name: str) -> datetime | None:
     return found
 
 
+_LOST_PLUS = re.compile(r"(?<=\d) (\d{2}:?\d{2})$")
 # The W3C note's dates without a time (YYYY, YYYY-MM, YYYY-MM-DD) carry no offset.
 _W3C_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 

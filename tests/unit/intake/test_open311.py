@@ -122,6 +122,8 @@ def test_a_date_without_a_time_is_a_whole_period_of_the_citys_calendar() -> None
     )
     year = request_query({"end_date": "2025"}, NOW)
     assert year.end == datetime(2026, 1, 1, tzinfo=BEIJING) - timedelta(microseconds=1)
+    unencoded = request_query({"start_date": "2026-01-01T00:00:00 08:00"}, NOW)  # "+" lost
+    assert unencoded.start == datetime(2026, 1, 1, tzinfo=BEIJING)
     _refused(400, "open311.date", request_query, {"start_date": "2026-13-01"}, NOW)
     _refused(400, "open311.date", request_query, {"start_date": "2026-02-30"}, NOW)
 
