@@ -428,8 +428,13 @@ def test_the_georeport_client_reads_services_and_requests(api: Open311, fmt: str
     assert "010101" in [s["service_code"] for s in services]
     definition = client.get_service_definition("010101")
     assert "noise_period" in json.dumps(definition, ensure_ascii=False)
+    plain = client.get_service_definition("010102")  # metadata false: no attributes
+    assert "010102" in json.dumps(plain) and "noise_period" not in json.dumps(plain)
     listed = client.get_service_requests(status="open", service_code="010102")
     assert number in [r["service_request_id"] for r in listed]
+    day = client.get_service_request(number)["requested_datetime"][:10]
+    by_day = client.get_service_requests(start_date=day, end_date=day, service_code="010102")
+    assert number in json.dumps(by_day)
     one = client.get_service_request(number)
     assert (one["service_request_id"], one["status"]) == (number, "open")
 
