@@ -202,10 +202,6 @@ MESSAGES = {
         "zh": "service_code {code} 不存在或已停用",
         "en": "service_code {code} was not found or is retired",
     },
-    "open311.no_definition": {
-        "zh": "service_code {code} 没有需要填写的属性（metadata 为 false）",
-        "en": "service_code {code} has no attributes to define (metadata is false)",
-    },
     "open311.location_missing": {
         "zh": "缺少位置：需提供 lat 和 long、address_string 或 address_id 之一",
         "en": "A location is required: lat and long, address_string or address_id",
@@ -230,9 +226,9 @@ MESSAGES = {
         "zh": "缺少必填属性 attribute[{code}]",
         "en": "Required attribute attribute[{code}] was not provided",
     },
-    "open311.attribute_unknown": {
-        "zh": "该服务没有属性 {code}",
-        "en": "This service has no attribute {code}",
+    "open311.not_kept": {
+        "zh": "已受理；以下内容无法使用，未登记：{fields}",
+        "en": "Accepted; these could not be used and were not kept: {fields}",
     },
     "open311.attribute_value": {
         "zh": "属性 {code} 没有取值 {value}",

@@ -246,13 +246,45 @@ def test_bad_posts_are_refused_in_the_spec_form_and_store_nothing(api: Open311, 
     assert "lat" in _refused(api.post(fmt, key, service_code="010102"), 400, fmt)
     assert "999999" in _refused(api.post(fmt, key, service_code="999999", **located), 404, fmt)
     _refused(api.post(fmt, key, service_code="010101", **located), 400, fmt)  # no attribute
-    _refused(api.post(fmt, key, service_code="010102", phone="12345", **located), 400, fmt)
     _refused(api.post(fmt, key, service_code="010102", address_id="999"), 400, fmt)
     _refused(api.post(fmt, key="o311_wrong", service_code="010102", **located), 403, fmt)
     _refused(api.post(fmt, key="", service_code="010102", **located), 403, fmt)
     wrong_place = api.http.post(f"/requests.{fmt}", data={"jurisdiction_id": "elsewhere.gov"})
     _refused(wrong_place, 404, fmt)
     assert len(api.get("/requests.json").json()) == before
+
+
+def test_the_specifications_example_post_is_taken(api: Open311) -> None:
+    """Its optional fields as the specification's example sends them: a phone that is no
+    Chinese number and attributes the service does not define are not kept, and the
+    answer's service_notice says so; the request is still a ticket."""
+    example = {
+        "service_code": "010102",
+        "lat": "37.76524078",
+        "long": "-122.4212043",
+        "address_string": "1234 5th street",
+        "email": "smit333@sfgov.edu",
+        "device_id": "tt222111",
+        "account_id": "123456",
+        "first_name": "john",
+        "last_name": "smith",
+        "phone": "111111111",
+        "description": "A large sinkhole is destroying the street",
+        "media_url": "http://farm3.static.flickr.com/2002/2212426634_5ed477a060.jpg",
+        "attribute[WHISPAWN]": "123456",
+        "attribute[WHISDORN]": "COISL001",
+    }
+    posted = api.http.post(
+        "/requests.json", data={"api_key": api.key} | example, headers={"Accept-Language": "en"}
+    )
+    assert posted.status_code == 200, posted.text
+    _schema("posted").validate(posted.json())
+    (answer,) = posted.json()
+    assert "phone" in answer["service_notice"] and "attribute[WHISDORN]" in answer["service_notice"]
+    (seen,) = api.get(f"/requests/{answer['service_request_id']}.json").json()
+    assert seen["description"].startswith("A large sinkhole") and "111111111" not in str(seen)
+    quiet = api.post(service_code="010102", address_id="110105001001")
+    assert quiet.json()[0]["service_notice"] is None
 
 
 def test_errors_speak_english_when_asked(api: Open311) -> None:

@@ -185,10 +185,11 @@ def _requests(api: APIRouter, intake: IntakeContext, guard: _Guard) -> None:
             app = handlers.authenticate(intake, key)
             guard.throttle(app)
             sub = open311.submission(form)
-            ticket = handlers.submit(intake, app, sub, _base(request))
+            ticket, not_kept = handlers.submit(intake, app, sub, _base(request))
             # The specification's answer: 200 (it names no other success), the id, no token.
+            notice = _not_kept(request, not_kept)
             body = [
-                {"service_request_id": ticket.number, "service_notice": None, "account_id": None}
+                {"service_request_id": ticket.number, "service_notice": notice, "account_id": None}
             ]
             return render(fmt, "service_requests", body)
 
@@ -236,6 +237,14 @@ def _unknown(api: APIRouter, guard: _Guard) -> None:
         suffix = path.rsplit(".", 1)[-1].lower() if "." in path else _format(request)
         fmt = suffix if suffix in FORMATS else "json"
         return guard.refuse(request, fmt, Open311Error(404, "open311.not_found"))
+
+
+def _not_kept(request: Request, fields: tuple[str, ...]) -> str | None:
+    """The answer's service_notice when some of what the app sent could not be used."""
+    if not fields:
+        return None
+    lang = negotiate(request.headers.get("accept-language"))
+    return t("open311.not_kept", lang, fields=", ".join(fields))
 
 
 def _format(request: Request) -> str:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from services.intake.domain.model import InvalidPhone, normalise_phone
+
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"json": "application/json", "xml": "text/xml"}
 # GET requests: the window when no dates are given, the longest one allowed, and at most
@@ -136,13 +138,17 @@ ATTRIBUTES: dict[str, tuple[Attribute, ...]] = {
 }
 
 
+def unknown_attributes(code: str, given: Mapping[str, str | list[str]]) -> tuple[str, ...]:
+    """What the app sent that the leaf does not ask for: not kept, and said so in the
+    answer's service_notice rather than refused (the specification defines no such error)."""
+    wanted = {a.code for a in ATTRIBUTES.get(code, ())}
+    return tuple(f"attribute[{c}]" for c in sorted(set(given) - wanted))
+
+
 def attribute_lines(code: str, given: Mapping[str, str | list[str]]) -> list[str]:
     """Each attribute the leaf asks for, read from what the app sent; a required one
-    missing or any unknown one refused."""
+    missing or a value it cannot take refused; any other attribute is left out."""
     wanted = {a.code: a for a in ATTRIBUTES.get(code, ())}
-    unknown = sorted(set(given) - set(wanted))
-    if unknown:
-        raise Open311Error(400, "open311.attribute_unknown", code=unknown[0])
     lines = []
     for attribute in wanted.values():
         raw = given.get(attribute.code)
@@ -172,6 +178,8 @@ class Submission:
     email: str = ""
     media_url: str = ""
     attributes: dict[str, str | list[str]] = field(default_factory=dict)
+    # Optional fields sent but not usable (a phone that is no Chinese number): not kept.
+    not_kept: tuple[str, ...] = ()
 
 
 def submission(form: Mapping[str, list[str]]) -> Submission:
@@ -191,6 +199,7 @@ def submission(form: Mapping[str, list[str]]) -> Submission:
     media_url = one.get("media_url", "")
     if media_url and (len(media_url) > 1000 or not re.match(r"^https?://\S+$", media_url)):
         raise Open311Error(400, "open311.media_url")
+    phone = _phone(one.get("phone", ""))
     return Submission(
         service_code=code,
         description=description,
@@ -198,11 +207,23 @@ def submission(form: Mapping[str, list[str]]) -> Submission:
         lon=lon,
         address_string=address[:500],
         address_id=address_id,
-        phone=one.get("phone", ""),
+        phone=phone or "",
         email=one.get("email", ""),
         media_url=media_url,
         attributes=_attributes(form),
+        not_kept=("phone",) if phone is None else (),
     )
+
+
+def _phone(raw: str) -> str | None:
+    """The number for the caller record; "" when none was sent, None when it is no
+    Chinese number (the specification sets no format, so the request is still taken)."""
+    if not raw:
+        return ""
+    try:
+        return normalise_phone(raw)
+    except InvalidPhone:
+        return None
 
 
 def _point(lat: str, lon: str) -> tuple[float | None, float | None]:

@@ -77,13 +77,16 @@ def _leaf(tree: Catalogue, code: str) -> Category:
 # --- posting -------------------------------------------------------------------------
 
 
-def submit(intake: IntakeContext, app: ClientApp, sub: Submission, base: str) -> Ticket:
+def submit(
+    intake: IntakeContext, app: ClientApp, sub: Submission, base: str
+) -> tuple[Ticket, tuple[str, ...]]:
     """Checks everything first, then logs the request as a call: the ticket, its place,
     its photo and its events commit together or not at all. `base` is this intake's
-    public URL, to know its own photos' links."""
+    public URL, to know its own photos' links. Also returns the fields sent but not kept."""
     tree = catalogue.current(intake)
     leaf = _leaf(tree, sub.service_code)
     lines = open311.attribute_lines(leaf.code, sub.attributes)
+    not_kept = sub.not_kept + open311.unknown_attributes(leaf.code, sub.attributes)
     area, address = _place(intake, sub)
     photo = open311.own_photo(sub.media_url, base)
     if sub.address_string and address is None:
@@ -103,7 +106,7 @@ def submit(intake: IntakeContext, app: ClientApp, sub: Submission, base: str) ->
     located = replace(intake, uow=lambda: cast(UnitOfWork, _Located(intake.uow(), spot)))
     principal = Principal(username=app.username, name=app.name, role=Role.agent)
     try:
-        return calls.log_call(located, cmd, principal).ticket
+        return calls.log_call(located, cmd, principal).ticket, not_kept
     except Invalid as exc:  # the number, or the photo: told in intake's own words
         raise Open311Error(400, exc.code, **exc.params) from None
 

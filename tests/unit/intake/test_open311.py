@@ -27,6 +27,7 @@ from services.intake.domain.open311 import (
     request_query,
     service_request,
     submission,
+    unknown_attributes,
 )
 
 NOW = datetime(2026, 5, 1, 4, 0, tzinfo=UTC)
@@ -56,6 +57,15 @@ def test_a_submission_needs_a_service_and_a_location() -> None:
         assert submission(_form(service_code="010101", **place)).service_code == "010101"
 
 
+def test_a_phone_that_is_no_chinese_number_is_not_kept() -> None:
+    located = {"service_code": "010102", "address_id": "1"}
+    kept = submission(_form(phone="+86 138-1234-5678", **located))
+    assert (kept.phone, kept.not_kept) == ("13812345678", ())
+    foreign = submission(_form(phone="111111111", **located))  # the specification's example
+    assert (foreign.phone, foreign.not_kept) == ("", ("phone",))
+    assert submission(_form(**located)).not_kept == ()
+
+
 def test_a_submission_reads_attributes_and_checks_media() -> None:
     form = _form(
         service_code="010101",
@@ -75,7 +85,8 @@ def test_attributes_are_checked_against_the_leaf() -> None:
     assert attribute_lines("010101", {"noise_period": "night"}) == ["噪音时段：夜间（22:00–6:00）"]
     _refused(400, "open311.attribute_required", attribute_lines, "010101", {})
     _refused(400, "open311.attribute_value", attribute_lines, "010101", {"noise_period": "noon"})
-    _refused(400, "open311.attribute_unknown", attribute_lines, "010102", {"x": "1"})
+    assert attribute_lines("010102", {"x": "1"}) == []  # not the leaf's: left out
+    assert unknown_attributes("010101", {"noise_period": "day", "x": "1"}) == ("attribute[x]",)
     _refused(
         400, "open311.attribute_number", attribute_lines, "020401", {"indoor_temperature": "x"}
     )
