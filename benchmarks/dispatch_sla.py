@@ -33,7 +33,7 @@ from sqlalchemy import insert, select
 from services.common.db import make_engine, uow_factory
 from services.common.migrations import upgrade
 from services.common.workers import Worker
-from services.dispatch.adapters.calendar_data import working_days
+from services.dispatch.adapters.calendar_data import calendars
 from services.dispatch.adapters.directory import Directory, seed_database
 from services.dispatch.adapters.orm import assignments, clocks, metadata
 from services.dispatch.adapters.seed import load_categories, load_departments, load_policies
@@ -66,7 +66,7 @@ def make_deps(url: str) -> DispatchContext:
         uow_factory(make_engine(url), metadata, "dispatch", DispatchUnitOfWork),
         Directory(),
         load_policies(),
-        working_days(),
+        calendars(),
     )
     with deps.uow() as u:
         seed_database(u.session, deps.now())
@@ -94,6 +94,7 @@ def _clock(i: int, name: str, now: datetime, fire: datetime, breach: bool) -> di
         "department_code": "D-JXS",
         "clock": name,
         "working_days": True,
+        "basis": "working",
         "state": "running",
         "started_at": now,
         "due_at": fire if breach else fire + timedelta(days=1),

@@ -21,15 +21,18 @@ from services.common.sessions import install_sessions
 from services.common.settings import Settings
 from services.common.web import mount_pages
 from services.common.workers import Worker
-from services.dispatch.adapters.calendar_data import working_days
+from services.dispatch.adapters.calendar_data import calendars
 from services.dispatch.adapters.directory import Directory, seed_database
 from services.dispatch.adapters.orm import metadata
 from services.dispatch.adapters.seed import load_policies
 from services.dispatch.adapters.unit_of_work import DispatchUnitOfWork
+from services.dispatch.api import calendar as calendar_api
 from services.dispatch.api import routers
 from services.dispatch.config import DispatchSettings
 from services.dispatch.handlers import consumers
+from services.dispatch.handlers.calendar import CalendarWatch
 from services.dispatch.handlers.context import DispatchContext
+from services.dispatch.handlers.notices import notice_worker
 from services.dispatch.handlers.scheduler import Scheduler
 from services.dispatch.messages import MESSAGES
 
@@ -57,8 +60,14 @@ def build(
     install_sessions(platform, settings, metadata)
     uow = uow_factory(platform.engine, metadata, "dispatch", DispatchUnitOfWork)
     policies = load_policies(options.sla_file)
-    deps = DispatchContext(uow, Directory(), policies, working_days(options.calendar_file), now=now)
+    hours = (options.working_hours_start, options.working_hours_end)
+    clocks = calendars(options.calendar_file, *hours)
+    deps = DispatchContext(uow, Directory(), policies, clocks, now=now)
     _seed(deps)
+    watch = CalendarWatch(deps, options.calendar_file, options.calendar_refresh_seconds)
+    watch.refresh(force=True)
+    platform.workers.append(Worker("dispatch-calendar", watch.step, idle=1.0))
+    platform.workers.append(notice_worker(deps, options, platform.closers))
     add_consumer(
         platform,
         settings,
@@ -75,9 +84,10 @@ def build(
     if options.scheduler:
         step = Worker("dispatch-scheduler", scheduler.tick, idle=options.scheduler_interval)
         platform.workers.append(step)
-    app = create_app(platform, routers(deps), "Hotline dispatch")
+    apis = [*routers(deps), calendar_api.router(deps, watch)]
+    app = create_app(platform, apis, "Hotline dispatch")
     mount_pages(app, PAGES, PAGE_MAP, "/workbench", settings)
-    app.state.deps, app.state.scheduler = deps, scheduler
+    app.state.deps, app.state.scheduler, app.state.calendar = deps, scheduler, watch
     return app
 
 

@@ -61,6 +61,17 @@ CALENDAR_FALLBACK = Counter(
     "hotline_dispatch_calendar_fallback_total",
     "Years a working-day clock met without a holiday calendar (Monday–Friday assumed)",
 )
+CALENDAR_KNOWN_UNTIL_DAYS = Gauge(
+    "hotline_calendar_known_until_days",
+    "Days from today (Beijing) to the last day the holiday calendar knows: below 60, import "
+    "next year's holidays",
+)
+NOTICES = Counter(
+    "hotline_dispatch_notices_total",
+    "Warning and breach notices to departments' duty contacts, by channel and outcome "
+    "(sent, retry, failed)",
+    ["channel", "outcome"],
+)
 
 CLOCKS = ("acknowledge", "contact", "resolve")
 OUTCOMES = ("met", "missed")

@@ -28,13 +28,13 @@ from services.common.platform import add_consumer, make_platform
 from services.common.sealed_links import LinkSeal
 from services.common.sessions import install_sessions
 from services.common.settings import PORTS, Settings
+from services.common.sms import HttpGateway, LocalOutbox, SmsGateway
 from services.common.web import mount_pages
 from services.common.workers import Worker
 from services.intake import metrics
 from services.intake.adapters.imap_inbox import ImapInbox
 from services.intake.adapters.orm import metadata
 from services.intake.adapters.seed import load_addresses, load_categories, load_knowledge
-from services.intake.adapters.sms_gateway import HttpGateway, LocalOutbox, SmsGateway
 from services.intake.adapters.smtp_outbox import SmtpOutbox
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.adapters.vault import PhoneVault

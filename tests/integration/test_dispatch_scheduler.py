@@ -19,7 +19,7 @@ from services.common.db import make_engine, uow_factory
 from services.common.messaging_tables import outbox_table
 from services.common.migrations import upgrade
 from services.common.settings import Settings
-from services.dispatch.adapters.calendar_data import working_days
+from services.dispatch.adapters.calendar_data import calendars
 from services.dispatch.adapters.directory import Directory, seed_database
 from services.dispatch.adapters.orm import metadata
 from services.dispatch.adapters.seed import load_policies
@@ -113,7 +113,7 @@ def _auth(client: TestClient) -> dict[str, str]:
 def _deps(url: str, clock: Clock) -> DispatchContext:
     engine = make_engine(url)
     uow = uow_factory(engine, metadata, "dispatch", DispatchUnitOfWork)
-    return DispatchContext(uow, Directory(), load_policies(), working_days(), now=clock)
+    return DispatchContext(uow, Directory(), load_policies(), calendars(), now=clock)
 
 
 @pytest.mark.peers

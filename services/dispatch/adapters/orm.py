@@ -32,6 +32,10 @@ departments = Table(
     Column("kind", String(20), nullable=False),
     Column("area", String(12), nullable=True, unique=True),
     Column("parent", String(32), nullable=True),
+    # Who hears of a warning or breach: a staff duty number, not a citizen's.
+    Column("notice_channel", String(10), nullable=False, server_default="none"),
+    Column("duty_phone", String(20), nullable=True),
+    Column("webhook_url", String(500), nullable=True),
 )
 
 categories = Table(
@@ -155,6 +159,9 @@ clocks = Table(
     Column("breached_at", UtcDateTime, nullable=True),
     Column("stopped_at", UtcDateTime, nullable=True),
     Column("next_fire_at", UtcDateTime, nullable=True),
+    # natural, working (hours) or working_days (whole days: clocks started before working
+    # hours); `working_days` above stays for readers asking only whether days off count.
+    Column("basis", String(12), nullable=False, server_default="natural"),
     UniqueConstraint("assignment_id", "clock", name="uq_clock"),
 )
 # Only clocks with something left to fire are in the index the scheduler reads.
@@ -199,6 +206,53 @@ supervisions = Table(
     Column("note", Text, nullable=False, server_default=""),
     Index("ix_supervisions_open", "closed_at", "opened_at"),
     Index("ix_supervisions_assignment", "assignment_id"),
+)
+
+# Holidays and make-up workdays imported per year (JSON lists of ISO dates), and who changed
+# which year when, with what it was before (留痕).
+calendar_years = Table(
+    "calendar_years",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("holidays", Text, nullable=False),
+    Column("workdays", Text, nullable=False),
+    Column("note", String(500), nullable=False, server_default=""),
+    Column("imported_by", String(100), nullable=False),
+    Column("imported_at", UtcDateTime, nullable=False),
+)
+calendar_changes = Table(
+    "calendar_changes",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=False, index=True),
+    Column("before", Text, nullable=True),
+    Column("after", Text, nullable=False),
+    Column("by", String(100), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+# Notices to a department's duty contact: one per assignment, clock and kind (warning or
+# breach), written with the firing that causes it and sent by a worker afterwards.
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("assignment_id", String(32), nullable=False),
+    Column("ticket_number", String(32), nullable=False),
+    Column("department_code", String(32), nullable=False),
+    Column("clock", String(12), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("recipient", String(500), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("last_error", String(200), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),
+    UniqueConstraint("assignment_id", "clock", "kind", name="uq_notice"),
+    Index("ix_notices_due", "status", "next_attempt_at"),
 )
 
 # The visible history of an assignment: each event, who, when, and its words.

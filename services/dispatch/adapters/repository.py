@@ -22,7 +22,7 @@ from services.dispatch.domain.sla import Clock
 _ASSIGNMENT_COLUMNS = [f.name for f in fields(Assignment) if f.name not in ("clocks", "events")]
 _CLOCK_COLUMNS = {
     "name": "clock",
-    "working_days": "working_days",
+    "basis": "basis",
     "started_at": "started_at",
     "due_at": "due_at",
     "warn_at": "warn_at",
@@ -73,7 +73,7 @@ def clock_of(row: Row[Any]) -> Clock:
 
 def clock_values(clock: Clock) -> dict[str, Any]:
     values = {column: getattr(clock, attr) for attr, column in _CLOCK_COLUMNS.items()}
-    return values | {"next_fire_at": clock.next_fire_at}
+    return values | {"next_fire_at": clock.next_fire_at, "working_days": clock.working_days}
 
 
 def changed(result: Result[Any]) -> int:

@@ -56,16 +56,31 @@ def load_router() -> Router:
 
 
 def load_policies(path: Path | None = None) -> PolicyBook:
+    """Each limit counts natural hours or working time: the policy's `time`, or the limit's
+    own (`contact = { hours = 2, time = "natural" }`)."""
+    source = path or SEED / "sla.toml"
     data = _read("sla.toml", path)
-    policies = {
-        name: Policy(
+    policies = {}
+    for name, p in data["policies"].items():
+        if "working_days" in p:
+            raise ValueError(
+                f'{source}: policy {name}: `working_days` is replaced by `time` = "working" '
+                'or "natural"; working time now counts working hours only (09:00-18:00 by '
+                "default), so review the hours as well"
+            )
+        limits = {clock: _limit(p[clock], p.get("time", "working")) for clock in CLOCKS}
+        policies[name] = Policy(
             name,
-            bool(p["working_days"]),
-            {clock: float(p[clock]) for clock in CLOCKS},
+            {clock: basis for clock, (_, basis) in limits.items()},
+            {clock: hours for clock, (hours, _) in limits.items()},
             float(p["warn_share"]),
             float(p["max_extension_hours"]),
         )
-        for name, p in data["policies"].items()
-    }
     by_category = [(c["prefix"], c["policy"]) for c in data.get("categories", [])]
     return PolicyBook(policies, by_category)
+
+
+def _limit(value: Any, default: str) -> tuple[float, Any]:
+    if isinstance(value, dict):
+        return float(value["hours"]), value.get("time", default)
+    return float(value), default

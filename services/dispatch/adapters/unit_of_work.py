@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from proto.envelope import Event
 from services.common.db import UnitOfWork
 from services.dispatch.adapters import repository
+from services.dispatch.adapters.calendar_data import SqlCalendar
 from services.dispatch.adapters.clock_store import SqlClocks
+from services.dispatch.adapters.notice_store import SqlNotices
 from services.dispatch.adapters.orm import assignments, supervisions
 from services.dispatch.adapters.rule_store import SqlRules
 from services.dispatch.domain.assignment import Assignment
@@ -112,6 +114,8 @@ class DispatchUnitOfWork(UnitOfWork):
     supervisions: SqlSupervisions
     rules: SqlRules
     clocks: SqlClocks
+    notices: SqlNotices
+    calendar: SqlCalendar
 
     def attach(self, session: Session) -> None:
         self.assignments = SqlAssignments(session)
@@ -120,3 +124,5 @@ class DispatchUnitOfWork(UnitOfWork):
         self.supervisions = SqlSupervisions(session)
         self.rules = SqlRules(session)
         self.clocks = SqlClocks(session)
+        self.notices = SqlNotices(session)
+        self.calendar = SqlCalendar(session)

@@ -26,8 +26,7 @@ from proto.assignments import (
 from proto.envelope import Event
 from proto.vocabulary import AssignmentStatus, HandlingRole
 from services.common.errors import Conflict, Invalid
-from services.dispatch.domain.calendar import Calendar
-from services.dispatch.domain.sla import Clock, ClockName, state_of
+from services.dispatch.domain.sla import CalendarFor, Clock, ClockName, state_of
 
 OPEN: tuple[AssignmentStatus, ...] = ("dispatched", "acknowledged")
 ReturnReason = Literal["not_our_duty", "wrong_address", "duplicate", "other_level", "other"]
@@ -182,22 +181,22 @@ class Assignment:
         self._stop_all(now)
         self.record(AssignmentReturned, reason_code=reason_code, reason=reason, by=by, at=now)
 
-    def pause(self, reason: str, by: str, now: datetime, calendar: Calendar) -> None:
+    def pause(self, reason: str, by: str, now: datetime, calendars: CalendarFor) -> None:
         self._require("acknowledged")
         if self.waiting:
             raise Conflict("dispatch.already_waiting")
         self.waiting = True
         for clock in self.clocks.values():
-            clock.pause(now, calendar)
+            clock.pause(now, calendars(clock.basis))
         self.record(ClocksPaused, reason=reason, by=by, at=now)
 
-    def resume(self, by: str, now: datetime, calendar: Calendar) -> None:
+    def resume(self, by: str, now: datetime, calendars: CalendarFor) -> None:
         self._require("acknowledged")
         if not self.waiting:
             raise Conflict("dispatch.not_waiting")
         self.waiting = False
         for clock in self.clocks.values():
-            clock.resume(now, calendar)
+            clock.resume(now, calendars(clock.basis))
         deadlines = {n: c.due_at for n, c in self.clocks.items() if c.state == "running"}
         self.record(ClocksResumed, deadlines=deadlines, by=by, at=now)
 

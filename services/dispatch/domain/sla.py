@@ -14,7 +14,7 @@ from typing import Literal, get_args
 
 from proto.assignments import SlaState
 from proto.vocabulary import ClockState
-from services.dispatch.domain.calendar import Calendar
+from services.dispatch.domain.calendar import Basis, Calendar
 
 ClockName = Literal["acknowledge", "contact", "resolve"]
 CLOCKS: tuple[ClockName, ...] = get_args(ClockName)
@@ -38,10 +38,11 @@ def state_of(clocks: Collection[Clock]) -> SlaState:
 
 @dataclass(frozen=True)
 class Policy:
-    """How long each clock runs, in hours of its calendar (working days or round the clock)."""
+    """How long each clock runs, in hours counted on its own basis: `natural` (every hour)
+    or `working` (working hours of working days)."""
 
     name: str
-    working_days: bool
+    bases: Mapping[ClockName, Basis]
     hours: Mapping[ClockName, float]
     warn_share: float
     max_extension_hours: float
@@ -49,6 +50,8 @@ class Policy:
     def __post_init__(self) -> None:
         if set(self.hours) != set(CLOCKS) or min(self.hours.values()) <= 0:
             raise ValueError(f"policy {self.name}: positive hours for each of {CLOCKS}")
+        if set(self.bases) != set(CLOCKS) or set(self.bases.values()) - {"natural", "working"}:
+            raise ValueError(f"policy {self.name}: natural or working time for each of {CLOCKS}")
         if not 0 < self.warn_share < 1:
             raise ValueError(f"policy {self.name}: warn_share must be between 0 and 1")
 
@@ -79,7 +82,7 @@ class PolicyBook:
 @dataclass
 class Clock:
     name: ClockName
-    working_days: bool
+    basis: Basis
     started_at: datetime
     due_at: datetime
     warn_at: datetime
@@ -90,6 +93,11 @@ class Clock:
     breached_at: datetime | None = None
     stopped_at: datetime | None = None
     fired: list[Firing] = field(default_factory=list, compare=False)
+
+    @property
+    def working_days(self) -> bool:
+        """Whether the clock skips days off (working hours or whole working days)."""
+        return self.basis != "natural"
 
     @property
     def next_fire_at(self) -> datetime | None:
@@ -152,16 +160,17 @@ class Clock:
         return moment <= self.due_at or (self.left is not None and self.left > 0)
 
 
-CalendarFor = Callable[[bool], Calendar]
+CalendarFor = Callable[[Basis], Calendar]
 
 
 def start_clocks(policy: Policy, start: datetime, calendar_for: CalendarFor) -> list[Clock]:
-    """Fresh clocks for an assignment dispatched at `start`."""
-    calendar = calendar_for(policy.working_days)
+    """Fresh clocks for an assignment dispatched at `start`, each on its policy's basis."""
     clocks = []
     for name in CLOCKS:
+        basis = policy.bases[name]
+        calendar = calendar_for(basis)
         span = policy.hours[name] * 3600
         due = calendar.add(start, span)
         warn = calendar.add(start, span * policy.warn_share)
-        clocks.append(Clock(name, policy.working_days, start, due, warn))
+        clocks.append(Clock(name, basis, start, due, warn))
     return clocks

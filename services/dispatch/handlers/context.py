@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from proto.envelope import new_id
@@ -12,7 +12,7 @@ from services.common.clock import utcnow
 from services.common.errors import NotFound
 from services.dispatch import metrics
 from services.dispatch.domain.assignment import Assignment
-from services.dispatch.domain.calendar import Calendar, Continuous, WorkingDays
+from services.dispatch.domain.calendar import Basis, Calendar, Calendars
 from services.dispatch.domain.sla import ClockName, Policy, PolicyBook
 from services.dispatch.handlers.ports import Routers, UnitOfWork
 
@@ -22,13 +22,12 @@ class DispatchContext:
     uow: Callable[[], UnitOfWork]
     directory: Routers
     policies: PolicyBook
-    working_days: WorkingDays
-    continuous: Calendar = field(default_factory=Continuous)
+    calendars: Calendars
     now: Callable[[], datetime] = utcnow
     new_id: Callable[[], str] = new_id
 
-    def calendar(self, working_days: bool) -> Calendar:
-        return self.working_days if working_days else self.continuous
+    def calendar(self, basis: Basis) -> Calendar:
+        return self.calendars(basis)
 
     def policy_of(self, assignment: Assignment) -> Policy:
         return self.policies.policies.get(assignment.policy) or self.policies.policies["general"]

@@ -91,14 +91,14 @@ def give_back(
 
 def pause(deps: DispatchContext, user: Principal, assignment_id: str, reason: str) -> Assignment:
     def action(a: Assignment, now: datetime) -> None:
-        a.pause(reason, user.username, now, deps.calendar(_working(a)))
+        a.pause(reason, user.username, now, deps.calendar)
 
     return _act(deps, user, assignment_id, action)
 
 
 def resume(deps: DispatchContext, user: Principal, assignment_id: str) -> Assignment:
     def action(a: Assignment, now: datetime) -> None:
-        a.resume(user.username, now, deps.calendar(_working(a)))
+        a.resume(user.username, now, deps.calendar)
 
     return _act(deps, user, assignment_id, action)
 
@@ -111,7 +111,7 @@ def ask_extension(
         assignment = load_for(u, user, assignment_id)
         pending = u.extensions.has_pending(assignment.id)
         ask = ExtensionAsk(deps.new_id(), new_due, reason, user.username, now)
-        calendar = deps.calendar(_working(assignment))
+        calendar = deps.calendar(assignment.clocks["resolve"].basis)
         extension = request_extension(
             assignment, ask, deps.policy_of(assignment), calendar, pending
         )
@@ -119,7 +119,3 @@ def ask_extension(
         save_and_publish(u, assignment, now)
         u.commit()
     return extension
-
-
-def _working(assignment: Assignment) -> bool:
-    return assignment.clocks["resolve"].working_days

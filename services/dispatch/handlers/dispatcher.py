@@ -56,7 +56,7 @@ def decide(
         if extension is None:
             raise NotFound("dispatch.extension_not_found", id=extension_id)
         assignment = load_for(u, user, extension.assignment_id)
-        calendar = deps.calendar(assignment.clocks["resolve"].working_days)
+        calendar = deps.calendar(assignment.clocks["resolve"].basis)
         decision = Decision(granted, note, user.username, now)
         decide_extension(extension, assignment, decision, deps.policy_of(assignment), calendar)
         u.extensions.save(extension)

@@ -4,17 +4,19 @@ The SQL versions live in services/dispatch/adapters/; tests use in-memory ones."
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from proto.assignments import AssignmentSupervised, SlaState
 from proto.envelope import Event
 from services.common.ports import Transaction
 from services.dispatch.domain.assignment import Assignment
+from services.dispatch.domain.calendar import YearRules
 from services.dispatch.domain.dispatching import Ticket
 from services.dispatch.domain.extension import Extension
+from services.dispatch.domain.notice import Notice
 from services.dispatch.domain.routing import Department, Router, Rule
 from services.dispatch.domain.sla import Clock
 
@@ -143,6 +145,46 @@ class Clocks(Protocol):
     def department_codes(self) -> list[str]: ...
 
 
+class Notices(Protocol):
+    """Notices to departments' duty contacts (see services/dispatch/domain/notice.py)."""
+
+    def queue(
+        self,
+        fired: Sequence[tuple[str, str, str, str, str, datetime]],
+        now: datetime,
+        new_id: Callable[[], str],
+    ) -> int:
+        """(assignment, ticket, department, clock, kind, due) firings: a pending notice for
+        each whose department has a channel, unless that one exists already."""
+
+    def due(self, now: datetime, limit: int) -> list[Notice]: ...
+
+    def claim(self, notice: Notice, lease: timedelta, now: datetime) -> bool: ...
+
+    def settle(self, notice_id: str, values: dict[str, Any]) -> None: ...
+
+    def recent(self, limit: int) -> list[dict[str, Any]]: ...
+
+    def settings(self, code: str) -> dict[str, Any] | None: ...
+
+    def set_settings(self, code: str, channel: str, phone: str | None, url: str | None) -> None:
+        """The department's channel and its address (a duty phone or a webhook URL)."""
+
+
+class CalendarYears(Protocol):
+    """Years of holidays imported by admins, each change kept."""
+
+    def rules(self) -> YearRules: ...
+
+    def version(self) -> int: ...
+
+    def year(self, year: int) -> dict[str, Any] | None: ...
+
+    def put(self, rules: YearRules, note: str, by: str, now: datetime) -> None: ...
+
+    def changes(self, year: int) -> list[dict[str, Any]]: ...
+
+
 class Routers(Protocol):
     def router(self, rules: Rules) -> Router:
         """The current Router, rebuilt only when the rules' version moved."""
@@ -166,6 +208,12 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def clocks(self) -> Clocks: ...
+
+    @property
+    def notices(self) -> Notices: ...
+
+    @property
+    def calendar(self) -> CalendarYears: ...
 
     # The read side (services/dispatch/adapters/queries.py) for the API's lists; use cases
     # never touch it.

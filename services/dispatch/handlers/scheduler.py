@@ -5,7 +5,9 @@ just the clocks with something left to fire), at most `batch` of them. On Postgr
 rows are locked with SKIP LOCKED, so instances running side by side take disjoint rows; each
 row is also claimed by an update guarded by the `next_fire_at` it read, so a firing happens
 once even where rows cannot be locked (SQLite). The clocks' new state and their events commit
-together: a restart neither loses a firing nor repeats one.
+together: a restart neither loses a firing nor repeats one. So do the notices to the
+departments' duty contacts that the firings cause (services/dispatch/handlers/notices.py
+sends them).
 """
 
 from __future__ import annotations
@@ -34,6 +36,15 @@ class Fired:
     @property
     def due(self) -> datetime:
         return self.clock.warn_at if self.firing == "warning" else self.clock.due_at
+
+    def notice(self) -> tuple[str, str, str, str, str, datetime]:
+        """What a notice of this firing says: assignment, ticket, department, clock, kind
+        and the clock's deadline."""
+        row = self.row
+        return (
+            row.assignment_id, row.ticket_id, row.department_code, self.clock.name, self.firing,
+            self.clock.due_at,
+        )  # fmt: skip
 
     def event(self, state: SlaState) -> Event:
         """The firing's event, with the assignment's SLA state after it."""
@@ -66,6 +77,7 @@ class Scheduler:
                 return 0  # another instance fired some of these meanwhile: look again
             if fired:
                 self._record(u, fired, now)
+                u.notices.queue([f.notice() for f in fired], now, self.deps.new_id)
             u.commit()
         for f in fired:
             counter = metrics.SLA_WARNINGS if f.firing == "warning" else metrics.SLA_BREACHES

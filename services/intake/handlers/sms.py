@@ -8,8 +8,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.common.sms import GatewayError, SmsGateway
 from services.intake import metrics
-from services.intake.adapters.sms_gateway import GatewayError, SmsGateway
 from services.intake.domain.sms import RetryPolicy, SmsStatus, redact_links
 from services.intake.handlers.context import IntakeContext
 from services.intake.handlers.ports import UnitOfWork

@@ -31,7 +31,7 @@ H = timedelta(hours=1)
 POLICY = load_policies().policies["urgent"]
 
 
-def continuous(_: bool) -> Calendar:
+def continuous(_: str) -> Calendar:
     return Continuous()
 
 
@@ -115,15 +115,15 @@ def test_a_return_needs_a_listed_reason_and_an_open_assignment() -> None:
 
 
 def test_pausing_twice_or_resuming_a_running_clock_is_refused() -> None:
-    a, calendar = fresh(), Continuous()
+    a = fresh()
     a.acknowledge("liu", T0)
-    a.pause("市民出差", "liu", T0 + 0.5 * H, calendar)
+    a.pause("市民出差", "liu", T0 + 0.5 * H, continuous)
     with pytest.raises(DomainError, match="already_waiting"):
-        a.pause("again", "liu", T0 + 0.6 * H, calendar)
-    a.resume("liu", T0 + 5.5 * H, calendar)
+        a.pause("again", "liu", T0 + 0.6 * H, continuous)
+    a.resume("liu", T0 + 5.5 * H, continuous)
     assert a.clocks["resolve"].due_at == T0 + 29 * H
     with pytest.raises(DomainError, match="not_waiting"):
-        a.resume("liu", T0 + 6 * H, calendar)
+        a.resume("liu", T0 + 6 * H, continuous)
 
 
 def _ask(a: Assignment, due: datetime, now: datetime = T0, pending: bool = False) -> object:

@@ -1,14 +1,33 @@
-"""Working-day clocks: holidays off, make-up days on, the override year, and the fallback."""
+"""Clocks in working time: nights, weekends and holidays off, make-up days (调休) on, imported
+years first, the fallback, and add/between agreeing with each other."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import random
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
-from services.dispatch.adapters.calendar_data import override_rules, package_rules, working_days
-from services.dispatch.domain.calendar import BEIJING, Continuous, WorkingDays, YearRules
+from services.common.errors import Invalid
+from services.dispatch.adapters.calendar_data import (
+    business_days,
+    calendars,
+    override_rules,
+    package_rules,
+)
+from services.dispatch.domain.calendar import (
+    BEIJING,
+    BusinessDays,
+    Continuous,
+    WorkingDays,
+    WorkingHours,
+    YearRules,
+    year_rules,
+)
+
+H = 3600.0
+DAY = 24 * H
 
 
 def bj(*parts: int) -> datetime:
@@ -16,55 +35,107 @@ def bj(*parts: int) -> datetime:
 
 
 @pytest.fixture(scope="module")
-def calendar() -> WorkingDays:
-    return working_days()
+def hours() -> WorkingHours:
+    return WorkingHours(business_days())
 
 
-DAY = 24 * 3600
+def test_a_12_working_hour_limit_from_friday_17_before_a_holiday_falls_due_at_the_right_hour(
+    hours: WorkingHours,
+) -> None:
+    # Spring Festival 2026 (State Council notice): 15–23 February off, Saturday 14 February a
+    # make-up workday. Friday 13th 17:00–18:00 is 1 h, Saturday 14th 09:00–18:00 is 9 h,
+    # the festival counts nothing, Tuesday 24th 09:00–11:00 is the last 2 h.
+    due = hours.add(bj(2026, 2, 13, 17), 12 * H)
+    assert due == bj(2026, 2, 24, 11)
+    assert hours.between(bj(2026, 2, 13, 17), due) == 12 * H
 
 
 @pytest.mark.parametrize(
     ("start", "seconds", "due"),
     [
-        (bj(2026, 3, 13, 15), DAY, bj(2026, 3, 16, 15)),  # Friday → Monday
-        (bj(2026, 3, 14, 11), DAY, bj(2026, 3, 17, 0)),  # Saturday: counting starts Monday
-        (bj(2026, 9, 30, 10), DAY, bj(2026, 10, 8, 10)),  # National Day week skipped
-        (bj(2026, 10, 9, 12), DAY, bj(2026, 10, 10, 12)),  # 调休: Saturday 10 Oct works
-        (bj(2026, 2, 13, 9), DAY, bj(2026, 2, 14, 9)),  # 调休 before Spring Festival
-        (bj(2026, 12, 31, 12), DAY, bj(2027, 1, 4, 12)),  # into 2027: New Year off
-        (bj(2026, 11, 30, 9), 7 * DAY, bj(2026, 12, 9, 9)),  # a week and two weekend days
+        (bj(2026, 3, 12, 15, 20), 12 * H, bj(2026, 3, 16, 9, 20)),  # Thursday evening → Monday
+        (bj(2026, 3, 16, 9), 9 * H, bj(2026, 3, 16, 18)),  # the day's last minute: 18:00
+        (bj(2026, 3, 16, 20), 1 * H, bj(2026, 3, 17, 10)),  # dispatched at night
+        (bj(2026, 3, 14, 11), 2 * H, bj(2026, 3, 16, 11)),  # Saturday: Monday 09:00 counts
+        (bj(2026, 9, 30, 17), 2 * H, bj(2026, 10, 8, 10)),  # National Day week skipped
+        (bj(2026, 10, 9, 17), 2 * H, bj(2026, 10, 10, 10)),  # 调休: Saturday 10 Oct works
     ],
 )
-def test_working_time_skips_days_off(
-    calendar: WorkingDays, start: datetime, seconds: float, due: datetime
+def test_working_time_skips_nights_and_days_off(
+    hours: WorkingHours, start: datetime, seconds: float, due: datetime
 ) -> None:
-    assert calendar.add(start, seconds) == due
-    assert calendar.between(start, due) == pytest.approx(seconds)
+    assert hours.add(start, seconds) == due
+    assert hours.between(start, due) == seconds
 
 
-def test_the_2027_override_decides_that_year(calendar: WorkingDays) -> None:
-    assert not calendar.is_working_day(date(2027, 10, 1))
-    assert not calendar.is_working_day(date(2027, 2, 8))
-    assert calendar.is_working_day(date(2027, 10, 9))  # a Saturday made a workday
-    assert calendar.is_working_day(date(2027, 3, 3))
+def test_add_and_between_agree_on_random_instants(hours: WorkingHours) -> None:
+    rng = random.Random(12345)
+    base = bj(2026, 1, 1)
+    for _ in range(300):
+        start = base + timedelta(minutes=rng.randrange(365 * 1440))
+        seconds = rng.randrange(1, 200 * 60) * 60.0
+        due = hours.add(start, seconds)
+        assert hours.between(start, due) == seconds
+        # Nothing counts after the deadline until it is reached: the earliest such instant.
+        assert hours.add(start, seconds - 60) < due
+        end = start + timedelta(minutes=rng.randrange(30 * 1440))
+        counted = hours.between(start, end)
+        assert hours.add(start, counted) <= end or counted == 0
+        assert hours.between(start, hours.add(start, counted)) == counted
+
+
+def test_working_hours_follow_the_settings() -> None:
+    early = WorkingHours(business_days(), time(8, 30), time(17, 30))
+    assert early.add(bj(2026, 3, 16, 17), 1 * H) == bj(2026, 3, 17, 9)
+    with pytest.raises(ValueError):
+        WorkingHours(business_days(), time(18), time(9))
+
+
+def test_whole_working_days_still_count_for_clocks_started_before() -> None:
+    days = WorkingDays(business_days())
+    assert days.add(bj(2026, 3, 13, 15), DAY) == bj(2026, 3, 16, 15)
+    assert days.between(bj(2026, 9, 30, 10), bj(2026, 10, 8, 10)) == DAY
+
+
+def test_each_basis_has_its_calendar() -> None:
+    book = calendars()
+    start = bj(2026, 3, 13, 17)
+    assert book("natural").add(start, 2 * H) == start + timedelta(hours=2)
+    assert book("working").add(start, 2 * H) == bj(2026, 3, 16, 10)
+    assert book("working_days").add(start, 2 * H) == bj(2026, 3, 13, 19)
+
+
+def test_an_imported_year_decides_before_the_package_and_moves_the_known_end() -> None:
+    imported = year_rules(2027, [date(2027, 1, 1), date(2027, 3, 3)], [date(2027, 1, 2)])
+    days = business_days(imported)
+    assert not days.is_working_day(date(2027, 3, 3))  # a Wednesday the import made a holiday
+    assert days.is_working_day(date(2027, 1, 2))  # a Saturday made a workday
+    assert days.known_until(date(2026, 12, 3)) == date(2027, 12, 31)
+    assert business_days().known_until(date(2026, 12, 3)) == date(2026, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("holidays", "workdays", "code"),
+    [
+        ([date(2028, 1, 1)], [], "dispatch.calendar_other_year"),
+        ([date(2027, 1, 1)], [date(2027, 1, 1)], "dispatch.calendar_day_twice"),
+        ([date(2027, 1, 1)], [date(2027, 1, 4)], "dispatch.calendar_weekday_workday"),
+        ([], [], "dispatch.calendar_no_holidays"),
+    ],
+)
+def test_an_import_is_checked(holidays: list[date], workdays: list[date], code: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        year_rules(2027, holidays, workdays)
+    assert refused.value.code == code
 
 
 def test_an_unknown_year_falls_back_to_weekdays_and_says_so_once() -> None:
     told: list[int] = []
-    calendar = WorkingDays([package_rules()], on_fallback=told.append)
-    assert calendar.is_working_day(date(2031, 10, 1))  # a Wednesday, holiday unknown
-    assert not calendar.is_working_day(date(2031, 10, 4))
-    calendar.add(bj(2031, 5, 1, 9), 3 * DAY)
+    days = BusinessDays([package_rules()], on_fallback=told.append)
+    assert days.is_working_day(date(2031, 10, 1))  # a Wednesday, holiday unknown
+    assert not days.is_working_day(date(2031, 10, 4))
+    WorkingHours(days).add(bj(2031, 5, 1, 9), 30 * H)
     assert told == [2031]
-
-
-def test_the_fallback_never_crashes_a_clock_far_ahead(calendar: WorkingDays) -> None:
-    due = calendar.add(bj(2029, 1, 1, 9), 15 * DAY)
-    assert due > bj(2029, 1, 16)
-
-
-def test_between_is_zero_when_the_end_is_not_later(calendar: WorkingDays) -> None:
-    assert calendar.between(bj(2026, 3, 16, 10), bj(2026, 3, 16, 9)) == 0
 
 
 def test_round_the_clock_counts_every_hour() -> None:
@@ -74,20 +145,12 @@ def test_round_the_clock_counts_every_hour() -> None:
     assert clock.between(start, start + timedelta(hours=5)) == 5 * 3600
 
 
-def test_the_override_file_is_checked(tmp_path: Path) -> None:
+def test_the_override_file_is_checked_and_ships_no_guessed_year(tmp_path: Path) -> None:
+    assert override_rules().years == frozenset()
     stray = tmp_path / "stray.toml"
     stray.write_text('[[years]]\nyear = 2028\nholidays = ["2027-01-01"]\nworkdays = []\n')
     with pytest.raises(ValueError, match="outside the listed years"):
         override_rules(stray)
-    broken = tmp_path / "broken.toml"
-    broken.write_text('[[years]]\nyear = 2028\nholidays = ["tomorrow"]\nworkdays = []\n')
-    with pytest.raises(ValueError, match=str(broken)):
-        override_rules(broken)
-
-
-def test_the_package_covers_2026_and_stops_before_2027() -> None:
-    rules = package_rules()
-    assert 2026 in rules.years and 2027 not in rules.years
 
 
 def test_year_rules_follow_the_week_for_days_not_listed() -> None:

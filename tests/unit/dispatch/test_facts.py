@@ -16,7 +16,7 @@ T0 = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
 
 
-def continuous(_: bool) -> Calendar:
+def continuous(_: str) -> Calendar:
     return Continuous()
 
 
@@ -63,8 +63,7 @@ def test_a_contact_after_the_breach_fired_is_late() -> None:
 
 def test_a_contact_while_the_clocks_are_paused_with_time_left_is_on_time() -> None:
     a = fresh()
-    calendar = Continuous()
-    a.pause("waiting", "staff", T0 + 2 * MINUTE, calendar)
+    a.pause("waiting", "staff", T0 + 2 * MINUTE, continuous)
     a.contact("called", "staff", a.clocks["contact"].due_at + 60 * MINUTE)
     assert contacted(a).on_time is True
 

@@ -9,7 +9,7 @@ import pytest
 
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Invalid, NotFound
-from services.dispatch.adapters.calendar_data import working_days
+from services.dispatch.adapters.calendar_data import calendars
 from services.dispatch.adapters.directory import Directory
 from services.dispatch.adapters.seed import load_categories, load_departments, load_policies
 from services.dispatch.domain.dispatching import Dispatch, Ticket
@@ -34,7 +34,7 @@ def deps(state: State) -> DispatchContext:
     uow = MemoryUnitOfWork(state)
     ids = iter(range(10**6))
     return DispatchContext(
-        lambda: uow, Directory(), load_policies(), working_days(), now=lambda: T0,
+        lambda: uow, Directory(), load_policies(), calendars(), now=lambda: T0,
         new_id=lambda: f"a{next(ids)}",
     )  # fmt: skip
 

@@ -14,7 +14,7 @@ T0 = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 H = timedelta(hours=1)
 
 
-def continuous(_: bool) -> Calendar:
+def continuous(_: str) -> Calendar:
     return Continuous()
 
 
@@ -48,7 +48,7 @@ def test_urgent_clocks_run_round_the_clock_with_beijing_defaults(book: PolicyBoo
 
 
 def _clock() -> Clock:
-    return Clock("acknowledge", False, T0, due_at=T0 + H, warn_at=T0 + 0.75 * H)
+    return Clock("acknowledge", "natural", T0, due_at=T0 + H, warn_at=T0 + 0.75 * H)
 
 
 def test_a_clock_warns_once_then_breaches_once() -> None:
@@ -102,7 +102,7 @@ def test_a_policy_needs_positive_hours_per_clock_and_a_share(
     hours: dict[str, float], share: float
 ) -> None:
     with pytest.raises(ValueError):
-        Policy("p", False, hours, share, 24)  # type: ignore[arg-type]
+        Policy("p", dict.fromkeys(hours, "natural"), hours, share, 24)  # type: ignore[arg-type]
 
 
 def test_a_book_needs_urgent_and_general() -> None:

@@ -1,5 +1,6 @@
 """The port texts leave through, and its two adapters: the local outbox (embedded profile:
-the message stays in intake's table, shown on the /sms page) and an HTTP gateway."""
+the message stays in the sending service's own table, shown on its page) and an HTTP
+gateway. Intake texts citizens through it, dispatch texts departments' duty contacts."""
 
 from __future__ import annotations
 

@@ -1,0 +1,200 @@
+"""Notices of a warning or breach reach the department's duty contact once: the scheduler
+driven twice, the firing queued again and a restarted process make no second notice, and the
+webhook (a real HTTP server) receives one POST; a failed POST is tried again after its
+backoff with the same id. The workbench's badge counts the warned assignment."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from services.common.settings import Settings
+from services.common.workers import Worker
+from services.dispatch.adapters.orm import notices
+from services.dispatch.bootstrap import build
+from services.dispatch.config import DispatchSettings
+from services.dispatch.handlers import consumers
+from services.dispatch.handlers.context import DispatchContext
+from services.dispatch.handlers.scheduler import Scheduler
+from tests.support.dispatch import envelope, ticket_created
+
+T0 = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+
+
+@dataclass
+class Receiver:
+    """A department's system: records every POST, answers 503 while `failing` > 0."""
+
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    failing: int = 0
+    url: str = ""
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[Receiver]:
+    state = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            state.posts.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            status = 503 if state.failing else 204
+            state.failing = max(0, state.failing - 1)
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hotline-notices"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Desk:
+    client: TestClient
+    clock: Clock
+    data_dir: Path
+
+    @property
+    def deps(self) -> DispatchContext:
+        return self.client.app.state.deps  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def scheduler(self) -> Scheduler:
+        return self.client.app.state.scheduler  # type: ignore[attr-defined,no-any-return]
+
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def auth(self, user: str, password: str) -> dict[str, str]:
+        if user not in self.tokens:
+            form = {"username": user, "password": password}
+            answer = self.client.post("/api/v1/auth/token", data=form)
+            self.tokens[user] = answer.json()["access_token"]
+        return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+
+def _app(data_dir: Path, clock: Clock) -> TestClient:
+    app = build(Settings(data_dir=data_dir), DispatchSettings(scheduler=False), now=clock)
+    # The test sends by stepping the notice worker itself.
+    next(w for w in app.state.platform.workers if w.name == "dispatch-notices").hold()
+    return TestClient(app)
+
+
+def _sender(desk: Desk) -> Worker:
+    workers = desk.client.app.state.platform.workers  # type: ignore[attr-defined]
+    return next(w for w in workers if w.name == "dispatch-notices")
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver) -> Iterator[Desk]:
+    clock, data_dir = Clock(), tmp_path_factory.mktemp("dispatch")
+    with _app(data_dir, clock) as client:
+        made = Desk(client, clock, data_dir)
+        body = {"notice_channel": "webhook", "webhook_url": receiver.url}
+        admin = made.auth("admin", "adminpass")
+        put = client.put("/api/v1/departments/D-JXS/notices", json=body, headers=admin)
+        assert put.status_code == 200, put.text
+        yield made
+
+
+def _urgent(desk: Desk) -> str:
+    """An urgent ticket for 建外街道 (D-JXS), dispatched now: acknowledge within 1 h."""
+    event = ticket_created(urgency="urgent", created_at=desk.clock.now)
+    env = envelope(event)
+    with desk.deps.uow() as u:
+        consumers.on_ticket_created(desk.deps, u, env, event)
+        u.commit()
+    with desk.deps.uow() as u:
+        return u.assignments.of_ticket(env.ticket_id)[0].id
+
+
+def _count(desk: Desk) -> int:
+    with desk.deps.uow() as u:
+        return int(u.session.execute(select(func.count()).select_from(notices)).scalar_one())
+
+
+def test_a_warning_produces_exactly_one_notice_to_the_departments_contact(
+    desk: Desk, receiver: Receiver
+) -> None:
+    assignment = _urgent(desk)
+    desk.clock.now += timedelta(minutes=46)  # past 75 % of the 1 h acknowledge clock
+    assert desk.scheduler.tick() == 1
+    assert desk.scheduler.tick() == 0
+    # The same firing queued again (a redelivery) is left alone by the unique key.
+    with desk.deps.uow() as u:
+        due = desk.clock.now + timedelta(minutes=14)
+        u.notices.queue([(assignment, "t", "D-JXS", "acknowledge", "warning", due)],
+                        desk.clock.now, desk.deps.new_id)  # fmt: skip
+        u.commit()
+    # A restarted process on the same database finds nothing left to fire.
+    with _app(desk.data_dir, desk.clock) as again:
+        assert again.app.state.scheduler.tick() == 0  # type: ignore[attr-defined]
+    assert _count(desk) == 1
+    sender = _sender(desk)
+    assert sender.step() == 1
+    assert sender.step() == 0
+    assert len(receiver.posts) == 1
+    post = receiver.posts[0]
+    assert (post["assignment"], post["department"], post["kind"], post["clock"]) == (
+        assignment, "D-JXS", "warning", "acknowledge",
+    )  # fmt: skip
+    assert post["ticket_number"] == "2611280001" and post["id"]
+    listed = desk.client.get("/api/v1/notices", headers=desk.auth("dispatcher", "dispatcherpass"))
+    assert [(n["id"], n["status"]) for n in listed.json()] == [(post["id"], "sent")]
+    badge = desk.client.get("/api/v1/sla-alerts", headers=desk.auth("chaoyang-jxs", "deptpass"))
+    assert badge.json() == {"warned": 1, "breached": 0}
+
+
+def test_a_failed_post_is_tried_again_after_its_backoff_with_the_same_id(
+    desk: Desk, receiver: Receiver
+) -> None:
+    receiver.posts.clear()
+    receiver.failing = 1
+    _urgent(desk)
+    desk.clock.now += timedelta(minutes=46)
+    assert desk.scheduler.tick() >= 1
+    sender = _sender(desk)
+    tried = sender.step()  # the first POST answered 503: pending again, in 10 s
+    assert tried >= 1 and sender.step() == 0
+    desk.clock.now += timedelta(seconds=11)
+    assert sender.step() == 1
+    assert sender.step() == 0
+    ids = [p["id"] for p in receiver.posts]
+    assert len(ids) == tried + 1 and ids.count(ids[0]) == 2
+    listed = desk.client.get("/api/v1/notices", headers=desk.auth("admin", "adminpass")).json()
+    assert {n["status"] for n in listed} == {"sent"} and len(listed) == _count(desk)
+
+
+def test_notice_settings_need_the_channels_address(desk: Desk) -> None:
+    admin = desk.auth("admin", "adminpass")
+    body = {"notice_channel": "sms"}
+    refused = desk.client.put("/api/v1/departments/D-ZGC/notices", json=body, headers=admin)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "duty_phone"
+    unknown = desk.client.put(
+        "/api/v1/departments/NOPE/notices", json=body | {"duty_phone": "13800000000"}, headers=admin
+    )
+    assert unknown.status_code == 404
