@@ -110,10 +110,69 @@ class ReopenRequested(Event):
     )
 
 
+AppealKind = Literal["not_ours", "outside_policy", "citizen_unreachable"]
+AppealOutcome = Literal["upheld", "rejected"]
+
+
+class AppealFiled(Event):
+    """申诉: a department disputes its assignment ("not ours") or the assessment of its
+    work on the ticket ("demand outside policy", "citizen unreachable")."""
+
+    TYPE = "AppealFiled"
+    TOPIC = FEEDBACK
+
+    appeal_id: str
+    department_code: str
+    assignment_id: str | None = None
+    kind: AppealKind
+    reason: str
+    photos: list[str] = Field(default_factory=list, description="Intake's photo ids")
+    by: str
+    at: AwareDatetime
+
+
+class AppealDecided(Event):
+    """A dispatcher or leader upheld or rejected the appeal, with a reason. `excluded` is
+    feedback's decision, carried for readers: whether the ticket now counts in none of the
+    department's rates (any of its appeals on the ticket upheld)."""
+
+    TYPE = "AppealDecided"
+    TOPIC = FEEDBACK
+
+    appeal_id: str
+    department_code: str
+    kind: AppealKind
+    outcome: AppealOutcome
+    reason: str
+    excluded: bool
+    by: str
+    at: AwareDatetime
+
+
+class AppealReversed(Event):
+    """A leader turned an earlier decision round (upheld ⇄ rejected), with a reason;
+    `outcome` is the decision now, `excluded` as in AppealDecided."""
+
+    TYPE = "AppealReversed"
+    TOPIC = FEEDBACK
+
+    appeal_id: str
+    department_code: str
+    kind: AppealKind
+    outcome: AppealOutcome
+    reason: str
+    excluded: bool
+    by: str
+    at: AwareDatetime
+
+
 EVENTS: tuple[type[Event], ...] = (
     RatingRequested,
     TicketRated,
     CallbackRecorded,
     TicketClosed,
     ReopenRequested,
+    AppealFiled,
+    AppealDecided,
+    AppealReversed,
 )

@@ -33,7 +33,7 @@ from services.common.workers import Worker
 from services.feedback.adapters.links import LinkSigner
 from services.feedback.adapters.orm import metadata
 from services.feedback.adapters.unit_of_work import FeedbackUnitOfWork
-from services.feedback.api import public, rankings, staff
+from services.feedback.api import appeals, public, rankings, staff
 from services.feedback.config import FeedbackSettings
 from services.feedback.handlers import expiry, ranking, tracking
 from services.feedback.handlers.context import FeedbackContext
@@ -62,9 +62,11 @@ def build(
         public.router(fb, limiter, platform.auth.proxies),
         staff.router(fb),
         rankings.router(fb),
+        appeals.router(fb, timedelta(days=options.appeal_window_days)),
     ]
     app = create_app(platform, routers, "Hotline feedback")
     pages = {"/rankings": "rankings.html", "/callbacks": "callbacks.html", "/rate": "rate.html"}
+    pages["/appeals"] = "appeals.html"
     mount_pages(app, PAGES, pages, "/rankings", settings, {"/rate": public.PAGE_HEADERS})
     return app
 

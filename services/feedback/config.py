@@ -43,6 +43,13 @@ class FeedbackSettings(ServiceSettings, RateWeightSettings):
         default=2, ge=0, description="Reopenings (重办) before a refused result goes to 督办"
     )
 
+    appeal_window_days: float = Field(
+        default=7.0,
+        gt=0,
+        description="Days a department has to appeal (申诉): from the dispatch for 'not ours', "
+        "from its latest rating on the ticket for the assessment",
+    )
+
     public_rate_limit: int = Field(
         default=30, ge=1, description="Requests per window and client address on public routes"
     )

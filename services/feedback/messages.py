@@ -48,4 +48,45 @@ MESSAGES = {
         "zh": "{month} 尚未开始，最晚可查询 {current}。",
         "en": "{month} has not begun; the latest month is {current}.",
     },
+    "feedback.assignment_not_found": {
+        "zh": "未找到本单位的派单 {id}。",
+        "en": "Your department has no assignment {id}.",
+    },
+    "feedback.appeal_not_found": {"zh": "申诉 {id} 不存在。", "en": "Appeal {id} not found."},
+    "feedback.appeal_pending": {
+        "zh": "本单位已就此工单提出同类申诉，正在等待裁定。",
+        "en": "Your department's appeal of this kind on this ticket is awaiting a decision.",
+    },
+    "feedback.appeal_upheld": {
+        "zh": "本单位就此工单的同类申诉已获支持，无需再次申诉。",
+        "en": "Your department's appeal of this kind on this ticket was already upheld.",
+    },
+    "feedback.appeal_nothing_assessed": {
+        "zh": "此工单尚无计入本单位的市民评价，无可申诉的考核结果。",
+        "en": "No rating of this ticket counts for your department: nothing to appeal.",
+    },
+    "feedback.appeal_window_closed": {
+        "zh": "已超过申诉期限（{days} 天）。",
+        "en": "The time to appeal ({days} days) has passed.",
+    },
+    "feedback.appeal_already_decided": {
+        "zh": "该申诉已裁定（{status}），如需改判请由领导撤销原裁定。",
+        "en": "This appeal was already decided ({status}); a leader may reverse the decision.",
+    },
+    "feedback.appeal_not_decided": {
+        "zh": "该申诉尚未裁定，无可撤销的裁定。",
+        "en": "This appeal has not been decided yet; there is no decision to reverse.",
+    },
+    "feedback.appeal_reverse_leaders": {
+        "zh": "只有领导可以撤销申诉裁定。",
+        "en": "Only a leader may reverse an appeal's decision.",
+    },
+    "validation.appeal_photo_id": {
+        "zh": "不是有效的照片编号，请通过上传照片获得。",
+        "en": "Is not a photo id; upload the photo to get one.",
+    },
+    "validation.appeal_photos_repeated": {
+        "zh": "同一张照片不能重复附上。",
+        "en": "The same photo is attached twice.",
+    },
 }

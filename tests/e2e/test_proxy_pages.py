@@ -51,6 +51,7 @@ PAGES = {
     "/dispatch/supervision": DESK,
     "/feedback/callbacks": "#due tbody tr, #empty:not([hidden])",
     "/feedback/rankings": "#ranking tbody tr, #empty:not([hidden])",
+    "/feedback/appeals": "#appeals tbody tr, #empty:not([hidden])",
     "/search/search": "nav.tabs a[aria-current='page']",
     "/search/dashboard": "#kpis .kpi",
     "/intake/privacy": "header nav.menu a[aria-current='page']",  # its script draws the header
@@ -64,15 +65,16 @@ MENU = {
     "检索": "/search/search",
     "驾驶舱": "/search/dashboard",
     "三率考核": "/feedback/rankings",
+    "申诉": "/feedback/appeals",
     "短信发件箱": "/intake/sms",
     "个人信息审计": "/intake/privacy",
 }
 # Each demo role: the service whose login page it uses, and its menu.
 ROLES = {
     "agent1": ("intake", ["话务受理", "市民回访", "检索"]),
-    "dispatcher": ("dispatch", ["派单调度", "检索", "驾驶舱", "三率考核"]),
-    "chaoyang-jxs": ("dispatch", ["承办工作台", "检索"]),
-    "leader": ("search", ["派单调度", "检索", "驾驶舱", "三率考核"]),
+    "dispatcher": ("dispatch", ["派单调度", "检索", "驾驶舱", "三率考核", "申诉"]),
+    "chaoyang-jxs": ("dispatch", ["承办工作台", "检索", "申诉"]),
+    "leader": ("search", ["派单调度", "检索", "驾驶舱", "三率考核", "申诉"]),
     "admin": ("feedback", list(MENU)),
 }
 # The dispatcher's desk pages beyond the first, reached by the desk's own navigation.

@@ -4,6 +4,7 @@ callbacks. Ratings hold everything the three rates are computed from."""
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     Index,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 
 from services.common.idempotency import idempotency_table
@@ -123,6 +125,53 @@ callbacks = Table(
     Column("reached", Boolean, nullable=False),
     Column("rating_id", String(32), nullable=True),
     Column("note", Text, nullable=False, server_default=""),
+    Column("by", String(100), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+# 申诉: a department's appeal against its assignment or its assessment on one ticket; see
+# docs/three-rates.md (Appeals). An upheld one excludes the ticket from the department's rates.
+appeals = Table(
+    "appeals",
+    metadata,
+    Column("appeal_id", String(32), primary_key=True),
+    Column("ticket_id", String(64), nullable=False),
+    Column("department_code", String(32), nullable=False),
+    Column("assignment_id", String(32), nullable=True),
+    Column("kind", String(24), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("photos", JSON, nullable=False),
+    # pending → upheld | rejected (a leader may turn one into the other)
+    Column("status", String(16), nullable=False),
+    Column("filed_by", String(100), nullable=False),
+    Column("filed_at", UtcDateTime, nullable=False),
+    Column("decided_by", String(100), nullable=True),
+    Column("decided_at", UtcDateTime, nullable=True),
+    Column("decision_reason", Text, nullable=True),
+    # The rates' exclusion test (ticket, department, upheld) reads this index alone.
+    Index("ix_appeals_ticket_department", "ticket_id", "department_code", "status"),
+    Index("ix_appeals_status_filed", "status", "filed_at"),
+    # One pending appeal per ticket × department × kind, even under a race.
+    Index(
+        "uq_appeals_pending",
+        "ticket_id",
+        "department_code",
+        "kind",
+        unique=True,
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
+)
+
+# Every step of every appeal (filed, decided, reversed): who, when, why (留痕).
+appeal_steps = Table(
+    "appeal_steps",
+    metadata,
+    Column("step_id", String(32), primary_key=True),
+    Column("appeal_id", String(32), nullable=False, index=True),
+    Column("action", String(16), nullable=False),
+    Column("outcome", String(16), nullable=True),
+    Column("reason", Text, nullable=False),
     Column("by", String(100), nullable=False),
     Column("at", UtcDateTime, nullable=False),
 )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Row, and_, func, insert, select
+from sqlalchemy import ColumnElement, Row, and_, func, insert, select
 from sqlalchemy.orm import Session
 
+from services.feedback.adapters.appeals import upheld_for
 from services.feedback.adapters.orm import callbacks, ratings
 from services.feedback.domain.rates import Tally
 
@@ -23,7 +24,8 @@ def add_callback(session: Session, **values: Any) -> None:
 def tally(session: Session, month: str) -> list[Tally]:
     """One Tally per department with ratings in `month`, counted by the database.
 
-    Ratings without a department (answered at intake) rank no one.
+    Ratings without a department (answered at intake) rank no one, and neither count the
+    ratings of a ticket an upheld appeal excludes from that department's rates.
     """
     r = ratings.c
     query = (
@@ -36,6 +38,7 @@ def tally(session: Session, month: str) -> list[Tally]:
             func.count().filter(r.satisfaction == "basically_satisfied").label("basic"),
         )
         .where(r.month == month, r.department_code.is_not(None))
+        .where(~upheld_for(r.ticket_id, r.department_code))
         .group_by(r.department_code)
     )
     return [
@@ -55,12 +58,16 @@ EXPORT_COLUMNS = (
     "solved",
     "satisfaction",
     "rated_at",
+    "excluded_by_appeal",
 )
 
 
 def of_month(session: Session, month: str) -> Iterator[Row[Any]]:
-    """The month's ratings without comments or names: everything the rates use, no more."""
-    columns = [ratings.c[name] for name in EXPORT_COLUMNS]
+    """The month's ratings without comments or names: everything the rates use, no more
+    (`excluded_by_appeal`: an upheld appeal takes the rating out of its department's rates)."""
+    r = ratings.c
+    columns: list[ColumnElement[Any]] = [r[name] for name in EXPORT_COLUMNS[:-1]]
+    columns.append(upheld_for(r.ticket_id, r.department_code).label("excluded_by_appeal"))
     query = select(*columns).where(ratings.c.month == month).order_by(ratings.c.rated_at)
     yield from session.execute(query.execution_options(yield_per=5000))
 

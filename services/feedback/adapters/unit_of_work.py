@@ -10,8 +10,42 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from services.common.db import UnitOfWork
-from services.feedback.adapters import invitations, ratings, tracking
+from services.feedback.adapters import appeals, invitations, ratings, tracking
 from services.feedback.domain.rates import Tally
+
+
+class SqlAppeals:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def add(self, **values: Any) -> None:
+        return appeals.add(self._session, **values)
+
+    def add_step(self, **values: Any) -> None:
+        return appeals.add_step(self._session, **values)
+
+    def decide(self, appeal_id: str, status: str, by: str, at: datetime, reason: str) -> None:
+        return appeals.decide(self._session, appeal_id, status, by, at, reason)
+
+    def excluded(self, ticket_id: str, department_code: str) -> bool:
+        return appeals.excluded(self._session, ticket_id, department_code)
+
+    def excluded_in(self, month: str) -> dict[str, tuple[int, int]]:
+        return appeals.excluded_in(self._session, month)
+
+    def get(self, appeal_id: str) -> Row[Any] | None:
+        return appeals.get(self._session, appeal_id)
+
+    def latest_rating_at(self, ticket_id: str, department_code: str) -> datetime | None:
+        return appeals.latest_rating_at(self._session, ticket_id, department_code)
+
+    def listed(
+        self, status: str | None, department_code: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        return appeals.listed(self._session, status, department_code, limit)
+
+    def standing(self, ticket_id: str, department_code: str, kind: str) -> str | None:
+        return appeals.standing(self._session, ticket_id, department_code, kind)
 
 
 class SqlInvitations:
@@ -117,11 +151,13 @@ class SqlTracking:
 
 
 class FeedbackUnitOfWork(UnitOfWork):
+    appeals: SqlAppeals
     invitations: SqlInvitations
     ratings: SqlRatings
     tracking: SqlTracking
 
     def attach(self, session: Session) -> None:
+        self.appeals = SqlAppeals(session)
         self.invitations = SqlInvitations(session)
         self.ratings = SqlRatings(session)
         self.tracking = SqlTracking(session)

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.common.auth import Role, require_roles
 from services.common.i18n import Lang, negotiate
@@ -53,6 +53,9 @@ class RankingRowRead(BaseModel):
     dissatisfied: int
     rates: RateValues
     changes: RateValues | None
+    excluded_tickets: int = Field(
+        default=0, description="Tickets of the month upheld appeals took out of these rates"
+    )
 
 
 class TotalRead(BaseModel):
@@ -65,6 +68,15 @@ class TotalRead(BaseModel):
     basically_satisfied: int
     dissatisfied: int
     rates: RateValues
+
+
+class ExcludedRead(BaseModel):
+    """What upheld appeals (申诉) took out of one department's rates this month."""
+
+    department_code: str
+    department_name: str
+    tickets: int
+    ratings: int
 
 
 class WeightsRead(BaseModel):
@@ -81,6 +93,9 @@ class RankingRead(BaseModel):
     weights: WeightsRead
     total: TotalRead | None
     rows: list[RankingRowRead]
+    excluded: list[ExcludedRead] = Field(
+        default_factory=list, description="Per department, what upheld appeals excluded"
+    )
 
 
 def router(fb: FeedbackContext) -> APIRouter:
@@ -140,6 +155,12 @@ def _read(fb: FeedbackContext, table: MonthRanking) -> RankingRead:
         ),
         total=_total(table),
         rows=[_row(table, s) for s in table.rows],
+        excluded=[
+            ExcludedRead(
+                department_code=code, department_name=table.name(code), tickets=n, ratings=r
+            )
+            for code, (n, r) in sorted(table.excluded.items())
+        ],
     )
 
 
@@ -180,6 +201,7 @@ def _row(table: MonthRanking, s: Standing) -> RankingRowRead:
         dissatisfied=t.dissatisfied,
         rates=_percents(s.rates),
         changes=changes,
+        excluded_tickets=table.excluded.get(t.department_code, (0, 0))[0],
     )
 
 

@@ -4,7 +4,7 @@ every time it is asked for (never kept), so it always agrees with them."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from services.common.errors import Invalid
@@ -21,6 +21,8 @@ class MonthRanking:
     weights: Weights
     rows: list[Standing]
     names: dict[str, str]
+    # Per department: (tickets, ratings) of the month that upheld appeals exclude.
+    excluded: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def total(self) -> tuple[Tally, Rates] | None:
@@ -47,13 +49,16 @@ def assessed_month(fb: FeedbackContext, text: str) -> Month:
 
 
 def month_ranking(fb: FeedbackContext, month: Month) -> MonthRanking:
-    """Two GROUP BYs (the month and the one before) and the arithmetic of domain.rates."""
+    """Two GROUP BYs (the month and the one before) and the arithmetic of domain.rates,
+    with what upheld appeals took out of the month shown beside it."""
     with fb.uow() as uow:
         current = uow.ratings.tally(str(month))
         previous = uow.ratings.tally(str(month.previous()))
-        codes = [t.department_code for t in current]
+        excluded = uow.appeals.excluded_in(str(month))
+        codes = sorted({t.department_code for t in current} | set(excluded))
         names = uow.tracking.department_names(codes)
-    return MonthRanking(month, fb.weights, ranking(current, previous, fb.weights), names)
+    rows = ranking(current, previous, fb.weights)
+    return MonthRanking(month, fb.weights, rows, names, excluded)
 
 
 def month_ratings(fb: FeedbackContext, month: Month) -> Iterator[Sequence[Any]]:

@@ -248,8 +248,10 @@ def _outcome(doc: Doc) -> Doc:
         "m_within_sla": int(bool(last and last.get("within_sla"))),
         "rating": rating,
         "rated_at": rating and rating.get("at"),
-        "rating_department_code": rating
-        and (rating.get("department_code") or doc.get("department_code")),
+        "rating_department_code": rates.counted_for(
+            rating and (rating.get("department_code") or doc.get("department_code")),
+            doc.get("exclusions", {}),
+        ),
         "reopen_count": max((int(k) for k in reopens), default=0),
         "closed_at": doc.get("closed", {}).get("at"),
         "close_reason": doc.get("closed", {}).get("reason"),

@@ -109,6 +109,17 @@ def _closed(doc: Doc, e: f.TicketClosed, version: str) -> None:
     put(doc, ("closed",), _event_fields(e), version)
 
 
+def _appeal_filed(doc: Doc, e: f.AppealFiled, version: str) -> None:
+    put(doc, ("appeals", e.appeal_id, "filed"), _event_fields(e, "appeal_id"), version)
+
+
+def _appeal_decision(doc: Doc, e: f.AppealDecided | f.AppealReversed, version: str) -> None:
+    """The appeal's decision now, and feedback's word on whether the ticket still counts in
+    the department's rates: the newest decision or reversal says both."""
+    put(doc, ("appeals", e.appeal_id, "decision"), _event_fields(e, "appeal_id"), version)
+    put(doc, ("exclusions", e.department_code), e.excluded, version)
+
+
 RECORDERS: dict[type[Event], Recorder] = {
     t.TicketCreated: _ticket,
     t.CallAttached: _call,
@@ -130,6 +141,9 @@ RECORDERS: dict[type[Event], Recorder] = {
     a.ClocksResumed: _assignment("resumed"),
     f.RatingRequested: _invitation,
     f.TicketClosed: _closed,
+    f.AppealFiled: _appeal_filed,
+    f.AppealDecided: _appeal_decision,
+    f.AppealReversed: _appeal_decision,
 }
 # Events of which a ticket may have many, each kept under its own key.
 KEYED: dict[type[Event], Callable[..., None]] = {

@@ -17,6 +17,7 @@ KNOWN_EVENTS = facts.KNOWN
 # every event was most of the cost of a rebuild).
 _WRITTEN_IN_PLACE = (
     "versions", "assignments", "invitations", "ratings", "callbacks", "reopens", "calls_attached",
+    "appeals", "exclusions",
 )  # fmt: skip
 
 

@@ -9,6 +9,10 @@ counted for the department and the month of its latest rating, where the feedbac
 counts each round for its own lead department and month. The two differ only for tickets
 rated again in a later month or after a change of department.
 
+A ticket an upheld appeal excludes from its rating department's rates (feedback decides and
+says so in the appeal's events) is counted under `excluded:<code>` instead of `<code>`: in
+none of the department's rates, and visibly beside them.
+
 SLA compliance = lead resolutions that met their deadline / lead resolutions, per period of
 the resolution.
 """
@@ -24,6 +28,15 @@ from proto.rates import Tally, Weights, rates_of, responded
 # Per-ticket counters that the index sums per department and period.
 COUNTERS = ("m_rated", "m_responded", "m_solved", "m_satisfied", "m_basically_satisfied")
 SLA_COUNTERS = ("m_resolved", "m_within_sla")
+EXCLUDED = "excluded:"
+
+
+def counted_for(department_code: str | None, exclusions: Mapping[str, bool]) -> str | None:
+    """The key a rated ticket counts under: its rating department, or `excluded:<code>`
+    when feedback's latest word is that an upheld appeal excludes it from that one's rates."""
+    if department_code and exclusions.get(department_code):
+        return f"{EXCLUDED}{department_code}"
+    return department_code
 
 
 def counts(ratings: Iterable[Mapping[str, Any]]) -> dict[str, int]:

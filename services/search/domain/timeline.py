@@ -36,6 +36,9 @@ _SUMMARIES = {
     "CallbackRecorded": "话务员回访",
     "TicketClosed": "工单办结归档",
     "ReopenRequested": "市民不满意，第 {reopen_count} 次重办",
+    "AppealFiled": "{department_code} 申诉（{kind}）",
+    "AppealDecided": "{department_code} 的申诉裁定：{outcome}",
+    "AppealReversed": "{department_code} 的申诉改判：{outcome}",
 }
 
 
@@ -60,7 +63,10 @@ def entry(envelope: Envelope, event: Event, at: str) -> dict[str, Any]:
         "by": actor(envelope, event),
         "summary": _summary(envelope.type, fields),
     }
-    for name in ("assignment_id", "department_code", "department_name", "clock", "granted"):
+    for name in (
+        "assignment_id", "department_code", "department_name", "clock", "granted", "appeal_id",
+        "kind", "outcome", "excluded",
+    ):  # fmt: skip
         if fields.get(name) is not None:
             item[name] = fields[name]
     details = [str(fields[name]) for name in _DETAIL_FIELDS if fields.get(name)]

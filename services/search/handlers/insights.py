@@ -9,7 +9,13 @@ from typing import Any, get_args
 
 from proto.rates import Weights
 from proto.vocabulary import Channel
-from services.search.adapters.index import TIME_ZONE, DateRange, Histogram, SearchRequest
+from services.search.adapters.index import (
+    TIME_ZONE,
+    Bucket,
+    DateRange,
+    Histogram,
+    SearchRequest,
+)
 from services.search.domain import hotspots, rates
 from services.search.domain.query import ParsedQuery
 from services.search.handlers.context import SearchContext
@@ -141,10 +147,21 @@ def _rates(reader: SearchContext, start: datetime, weights: Weights) -> list[dic
         sums=list(rates.COUNTERS),
         limit=0,
     )
-    rows = reader.labelled("rating_department_code", reader.run(request).facets[
-        "rating_department_code"
-    ])  # fmt: skip
-    return [row | rates.three_rates(row, weights) for row in rows]
+    buckets = reader.run(request).facets["rating_department_code"]
+    excluded = {
+        b.key.removeprefix(rates.EXCLUDED): b.count
+        for b in buckets
+        if b.key.startswith(rates.EXCLUDED)
+    }
+    counted = [b for b in buckets if not b.key.startswith(rates.EXCLUDED)]
+    # A department whose every rated ticket was excluded is still listed, with no rate.
+    zero = dict.fromkeys(rates.COUNTERS, 0)
+    counted += [Bucket(c, 0, zero) for c in sorted(set(excluded) - {b.key for b in counted})]
+    rows = reader.labelled("rating_department_code", counted)
+    return [
+        row | rates.three_rates(row, weights) | {"excluded_tickets": excluded.get(row["key"], 0)}
+        for row in rows
+    ]
 
 
 def _overdue(reader: SearchContext, now: datetime) -> list[dict[str, Any]]:

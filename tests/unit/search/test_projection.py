@@ -257,6 +257,18 @@ STORIES = {
         wrap(t.CallAttached(call_id="c", channel="web", caller_masked=None, caller_key=None,
                             calls=3, attached_by="agent2", attached_at=at(4)), 4),
     ],
+    "appealed, upheld and reversed": [
+        created(0), resolved("a1", "D-JXS", 10), rated(20, "i1", "dissatisfied", False),
+        wrap(f.AppealFiled(appeal_id="p1", department_code="D-JXS", assignment_id="a1",
+                           kind="citizen_unreachable", reason="市民拒接电话", photos=[],
+                           by="chaoyang-jxs", at=at(30)), 30, "feedback"),
+        wrap(f.AppealDecided(appeal_id="p1", department_code="D-JXS",
+                             kind="citizen_unreachable", outcome="upheld", reason="属实",
+                             excluded=True, by="dispatcher", at=at(40)), 40, "feedback"),
+        wrap(f.AppealReversed(appeal_id="p1", department_code="D-JXS",
+                              kind="citizen_unreachable", outcome="rejected", reason="复核不实",
+                              excluded=False, by="leader", at=at(50)), 50, "feedback"),
+    ],
 }  # fmt: skip
 
 
@@ -282,6 +294,16 @@ def test_what_the_small_stories_say() -> None:
         1,
         "satisfied",
     )
+    appealed = STORIES["appealed, upheld and reversed"]
+    assert fold(appealed)["rating_department_code"] == "D-JXS"  # the reversal counts it again
+    upheld = fold(appealed[:-1])
+    assert upheld["rating_department_code"] == "excluded:D-JXS" and upheld["m_rated"] == 1
+    entries = [e for e in fold(appealed)["timeline"] if e["type"].startswith("Appeal")]
+    assert [(e["by"], e.get("outcome"), e["detail"]) for e in entries] == [
+        ("chaoyang-jxs", None, "市民拒接电话"),
+        ("dispatcher", "upheld", "属实；upheld"),
+        ("leader", "rejected", "复核不实；rejected"),
+    ]
     fourth = fold(STORIES["answered directly at intake"])
     assert fourth["status"] == "closed" and fourth["calls"] == 3
     assert fourth["answered_at"] is not None and fourth["m_rated"] == 0

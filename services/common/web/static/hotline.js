@@ -16,6 +16,7 @@ const Hotline = (() => {
   const WHO = {
     "intake/console": ["agent", "admin"], "intake/sms": ["admin"], "intake/privacy": ["admin"],
     "feedback/callbacks": ["agent", "admin"], "feedback/rankings": DESK,
+    "feedback/appeals": ["dept_staff", "dispatcher", "leader", "admin"],
     "dispatch/workbench": ["dept_staff", "admin"], "dispatch/review": DESK,
     "dispatch/returned": DESK, "dispatch/extensions": DESK, "dispatch/supervision": DESK,
     "search/search": ["agent", "dispatcher", "dept_staff", "leader", "admin"],
@@ -28,7 +29,7 @@ const Hotline = (() => {
     ["intake/console", "menu.console"], ["feedback/callbacks", "menu.callbacks"],
     ["dispatch/workbench", "menu.workbench"], ["dispatch/review", "menu.desk"],
     ["search/search", "menu.search"], ["search/dashboard", "menu.dashboard"],
-    ["feedback/rankings", "menu.rankings"], ["intake/sms", "menu.sms"], ["intake/privacy", "menu.privacy"],
+    ["feedback/rankings", "menu.rankings"], ["feedback/appeals", "menu.appeals"], ["intake/sms", "menu.sms"], ["intake/privacy", "menu.privacy"],
     ["intake/open311-apps", "menu.open311"],
   ];
   // A service's pages side by side: the tab strip of a page with <nav data-tabs="service">.
@@ -36,7 +37,7 @@ const Hotline = (() => {
     dispatch: [["workbench", "nav.workbench"], ["review", "nav.review"], ["returned", "nav.returned"],
       ["extensions", "nav.extensions"], ["supervision", "nav.supervision"]],
     search: [["search", "nav.search"], ["dashboard", "nav.dashboard"]],
-    feedback: [["rankings", "nav.rankings"], ["callbacks", "nav.callbacks"]],
+    feedback: [["rankings", "nav.rankings"], ["callbacks", "nav.callbacks"], ["appeals", "nav.appeals"]],
   };
   const dict = {
     zh: {
@@ -51,6 +52,7 @@ const Hotline = (() => {
       "nav.pages": "页面", "nav.workbench": "工作台", "nav.review": "待审派单", "nav.returned": "退单",
       "nav.extensions": "延期审批", "nav.supervision": "督办", "nav.search": "工单检索",
       "nav.dashboard": "领导驾驶舱", "nav.rankings": "三率排名", "nav.callbacks": "回访",
+      "menu.appeals": "申诉", "nav.appeals": "申诉",
     },
     en: {
       "app.name": "12345 Citizen Hotline", "nav.logout": "Sign out", "nav.lang": "中文",
@@ -64,6 +66,7 @@ const Hotline = (() => {
       "nav.pages": "Pages", "nav.workbench": "Workbench", "nav.review": "Review queue", "nav.returned": "Returned",
       "nav.extensions": "Extensions", "nav.supervision": "Supervision", "nav.search": "Ticket search",
       "nav.dashboard": "Leaders' dashboard", "nav.rankings": "Rankings", "nav.callbacks": "Callbacks",
+      "menu.appeals": "Appeals", "nav.appeals": "Appeals",
     },
   };
 

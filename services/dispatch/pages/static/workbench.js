@@ -24,7 +24,7 @@
       "wb.done": "已保存", "wb.returned.by": "{who} 于 {at} 退单：{reason}",
       "wb.outcome": "办理结果", "wb.note": "说明", "wb.supervised": "该工单已列入督办，请优先办理。",
       "wb.photos.before": "现场照片（处理前，最多 3 张）", "wb.photos.after": "现场照片（处理后，最多 3 张）",
-      "wb.photo": "现场照片 {n}",
+      "wb.photo": "现场照片 {n}", "wb.appeal": "申诉（非本单位职责 / 考核结果）",
     },
     en: {
       "wb.title": "Department workbench", "wb.inbox": "Inbox", "wb.filter": "Show", "wb.filter.open": "Open",
@@ -48,7 +48,7 @@
       "wb.returned.by": "Returned by {who} at {at}: {reason}", "wb.outcome": "Outcome", "wb.note": "Note",
       "wb.supervised": "This ticket is under supervision: handle it first.",
       "wb.photos.before": "Photos from the field (before, up to 3)", "wb.photos.after": "Photos from the field (after, up to 3)",
-      "wb.photo": "Field photo {n}",
+      "wb.photo": "Field photo {n}", "wb.appeal": "Appeal (not ours / the assessment)",
     },
   });
 
@@ -292,6 +292,9 @@
       a.outcome ? el("p", {}, el("strong", {}, t("wb.outcome"), "："), a.outcome) : null,
       el("h3", {}, t("wb.clocks")), clocksTable(a),
       el("div", { class: "actions" }, actions(a)),
+      // Appeals are feedback's: its page files them, for this assignment.
+      el("p", {}, el("a", { id: "appeal", href: Hotline.link("feedback", `/appeals?assignment=${encodeURIComponent(a.id)}`) },
+        t("wb.appeal"))),
       el("h3", {}, t("wb.history")), historyList(a)].filter(Boolean));
   }
 

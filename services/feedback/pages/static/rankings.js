@@ -11,6 +11,9 @@
       "rank.c.rank": "排名", "rank.c.department": "承办单位", "rank.c.rated": "参评件",
       "rank.c.response": "响应率", "rank.c.resolution": "解决率", "rank.c.satisfaction": "满意率",
       "rank.c.score": "综合得分", "rank.empty": "这个月还没有评价。",
+      "rank.excluded": "申诉核减 {n} 件", "rank.excluded.list": "经申诉核减（不计入三率）：{list}",
+      "rank.excluded.item": "{name} {tickets} 件（{ratings} 条评价）", "rank.d.appeals.t": "申诉",
+      "rank.d.appeals": "承办单位的申诉获支持后，该工单计入该单位的全部评价不计入其三率及全市数据；申诉被改判后恢复计入。",
       "rank.caption": "{month} 各承办单位三率排名（与 {previous} 相比）",
       "rank.new": "新上榜", "rank.same": "持平", "rank.up": "上升 {n} 名", "rank.down": "下降 {n} 名",
       "rank.delta.up": "比上月高 {n} 个百分点", "rank.delta.down": "比上月低 {n} 个百分点",
@@ -30,6 +33,9 @@
       "rank.ratings_csv": "Ratings CSV", "rank.city": "City-wide", "rank.k.departments": "Departments rated",
       "rank.k.rated": "Ratings", "rank.k.response": "City response rate", "rank.k.resolution": "City resolution rate",
       "rank.k.satisfaction": "City satisfaction rate", "rank.c.rank": "Rank", "rank.c.department": "Department",
+      "rank.excluded": "{n} excluded by appeal", "rank.excluded.list": "Excluded by upheld appeals (out of the rates): {list}",
+      "rank.excluded.item": "{name} {tickets} tickets ({ratings} ratings)", "rank.d.appeals.t": "Appeals",
+      "rank.d.appeals": "Once a department's appeal is upheld, the ticket's ratings of that department count in none of its rates nor the city's; a reversal counts them again.",
       "rank.c.rated": "Ratings", "rank.c.response": "Response", "rank.c.resolution": "Resolution",
       "rank.c.satisfaction": "Satisfaction", "rank.c.score": "Score", "rank.empty": "No ratings this month yet.",
       "rank.caption": "Departments by the three rates, {month} (compared with {previous})",
@@ -92,7 +98,8 @@
       Hotline.el("td", {}, Hotline.el("span", { class: r.rank <= 3 ? "rank top" : "rank" }, r.rank), rankMove(r)),
       Hotline.el("th", { scope: "row", class: "dept" }, r.department_name,
         Hotline.el("span", { class: "delta same" }, r.department_code)),
-      Hotline.el("td", { class: "num" }, fmtInt(r.rated)),
+      Hotline.el("td", { class: "num" }, fmtInt(r.rated), r.excluded_tickets
+        ? Hotline.el("span", { class: "delta same excluded" }, Hotline.t("rank.excluded", { n: r.excluded_tickets })) : null),
       ...cells);
   }
 
@@ -108,6 +115,10 @@
       { month: monthLabel(data.month), previous: monthLabel(data.previous_month) });
     document.querySelector("#ranking tbody").replaceChildren(...data.rows.map(row));
     $("empty").hidden = data.rows.length > 0;
+    const excluded = (data.excluded || []).map((e) => Hotline.t("rank.excluded.item",
+      { name: e.department_name, tickets: e.tickets, ratings: e.ratings }));
+    $("excluded").textContent = Hotline.t("rank.excluded.list", { list: excluded.join("；") });
+    $("excluded").hidden = excluded.length === 0;
     $("partial").hidden = data.month !== data.current_month;
     const w = data.weights;
     $("d-satisfaction").textContent = Hotline.t("rank.d.satisfaction", { basic: w.basically_satisfied });

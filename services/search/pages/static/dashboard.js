@@ -11,6 +11,7 @@
       "dash.rates": "各承办单位三率", "dash.hot": "热点问题（近 7 天对比此前 8 周）",
       "dash.channels": "各渠道受理量（统计期内）", "dash.c.channel": "渠道",
       "dash.c.department": "承办单位", "dash.c.rated": "参评件", "dash.c.response": "响应率",
+      "dash.c.excluded": "申诉核减",
       "dash.c.solution": "解决率", "dash.c.satisfaction": "满意率", "dash.c.month": "月份",
       "dash.c.resolved": "办结", "dash.c.within": "按时", "dash.c.rate": "按时率", "dash.c.count": "件数",
       "dash.c.problem": "问题", "dash.c.area": "街道", "dash.c.week": "近 7 天", "dash.c.expected": "往常每周",
@@ -31,6 +32,7 @@
       "dash.rates": "The three rates by department", "dash.hot": "Hot spots (last 7 days against the 8 weeks before)",
       "dash.channels": "Tickets received by channel (in the window)", "dash.c.channel": "Channel",
       "dash.c.department": "Department", "dash.c.rated": "Ratings", "dash.c.response": "Response",
+      "dash.c.excluded": "Excluded by appeal",
       "dash.c.solution": "Solution", "dash.c.satisfaction": "Satisfaction", "dash.c.month": "Month",
       "dash.c.resolved": "Resolved", "dash.c.within": "On time", "dash.c.rate": "On-time rate", "dash.c.count": "Tickets",
       "dash.c.problem": "Problem", "dash.c.area": "Street", "dash.c.week": "Last 7 days", "dash.c.expected": "Usual week",
@@ -93,9 +95,10 @@
     table($("channels-table"), ["dash.c.channel", "dash.c.count"],
       b.channels.map((r) => [searchLink({ channel: r.key, from: b.since }, Hotline.label("channel", r.key)), r.count]), [1]);
 
-    table($("rates"), ["dash.c.department", "dash.c.rated", "dash.c.response", "dash.c.solution", "dash.c.satisfaction"],
-      b.rates_window.map((r) => [r.label || r.key, r.m_rated.toLocaleString(), meter(r.response_rate),
-        meter(r.resolution_rate), meter(r.satisfaction_rate)]), [1, 2, 3, 4]);
+    table($("rates"), ["dash.c.department", "dash.c.rated", "dash.c.response", "dash.c.solution", "dash.c.satisfaction",
+      "dash.c.excluded"],
+    b.rates_window.map((r) => [r.label || r.key, r.m_rated.toLocaleString(), meter(r.response_rate),
+      meter(r.resolution_rate), meter(r.satisfaction_rate), (r.excluded_tickets || 0).toLocaleString()]), [1, 2, 3, 4, 5]);
 
     const spots = b.hotspots.map((s) => ({ label: `${s.category_name || s.category_code} · ${s.area_name || s.area_code}`,
       value: s.count, mark: s.expected }));
