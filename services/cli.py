@@ -8,6 +8,7 @@ import importlib
 import secrets
 import sys
 import tomllib
+from pathlib import Path
 
 import typer
 import uvicorn
@@ -116,6 +117,25 @@ def search_generations(
     from services.search.tools.rebuild_cli import generations
 
     generations(Settings(), console, keep)
+
+
+calendar = typer.Typer(help="Dispatch's holiday calendar.", no_args_is_help=True)
+app.add_typer(calendar, name="calendar")
+
+
+@calendar.command("import")
+def calendar_import(
+    file: str = typer.Argument(..., help='JSON: {"year", "holidays", "workdays", "note"}'),
+) -> None:
+    """Imports a year's holidays and make-up workdays (调休) into dispatch, as an admin's
+    PUT /api/v1/calendar/{year} does; the year then decides over the built-in calendar."""
+    from services.dispatch.tools.calendar_cli import run
+
+    try:
+        typer.echo(run(Settings(), Path(file)))
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command("config-doc")

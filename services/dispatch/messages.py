@@ -95,6 +95,30 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "dispatch.rule_exists": {"zh": "规则 {id} 已存在。", "en": "Rule {id} already exists."},
     "dispatch.rule_not_found": {"zh": "规则 {id} 不存在。", "en": "Rule {id} not found."},
+    "dispatch.notice_needs_phone": {
+        "zh": "短信通知须填写值班电话。",
+        "en": "SMS notices need a duty phone number.",
+    },
+    "dispatch.notice_needs_url": {
+        "zh": "推送通知须填写以 http:// 或 https:// 开头的接收地址。",
+        "en": "Webhook notices need a URL starting with http:// or https://.",
+    },
+    "dispatch.calendar_other_year": {
+        "zh": "日期须都在 {year} 年内。",
+        "en": "Every date must be in {year}.",
+    },
+    "dispatch.calendar_day_twice": {
+        "zh": "同一天不能重复列出，也不能既是假日又是调休上班日。",
+        "en": "A day is listed twice, or as both a holiday and a make-up workday.",
+    },
+    "dispatch.calendar_weekday_workday": {
+        "zh": "调休上班日须是周六或周日（工作日本来就上班）。",
+        "en": "Make-up workdays must fall on a Saturday or Sunday (weekdays are worked anyway).",
+    },
+    "dispatch.calendar_no_holidays": {
+        "zh": "请列出该年的法定节假日。",
+        "en": "List the year's statutory holidays.",
+    },
     # Field evidence: pydantic error types of the contact's and resolution's `photos`.
     "validation.evidence_photo_id": {
         "zh": "不是有效的照片编号，请通过上传照片获得。",

@@ -198,3 +198,27 @@ def test_notice_settings_need_the_channels_address(desk: Desk) -> None:
         "/api/v1/departments/NOPE/notices", json=body | {"duty_phone": "13800000000"}, headers=admin
     )
     assert unknown.status_code == 404
+
+
+def test_a_years_import_is_audited_and_moves_the_known_end_of_the_calendar(desk: Desk) -> None:
+    admin, dispatcher = desk.auth("admin", "adminpass"), desk.auth("dispatcher", "dispatcherpass")
+    before = desk.client.get("/api/v1/calendar", headers=dispatcher).json()
+    # The clock stands at 30 November 2026 and the package ends with 2026.
+    assert before == {"known_until": "2026-12-31", "days_left": 31, "warning": True}
+    assert "hotline_calendar_known_until_days 31.0" in desk.client.get("/metrics").text
+    year = {"holidays": ["2027-01-01"], "workdays": [], "note": "first draft"}
+    refused = desk.client.put("/api/v1/calendar/2027", json=year, headers=dispatcher)
+    assert refused.status_code == 403
+    stray = year | {"holidays": ["2028-01-01"]}
+    wrong = desk.client.put("/api/v1/calendar/2027", json=stray, headers=admin)
+    assert wrong.status_code == 422 and "2027" in wrong.json()["detail"]
+    assert desk.client.put("/api/v1/calendar/2027", json=year, headers=admin).status_code == 200
+    second = year | {"holidays": ["2027-01-01", "2027-02-08"], "workdays": ["2027-02-20"]}
+    done = desk.client.put("/api/v1/calendar/2027", json=second, headers=admin).json()
+    assert done["imported"]["workdays"] == ["2027-02-20"]
+    assert [(c["by"], c["before"] and c["before"]["note"]) for c in done["changes"]] == [
+        ("admin", None), ("admin", "first draft"),
+    ]  # fmt: skip
+    after = desk.client.get("/api/v1/calendar", headers=dispatcher).json()
+    assert after == {"known_until": "2027-12-31", "days_left": 396, "warning": False}
+    assert not desk.deps.calendars.days.is_working_day(datetime(2027, 2, 8).date())
