@@ -189,6 +189,10 @@ MESSAGES = {
         "zh": "api_key 缺失、无效或已被吊销",
         "en": "api_key was not provided, is invalid or was revoked",
     },
+    "open311.control_characters": {
+        "zh": "请求的地址或参数中含有控制字符",
+        "en": "The request's path or parameters contain control characters",
+    },
     "open311.address_rate_limited": {
         "zh": "请求过于频繁，请 {seconds} 秒后再试",
         "en": "Too many requests; try again in {seconds} seconds",

@@ -17,6 +17,7 @@ from services.common.clients import Networks
 from services.common.clock import utcnow
 from services.common.i18n import negotiate, t
 from services.common.ratelimit import FixedWindowLimiter
+from services.common.text import clean
 from services.intake import metrics
 from services.intake.api.limits import wait_for
 from services.intake.api.open311_formats import errors, render
@@ -63,6 +64,7 @@ class _Guard:
             return self.refuse(request, "json", Open311Error(400, "open311.format"))
         try:
             self.check_address(request)
+            check_characters(request)
             self.check_jurisdiction(request.query_params.get("jurisdiction_id"))
             return produce()
         except Open311Error as exc:
@@ -275,9 +277,17 @@ async def _form(request: Request) -> dict[str, list[str]]:
         return {}
     found: dict[str, list[str]] = {}
     for name, value in form.multi_items():
-        if isinstance(value, str):
-            found.setdefault(name, []).append(value)
+        if isinstance(value, str):  # control characters dropped: NUL cannot be stored
+            found.setdefault(clean(name), []).append(clean(value))
     return found
+
+
+def check_characters(request: Request) -> None:
+    """Ids, codes and filters carry no control character; one there (a NUL, which
+    PostgreSQL refuses in text) is a malformed request, not a search."""
+    given = [*request.path_params.values(), *request.query_params.values()]
+    if any(isinstance(v, str) and clean(v) != v for v in given):
+        raise Open311Error(400, "open311.control_characters")
 
 
 # --- the admin's register of apps ----------------------------------------------------

@@ -39,7 +39,8 @@ MEDIA_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'",
 }
-PhotoId = Annotated[str, Path(min_length=4, max_length=40)]
+# An id's own characters only: a NUL, which PostgreSQL refuses in text, never reaches a query.
+PhotoId = Annotated[str, Path(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
 JPEG_ANSWER: dict[int | str, dict[str, Any]] = {
     200: {"description": "A JPEG", "content": {"image/jpeg": {"schema": {"type": "string"}}}}
 }

@@ -122,8 +122,8 @@ class CitizenExport(BaseModel):
 class CitizenErased(BaseModel):
     """One of the two, as the request named a number or an address."""
 
-    erased_calls: int | None = Field(None, description="Calls that held the number")
-    erased_messages: int | None = Field(None, description="Messages that held the address")
+    erased_calls: int | None = Field(default=None, description="Calls that held the number")
+    erased_messages: int | None = Field(default=None, description="Messages that held the address")
 
 
 def _page(rows: list[dict[str, object]], limit: int) -> AuditPage:

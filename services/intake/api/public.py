@@ -35,9 +35,13 @@ PAGE_HEADERS = {
     "X-Robots-Tag": "noindex",
 }
 Token = Annotated[str, Path(min_length=10, max_length=120)]
-CodeId = Annotated[str, Path(min_length=1, max_length=32)]
+# Ids and digits in their own characters only (ASCII: \d also takes full-width digits); a
+# NUL, which PostgreSQL refuses in text, never reaches a query.
+CodeId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
 Query100 = Annotated[str, Query(max_length=100)]
-PhotoId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+PhotoId = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+]
 
 
 class Strict(BaseModel):
@@ -49,7 +53,7 @@ class CodeCreate(Strict):
 
 
 class TrackCodeCreate(Strict):
-    number: str = Field(pattern=r"^\d{11}$", description="The ticket number (工单号)")
+    number: str = Field(pattern=r"^[0-9]{11}$", description="The ticket number (工单号)")
 
 
 class CodeSentRead(BaseModel):
@@ -58,7 +62,7 @@ class CodeSentRead(BaseModel):
 
 
 class CodeCheck(Strict):
-    code: str = Field(pattern=r"^\d{6}$", description="The 6 digits texted to the number")
+    code: str = Field(pattern=r"^[0-9]{6}$", description="The 6 digits texted to the number")
 
 
 class CodeChecked(BaseModel):
