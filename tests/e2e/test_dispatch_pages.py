@@ -279,3 +279,22 @@ def test_the_workbench_works_on_a_phone(browser: Any, service: Cluster) -> None:
     finally:
         context.close()
     assert not errors, errors
+
+
+def test_a_breach_shows_on_the_workbench_badge_and_the_desk_warns_of_the_calendars_end(
+    page: Any, service: Cluster
+) -> None:
+    lead(service, publish(service, number="2611300031", urgency="urgent"))
+    sign_in(page, service, "chaoyang-jxs", "/workbench")
+    # The urgent acknowledge limit here is 3.6 s: the scheduler breaches it, the badge says so.
+    expect(page.locator("#sla-alerts")).to_contain_text("超期", timeout=15000)
+    page.context.clear_cookies()
+    sign_in(page, service, "dispatcher", "/supervision")
+    with api(service, "dispatcher") as client:
+        status = client.get("/api/v1/calendar").json()
+    banner = page.locator("#calendar-banner")
+    if status["warning"]:  # within 60 days of the calendar's last known day
+        expect(banner).to_contain_text(f"节假日日历只到 {status['known_until']}")
+        shot(page, "desk-calendar-banner")
+    else:
+        expect(banner).to_be_hidden()
