@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import replace
@@ -21,6 +22,7 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
+from prometheus_client import REGISTRY
 
 from services.common.clock import utcnow
 from services.common.db import make_engine, uow_factory
@@ -241,6 +243,7 @@ def test_a_mail_server_that_is_away_is_retried_and_nothing_is_lost(
     with pytest.raises(InboxError):
         poller.step()  # the worker backs off and calls again
     _restore(link)
+    counted = _mail_counts()
     assert poller.step() == 1
     assert poller.step() == 0
     # The citizen's out-of-office answer to our answer: recorded, neither ticket nor answer.
@@ -252,12 +255,16 @@ def test_a_mail_server_that_is_away_is_retried_and_nothing_is_lost(
         assert sender.step() == 1  # tried, failed, kept for later
     finally:
         sink.up()
+    assert _sample("hotline_mail_replies_waiting") == 1
     later = replace(
         sender, intake=replace(sender.intake, clock=lambda: utcnow() + timedelta(hours=1))
     )
     assert sender.step() == 0, "not due again before its back-off"
     assert later.step() == 1
     assert len(sink.received) == before + 1
+    assert _mail_counts() - counted == Counter(
+        {"messages:ticket": 1, "messages:automatic": 1, "replies:retried": 1, "replies:sent": 1}
+    )
     assert "工单号" in sink.texts()[-1]
     poller.release()  # on shutdown: the other instance need not wait out the lease
     with pytest.raises(InboxError):
@@ -265,6 +272,22 @@ def test_a_mail_server_that_is_away_is_retried_and_nothing_is_lost(
     with poller.intake.uow() as uow:
         assert len(uow.tickets.recent("email", 5)) == 1
     _forget_past_retention(poller)
+
+
+def _sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def _mail_counts() -> Counter[str]:
+    """The inbox's counters by outcome, e.g. {"messages:ticket": 3}."""
+    found: Counter[str] = Counter()
+    for kind, outcomes in (
+        ("messages", ("ticket", "duplicate", "automatic", "failed")),
+        ("replies", ("sent", "retried", "failed")),
+    ):
+        for outcome in outcomes:
+            found[f"{kind}:{outcome}"] = int(_sample(f"hotline_mail_{kind}_total", outcome=outcome))
+    return found
 
 
 def _forget_past_retention(poller: MailPoller) -> None:
