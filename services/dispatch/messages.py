@@ -115,9 +115,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "调休上班日须是周六或周日（工作日本来就上班）。",
         "en": "Make-up workdays must fall on a Saturday or Sunday (weekdays are worked anyway).",
     },
-    "dispatch.calendar_no_holidays": {
-        "zh": "请列出该年的法定节假日。",
-        "en": "List the year's statutory holidays.",
+    "dispatch.calendar_too_few_holidays": {
+        "zh": "请列出通知中该年的全部放假日期（至少 {least} 天）。",
+        "en": "List every day off the year's notice gives (at least {least}).",
     },
     # Field evidence: pydantic error types of the contact's and resolution's `photos`.
     "validation.evidence_photo_id": {

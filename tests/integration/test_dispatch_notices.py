@@ -206,14 +206,16 @@ def test_a_years_import_is_audited_and_moves_the_known_end_of_the_calendar(desk:
     # The clock stands at 30 November 2026 and the package ends with 2026.
     assert before == {"known_until": "2026-12-31", "days_left": 31, "warning": True}
     assert "hotline_calendar_known_until_days 31.0" in desk.client.get("/metrics").text
-    year = {"holidays": ["2027-01-01"], "workdays": [], "note": "first draft"}
+    # Test data, not a notice: 13 days off in January.
+    january = [f"2027-01-{d:02d}" for d in range(1, 14)]
+    year = {"holidays": january, "workdays": [], "note": "first draft"}
     refused = desk.client.put("/api/v1/calendar/2027", json=year, headers=dispatcher)
     assert refused.status_code == 403
-    stray = year | {"holidays": ["2028-01-01"]}
+    stray = year | {"holidays": [*january, "2028-01-01"]}
     wrong = desk.client.put("/api/v1/calendar/2027", json=stray, headers=admin)
     assert wrong.status_code == 422 and "2027" in wrong.json()["detail"]
     assert desk.client.put("/api/v1/calendar/2027", json=year, headers=admin).status_code == 200
-    second = year | {"holidays": ["2027-01-01", "2027-02-08"], "workdays": ["2027-02-20"]}
+    second = year | {"holidays": [*january, "2027-02-08"], "workdays": ["2027-02-20"]}
     done = desk.client.put("/api/v1/calendar/2027", json=second, headers=admin).json()
     assert done["imported"]["workdays"] == ["2027-02-20"]
     assert [(c["by"], c["before"] and c["before"]["note"]) for c in done["changes"]] == [

@@ -23,6 +23,9 @@ from services.common.errors import Invalid
 BEIJING = ZoneInfo("Asia/Shanghai")
 # No policy runs for years; a bound keeps a bad input from looping for ever.
 MAX_DAYS = 3 * 366
+# The statutory days off of a year (全国年节及纪念日放假办法, as amended for 2025): an import
+# listing fewer is an excerpt, and would silence the warning that the calendar runs out.
+MIN_HOLIDAYS = 13
 Basis = Literal["natural", "working", "working_days"]
 BASES: tuple[Basis, ...] = get_args(Basis)
 
@@ -75,8 +78,8 @@ def year_rules(year: int, holidays: list[date], workdays: list[date]) -> YearRul
         raise Invalid("dispatch.calendar_day_twice", field="workdays")
     if any(d.weekday() < 5 for d in workdays):
         raise Invalid("dispatch.calendar_weekday_workday", field="workdays")
-    if not holidays:
-        raise Invalid("dispatch.calendar_no_holidays", field="holidays")
+    if len(holidays) < MIN_HOLIDAYS:
+        raise Invalid("dispatch.calendar_too_few_holidays", field="holidays", least=MIN_HOLIDAYS)
     return YearRules(frozenset({year}), frozenset(holidays), frozenset(workdays))
 
 

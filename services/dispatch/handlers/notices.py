@@ -22,6 +22,10 @@ from services.dispatch.domain.notice import Backoff, Notice, check_contact
 from services.dispatch.handlers.context import DispatchContext
 
 log = logging.getLogger(__name__)
+# At zero from start-up, so the first notice given up is seen by increase() in the alert.
+for _channel in ("sms", "webhook"):
+    for _outcome in ("sent", "retry", "failed"):
+        metrics.NOTICES.labels(_channel, _outcome)
 
 
 class Deliver(Protocol):

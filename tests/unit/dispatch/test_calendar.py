@@ -106,21 +106,26 @@ def test_each_basis_has_its_calendar() -> None:
 
 
 def test_an_imported_year_decides_before_the_package_and_moves_the_known_end() -> None:
-    imported = year_rules(2027, [date(2027, 1, 1), date(2027, 3, 3)], [date(2027, 1, 2)])
+    # Test data, not a notice: 13 days off in January, one in March, a Saturday worked.
+    off = [date(2027, 1, d) for d in range(1, 14)] + [date(2027, 3, 3)]
+    imported = year_rules(2027, off, [date(2027, 1, 16)])
     days = business_days(imported)
     assert not days.is_working_day(date(2027, 3, 3))  # a Wednesday the import made a holiday
-    assert days.is_working_day(date(2027, 1, 2))  # a Saturday made a workday
+    assert days.is_working_day(date(2027, 1, 16))  # a Saturday made a workday
     assert days.known_until(date(2026, 12, 3)) == date(2027, 12, 31)
     assert business_days().known_until(date(2026, 12, 3)) == date(2026, 12, 31)
+
+
+JANUARY = [date(2027, 1, d) for d in range(1, 14)]
 
 
 @pytest.mark.parametrize(
     ("holidays", "workdays", "code"),
     [
-        ([date(2028, 1, 1)], [], "dispatch.calendar_other_year"),
-        ([date(2027, 1, 1)], [date(2027, 1, 1)], "dispatch.calendar_day_twice"),
-        ([date(2027, 1, 1)], [date(2027, 1, 4)], "dispatch.calendar_weekday_workday"),
-        ([], [], "dispatch.calendar_no_holidays"),
+        ([*JANUARY, date(2028, 1, 1)], [], "dispatch.calendar_other_year"),
+        (JANUARY, [date(2027, 1, 2)], "dispatch.calendar_day_twice"),
+        (JANUARY, [date(2027, 1, 18)], "dispatch.calendar_weekday_workday"),
+        (JANUARY[:12], [], "dispatch.calendar_too_few_holidays"),
     ],
 )
 def test_an_import_is_checked(holidays: list[date], workdays: list[date], code: str) -> None:
