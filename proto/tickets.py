@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, Field
 from proto.envelope import Event
 
 # Re-exported: importers name them from here too.
+from proto.vocabulary import CallerChannel as CallerChannel
 from proto.vocabulary import Channel as Channel
 from proto.vocabulary import RequestType as RequestType
 from proto.vocabulary import Urgency as Urgency
@@ -66,6 +67,11 @@ class TicketCreated(Event):
         default=False,
         description="The caller filed more requests today than the configured number (a cue "
         "for staff, never a block)",
+    )
+    source: str = Field(
+        default="",
+        description="For a proactive ticket (channel `proactive`, 未诉先办): what it was opened "
+        "from, `hotspot:<category>@<street>` or `theme:<theme id>`; empty otherwise",
     )
 
     @property

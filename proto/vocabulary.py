@@ -37,7 +37,11 @@ RoutingState = Literal["review", "dispatched", "returned", "answered"]
 SlaState = Literal["on_time", "warned", "breached"]
 Urgency = Literal["urgent", "utilities", "general", "complex"]
 RequestType = Literal["complaint", "help", "consultation", "suggestion", "report", "praise"]
-Channel = Literal["phone", "web", "app", "email"]
+# The ways a citizen reaches the hotline; a call or report names one of these.
+CallerChannel = Literal["phone", "web", "app", "email"]
+# A ticket's channel: a citizen's, or `proactive` (未诉先办) for one a dispatcher opened from
+# a hot spot or a monthly theme, with nobody calling.
+Channel = Literal[CallerChannel, "proactive"]
 Role = Literal["agent", "dispatcher", "dept_staff", "leader", "admin"]
 Satisfaction = Literal["satisfied", "basically_satisfied", "dissatisfied"]
 
@@ -190,6 +194,12 @@ VOCABULARIES: dict[str, tuple[object, dict[str, Term]]] = {
             "app": Term("App / 微信", "App / WeChat"),
             "web": Term("网站", "Web"),
             "email": Term("邮件", "Email"),
+            "proactive": Term(
+                "主动发现",
+                "Proactive",
+                "未诉先办：派单员从热点或每月一题主动立单，无来电人",
+                "Opened by a dispatcher from a hot spot or a monthly theme, with no caller",
+            ),
         },
     ),
     "role": (

@@ -102,6 +102,7 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
         "/reveal": "reveal.html",
         "/privacy": "privacy.html",
         "/open311-apps": "open311.html",
+        "/proactive": "proactive.html",
         "/report": "report.html",
         "/track": "track.html",
         "/track/{token}": "track.html",

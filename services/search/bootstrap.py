@@ -17,6 +17,7 @@ from services.common.consumer import PeerAway
 from services.common.db import uow_factory
 from services.common.i18n import register
 from services.common.platform import add_consumer, make_platform
+from services.common.rate_weights import RateWeightSettings
 from services.common.sessions import install_sessions
 from services.common.settings import Settings
 from services.common.web import mount_pages
@@ -29,10 +30,12 @@ from services.search.adapters.index import SearchIndex
 from services.search.adapters.labels import LabelStore
 from services.search.adapters.orm import metadata
 from services.search.api import routes
+from services.search.api import themes as theme_routes
 from services.search.config import SearchSettings
 from services.search.domain.projection import KNOWN_EVENTS
 from services.search.handlers import folding
 from services.search.handlers.context import SearchContext
+from services.search.handlers.themes import ThemeBook
 from services.search.messages import MESSAGES
 
 log = logging.getLogger(__name__)
@@ -69,7 +72,10 @@ def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
     platform.workers.append(
         Worker("search-hotspots", partial(metrics.refresh_hotspots, reader), idle=60.0)
     )
-    app = create_app(platform, [routes.router(reader)], "Hotline search")
-    pages = {"/search": "search.html", "/dashboard": "dashboard.html"}
+    changes = uow_factory(platform.engine, metadata, "search")
+    book = ThemeBook(reader, sessionmaker(platform.engine), changes, RateWeightSettings().weights())
+    served = [routes.router(reader, book), theme_routes.router(book)]
+    app = create_app(platform, served, "Hotline search")
+    pages = {"/search": "search.html", "/dashboard": "dashboard.html", "/themes": "themes.html"}
     mount_pages(app, PAGES, pages, "/search", settings)
     return app

@@ -34,6 +34,19 @@ MESSAGES = {
         "en": "Invalid value; one of: {allowed}",
     },
     "search.bad_code": {"zh": "编码格式无效", "en": "Not a valid code"},
+    "search.theme_not_found": {"zh": "专题 {id} 不存在", "en": "Theme {id} not found"},
+    "search.theme_task_not_found": {
+        "zh": "该专题没有任务 {id}",
+        "en": "The theme has no task {id}",
+    },
+    "search.theme_needs_class": {
+        "zh": "请选择一个热点，或填写分类和区域（二者选一）",
+        "en": "Pick a hot spot, or give a category and areas (one or the other)",
+    },
+    "search.theme_lead_is_co": {
+        "zh": "牵头单位不能同时是配合单位",
+        "en": "The lead department cannot also be a co-department",
+    },
     "search.bad_date": {
         "zh": "日期格式应为 2026-11-28 或带时区的 ISO 时间",
         "en": "Use a date like 2026-11-28 or an ISO time with an offset",

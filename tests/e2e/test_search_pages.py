@@ -43,7 +43,7 @@ def search(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     publisher.publish(list(search_corpus.messages(iter(envelopes))))
     publisher.close()
     cluster = Cluster(embedded_env(data_dir), data_dir)
-    cluster.start("search")
+    cluster.start("search", "intake")  # intake for proactive tickets (未诉先办)
     expected = len({e.ticket_id for e in envelopes})
     with client(cluster, "dispatcher") as dispatcher:
         eventually(lambda: dispatcher.get("/api/v1/search").json()["total"] == expected, 90)
@@ -71,7 +71,7 @@ def sign_in(page: Any, cluster: Cluster, username: str, path: str) -> None:
 def test_search_find_filter_and_read_a_timeline(search: Cluster, page: Any) -> None:
     sign_in(page, search, "dispatcher", "/search")
     page.wait_for_selector("ol.hits li")
-    assert page.locator("nav.tabs a").all_inner_texts() == ["工单检索", "领导驾驶舱"]
+    assert page.locator("nav.tabs a").all_inner_texts() == ["工单检索", "领导驾驶舱", "每月一题"]
     page.locator("#total").click()  # away from the search box, then back with the key
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.id") == "q"
@@ -134,7 +134,7 @@ def test_the_leaders_dashboard(search: Cluster, page: Any) -> None:
     sign_in(page, search, "leader", "/dashboard")
     page.wait_for_selector("#sla-chart svg")
     page.wait_for_selector("#hot-chart svg")
-    assert page.locator("#kpis .kpi").count() == 4
+    assert page.locator("#kpis .kpi").count() == 5
     assert page.locator("#sla-chart svg circle").count() >= 2
     rates = page.locator("#rates tbody tr")
     assert rates.count() >= 3
@@ -158,3 +158,49 @@ def test_pages_need_a_sign_in_and_dashboards_a_leader(search: Cluster) -> None:
     with client(search, "chaoyang-jxs") as staff:
         assert staff.get("/api/v1/dashboard").status_code == 403
         assert staff.get("/search").status_code == 200
+
+
+def test_a_theme_from_a_hot_spot_and_a_proactive_ticket_from_the_theme(
+    search: Cluster, browser: Any, page: Any
+) -> None:
+    """A leader makes the week's hot spot a theme and gives it a task; a dispatcher opens a
+    proactive ticket from the theme's page; the dashboard shows both."""
+    sign_in(page, search, "leader", "/dashboard")
+    page.locator("#hot tbody tr").first.get_by_text("立为专题").click()
+    page.wait_for_url("**/themes?hotspot=010101%40110105001")
+    page.fill("#title", "建外街道夜间施工噪音专项治理")
+    page.fill("#lead_department", "D-JXS")
+    page.click("#create-theme")
+    page.wait_for_url("**/themes?id=**")
+    page.wait_for_selector("#detail #chart svg")
+    theme_url = page.url
+    page.fill("#task input[name=title]", "夜间施工巡查")
+    page.fill("#task input[name=department_code]", "D-CYCG")
+    page.fill("#task input[name=due_on]", "2099-12-31")
+    page.click("#task button[type=submit]")
+    page.locator("#tasks tbody tr", has_text="夜间施工巡查").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "theme.png"), full_page=True)
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    desk = context.new_page()
+    sign_in(desk, search, "dispatcher", theme_url.removeprefix(search.url("search")))
+    desk.click("#proactive")  # intake's page: the same sign-in (one token, one host)
+    desk.wait_for_url("**/proactive?**")
+    assert desk.input_value("#source").startswith("theme:")
+    assert desk.input_value("#category_code") == "010101"
+    desk.click("#open")
+    desk.wait_for_selector("#done a")
+    assert "已立单" in desk.inner_text("#done")
+    context.close()
+
+    with client(search, "leader") as leader:
+        board = eventually(
+            lambda: (b := leader.get("/api/v1/dashboard").json())["proactive"]["open"] == 1 and b
+        )
+    assert [(t["title"], t["progress"]["tasks"]) for t in board["themes"]] == [
+        ("建外街道夜间施工噪音专项治理", 1)
+    ]
+    page.goto(f"{search.url('search')}/dashboard")
+    page.locator("#themes tbody a", has_text="建外街道夜间施工噪音专项治理").wait_for()
+    assert page.locator("#kpis .kpi").last.inner_text().startswith("1")
+    assert "0/1" in page.locator("#themes tbody tr").first.inner_text()

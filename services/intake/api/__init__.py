@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.intake.api import calls, privacy, reference, sms
+from services.intake.api import calls, privacy, proactive, reference, sms
 from services.intake.handlers.context import IntakeContext
 
 
@@ -14,4 +14,5 @@ def routers(intake: IntakeContext, call_threads: int) -> list[APIRouter]:
         reference.router(intake),
         sms.router(intake),
         privacy.router(intake),
+        proactive.router(intake),
     ]

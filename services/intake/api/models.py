@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-from proto.tickets import Channel, RequestType, Urgency
+from proto.tickets import CallerChannel, RequestType, Urgency
 from proto.vocabulary import StoredTicketStatus
 from services.common.text import CLEAN, CleanText
 from services.intake.domain.model import DirectAnswer, LogCall, Ticket
@@ -30,7 +30,7 @@ class AnswerCreate(Strict):
 
 
 class CallCreate(Strict):
-    channel: Channel = "phone"
+    channel: CallerChannel = "phone"  # `proactive` tickets have their own route
     request_type: RequestType
     category_code: str = Field(min_length=1, max_length=32)
     area_code: str | None = Field(None, min_length=1, max_length=32)

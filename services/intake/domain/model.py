@@ -100,6 +100,8 @@ class LogCall:
     review: str = ""
     # The citizen asked that departments not get to call them back: they see no number.
     hide_number: bool = False
+    # A proactive ticket's origin (hotspot:<key> or theme:<id>); "" for a citizen's call.
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,7 @@ class Ticket:
     # Carried by its TicketCreated only (dispatch keeps the review queue).
     review: str = field(default="", repr=False, compare=False)
     number_hidden: bool = field(default=False, repr=False, compare=False)
+    source: str = field(default="", repr=False, compare=False)  # carried by TicketCreated only
     events: list[Event] = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -203,6 +206,7 @@ class Ticket:
             photos=self.photos,
             frequent_caller=self.frequent_caller,
             review=self.review,
+            source=self.source,
         )
 
     def answer_directly(self, answer: DirectAnswer, by: str, at: datetime) -> None:

@@ -227,6 +227,7 @@ def _ticket(
         photos=list(cmd.photos),
         review=cmd.review,
         number_hidden=cmd.hide_number,
+        source=cmd.source,
     )
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, MetaData, String, Table
+from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, MetaData, String, Table, Text
 
+from services.common.idempotency import idempotency_table
 from services.common.messaging_tables import inbox_table, outbox_table
 from services.common.session_tables import session_tables
 from services.common.sqltypes import UtcDateTime
@@ -36,6 +37,50 @@ labels = Table(
     Column("name", String(200), nullable=False),
 )
 
+# Monthly themes (每月一题): a problem class (category prefix × areas) the leaders take on,
+# with its tasks and progress notes. Search owns them: see services/search/domain/themes.py.
+themes = Table(
+    "themes",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("title", String(100), nullable=False),
+    Column("category_code", String(32), nullable=False),
+    Column("area_codes", JSON, nullable=False),
+    Column("lead_department", String(64), nullable=False),
+    Column("co_departments", JSON, nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("source", String(80), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+theme_tasks = Table(
+    "theme_tasks",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("theme_id", String(64), ForeignKey("themes.id"), nullable=False),
+    Column("department_code", String(64), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("done", Boolean, nullable=False),
+    Column("done_by", String(64)),
+    Column("done_at", UtcDateTime),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_theme_tasks_theme", "theme_id"),
+)
+theme_notes = Table(
+    "theme_notes",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("theme_id", String(64), ForeignKey("themes.id"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("by", String(64), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_theme_notes_theme", "theme_id"),
+)
+
 outbox_table(metadata)
 inbox_table(metadata)
+idempotency_table(metadata)  # themes' changes take Idempotency-Key
 session_tables(metadata)

@@ -16,6 +16,7 @@ from services.search.api import export, params
 from services.search.api.params import SearchFilters, SearchQuery
 from services.search.handlers import insights, reads
 from services.search.handlers.context import SearchContext
+from services.search.handlers.themes import ThemeBook
 
 Readers = Depends(require_roles(Role.agent, Role.dispatcher, Role.dept_staff, Role.leader))
 Leaders = Depends(require_roles(Role.leader, Role.dispatcher))
@@ -41,7 +42,7 @@ class SearchRead(BaseModel):
     next: str | None
 
 
-def router(reader: SearchContext) -> APIRouter:
+def router(reader: SearchContext, themes: ThemeBook | None = None) -> APIRouter:
     weights = RateWeightSettings().weights()  # as feedback's assessment weighs the answers
     api = APIRouter(prefix="/api/v1", tags=["search"])
 
@@ -98,7 +99,10 @@ def router(reader: SearchContext) -> APIRouter:
     @api.get("/dashboard", dependencies=[Leaders])
     def dashboard(months: Annotated[int, Query(ge=1, le=24)] = 6) -> dict[str, Any]:
         """SLA compliance per month, the three rates per department (this month and the
-        whole window), overdue tickets per department, hot spots and totals."""
-        return insights.dashboard(reader, utcnow(), weights, months)
+        whole window), overdue tickets per department, hot spots, totals, proactive
+        tickets and the active monthly themes."""
+        now = utcnow()
+        board = insights.dashboard(reader, now, weights, months)
+        return board | {"themes": themes.panel(now) if themes else []}
 
     return api

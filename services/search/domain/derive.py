@@ -46,7 +46,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TICKET_FIELDS = (
     "number", "channel", "request_type", "category_code", "category_path", "area_code",
     "area_path", "urgency", "description", "address", "has_phone", "created_by",
-    "created_at", "frequent_caller",
+    "created_at", "frequent_caller", "source",
 )  # fmt: skip
 
 

@@ -81,6 +81,8 @@ def entry(envelope: Envelope, event: Event, at: str) -> dict[str, Any]:
 
 def _summary(kind: str, fields: dict[str, Any]) -> str:
     template = _SUMMARIES.get(kind, kind)
+    if kind == "TicketCreated" and fields.get("channel") == "proactive":
+        template = "未诉先办：主动立单（{source}），工单号 {number}"
     try:
         return template.format(**fields)
     except (KeyError, IndexError):

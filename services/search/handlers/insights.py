@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, get_args
 
 from proto.rates import Weights
-from proto.vocabulary import Channel
+from proto.vocabulary import CallerChannel
 from services.search.adapters.index import (
     TIME_ZONE,
     Bucket,
@@ -24,7 +24,9 @@ from services.search.handlers.reads import present
 WEEK = timedelta(days=7)
 MAX_KEYS = 1_000  # distinct category × street pairs counted per week
 TICKETS_PER_SPOT = 5
-CHANNELS: tuple[str, ...] = get_args(Channel)
+# Listed even when none came in; `proactive` (no caller) is listed only when there are some.
+CHANNELS: tuple[str, ...] = get_args(CallerChannel)
+PROACTIVE = {"channel": ["proactive"]}
 
 
 def _week_counts(
@@ -123,6 +125,7 @@ def dashboard(
         "channels": _channels(reader, start),
         "hotspots": hot_spots(reader, now, limit=10)["spots"],
         "totals": _totals(reader, now, this_month),
+        "proactive": _proactive(reader, this_month),
     }
 
 
@@ -194,4 +197,22 @@ def _totals(reader: SearchContext, now: datetime, this_month: datetime) -> dict[
         "overdue": count(filters={"is_open": ["true"]}, ranges={"due_at": DateRange(lt=now)}),
         "created_this_month": count(ranges={"created_at": DateRange(this_month)}),
         "breached_open": count(filters={"is_open": ["true"], "sla_state": ["breached"]}),
+    }
+
+
+def _proactive(reader: SearchContext, this_month: datetime) -> dict[str, Any]:
+    """Proactive tickets (未诉先办) this month: opened, still open, resolved and resolved in
+    time. They count in SLA compliance like any other; nobody rates them (no caller), so
+    they count in none of the three rates (docs/three-rates.md)."""
+
+    def run(**options: Any) -> Any:
+        filters = {**PROACTIVE, **options.pop("filters", {})}
+        return reader.run(SearchRequest(filters=filters, limit=0, **options))
+
+    resolved = run(ranges={"resolved_at": DateRange(this_month)}, sums=list(rates.SLA_COUNTERS))
+    return {
+        "created_this_month": run(ranges={"created_at": DateRange(this_month)}).total,
+        "open": run(filters={"is_open": ["true"]}).total,
+        "resolved_this_month": int(resolved.sums.get("m_resolved", 0)),
+        "within_sla_this_month": int(resolved.sums.get("m_within_sla", 0)),
     }

@@ -20,7 +20,8 @@ const Hotline = (() => {
     "dispatch/workbench": ["dept_staff", "admin"], "dispatch/review": DESK,
     "dispatch/returned": DESK, "dispatch/extensions": DESK, "dispatch/supervision": DESK,
     "search/search": ["agent", "dispatcher", "dept_staff", "leader", "admin"],
-    "search/dashboard": DESK, "intake/open311-apps": ["admin"],
+    "search/dashboard": DESK, "intake/open311-apps": ["admin"], "search/themes": DESK,
+    "intake/proactive": ["dispatcher", "admin"],
     // Not a page: who is shown the frequent-caller cue (department staff are not).
     "cue/frequent-caller": ["agent", "dispatcher", "leader", "admin"],
   };
@@ -28,7 +29,7 @@ const Hotline = (() => {
   const MENU = [
     ["intake/console", "menu.console"], ["feedback/callbacks", "menu.callbacks"],
     ["dispatch/workbench", "menu.workbench"], ["dispatch/review", "menu.desk"],
-    ["search/search", "menu.search"], ["search/dashboard", "menu.dashboard"],
+    ["search/search", "menu.search"], ["search/dashboard", "menu.dashboard"], ["search/themes", "menu.themes"],
     ["feedback/rankings", "menu.rankings"], ["feedback/appeals", "menu.appeals"], ["intake/sms", "menu.sms"], ["intake/privacy", "menu.privacy"],
     ["intake/open311-apps", "menu.open311"],
   ];
@@ -36,7 +37,7 @@ const Hotline = (() => {
   const TABS = {
     dispatch: [["workbench", "nav.workbench"], ["review", "nav.review"], ["returned", "nav.returned"],
       ["extensions", "nav.extensions"], ["supervision", "nav.supervision"]],
-    search: [["search", "nav.search"], ["dashboard", "nav.dashboard"]],
+    search: [["search", "nav.search"], ["dashboard", "nav.dashboard"], ["themes", "nav.themes"]],
     feedback: [["rankings", "nav.rankings"], ["callbacks", "nav.callbacks"], ["appeals", "nav.appeals"]],
   };
   const dict = {
@@ -49,6 +50,7 @@ const Hotline = (() => {
       "menu.label": "功能", "menu.console": "话务受理", "menu.callbacks": "市民回访",
       "menu.workbench": "承办工作台", "menu.desk": "派单调度", "menu.search": "检索",
       "menu.dashboard": "驾驶舱", "menu.rankings": "三率考核", "menu.sms": "短信发件箱", "menu.privacy": "个人信息审计", "menu.open311": "城市应用接入",
+      "menu.themes": "每月一题", "nav.themes": "每月一题",
       "nav.pages": "页面", "nav.workbench": "工作台", "nav.review": "待审派单", "nav.returned": "退单",
       "nav.extensions": "延期审批", "nav.supervision": "督办", "nav.search": "工单检索",
       "nav.dashboard": "领导驾驶舱", "nav.rankings": "三率排名", "nav.callbacks": "回访",
@@ -63,6 +65,7 @@ const Hotline = (() => {
       "menu.label": "Sections", "menu.console": "Call intake", "menu.callbacks": "Citizen callbacks",
       "menu.workbench": "Department workbench", "menu.desk": "Dispatch desk", "menu.search": "Search",
       "menu.dashboard": "Dashboard", "menu.rankings": "Three rates", "menu.sms": "SMS outbox", "menu.privacy": "Privacy audit", "menu.open311": "City apps",
+      "menu.themes": "Monthly themes", "nav.themes": "Monthly themes",
       "nav.pages": "Pages", "nav.workbench": "Workbench", "nav.review": "Review queue", "nav.returned": "Returned",
       "nav.extensions": "Extensions", "nav.supervision": "Supervision", "nav.search": "Ticket search",
       "nav.dashboard": "Leaders' dashboard", "nav.rankings": "Rankings", "nav.callbacks": "Callbacks",

@@ -17,7 +17,10 @@
       "dash.c.problem": "问题", "dash.c.area": "街道", "dash.c.week": "近 7 天", "dash.c.expected": "往常每周",
       "dash.c.ratio": "倍数", "dash.c.score": "异常度", "dash.c.tickets": "工单",
       "dash.expected": "往常每周", "dash.none": "暂无数据", "dash.view": "查看 {n} 件",
-      "dash.defs": "口径说明",
+      "dash.defs": "口径说明", "dash.k.proactive": "本月主动立单", "dash.themes": "每月一题（进行中）",
+      "dash.c.theme": "专题", "dash.c.tasks": "任务完成", "dash.c.overdue_tasks": "逾期任务",
+      "dash.c.change": "周均件数变化", "dash.c.act": "处置", "dash.to_theme": "立为专题", "dash.to_ticket": "主动立单",
+      "dash.def.proactive": "主动立单（未诉先办）无来电人、不参与市民评价，不计入三率；与其他工单一样计入按时办结率，并单独计数。",
       "dash.def.response": "响应率：市民回答“承办单位联系过我”、且派单记录的联系未超时的评价数 ÷ 评价数。",
       "dash.def.solution": "解决率：市民回答“问题已解决”的评价数 ÷ 评价数。",
       "dash.def.satisfaction": "满意率：（满意 + 基本满意 × 0.8）÷ 评价数。",
@@ -38,7 +41,10 @@
       "dash.c.problem": "Problem", "dash.c.area": "Street", "dash.c.week": "Last 7 days", "dash.c.expected": "Usual week",
       "dash.c.ratio": "Ratio", "dash.c.score": "Surprise", "dash.c.tickets": "Tickets",
       "dash.expected": "usual week", "dash.none": "No data yet", "dash.view": "See {n}",
-      "dash.defs": "Definitions",
+      "dash.defs": "Definitions", "dash.k.proactive": "Proactive this month", "dash.themes": "Monthly themes (active)",
+      "dash.c.theme": "Theme", "dash.c.tasks": "Tasks done", "dash.c.overdue_tasks": "Overdue tasks",
+      "dash.c.change": "Weekly tickets change", "dash.c.act": "Act", "dash.to_theme": "Make a theme", "dash.to_ticket": "Proactive ticket",
+      "dash.def.proactive": "Proactive tickets (opened with no caller) are never rated, so they count in none of the three rates; they count in the on-time rate like any other and are shown apart.",
       "dash.def.response": "Response rate: ratings where the citizen says they were contacted and dispatch did not record the contact as late, ÷ ratings.",
       "dash.def.solution": "Solution rate: ratings saying the problem is solved ÷ ratings.",
       "dash.def.satisfaction": "Satisfaction rate: (satisfied + mostly satisfied × 0.8) ÷ ratings.",
@@ -50,6 +56,7 @@
   const $ = (id) => document.getElementById(id);
   const { el, t } = Hotline;
   let board = null;
+  let user = null;
 
   const pct = (v) => (v == null ? "–" : `${(v * 100).toFixed(1)}%`);
   const month = (key) => key.slice(0, 7);
@@ -78,7 +85,9 @@
       el("div", { class: "v" }, href ? el("a", { href }, value.toLocaleString()) : value.toLocaleString()),
       el("div", { class: "k" }, t(key)));
     $("kpis").replaceChildren(kpi("dash.k.open", b.totals.open), kpi("dash.k.overdue", b.totals.overdue, `${Hotline.BASE}/search?overdue=true&sort=due`),
-      kpi("dash.k.created", b.totals.created_this_month), kpi("dash.k.breached", b.totals.breached_open));
+      kpi("dash.k.created", b.totals.created_this_month), kpi("dash.k.breached", b.totals.breached_open),
+      kpi("dash.k.proactive", b.proactive.created_this_month, `${Hotline.BASE}/search?channel=proactive`));
+    renderThemes(b.themes);
 
     const sla = b.sla.map((m) => ({ label: month(m.month), value: m.compliance }));
     $("sla-chart").replaceChildren(sla.length ? Charts.line(sla, { title: t("dash.sla") }) : el("p", { class: "empty" }, t("dash.none")));
@@ -106,11 +115,31 @@
       ? Charts.bars(spots, { title: t("dash.hot"), color: "#ed6c02", markLabel: t("dash.expected") })
       : el("p", { class: "empty" }, t("dash.none")));
     const since = (iso) => iso.slice(0, 10);
-    table($("hot"), ["dash.c.problem", "dash.c.area", "dash.c.week", "dash.c.expected", "dash.c.score", "dash.c.tickets"],
+    table($("hot"), ["dash.c.problem", "dash.c.area", "dash.c.week", "dash.c.expected", "dash.c.score", "dash.c.tickets", "dash.c.act"],
       b.hotspots.map((s) => [s.category_name || s.category_code, s.area_name || s.area_code, s.count,
         s.expected.toFixed(1), s.score.toFixed(1),
         searchLink({ category: s.category_code, area: s.area_code, from: since(new Date(Date.now() - 7 * 864e5).toISOString()) },
-          t("dash.view", { n: s.count }))]), [2, 3, 4]);
+          t("dash.view", { n: s.count })), spotActions(s)]), [2, 3, 4]);
+  }
+
+  // Leaders make a hot spot a theme; dispatchers open a proactive ticket for it.
+  function spotActions(s) {
+    const links = [];
+    if (["leader", "admin"].includes(user?.role)) {
+      links.push(el("a", { href: `${Hotline.BASE}/themes?hotspot=${encodeURIComponent(s.key)}` }, t("dash.to_theme")));
+    }
+    if (["dispatcher", "admin"].includes(user?.role)) {
+      const query = new URLSearchParams({ source: `hotspot:${s.key}`, category: s.category_code, area: s.area_code });
+      links.push(el("a", { href: Hotline.link("intake", `/proactive?${query}`) }, t("dash.to_ticket")));
+    }
+    return el("span", { class: "row" }, ...links);
+  }
+
+  function renderThemes(themes) {
+    table($("themes"), ["dash.c.theme", "dash.c.tasks", "dash.c.overdue_tasks", "dash.c.change"],
+      themes.map((th) => [el("a", { href: `${Hotline.BASE}/themes?id=${encodeURIComponent(th.id)}` }, th.title),
+        `${th.progress.done}/${th.progress.tasks}`, th.progress.overdue,
+        th.volume.change == null ? "–" : `${th.volume.change > 0 ? "+" : ""}${(th.volume.change * 100).toFixed(1)}%`]), [1, 2, 3]);
   }
 
   async function load() {
@@ -126,7 +155,7 @@
   $("months").addEventListener("change", load);
   document.addEventListener("hotline:lang", () => { if (board) render(); });
   (async () => {
-    await Hotline.header("dash.title");
+    user = await Hotline.header("dash.title");
     Hotline.translate();
     load();
   })();
