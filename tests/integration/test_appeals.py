@@ -1,10 +1,11 @@
-"""Appeals (申诉) end to end on SQLite: a department files one against its assessment, a
-dispatcher upholds it, a leader reverses it; the rankings API, the ratings export and
-search's dashboard move exactly as docs/three-rates.md (Appeals) defines, and back. Bad
-input is refused with a problem in Chinese or English and stores nothing."""
+"""Appeals (申诉) end to end on SQLite and PostgreSQL: a department files one against its
+assessment, a dispatcher upholds it, a leader reverses it; the rankings API, the ratings
+export and search's dashboard move exactly as docs/three-rates.md (Appeals) defines, and
+back. Bad input is refused with a problem in Chinese or English and stores nothing."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +19,8 @@ from fastapi.testclient import TestClient
 from services.common.settings import Settings
 from services.feedback.adapters.orm import metadata
 from services.search.bootstrap import build as build_search
-from tests.support.feedback import Running, running_feedback
+from tests.support import peers as real_peers
+from tests.support.feedback import Running, opened, running_feedback
 from tests.support.harness import PASSWORDS, drain, driven
 
 
@@ -35,8 +37,6 @@ class World:
         lead = fb.peers.dispatched(ticket_id, "D-JXS")
         fb.peers.contacted(ticket_id, lead, "D-JXS", on_time=True)
         fb.peers.resolved(ticket_id, lead, "D-JXS")
-        from tests.support.feedback import opened
-
         link = opened(fb.peers.wait_for("RatingRequested", ticket_id)[0])
         contacted, solved, satisfaction = answers
         answer = {"contacted": contacted, "solved": solved, "satisfaction": satisfaction}
@@ -60,10 +60,18 @@ class World:
         return dict(row)
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    data_dir: Path = tmp_path_factory.mktemp("appeals")
-    with running_feedback(data_dir, public_rate_limit=10_000) as fb:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    data_dir: Path = tmp_path_factory.mktemp(f"appeals-{request.param}")
+    url = ""
+    if request.param == "postgresql":
+        server: real_peers.Peer = request.getfixturevalue("postgres")
+        name = f"fb{uuid.uuid4().hex[:10]}"
+        real_peers.create_databases(server, (name,))
+        url = server.url.replace("{db}", name)
+    with running_feedback(data_dir, url, public_rate_limit=10_000) as fb:
         search_app = driven(build_search(Settings(data_dir=data_dir)))
         with TestClient(search_app) as search:
             form = {"username": "leader", "password": PASSWORDS["leader"]}

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi import Path as PathParam
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -19,7 +20,9 @@ from pydantic_core import PydanticCustomError
 
 from proto.feedback import AppealKind, AppealOutcome
 from services.common.auth import Principal, Role, require_roles
+from services.common.errors import NotFound
 from services.common.idempotency import Idempotent
+from services.common.openapi import problem_answers
 from services.common.text import CLEAN
 from services.feedback.domain.appeals import MAX_PHOTOS, PHOTO_ID, is_photo_id
 from services.feedback.handlers import appeals
@@ -30,6 +33,9 @@ Deciders = Annotated[Principal, Depends(require_roles(Role.dispatcher, Role.lead
 Readers = Annotated[
     Principal, Depends(require_roles(Role.dept_staff, Role.dispatcher, Role.leader, Role.admin))
 ]
+# Ids are opaque tokens; nothing else (a NUL, say) reaches a query.
+ID = r"^[A-Za-z0-9_-]{1,64}$"
+AppealId = Annotated[str, PathParam(pattern=ID)]
 Reason = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), CLEAN
 ]
@@ -63,7 +69,7 @@ Photos = Annotated[
 class AppealCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    assignment_id: str = Field(min_length=1, max_length=32)
+    assignment_id: str = Field(pattern=ID, description="The department's own assignment")
     kind: AppealKind = Field(
         description="not_ours: the assignment; outside_policy / citizen_unreachable: the "
         "assessment of the department's work on the ticket"
@@ -125,7 +131,7 @@ class DecidedRead(BaseModel):
 def router(fb: FeedbackContext, window: timedelta) -> APIRouter:
     api = APIRouter(prefix="/api/v1/appeals", tags=["appeals"])
 
-    @api.post("", status_code=201, dependencies=[Idempotent])
+    @api.post("", status_code=201, dependencies=[Idempotent], responses=problem_answers(NotFound))
     def file(body: AppealCreate, user: Staff) -> FiledRead:
         """Files the department's appeal against its own assignment or assessment, within
         the window (HOTLINE_FEEDBACK_APPEAL_WINDOW_DAYS)."""
@@ -142,12 +148,12 @@ def router(fb: FeedbackContext, window: timedelta) -> APIRouter:
         return [AppealRead.model_validate(a) for a in appeals.listed(fb, user, status, limit)]
 
     @api.post("/{appeal_id}/decision", dependencies=[Idempotent])
-    def decide(appeal_id: str, body: DecisionCreate, user: Deciders) -> DecidedRead:
+    def decide(appeal_id: AppealId, body: DecisionCreate, user: Deciders) -> DecidedRead:
         status, excluded = appeals.decide(fb, user, appeal_id, body.outcome, body.reason)
         return DecidedRead(appeal_id=appeal_id, status=status, excluded=excluded)
 
     @api.post("/{appeal_id}/reversal", dependencies=[Idempotent])
-    def reverse(appeal_id: str, body: ReversalCreate, user: Deciders) -> DecidedRead:
+    def reverse(appeal_id: AppealId, body: ReversalCreate, user: Deciders) -> DecidedRead:
         """Turns the decision round (upheld ⇄ rejected); leaders only."""
         status, excluded = appeals.reverse(fb, user, appeal_id, body.reason)
         return DecidedRead(appeal_id=appeal_id, status=status, excluded=excluded)

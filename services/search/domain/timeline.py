@@ -36,10 +36,16 @@ _SUMMARIES = {
     "CallbackRecorded": "话务员回访",
     "TicketClosed": "工单办结归档",
     "ReopenRequested": "市民不满意，第 {reopen_count} 次重办",
-    "AppealFiled": "{department_code} 申诉（{kind}）",
+    "AppealFiled": "{department_code} 提出申诉：{kind}",
     "AppealDecided": "{department_code} 的申诉裁定：{outcome}",
     "AppealReversed": "{department_code} 的申诉改判：{outcome}",
 }
+# An appeal's kind and outcome, in the words the timeline is read in.
+_APPEAL_WORDS = {
+    "not_ours": "非本单位职责", "outside_policy": "诉求超出政策范围",
+    "citizen_unreachable": "市民无法联系", "upheld": "支持（不计入该单位三率）",
+    "rejected": "驳回（计入该单位三率）",
+}  # fmt: skip
 
 
 def actor(envelope: Envelope, event: Event) -> str:
@@ -55,7 +61,7 @@ def actor(envelope: Envelope, event: Event) -> str:
 
 def entry(envelope: Envelope, event: Event, at: str) -> dict[str, Any]:
     """The timeline entry of one event; `at` is its UTC time as stored everywhere."""
-    fields = event.model_dump(mode="json", exclude={"link"})
+    fields = _worded(event.model_dump(mode="json", exclude={"link"}))
     item: dict[str, Any] = {
         "event_id": envelope.event_id,
         "type": envelope.type,
@@ -77,6 +83,11 @@ def entry(envelope: Envelope, event: Event, at: str) -> dict[str, Any]:
         # serves at /media/{id}.
         item["photos"] = list(fields["photos"])
     return item
+
+
+def _worded(fields: dict[str, Any]) -> dict[str, Any]:
+    named = ("kind", "outcome")
+    return fields | {k: _APPEAL_WORDS[v] for k in named if (v := fields.get(k)) in _APPEAL_WORDS}
 
 
 def _summary(kind: str, fields: dict[str, Any]) -> str:

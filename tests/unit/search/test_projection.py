@@ -299,11 +299,12 @@ def test_what_the_small_stories_say() -> None:
     upheld = fold(appealed[:-1])
     assert upheld["rating_department_code"] == "excluded:D-JXS" and upheld["m_rated"] == 1
     entries = [e for e in fold(appealed)["timeline"] if e["type"].startswith("Appeal")]
-    assert [(e["by"], e.get("outcome"), e["detail"]) for e in entries] == [
-        ("chaoyang-jxs", None, "市民拒接电话"),
-        ("dispatcher", "upheld", "属实；upheld"),
-        ("leader", "rejected", "复核不实；rejected"),
+    assert [(e["by"], e["summary"], e.get("excluded")) for e in entries] == [
+        ("chaoyang-jxs", "D-JXS 提出申诉：市民无法联系", None),
+        ("dispatcher", "D-JXS 的申诉裁定：支持（不计入该单位三率）", True),
+        ("leader", "D-JXS 的申诉改判：驳回（计入该单位三率）", False),
     ]
+    assert [e["detail"].split("；")[0] for e in entries] == ["市民拒接电话", "属实", "复核不实"]
     fourth = fold(STORIES["answered directly at intake"])
     assert fourth["status"] == "closed" and fourth["calls"] == 3
     assert fourth["answered_at"] is not None and fourth["m_rated"] == 0
