@@ -40,6 +40,7 @@ from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.adapters.vault import PhoneVault
 from services.intake.api import open311, public, routers
 from services.intake.api import photos as photo_routes
+from services.intake.api.limits import PublicPages
 from services.intake.config import IntakeSettings
 from services.intake.domain.sms import RetryPolicy
 from services.intake.domain.tracking import TrackingSigner
@@ -109,6 +110,7 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
     }
     public_pages = dict.fromkeys(["/report", "/track", "/track/{token}"], public.PAGE_HEADERS)
     mount_pages(app, PAGES, pages, "/console", settings, public_pages)
+    app.add_middleware(PublicPages, per_minute=options.portal_requests_per_minute, proxies=proxies)
     return app
 
 

@@ -70,6 +70,15 @@ def test_public_reads_are_limited_per_address(app: TestClient, path: str) -> Non
     assert _citizen(app).get(path).status_code != 429, "another address is still served"
 
 
+@pytest.mark.parametrize("path", ["/report", "/track", "/track/some-token-value"])
+def test_the_citizens_pages_are_limited_too(app: TestClient, path: str) -> None:
+    citizen = _citizen(app)
+    assert [citizen.get(path).status_code for _ in range(LIMIT)] == [200] * LIMIT
+    refused = citizen.get(path)
+    assert refused.status_code == 429 and refused.headers["Retry-After"]
+    assert refused.headers["content-type"] == "application/problem+json"
+
+
 def test_the_portal_counts_every_route_of_one_address_together(app: TestClient) -> None:
     citizen = _citizen(app)
     for _ in range(LIMIT):

@@ -5,12 +5,14 @@ guessing tracking links or photo ids, or scraping the catalogue, not a distribut
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 
 from fastapi import Depends, Request, params
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.clients import Networks, client_address
-from services.common.problems import Problem
+from services.common.problems import Problem, render_problem
 from services.common.ratelimit import FixedWindowLimiter
 from services.intake import metrics
 
@@ -40,3 +42,25 @@ def per_address(per_minute: int, proxies: Networks, scope: str) -> Callable[[Req
 
 def limited(per_minute: int, proxies: Networks, scope: str) -> params.Depends:
     return Depends(per_address(per_minute, proxies, scope))
+
+
+class PublicPages:
+    """The same limit on the citizens' pages (/report, /track, /track/{token}), which are
+    served outside the API's routers: matched at the path's end, under any root path."""
+
+    PAGES = re.compile(r"/(report|track(/[^/]+)?)/?$")
+
+    def __init__(self, app: ASGIApp, per_minute: int, proxies: Networks) -> None:
+        self.app = app
+        self.guard = per_address(per_minute, proxies, "portal")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] == "http" and self.PAGES.search(path) and "/api/" not in path:
+            request = Request(scope)
+            try:
+                self.guard(request)
+            except Problem as refused:
+                await render_problem(request, refused)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
