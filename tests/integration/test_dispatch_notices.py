@@ -1,7 +1,9 @@
 """Notices of a warning or breach reach the department's duty contact once: the scheduler
 driven twice, the firing queued again and a restarted process make no second notice, and the
 webhook (a real HTTP server) receives one POST; a failed POST is tried again after its
-backoff with the same id. The workbench's badge counts the warned assignment."""
+backoff with the same id. The workbench's badge counts the warned assignment. Also the
+holiday calendar's audited import, and clocks from before working hours keeping their
+deadlines through the migration."""
 
 from __future__ import annotations
 
@@ -16,11 +18,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
+from services.common.db import make_engine
+from services.common.migrations import upgrade
 from services.common.settings import Settings
 from services.common.workers import Worker
-from services.dispatch.adapters.orm import notices
+from services.dispatch.adapters.orm import clocks, notices
 from services.dispatch.bootstrap import build
 from services.dispatch.config import DispatchSettings
 from services.dispatch.handlers import consumers
@@ -224,3 +228,24 @@ def test_a_years_import_is_audited_and_moves_the_known_end_of_the_calendar(desk:
     after = desk.client.get("/api/v1/calendar", headers=dispatcher).json()
     assert after == {"known_until": "2027-12-31", "days_left": 396, "warning": False}
     assert not desk.deps.calendars.days.is_working_day(datetime(2027, 2, 8).date())
+
+
+def test_clocks_running_before_working_hours_keep_counting_whole_days(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'dispatch.db'}"
+    upgrade("dispatch", url, "0007")
+    engine = make_engine(url)
+    row = {
+        "assignment_id": "a1", "ticket_id": "t1", "department_code": "D-JXS", "state": "running",
+        "started_at": T0, "due_at": T0 + timedelta(days=1), "warn_at": T0 + timedelta(hours=20),
+    }  # fmt: skip
+    with engine.begin() as conn:
+        rows = [row | {"clock": "contact", "working_days": True},
+                row | {"clock": "resolve", "working_days": False}]  # fmt: skip
+        conn.execute(insert(clocks), rows)
+    upgrade("dispatch", url)
+    with engine.connect() as conn:
+        found = {c: b for c, b in conn.execute(select(clocks.c.clock, clocks.c.basis))}
+        due = conn.execute(select(clocks.c.due_at).where(clocks.c.clock == "contact")).scalar()
+    engine.dispose()
+    assert found == {"contact": "working_days", "resolve": "natural"}
+    assert due == T0 + timedelta(days=1)
