@@ -1,5 +1,6 @@
-"""Proactive tickets (未诉先办) at intake, on a real SQLite database through the API: who may
-open one, what its TicketCreated says, retries, and bad input in both languages."""
+"""Proactive tickets (未诉先办) on real SQLite databases: at intake through the API (who may
+open one, what its TicketCreated says, retries, bad input in both languages), and in
+dispatch, which routes and clocks one like any other ticket."""
 
 from __future__ import annotations
 
@@ -8,13 +9,23 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from proto.envelope import Envelope
+from services.common.messaging_tables import outbox_table
 from services.common.settings import Settings
+from services.dispatch.adapters.orm import metadata as dispatch_tables
+from services.dispatch.bootstrap import build as dispatch_build
+from services.dispatch.config import DispatchSettings
+from services.dispatch.handlers import consumers
+from services.dispatch.handlers.context import DispatchContext
 from services.intake.bootstrap import build
+from tests.support.dispatch import envelope, ticket_created
 from tests.support.harness import driven
 from tests.support.intake import IntakeApi, outbox
 
 ROUTE = "/api/v1/proactive-tickets"
+DISPATCH_OUTBOX = outbox_table(dispatch_tables)
 
 
 def body(**changes: Any) -> dict[str, Any]:
@@ -72,3 +83,26 @@ def test_only_dispatchers_open_them_and_bad_input_is_refused_in_both_languages(
     call = api.call(channel="proactive")
     assert call.status_code == 422
     assert [e["field"] for e in call.json()["errors"]] == ["channel"]
+
+
+def test_dispatch_routes_and_clocks_a_proactive_ticket_like_any_other(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("proactive-dispatch"))
+    with TestClient(dispatch_build(settings, DispatchSettings(scheduler=False))) as client:
+        deps: DispatchContext = client.app.state.deps  # type: ignore[attr-defined]
+        event = ticket_created(
+            channel="proactive", source="theme:th-1", caller_ref=None, has_phone=False,
+            created_by="dispatcher",
+        )  # fmt: skip
+        env = envelope(event)
+        with deps.uow() as u:
+            consumers.on_ticket_created(deps, u, env, event)
+            u.commit()
+        with deps.uow() as u:
+            rows = u.session.execute(select(DISPATCH_OUTBOX.c.payload)).scalars()
+            sent = [Envelope.model_validate_json(raw) for raw in rows]
+    (dispatched,) = [e for e in sent if e.type == "AssignmentDispatched"]
+    assert dispatched.ticket_id == env.ticket_id
+    assert dispatched.payload["department_code"] == "D-JXS"
+    assert set(dispatched.payload["deadlines"]) >= {"acknowledge", "contact", "resolve"}
