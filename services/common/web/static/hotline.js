@@ -24,6 +24,8 @@ const Hotline = (() => {
     "intake/proactive": ["dispatcher", "admin"],
     // Not a page: who is shown the frequent-caller cue (department staff are not).
     "cue/frequent-caller": ["agent", "dispatcher", "leader", "admin"],
+    // Not a page: who creates monthly themes, gives them tasks and closes them.
+    "cue/theme-steer": ["leader", "admin"],
   };
   // The header's menu: one entry per task, across the services.
   const MENU = [

@@ -125,10 +125,10 @@
   // Leaders make a hot spot a theme; dispatchers open a proactive ticket for it.
   function spotActions(s) {
     const links = [];
-    if (["leader", "admin"].includes(user?.role)) {
+    if (Hotline.may(user, "cue/theme-steer")) {
       links.push(el("a", { href: `${Hotline.BASE}/themes?hotspot=${encodeURIComponent(s.key)}` }, t("dash.to_theme")));
     }
-    if (["dispatcher", "admin"].includes(user?.role)) {
+    if (Hotline.may(user, "intake/proactive")) {
       const query = new URLSearchParams({ source: `hotspot:${s.key}`, category: s.category_code, area: s.area_code });
       links.push(el("a", { href: Hotline.link("intake", `/proactive?${query}`) }, t("dash.to_ticket")));
     }

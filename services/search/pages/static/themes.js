@@ -70,7 +70,7 @@
     $("theme-progress").textContent = `${t("theme.progress", th.progress)}；${t("theme.change", {
       before: weekly(th.volume.before_weekly), since: weekly(th.volume.since_weekly), change: change(th.volume.change) })}`;
     const link = $("proactive");
-    link.hidden = !["dispatcher", "admin"].includes(user?.role);
+    link.hidden = !Hotline.may(user, "intake/proactive");
     link.href = Hotline.link("intake", "/proactive?" + new URLSearchParams({ source: `theme:${th.id}`,
       category: th.category_code, area: th.area_codes[0], description: th.title }).toString());
     const weeks = th.chart.weeks;
@@ -84,7 +84,7 @@
       k.title, dept(th, k.department_code), `${k.due_on}${k.overdue ? ` · ${t("theme.overdue")}` : ""}`,
       el("button", { type: "button", class: "secondary", onclick: () => mark(k) }, k.done ? `✓ ${t("theme.undo")}` : t("theme.mark_done"))]));
     $("notes").replaceChildren(...th.notes.map((n) => el("li", {}, `${Hotline.fmtTime(n.at)} ${n.by}：${n.text}`)));
-    $("task").hidden = !["leader", "admin"].includes(user?.role);
+    $("task").hidden = !Hotline.may(user, "cue/theme-steer");
   }
 
   async function act(action) {
@@ -131,7 +131,7 @@
   (async () => {
     user = await Hotline.header("theme.page");
     Hotline.translate();
-    $("create").hidden = !["leader", "admin"].includes(user?.role);
+    $("create").hidden = !Hotline.may(user, "cue/theme-steer");
     $("hotspot_key").value = given.get("hotspot") || "";
     await act(async () => {
       themes = await Hotline.api("/api/v1/themes");
