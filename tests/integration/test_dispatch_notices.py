@@ -170,6 +170,10 @@ def test_a_warning_produces_exactly_one_notice_to_the_departments_contact(
     assert [(n["id"], n["status"]) for n in listed.json()] == [(post["id"], "sent")]
     badge = desk.client.get("/api/v1/sla-alerts", headers=desk.auth("chaoyang-jxs", "deptpass"))
     assert badge.json() == {"warned": 1, "breached": 0}
+    detail = desk.client.get(
+        f"/api/v1/assignments/{assignment}", headers=desk.auth("chaoyang-jxs", "deptpass")
+    )
+    assert {c["basis"] for c in detail.json()["clocks"].values()} == {"natural"}  # urgent
 
 
 def test_a_failed_post_is_tried_again_after_its_backoff_with_the_same_id(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -129,6 +129,7 @@ class RuleUpdate(Input):
 class ClockRead(BaseModel):
     clock: str
     working_days: bool
+    basis: Literal["natural", "working", "working_days"]
     state: ClockState
     started_at: datetime
     due_at: datetime

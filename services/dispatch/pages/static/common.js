@@ -6,6 +6,7 @@ const Dispatch = (() => {
   Hotline.messages({
     zh: {
       "clock.acknowledge": "签收", "clock.contact": "联系", "clock.resolve": "办结",
+      "basis.working": "按工作时", "basis.natural": "按自然时", "basis.working_days": "按工作日",
       "badge.supervised": "督办", "badge.waiting": "等待市民",
       "reason.not_our_duty": "不属于本单位职责", "reason.wrong_address": "地址有误",
       "reason.duplicate": "重复工单", "reason.other_level": "应由上级或其他层级办理",
@@ -23,6 +24,7 @@ const Dispatch = (() => {
     },
     en: {
       "clock.acknowledge": "Acknowledge", "clock.contact": "Contact", "clock.resolve": "Resolve",
+      "basis.working": "working hours", "basis.natural": "every hour", "basis.working_days": "working days",
       "badge.supervised": "Supervised",
       "badge.waiting": "Waiting on citizen", "reason.not_our_duty": "Not our responsibility",
       "reason.wrong_address": "Wrong address", "reason.duplicate": "Duplicate ticket",

@@ -130,7 +130,8 @@
         : el("span", { class: "badge" + (c.breached_at ? " bad" : c.state === "stopped" ? " ok" : "") },
           c.breached_at ? t("sla_state.breached") : Hotline.label("clock_state", c.state));
       const live = c.state === "running" ? Dispatch.countdown(c.due_at, c.warn_at) : "";
-      return el("tr", {}, el("td", {}, t("clock." + name)), el("td", {}, fmtTime(c.due_at)),
+      return el("tr", {}, el("td", {}, t("clock." + name)), el("td", {}, fmtTime(c.due_at),
+        c.basis ? el("small", { class: "muted" }, " " + t("basis." + c.basis)) : null),
         el("td", {}, status, " ", live));
     });
     return el("table", { class: "clocks" },
