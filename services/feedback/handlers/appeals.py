@@ -32,32 +32,34 @@ def file(fb: FeedbackContext, window: timedelta, user: Principal, filing: Filing
     """Files the appeal of the user's department; 404 for an assignment not its own, 409
     outside the window, with nothing to appeal, or with one of this kind standing."""
     now = fb.clock()
-    appeal_id = new_id()
     try:
         with fb.uow() as uow:
             assignment = _own_assignment(uow, user, filing.assignment_id)
-            ticket_id, code = assignment.ticket_id, assignment.department_code
             _check_in_time(uow, assignment, filing.kind, now, window)
-            if (standing := uow.appeals.standing(ticket_id, code, filing.kind)) is not None:
-                raise Conflict(f"feedback.appeal_{standing}", field="kind")
-            uow.appeals.add(
-                appeal_id=appeal_id, ticket_id=ticket_id, department_code=code,
-                assignment_id=filing.assignment_id, kind=filing.kind, reason=filing.reason,
-                photos=filing.photos, status="pending", filed_by=user.username, filed_at=now,
-            )  # fmt: skip
-            _step(uow, appeal_id, "filed", None, filing.reason, user, now)
-            uow.publish(
-                AppealFiled(
-                    appeal_id=appeal_id, department_code=code,
-                    assignment_id=filing.assignment_id, kind=filing.kind, reason=filing.reason,
-                    photos=filing.photos, by=user.username, at=now,
-                ),
-                ticket_id=ticket_id,
-                occurred_at=now,
-            )  # fmt: skip
+            appeal_id = _record_filing(uow, assignment, filing, user, now)
             uow.commit()
     except IntegrityError:  # the same appeal filed at the same moment
         raise Conflict("feedback.appeal_pending", field="kind") from None
+    return appeal_id
+
+
+def _record_filing(
+    uow: UnitOfWork, assignment: Record, filing: Filing, user: Principal, now: datetime
+) -> str:
+    ticket_id, code = assignment.ticket_id, assignment.department_code
+    if (standing := uow.appeals.standing(ticket_id, code, filing.kind)) is not None:
+        raise Conflict(f"feedback.appeal_{standing}", field="kind")
+    appeal_id = new_id()
+    fields = {
+        "appeal_id": appeal_id, "department_code": code, "assignment_id": filing.assignment_id,
+        "kind": filing.kind, "reason": filing.reason, "photos": filing.photos,
+    }  # fmt: skip
+    uow.appeals.add(
+        ticket_id=ticket_id, status="pending", filed_by=user.username, filed_at=now, **fields
+    )
+    _step(uow, appeal_id, "filed", None, filing.reason, user, now)
+    event = AppealFiled(by=user.username, at=now, **fields)
+    uow.publish(event, ticket_id=ticket_id, occurred_at=now)
     return appeal_id
 
 
