@@ -128,6 +128,7 @@ def test_two_schedulers_on_postgresql_share_the_work_and_fire_each_once(
     first, second = _deps(url, clock), _deps(url, clock)
     with first.uow() as u:
         seed_database(u.session, clock.now)
+        u.notices.set_settings("D-JXS", "webhook", None, "http://127.0.0.1:9/notices")
         u.commit()
     tickets = 120
     for _ in range(tickets):
@@ -154,6 +155,11 @@ def test_two_schedulers_on_postgresql_share_the_work_and_fire_each_once(
     assert len(counts) == tickets * 3
     assert handled["first"] + handled["second"] == tickets * 3
     assert handled["first"] > 0 and handled["second"] > 0
+    # A notice for each firing to the department's webhook, each once.
+    with first.uow() as u:
+        queued = u.notices.recent(1000)
+    assert len({(n["assignment_id"], n["clock"], n["kind"]) for n in queued}) == len(queued)
+    assert len(queued) == tickets * 3
 
 
 def test_a_breach_says_its_sla_state_and_puts_the_assignment_on_the_list_in_an_event(
