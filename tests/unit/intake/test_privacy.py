@@ -113,7 +113,9 @@ def test_the_placeholder_phone_key_is_refused_outside_the_embedded_profile(
     with pytest.raises(ValueError, match="HOTLINE_PHONE_KEYS"):
         IntakeSettings(caller_key_secret="k" * 40).checked_for(others)
     assert DispatchSettings().checked_for(others).scheduler
-    ready = IntakeSettings(phone_keys=key, caller_key_secret="k" * 40).checked_for(others)
+    portal = "https://12345.example.gov.cn/intake"
+    ready = IntakeSettings(phone_keys=key, caller_key_secret="k" * 40, portal_url=portal)
+    ready = ready.checked_for(others)
     assert ready.phone_keys == key
     with pytest.raises(ValidationError, match="SMS_GATEWAY_URL"):
         IntakeSettings(sms_gateway="http")
