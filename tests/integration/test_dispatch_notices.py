@@ -2,8 +2,8 @@
 driven twice, the firing queued again and a restarted process make no second notice, and the
 webhook (a real HTTP server) receives one POST; a failed POST is tried again after its
 backoff with the same id. The workbench's badge counts the warned assignment. Also the
-holiday calendar's audited import, and clocks from before working hours keeping their
-deadlines through the migration."""
+holiday calendar's audited import (API and CLI), and clocks from before working hours
+keeping their deadlines through the migration."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -19,11 +19,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from services import cli
 from services.common.db import make_engine
 from services.common.migrations import upgrade
 from services.common.settings import Settings
 from services.common.workers import Worker
+from services.dispatch.adapters.calendar_data import imported_rules
 from services.dispatch.adapters.orm import clocks, notices
 from services.dispatch.bootstrap import build
 from services.dispatch.config import DispatchSettings
@@ -253,3 +257,21 @@ def test_clocks_running_before_working_hours_keep_counting_whole_days(tmp_path: 
     engine.dispose()
     assert found == {"contact": "working_days", "resolve": "natural"}
     assert due == T0 + timedelta(days=1)
+
+
+def test_the_cli_imports_a_year_and_refuses_an_excerpt(tmp_path: Path) -> None:
+    good, excerpt = tmp_path / "2030.json", tmp_path / "excerpt.json"
+    days = [f"2030-01-{d:02d}" for d in range(1, 14)]  # test data, not a notice
+    good.write_text(json.dumps({"year": 2030, "holidays": days, "workdays": ["2030-01-19"]}))
+    excerpt.write_text(json.dumps({"year": 2030, "holidays": days[:1]}))
+    runner = CliRunner()
+    env = {"HOTLINE_DATA_DIR": str(tmp_path)}
+    done = runner.invoke(cli.app, ["calendar", "import", str(good)], env=env)
+    assert done.exit_code == 0 and "13 holidays, 1 make-up workdays" in done.output
+    refused = runner.invoke(cli.app, ["calendar", "import", str(excerpt)], env=env)
+    assert refused.exit_code == 1 and "至少 13 天" in refused.output
+    engine = make_engine(Settings(data_dir=tmp_path).database_url_for("dispatch"))
+    with Session(engine) as session:
+        rules = imported_rules(session)
+    engine.dispose()
+    assert rules.years == {2030} and rules.is_working(date(2030, 1, 19))
