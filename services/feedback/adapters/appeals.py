@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, and_, exists, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.common.errors import Conflict
 from services.feedback.adapters.orm import appeal_steps, appeals, ratings, tickets
 
 
@@ -20,7 +22,12 @@ def upheld_for(ticket_id: Any, department_code: Any) -> ColumnElement[bool]:
 
 
 def add(session: Session, **values: Any) -> None:
-    session.execute(insert(appeals).values(**values))
+    """Refuses (409) a second pending appeal of one kind, filed at the same moment as the
+    first: the partial unique index decides between them."""
+    try:
+        session.execute(insert(appeals).values(**values))
+    except IntegrityError:
+        raise Conflict("feedback.appeal_pending", field="kind") from None
 
 
 def add_step(session: Session, **values: Any) -> None:

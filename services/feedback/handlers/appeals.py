@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from proto.envelope import new_id
 from proto.feedback import AppealDecided, AppealFiled, AppealKind, AppealOutcome, AppealReversed
 from services.common.auth import Principal, Role
@@ -32,14 +30,11 @@ def file(fb: FeedbackContext, window: timedelta, user: Principal, filing: Filing
     """Files the appeal of the user's department; 404 for an assignment not its own, 409
     outside the window, with nothing to appeal, or with one of this kind standing."""
     now = fb.clock()
-    try:
-        with fb.uow() as uow:
-            assignment = _own_assignment(uow, user, filing.assignment_id)
-            _check_in_time(uow, assignment, filing.kind, now, window)
-            appeal_id = _record_filing(uow, assignment, filing, user, now)
-            uow.commit()
-    except IntegrityError:  # the same appeal filed at the same moment
-        raise Conflict("feedback.appeal_pending", field="kind") from None
+    with fb.uow() as uow:
+        assignment = _own_assignment(uow, user, filing.assignment_id)
+        _check_in_time(uow, assignment, filing.kind, now, window)
+        appeal_id = _record_filing(uow, assignment, filing, user, now)
+        uow.commit()
     return appeal_id
 
 
