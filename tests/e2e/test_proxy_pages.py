@@ -54,6 +54,7 @@ PAGES = {
     "/feedback/appeals": "#appeals tbody tr, #empty:not([hidden])",
     "/search/search": "nav.tabs a[aria-current='page']",
     "/search/dashboard": "#kpis .kpi",
+    "/search/themes": "#themes tbody tr",
     "/intake/privacy": "header nav.menu a[aria-current='page']",  # its script draws the header
 }
 # The header's role menu: label → page, in the menu's order.
@@ -64,6 +65,7 @@ MENU = {
     "派单调度": "/dispatch/review",
     "检索": "/search/search",
     "驾驶舱": "/search/dashboard",
+    "每月一题": "/search/themes",
     "三率考核": "/feedback/rankings",
     "申诉": "/feedback/appeals",
     "短信发件箱": "/intake/sms",
@@ -72,9 +74,9 @@ MENU = {
 # Each demo role: the service whose login page it uses, and its menu.
 ROLES = {
     "agent1": ("intake", ["话务受理", "市民回访", "检索"]),
-    "dispatcher": ("dispatch", ["派单调度", "检索", "驾驶舱", "三率考核", "申诉"]),
+    "dispatcher": ("dispatch", ["派单调度", "检索", "驾驶舱", "每月一题", "三率考核", "申诉"]),
     "chaoyang-jxs": ("dispatch", ["承办工作台", "检索", "申诉"]),
-    "leader": ("search", ["派单调度", "检索", "驾驶舱", "三率考核", "申诉"]),
+    "leader": ("search", ["派单调度", "检索", "驾驶舱", "每月一题", "三率考核", "申诉"]),
     "admin": ("feedback", list(MENU)),
 }
 # The dispatcher's desk pages beyond the first, reached by the desk's own navigation.
