@@ -4,6 +4,7 @@ the dashboard's themes panel and proactive counts; proactive tickets out of the 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ from services.common.settings import Settings
 from services.search.adapters.index import TIME_ZONE
 from services.search.adapters.orm import metadata
 from services.search.bootstrap import build
+from tests.support import peers
 from tests.support.harness import PASSWORDS, drain, driven
 
 NOW = datetime.now(UTC)
@@ -184,3 +186,27 @@ def test_the_migrated_schema_equals_the_tables_the_code_declares(tmp_path: Path)
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     engine.dispose()
+
+
+@pytest.mark.peers
+def test_themes_on_postgresql(postgres: peers.Peer, tmp_path: Path) -> None:
+    name = f"search_{uuid.uuid4().hex[:8]}"
+    peers.create_databases(postgres, (name,))
+    url = postgres.url.replace("{db}", name)
+    settings = Settings(data_dir=tmp_path, database_url=url)
+    with TestClient(driven(build(settings))) as client:
+        leader = headers(client, "leader") | {"Idempotency-Key": "theme-on-postgres"}
+        body = {"title": "停水专项", "lead_department": "D-JXS", **CLASS}
+        made = client.post("/api/v1/themes", json=body, headers=leader)
+        again = client.post("/api/v1/themes", json=body, headers=leader)
+        assert made.status_code == again.status_code == 201, made.text
+        assert again.json()["id"] == made.json()["id"]
+        task = {"department_code": "D-JXS", "title": "排查管网", "due_on": str(TODAY)}
+        url = f"/api/v1/themes/{made.json()['id']}/tasks"
+        shown = client.post(url, json=task, headers=headers(client, "leader")).json()
+        assert (shown["area_codes"], shown["progress"]) == (
+            ["110105001"], {"tasks": 1, "done": 0, "overdue": 0},
+        )  # fmt: skip
+        engine = client.app.state.platform.engine  # type: ignore[attr-defined]
+        with engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
