@@ -17,7 +17,8 @@
       "theme.c.weekly": "周均件数", "theme.c.response": "响应率", "theme.c.solution": "解决率",
       "theme.c.satisfaction": "满意率", "theme.c.sla": "按时办结率", "theme.overdue": "逾期",
       "theme.mark_done": "标为完成", "theme.undo": "撤销", "theme.active": "进行中", "theme.closed": "已结束",
-      "theme.lead_is": "牵头：{lead}；配合：{co}", "theme.none": "暂无" },
+      "theme.lead_is": "牵头：{lead}；配合：{co}", "theme.none": "暂无",
+      "theme.close": "结束专题", "theme.reopen": "重新开展" },
     en: { "theme.page": "Monthly themes", "theme.list": "Themes", "theme.create": "New theme", "theme.title": "Title",
       "theme.hotspot": "From a hot spot (category@street)", "theme.category": "Or: category code (any level)",
       "theme.areas": "Area codes (comma-separated)", "theme.lead": "Lead department code", "theme.co": "Co-department codes (comma-separated)",
@@ -31,7 +32,8 @@
       "theme.c.weekly": "Tickets a week", "theme.c.response": "Response", "theme.c.solution": "Solution",
       "theme.c.satisfaction": "Satisfaction", "theme.c.sla": "On time", "theme.overdue": "overdue",
       "theme.mark_done": "Mark done", "theme.undo": "Undo", "theme.active": "Active", "theme.closed": "Closed",
-      "theme.lead_is": "Lead: {lead}; with: {co}", "theme.none": "none" },
+      "theme.lead_is": "Lead: {lead}; with: {co}", "theme.none": "none",
+      "theme.close": "Close the theme", "theme.reopen": "Reopen the theme" },
   });
   const $ = (id) => document.getElementById(id);
   const { el, t } = Hotline;
@@ -85,6 +87,8 @@
       el("button", { type: "button", class: "secondary", onclick: () => mark(k) }, k.done ? `✓ ${t("theme.undo")}` : t("theme.mark_done"))]));
     $("notes").replaceChildren(...th.notes.map((n) => el("li", {}, `${Hotline.fmtTime(n.at)} ${n.by}：${n.text}`)));
     $("task").hidden = !Hotline.may(user, "cue/theme-steer");
+    $("status").hidden = !Hotline.may(user, "cue/theme-steer");
+    $("status").textContent = t(th.status === "active" ? "theme.close" : "theme.reopen");
   }
 
   async function act(action) {
@@ -109,6 +113,14 @@
       } catch (problem) { Hotline.showErrors(form, problem); }
     });
   }
+
+  $("status").addEventListener("click", () => act(async () => {
+    const status = theme.status === "active" ? "closed" : "active";
+    theme = await Hotline.api(`/api/v1/themes/${theme.id}`, { method: "PATCH", body: { status } });
+    renderDetail();
+    themes = await Hotline.api("/api/v1/themes");
+    renderList();
+  }));
 
   const codes = (text) => text.split(/[,，\s]+/).filter(Boolean);
   const value = (form, name) => form.elements[name].value.trim();
