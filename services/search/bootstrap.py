@@ -29,6 +29,7 @@ from services.search.adapters.generations import EmbeddedGenerations
 from services.search.adapters.index import SearchIndex
 from services.search.adapters.labels import LabelStore
 from services.search.adapters.orm import metadata
+from services.search.adapters.themes import theme_stores
 from services.search.api import routes
 from services.search.api import themes as theme_routes
 from services.search.config import SearchSettings
@@ -73,7 +74,8 @@ def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
         Worker("search-hotspots", partial(metrics.refresh_hotspots, reader), idle=60.0)
     )
     changes = uow_factory(platform.engine, metadata, "search")
-    book = ThemeBook(reader, sessionmaker(platform.engine), changes, RateWeightSettings().weights())
+    read, change = theme_stores(sessionmaker(platform.engine), changes)
+    book = ThemeBook(reader, read, change, RateWeightSettings().weights())
     served = [routes.router(reader, book), theme_routes.router(book)]
     app = create_app(platform, served, "Hotline search")
     pages = {"/search": "search.html", "/dashboard": "dashboard.html", "/themes": "themes.html"}

@@ -56,6 +56,7 @@ PAGES = {
     "/search/dashboard": "#kpis .kpi",
     "/search/themes": "#themes tbody tr",
     "/intake/privacy": "header nav.menu a[aria-current='page']",  # its script draws the header
+    "/intake/open311-apps": "header nav.menu a[aria-current='page']",
 }
 # The header's role menu: label → page, in the menu's order.
 MENU = {
@@ -70,6 +71,7 @@ MENU = {
     "申诉": "/feedback/appeals",
     "短信发件箱": "/intake/sms",
     "个人信息审计": "/intake/privacy",
+    "城市应用接入": "/intake/open311-apps",
 }
 # Each demo role: the service whose login page it uses, and its menu.
 ROLES = {

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field, StringConstraints
 
 from services.common.auth import CurrentUser, Role, require_roles
+from services.common.text import CleanText
 from services.dispatch.adapters.notice_store import sla_alerts
 from services.dispatch.api.assignments import scope
 from services.dispatch.api.models import Input, Note
@@ -24,7 +25,7 @@ Workers = Depends(require_roles(Role.dispatcher, Role.leader, Role.dept_staff))
 Year = Annotated[int, Path(ge=2000, le=2100)]
 Days = Annotated[list[date], Field(max_length=366)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9-]{5,20}$")]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Url = Annotated[CleanText, StringConstraints(strip_whitespace=True, max_length=500)]
 
 
 class CalendarImport(Input):

@@ -17,7 +17,7 @@ from services.common.clients import Networks
 from services.common.clock import utcnow
 from services.common.i18n import negotiate, t
 from services.common.ratelimit import FixedWindowLimiter
-from services.common.text import clean
+from services.common.text import CleanText, clean
 from services.intake import metrics
 from services.intake.api.limits import wait_for
 from services.intake.api.open311_formats import errors, render
@@ -296,8 +296,10 @@ def check_characters(request: Request) -> None:
 class ClientCreate(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100, description="The app's name, shown on tickets")
-    contact: str = Field(default="", max_length=200, description="Who answers for the app")
+    name: CleanText = Field(
+        min_length=1, max_length=100, description="The app's name, shown on tickets"
+    )
+    contact: CleanText = Field(default="", max_length=200, description="Who answers for the app")
 
 
 class ClientRead(BaseModel):

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from services.common.auth import CurrentUser, Role, require_roles
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.openapi import problem_answers
+from services.common.text import CleanText
 from services.intake.api.models import (
     AuditPage,
     AuditRead,
@@ -85,7 +86,7 @@ def router(intake: IntakeContext) -> APIRouter:
 
 class CitizenRequest(Strict):
     phone: str = Field("", max_length=32, description="The caller's number")
-    email: str = Field("", max_length=254, description="Or the address they wrote from")
+    email: CleanText = Field("", max_length=254, description="Or the address they wrote from")
 
     def which(self) -> str:
         if bool(self.phone) == bool(self.email):

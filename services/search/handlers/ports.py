@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from services.common.ports import Transaction
+from services.search.domain.themes import Task
 
 Doc = dict[str, Any]
 
@@ -43,3 +44,28 @@ class UnitOfWork(Transaction, Protocol):
 
     # Work done inside the transaction just before it commits.
     before_commit: list[Callable[[], None]]
+
+
+class Themes(Protocol):
+    """Monthly themes with their tasks and progress notes (rows as dicts)."""
+
+    def add_theme(self, row: dict[str, Any]) -> None: ...
+
+    def theme(self, theme_id: str) -> dict[str, Any] | None: ...
+
+    def listed(self, status: str | None, limit: int) -> list[dict[str, Any]]:
+        """Newest first; every status when `status` is None."""
+
+    def set_status(self, theme_id: str, status: str) -> None: ...
+
+    def add_task(self, row: dict[str, Any]) -> None: ...
+
+    def tasks(self, theme_ids: Iterable[str]) -> dict[str, list[Task]]:
+        """Each theme's tasks, by due date."""
+
+    def mark_task(self, theme_id: str, task_id: str, done: bool, by: str, at: datetime) -> bool:
+        """False when the theme has no such task."""
+
+    def add_note(self, row: dict[str, Any]) -> None: ...
+
+    def notes(self, theme_id: str) -> list[dict[str, Any]]: ...

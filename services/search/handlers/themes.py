@@ -5,24 +5,24 @@ counting (see `domain.themes`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from proto.envelope import new_id
 from proto.rates import Weights
-from services.common.db import UnitOfWork
 from services.common.errors import FieldError, Invalid, NotFound
-from services.search.adapters import themes as store
 from services.search.adapters.index import TIME_ZONE, DateRange, Histogram, SearchRequest
 from services.search.domain import rates
 from services.search.domain import themes as domain
 from services.search.domain.themes import ProblemClass
 from services.search.handlers.context import SearchContext
+from services.search.handlers.ports import Themes
+
+# The themes as they stand (`read`), or one change that commits when its block ends (`change`).
+Opened = Callable[[], AbstractContextManager[Themes]]
 
 PANEL_SIZE = 20
 
@@ -41,21 +41,14 @@ class ThemeBook:
     def __init__(
         self,
         reader: SearchContext,
-        sessions: Callable[[], AbstractContextManager[Session]],
-        uow: Callable[[], UnitOfWork],
+        read: Opened,
+        change: Opened,
         weights: Weights,
     ) -> None:
         self.reader = reader
-        self._sessions = sessions
-        self._uow = uow
+        self._read = read
+        self._change = change
         self.weights = weights
-
-    @contextmanager
-    def _change(self) -> Iterator[Session]:
-        """One change, one transaction; an Idempotency-Key joins it (services.common.db)."""
-        with self._uow() as uow:
-            yield uow.session
-            uow.commit()
 
     def create(self, new: NewTheme, by: str, now: datetime) -> dict[str, Any]:
         problems = new.problem.problems()
@@ -77,8 +70,8 @@ class ThemeBook:
             "created_by": by,
             "created_at": now,
         }
-        with self._change() as session:
-            store.add_theme(session, row)
+        with self._change() as themes:
+            themes.add_theme(row)
         return self.view(theme_id, now)
 
     def add_task(
@@ -88,39 +81,39 @@ class ThemeBook:
             "id": new_id(), "theme_id": theme_id, "department_code": department,
             "title": title, "due_on": due_on, "done": False, "created_by": by, "created_at": now,
         }  # fmt: skip
-        with self._change() as session:
-            self._found(session, theme_id)
-            store.add_task(session, row)
+        with self._change() as themes:
+            self._found(themes, theme_id)
+            themes.add_task(row)
         return self.view(theme_id, now)
 
     def mark_task(
         self, theme_id: str, task_id: str, done: bool, by: str, now: datetime
     ) -> dict[str, Any]:
-        with self._change() as session:
-            self._found(session, theme_id)
-            if not store.mark_task(session, theme_id, task_id, done, by, now):
+        with self._change() as themes:
+            self._found(themes, theme_id)
+            if not themes.mark_task(theme_id, task_id, done, by, now):
                 raise NotFound("search.theme_task_not_found", id=task_id)
         return self.view(theme_id, now)
 
     def add_note(self, theme_id: str, text: str, by: str, now: datetime) -> dict[str, Any]:
         row = {"id": new_id(), "theme_id": theme_id, "text": text, "by": by, "at": now}
-        with self._change() as session:
-            self._found(session, theme_id)
-            store.add_note(session, row)
+        with self._change() as themes:
+            self._found(themes, theme_id)
+            themes.add_note(row)
         return self.view(theme_id, now)
 
     def set_status(self, theme_id: str, status: str, now: datetime) -> dict[str, Any]:
-        with self._change() as session:
-            self._found(session, theme_id)
-            store.set_status(session, theme_id, status)
+        with self._change() as themes:
+            self._found(themes, theme_id)
+            themes.set_status(theme_id, status)
         return self.view(theme_id, now)
 
     def view(self, theme_id: str, now: datetime) -> dict[str, Any]:
         """The theme with its tasks, notes, progress and before/after chart."""
-        with self._sessions() as session:
-            row = self._found(session, theme_id)
-            tasks = store.tasks(session, [theme_id]).get(theme_id, [])
-            notes = store.notes(session, theme_id)
+        with self._read() as themes:
+            row = self._found(themes, theme_id)
+            tasks = themes.tasks([theme_id]).get(theme_id, [])
+            notes = themes.notes(theme_id)
         today = _today(now)
         chart = self._chart(row, today)
         return {
@@ -132,9 +125,9 @@ class ThemeBook:
 
     def listing(self, status: str | None, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
         """Themes newest first, each with its progress and volume change."""
-        with self._sessions() as session:
-            rows = store.listed(session, status, limit)
-            tasks = store.tasks(session, [r["id"] for r in rows])
+        with self._read() as themes:
+            rows = themes.listed(status, limit)
+            tasks = themes.tasks([r["id"] for r in rows])
         today = _today(now)
         return [
             self._summary(r, tasks.get(r["id"], []), self._chart(r, today)["phases"], today)
@@ -145,8 +138,8 @@ class ThemeBook:
         """The dashboard's panel: active themes with their progress."""
         return self.listing("active", now, PANEL_SIZE)
 
-    def _found(self, session: Session, theme_id: str) -> dict[str, Any]:
-        row = store.theme(session, theme_id)
+    def _found(self, themes: Themes, theme_id: str) -> dict[str, Any]:
+        row = themes.theme(theme_id)
         if row is None:
             raise NotFound("search.theme_not_found", id=theme_id)
         return row

@@ -26,6 +26,9 @@ const Hotline = (() => {
     "cue/frequent-caller": ["agent", "dispatcher", "leader", "admin"],
     // Not a page: who creates monthly themes, gives them tasks and closes them.
     "cue/theme-steer": ["leader", "admin"],
+    // Not pages: who files appeals (for their own department), decides them, reverses a decision.
+    "cue/appeal-file": ["dept_staff"], "cue/appeal-decide": ["dispatcher", "leader"],
+    "cue/appeal-reverse": ["leader"],
   };
   // The header's menu: one entry per task, across the services.
   const MENU = [

@@ -63,8 +63,7 @@
   // The decision (pending) or reversal (decided, leaders only) this person may make.
   function decisionForm(a) {
     const pending = a.status === "pending";
-    if (!pending && user.role !== "leader") return null;
-    if (!["dispatcher", "leader"].includes(user.role)) return null;
+    if (!Hotline.may(user, pending ? "cue/appeal-decide" : "cue/appeal-reverse")) return null;
     const id = `why-${a.appeal_id}`;
     const form = el("form", { novalidate: true, class: "decision" },
       el("label", { for: id }, t(pending ? "ap.decision.reason" : "ap.reverse.reason")),
@@ -133,14 +132,15 @@
   async function start() {
     user = await FeedbackStaff.start("appeals.title", "appeals");
     if (!user) return;
-    if (assignment && user.role === "dept_staff") {
+    const files = Hotline.may(user, "cue/appeal-file");
+    if (assignment && files) {
       $("file-card").hidden = false;
       $("file").addEventListener("submit", file);
       if (typeof HotlinePhotos !== "undefined") {
         HotlinePhotos.attach($("photos"), { max: 3, onChange(ids) { photos = ids; } });
       }
     }
-    if (user.role === "dept_staff") $("status").value = "";  // their own, decided or not
+    if (files) $("status").value = "";  // their own, decided or not
     $("status").addEventListener("change", load);
     $("reload").addEventListener("click", load);
     document.addEventListener("hotline:lang", render);

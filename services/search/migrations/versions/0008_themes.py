@@ -1,7 +1,7 @@
 """themes: monthly themes (每月一题) with their tasks and progress notes; idempotency keys,
 since leaders' changes to themes are the first writes search takes from people
 
-Revision ID: 0009
+Revision ID: 0008
 Revises: 0007
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 import services.common.sqltypes
 
 # revision identifiers, used by Alembic.
-revision: str = "0009"
+revision: str = "0008"
 down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
