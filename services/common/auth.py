@@ -134,9 +134,15 @@ class UserDirectory:
     def __init__(self, records: Iterable[UserRecord], hasher: PasswordHash | None = None) -> None:
         self._records = {record.username: record for record in records}
         self._hasher = hasher or PasswordHash.recommended()
-        # Unknown usernames are verified against a real hash of the same cost, so the
-        # response time does not reveal which accounts exist.
-        self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
+        self._dummy: str | None = None
+
+    def _dummy_hash(self) -> str:
+        """Unknown usernames are verified against a real hash of the same cost, so the
+        response time does not reveal which accounts exist; made on first need, since a
+        hash costs a fifth of a second that a restarting service should not spend."""
+        if self._dummy is None:
+            self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy
 
     @classmethod
     def load(cls, path: Path) -> UserDirectory:
@@ -155,7 +161,7 @@ class UserDirectory:
         """The account if the password matches; None for a wrong password or user alike."""
         record = self._records.get(username)
         if record is None:
-            self._hasher.verify(password, self._dummy_hash)
+            self._hasher.verify(password, self._dummy_hash())
             return None
         if not self._hasher.verify(password, record.password_hash):
             return None

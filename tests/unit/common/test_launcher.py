@@ -13,8 +13,8 @@ from services import launcher
 from services.launcher import HEALTHY_RUN, Backoff, Refused, restart_delay
 
 
-def test_restart_delay_doubles_from_one_second_up_to_thirty() -> None:
-    assert [restart_delay(n) for n in range(1, 9)] == [1, 2, 4, 8, 16, 30, 30, 30]
+def test_restart_delay_doubles_from_a_quarter_second_up_to_thirty() -> None:
+    assert [restart_delay(n) for n in range(1, 11)] == [0.25, 0.5, 1, 2, 4, 8, 16, 30, 30, 30]
 
 
 def test_restart_delay_stays_at_thirty_seconds_however_many_failures() -> None:
@@ -23,21 +23,31 @@ def test_restart_delay_stays_at_thirty_seconds_however_many_failures() -> None:
 
 def test_a_service_that_keeps_dying_waits_longer_each_time() -> None:
     backoff = Backoff()
-    assert [backoff.after_exit(ran_for=2.0) for _ in range(7)] == [1, 2, 4, 8, 16, 30, 30]
+    assert [backoff.after_exit(ran_for=2.0) for _ in range(9)] == [
+        0.25,
+        0.5,
+        1,
+        2,
+        4,
+        8,
+        16,
+        30,
+        30,
+    ]
 
 
 def test_a_minute_of_healthy_running_starts_the_back_off_afresh() -> None:
     backoff = Backoff()
     for _ in range(5):
         backoff.after_exit(ran_for=1.0)
-    assert backoff.after_exit(ran_for=HEALTHY_RUN) == 1
-    assert backoff.after_exit(ran_for=1.0) == 2
+    assert backoff.after_exit(ran_for=HEALTHY_RUN) == 0.25
+    assert backoff.after_exit(ran_for=1.0) == 0.5
 
 
 def test_a_run_just_short_of_a_minute_keeps_the_back_off_growing() -> None:
     backoff = Backoff()
     backoff.after_exit(ran_for=1.0)
-    assert backoff.after_exit(ran_for=HEALTHY_RUN - 1) == 2
+    assert backoff.after_exit(ran_for=HEALTHY_RUN - 1) == 0.5
 
 
 def test_the_data_directory_lock_names_its_holder_and_refuses_a_second_taker(
