@@ -199,7 +199,7 @@ def test_reveal_then_call_from_the_callback_page_and_the_admins_audit_page(
         row.get_by_role("link", name="查看号码并拨打").click()
     reveal = opening.value
     # The page shows "—" until its script has read the ticket.
-    reveal.wait_for_function("document.getElementById('number').textContent !== '—'")
+    reveal.wait_for_function("(document.getElementById('number')?.textContent ?? '—') !== '—'")
     assert reveal.inner_text("#masked") == "138****5678"
     reveal.get_by_role("button", name="查看号码").click()
     dial = reveal.get_by_role("link", name=f"拨打 {PHONE}")
