@@ -1,6 +1,6 @@
 """Who publishes and who consumes which event: declared here once.
 
-Each topic has one producing service (sign-in events: every service); each consumer group
+Each topic has one producing service (sign-in and audit events: every service); each consumer group
 names the event types it handles. `services.common.platform.add_consumer` refuses a wiring
 that differs from this (other handlers, or other topics subscribed), so a bootstrap and
 this table cannot drift apart; `table()` renders the event table for the documentation.
@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from proto import assignments as a
+from proto import audit as au
 from proto import feedback as f
 from proto import sessions as s
 from proto import tickets as t
@@ -24,9 +25,10 @@ PRODUCERS: dict[str, tuple[str, ...]] = {
     a.ASSIGNMENTS: ("dispatch",),
     f.FEEDBACK: ("feedback",),
     s.SESSIONS: SERVICES,
+    au.AUDIT: SERVICES,
 }
 
-_SEARCHED = tuple(e for e in EVENTS if e.TOPIC != s.SESSIONS)
+_SEARCHED = tuple(e for e in EVENTS if e.TOPIC not in (s.SESSIONS, au.AUDIT))
 _SIGN_IN = (s.SignInFailed, s.SignInSucceeded, s.SessionRevoked)
 
 # Consumer group → the events it handles. The group is named after its service; every

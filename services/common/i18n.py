@@ -185,6 +185,19 @@ _SEED: dict[str, tuple[str, str]] = {
     "validation.value_error": _AS_GIVEN,
     "validation.assertion_error": _AS_GIVEN,
     "validation.unknown": ("取值无效。", "Invalid value."),
+    "scheduled.not_found": ("待生效的变更 {id} 不存在。", "Scheduled change {id} not found."),
+    "scheduled.not_pending": (
+        "变更 {id} 已生效或已取消，不能再取消。",
+        "Change {id} has already taken effect or been cancelled.",
+    ),
+    "scheduled.unknown_kind": (
+        "不认识的配置类型 {kind}。",
+        "Unknown kind of configuration {kind}.",
+    ),
+    "scheduled.in_the_past": (
+        "生效时间须晚于现在；立即生效请留空。",
+        "The effective time must be in the future; leave it empty to apply now.",
+    ),
 }
 
 MESSAGES: dict[str, dict[Lang, str]] = {

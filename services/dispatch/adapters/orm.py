@@ -19,6 +19,7 @@ from sqlalchemy import (
 
 from services.common.idempotency import idempotency_table
 from services.common.messaging_tables import BigId, inbox_table, outbox_table
+from services.common.scheduled import scheduled_table
 from services.common.session_tables import session_tables
 from services.common.sqltypes import UtcDateTime
 
@@ -269,5 +270,7 @@ activity = Table(
 
 outbox_table(metadata)
 inbox_table(metadata)
+# Changes that take effect from a date (services/common/scheduled.py).
+scheduled_changes = scheduled_table(metadata)
 session_tables(metadata)
 idempotency_table(metadata)

@@ -4,6 +4,7 @@ the services wire."""
 from __future__ import annotations
 
 from proto import topology
+from proto.audit import AUDIT
 from proto.events import EVENTS, TOPICS
 from proto.feedback import FEEDBACK, TicketRated
 from proto.sessions import SESSIONS
@@ -34,7 +35,7 @@ def test_the_wiring_of_intake_search_and_sign_in_matches_the_declaration() -> No
     seal = LinkSeal(Settings().rating_link_keys)
     assert set(consumed(seal)) == topology.handled("intake")
     assert {e.TYPE for e in KNOWN_EVENTS} == topology.handled("search")
-    assert topology.topics("search") == tuple(t for t in TOPICS if t != SESSIONS)
+    assert topology.topics("search") == tuple(t for t in TOPICS if t not in (SESSIONS, AUDIT))
     for service in topology.SERVICES:
         assert topology.topics(f"{service}-sessions") == (SESSIONS,)
 
