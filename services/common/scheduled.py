@@ -17,7 +17,7 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import AwareDatetime, BaseModel
@@ -29,7 +29,6 @@ from services.common.auth import CurrentUser, Principal, Role, require_roles
 from services.common.clock import utcnow
 from services.common.errors import Conflict, DomainError, Invalid, NotFound
 from services.common.idempotency import Idempotent
-from services.common.ports import Transaction
 from services.common.sqltypes import UtcDateTime
 from services.common.text import CleanText
 
@@ -62,15 +61,12 @@ def scheduled_table(metadata: MetaData) -> Table:
     return table
 
 
-class UnitOfWork(Transaction, Protocol):
-    @property
-    def session(self) -> Session: ...
-
-
 # An applier does, inside the given unit of work, what the change asked; it records its own
 # audit entry as an immediate change would (with `effective_at`), and raises DomainError
 # when the change no longer fits.
-Applier = Callable[[UnitOfWork, Mapping[str, Any], Principal, datetime], None]
+# Units of work here are the owning service's own (a Transaction whose class carries the
+# session; its ports need not name it), hence Any.
+Applier = Callable[[Any, Mapping[str, Any], Principal, datetime], None]
 
 
 class ScheduledRead(BaseModel):
@@ -87,7 +83,7 @@ class ScheduledRead(BaseModel):
 
 
 def schedule(
-    uow: UnitOfWork,
+    uow: Any,
     table: Table,
     *,
     kind: str,
@@ -135,7 +131,7 @@ def pending(session: Session, table: Table, kind: str | None = None) -> list[Sch
     return [_read(dict(r._mapping)) for r in rows]
 
 
-def cancel(uow: UnitOfWork, table: Table, change_id: str, by: Principal, now: datetime) -> None:
+def cancel(uow: Any, table: Table, change_id: str, by: Principal, now: datetime) -> None:
     row = _one(uow.session, table, change_id)
     if row["state"] != PENDING:
         raise Conflict("scheduled.not_pending", id=change_id)
@@ -153,7 +149,7 @@ def cancel(uow: UnitOfWork, table: Table, change_id: str, by: Principal, now: da
 
 
 def apply_due(
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[[], Any],
     table: Table,
     appliers: Mapping[str, Applier],
     now: Callable[[], datetime] = utcnow,
@@ -179,7 +175,7 @@ def apply_due(
 
 
 def _apply(
-    uow: UnitOfWork,
+    uow: Any,
     table: Table,
     appliers: Mapping[str, Applier],
     row: dict[str, Any],
@@ -228,9 +224,7 @@ def _read(row: Mapping[str, Any]) -> ScheduledRead:
     )
 
 
-def router(
-    uow_factory: Callable[[], UnitOfWork], table: Table, readers: tuple[Role, ...]
-) -> APIRouter:
+def router(uow_factory: Callable[[], Any], table: Table, readers: tuple[Role, ...]) -> APIRouter:
     """`GET /api/v1/scheduled-changes` (pending and failed ones; `kind` filters) for
     `readers` and admins; `DELETE /api/v1/scheduled-changes/{id}` cancels, admins only."""
     api = APIRouter(prefix="/api/v1/scheduled-changes", tags=["scheduled changes"])

@@ -12,7 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from proto.feedback import FEEDBACK, ReopenRequested
 from proto.tickets import TICKETS, TicketCreated, TicketRaisedForSupervision
+from services.common import scheduled
 from services.common.app import create_app
+from services.common.auth import Role
 from services.common.clock import utcnow
 from services.common.db import uow_factory
 from services.common.i18n import register
@@ -23,7 +25,7 @@ from services.common.web import mount_pages
 from services.common.workers import Worker
 from services.dispatch.adapters.calendar_data import calendars
 from services.dispatch.adapters.directory import Directory, seed_database
-from services.dispatch.adapters.orm import metadata
+from services.dispatch.adapters.orm import metadata, scheduled_changes
 from services.dispatch.adapters.seed import load_policies
 from services.dispatch.adapters.unit_of_work import DispatchUnitOfWork
 from services.dispatch.api import calendar as calendar_api
@@ -84,7 +86,16 @@ def build(
     if options.scheduler:
         step = Worker("dispatch-scheduler", scheduler.tick, idle=options.scheduler_interval)
         platform.workers.append(step)
-    apis = [*routers(deps), calendar_api.router(deps, watch)]
+    # Configuration changes kept for a later date, applied by the code that applies them
+    # at once: one applier per kind of configuration.
+    appliers: dict[str, scheduled.Applier] = {}
+    step_changes = partial(scheduled.apply_due, deps.uow, scheduled_changes, appliers, now)
+    platform.workers.append(Worker("dispatch-scheduled-changes", step_changes, idle=1.0))
+    apis = [
+        *routers(deps),
+        calendar_api.router(deps, watch),
+        scheduled.router(deps.uow, scheduled_changes, readers=(Role.dispatcher, Role.leader)),
+    ]
     app = create_app(platform, apis, "Hotline dispatch")
     mount_pages(app, PAGES, PAGE_MAP, "/workbench", settings)
     app.state.deps, app.state.scheduler, app.state.calendar = deps, scheduler, watch

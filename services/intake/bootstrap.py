@@ -8,7 +8,7 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from sqlalchemy.exc import IntegrityError
 
 from proto.assignments import (
@@ -18,7 +18,9 @@ from proto.assignments import (
     CitizenContacted,
 )
 from proto.feedback import FEEDBACK, RatingRequested, ReopenRequested, TicketClosed, TicketRated
+from services.common import scheduled
 from services.common.app import Platform, create_app
+from services.common.auth import Role
 from services.common.clock import utcnow
 from services.common.consumer import Handler
 from services.common.db import uow_factory
@@ -33,7 +35,7 @@ from services.common.web import mount_pages
 from services.common.workers import Worker
 from services.intake import metrics
 from services.intake.adapters.imap_inbox import ImapInbox
-from services.intake.adapters.orm import metadata
+from services.intake.adapters.orm import metadata, scheduled_changes
 from services.intake.adapters.seed import load_addresses, load_categories, load_knowledge
 from services.intake.adapters.smtp_outbox import SmtpOutbox
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
@@ -91,6 +93,7 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
     served = [*routers(intake, options.call_threads), *open311.routers(intake, options, proxies)]
     citizens = public.router(intake, proxies, options.portal_requests_per_minute)
     served += [citizens, public.staff_router(intake)]
+    served.append(_scheduled_changes(platform, intake))
     app = create_app(platform, served, "Hotline intake")
     uploads = photo_routes.router(
         intake, proxies, options.photo_uploads_free, options.media_requests_per_minute
@@ -112,6 +115,15 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
     mount_pages(app, PAGES, pages, "/console", settings, public_pages)
     app.add_middleware(PublicPages, per_minute=options.portal_requests_per_minute, proxies=proxies)
     return app
+
+
+def _scheduled_changes(platform: Platform, intake: IntakeContext) -> APIRouter:
+    """Catalogue and knowledge changes kept for a later date, applied by the code that
+    applies them at once: one applier per kind of configuration."""
+    appliers: dict[str, scheduled.Applier] = {}
+    step = partial(scheduled.apply_due, intake.uow, scheduled_changes, appliers, intake.clock)
+    platform.workers.append(Worker("intake-scheduled-changes", step, idle=1.0))
+    return scheduled.router(intake.uow, scheduled_changes, readers=(Role.dispatcher,))
 
 
 def consumed(seal: LinkSeal, links: TrackingSigner | None = None) -> Mapping[str, Handler]:
