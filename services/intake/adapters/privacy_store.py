@@ -3,12 +3,15 @@ retention and erasure. Inside the caller's transaction; never commits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from proto.audit import PersonalDataAccessed
+from proto.envelope import Envelope
 from services.intake.adapters.orm import calls, privacy_audit, sms_messages, tickets
 from services.intake.domain.model import new_caller_ref
 from services.intake.handlers.ports import AuditEntry
@@ -25,8 +28,28 @@ def caller_ref(session: Session, key: str | None) -> str | None:
     return found or new_caller_ref()
 
 
-def record(session: Session, entry: AuditEntry) -> None:
+# The unit of work's `publish`: the event goes to the outbox in the same transaction.
+Publish = Callable[..., Envelope]
+_NUMBER_OF = select(tickets.c.number)
+
+
+def record(session: Session, entry: AuditEntry) -> PersonalDataAccessed:
+    """Writes the line and returns the audit event that tells the audit log of it: who,
+    which ticket (by its id and the number people read), what and why; never the number
+    nor the caller's reference."""
     session.execute(insert(privacy_audit).values(**entry.__dict__))
+    number = None
+    if entry.ticket_id is not None:
+        number = session.execute(_NUMBER_OF.where(tickets.c.id == entry.ticket_id)).scalar()
+    return PersonalDataAccessed(
+        action=entry.action,
+        outcome=entry.outcome,
+        reason=entry.reason,
+        ticket_id=entry.ticket_id,
+        ticket_number=number,
+        by=entry.actor,
+        at=entry.at,
+    )
 
 
 def audit_page(

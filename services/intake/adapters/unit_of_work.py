@@ -135,11 +135,14 @@ class SqlCallers:
 
 
 class SqlAudit:
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, publish: privacy_store.Publish):
         self._session = session
+        self._publish = publish
 
     def record(self, entry: AuditEntry) -> None:
-        privacy_store.record(self._session, entry)
+        # Every line of the trail is also an audit event, in the same transaction.
+        event = privacy_store.record(self._session, entry)
+        self._publish(event, ticket_id=f"privacy:{entry.action}")
 
     def page(
         self, actions: tuple[str, ...], before: int | None, limit: int
@@ -397,7 +400,7 @@ class IntakeUnitOfWork(UnitOfWork):
         self.calls = SqlCalls(session)
         self.callers = SqlCallers(session)
         self.photos = SqlPhotos(session)
-        self.audit = SqlAudit(session)
+        self.audit = SqlAudit(session, self.publish)
         self.knowledge = SqlKnowledge(session)
         self.sms = SqlSms(session)
         self.catalogue = SqlCatalogue(session)
