@@ -59,6 +59,8 @@ CONSUMERS: dict[str, tuple[type[Event], ...]] = {
         a.AssignmentResolved,
     ),
     "search": _SEARCHED,
+    # The audit log: every configuration change and personal-data access, kept by search.
+    "search-audit": au.EVENTS,
     **{f"{service}-sessions": _SIGN_IN for service in SERVICES},
 }
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 from fastapi import FastAPI
 from sqlalchemy.orm import sessionmaker
 
 from proto.assignments import ASSIGNMENTS
+from proto.audit import AUDIT
+from proto.audit import EVENTS as AUDIT_EVENTS
 from proto.feedback import FEEDBACK
 from proto.tickets import TICKETS
 from services.common.app import create_app
-from services.common.consumer import PeerAway
+from services.common.consumer import Handler, PeerAway
 from services.common.db import uow_factory
 from services.common.i18n import register
 from services.common.platform import add_consumer, make_platform
@@ -23,6 +26,7 @@ from services.common.settings import Settings
 from services.common.web import mount_pages
 from services.common.workers import Worker
 from services.search import metrics
+from services.search.adapters.audit import AuditUnitOfWork, audit_reader
 from services.search.adapters.documents import SearchUnitOfWork
 from services.search.adapters.elastic import ElasticIndex
 from services.search.adapters.generations import EmbeddedGenerations
@@ -30,11 +34,12 @@ from services.search.adapters.index import SearchIndex
 from services.search.adapters.labels import LabelStore
 from services.search.adapters.orm import metadata
 from services.search.adapters.themes import theme_stores
+from services.search.api import audit as audit_routes
 from services.search.api import routes
 from services.search.api import themes as theme_routes
 from services.search.config import SearchSettings
 from services.search.domain.projection import KNOWN_EVENTS
-from services.search.handlers import folding
+from services.search.handlers import audit, folding
 from services.search.handlers.context import SearchContext
 from services.search.handlers.themes import ThemeBook
 from services.search.messages import MESSAGES
@@ -67,6 +72,11 @@ def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
     labels = LabelStore()
     fold = partial(folding.on_event, index)
     add_consumer(platform, settings, "search", TOPICS, {e.TYPE: fold for e in KNOWN_EVENTS}, uow)
+    # The audit log stays in this database whatever the index: see adapters/audit.py.
+    audited = uow_factory(platform.engine, metadata, "search", AuditUnitOfWork)
+    # The consumer hands each handler a unit of work of `audited`'s kind: an AuditTransaction.
+    keep = {e.TYPE: cast(Handler, audit.on_event) for e in AUDIT_EVENTS}
+    add_consumer(platform, settings, "search-audit", (AUDIT,), keep, audited)
     platform.checks["index"] = index.ping
     platform.closers.append(index.close)
     reader = SearchContext(index, sessionmaker(platform.engine), labels)
@@ -76,7 +86,9 @@ def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
     changes = uow_factory(platform.engine, metadata, "search")
     read, change = theme_stores(sessionmaker(platform.engine), changes)
     book = ThemeBook(reader, read, change, RateWeightSettings().weights())
+    audit_log = audit.AuditLog(audit_reader(sessionmaker(platform.engine)))
     served = [routes.router(reader, book), theme_routes.router(book)]
+    served.append(audit_routes.router(audit_log))
     app = create_app(platform, served, "Hotline search")
     pages = {"/search": "search.html", "/dashboard": "dashboard.html", "/themes": "themes.html"}
     mount_pages(app, PAGES, pages, "/search", settings)

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 from services.common.idempotency import idempotency_table
 from services.common.messaging_tables import inbox_table, outbox_table
@@ -78,6 +90,35 @@ theme_notes = Table(
     Column("by", String(64), nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Index("ix_theme_notes_theme", "theme_id"),
+)
+
+# The audit log: every service's configuration changes and intake's personal-data accesses,
+# folded from `hotline.audit` (one row per event, keyed by its id, so a redelivery or a
+# replay adds nothing). It stays in this database with every search backend: it is small.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("type", String(40), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("by", String(150), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("summary", String(500), nullable=False),
+    Column("version", Integer),
+    Column("effective_at", UtcDateTime),
+    Column("before", JSON),
+    Column("after", JSON),
+    Column("outcome", String(16)),
+    Column("reason", String(200)),
+    Column("ticket_id", String(64)),
+    Column("ticket_number", String(32)),
+    Column("producer", String(40), nullable=False),
+    Column("text", Text, nullable=False),
+    Index("ix_audit_log_at", "at", "event_id"),
+    Index("ix_audit_log_kind_key", "kind", "key", "at"),
+    Index("ix_audit_log_by", "by", "at"),
 )
 
 outbox_table(metadata)

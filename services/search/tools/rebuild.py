@@ -16,6 +16,11 @@
    live documents and index, so nothing the running service folded meanwhile is lost:
    folding is idempotent, an event seen twice changes nothing.
 
+The same group also reads `hotline.audit` and adds to the audit log every entry it lacks
+(from step 2 on, straight into the live table, keyed by event id). The audit log is never
+emptied nor swapped: it is the record of who changed what, and must not shrink to what a
+topic still holds.
+
 A rebuild that fails before step 4 has touched only its own generation (deleted again) and
 the scratch table, so the live index is as it was; whatever the point of failure, running
 it again puts everything right.
@@ -33,6 +38,8 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from proto.audit import AUDIT
+from proto.audit import EVENTS as AUDIT_EVENTS
 from proto.envelope import Envelope, Event
 from proto.registry import decode
 from services.common.bus import Record, Subscription
@@ -42,11 +49,13 @@ from services.common.db import make_engine, uow_factory
 from services.common.migrations import upgrade
 from services.common.settings import Settings
 from services.search.adapters import labels as label_names
+from services.search.adapters.audit import SqlAudit
 from services.search.adapters.documents import SearchUnitOfWork
 from services.search.adapters.index import Rebuildable, SearchIndex, SearchRequest
 from services.search.adapters.orm import documents, metadata, rebuild_documents
 from services.search.bootstrap import TOPICS, make_index
 from services.search.config import SearchSettings
+from services.search.domain import audit
 from services.search.domain.projection import KNOWN_EVENTS, apply
 from services.search.handlers import folding
 
@@ -57,6 +66,7 @@ STALLED_POLLS = 30
 # Times the tail is followed again when the live index grew past the rebuilt one meanwhile.
 CATCH_UP_ROUNDS = 3
 _KNOWN = {e.TYPE for e in KNOWN_EVENTS}
+_AUDITED = {e.TYPE for e in AUDIT_EVENTS}
 
 
 class RebuildFailed(RuntimeError):
@@ -78,6 +88,7 @@ class Report:
     cpu_seconds: float = 0.0  # of this process: on a shared machine, less than `seconds`
     generation: str = ""
     previous: str = ""
+    audit_entries: int = 0  # added to the audit log (entries it lacked)
 
     @property
     def rate(self) -> float:
@@ -108,7 +119,7 @@ def rebuild(
     if not isinstance(live, Rebuildable):
         raise TypeError("this index cannot be rebuilt beside itself")
     group = f"search-rebuild-{uuid.uuid4().hex[:12]}"
-    subscription = make_bus(settings).subscribe(group, TOPICS)
+    subscription = make_bus(settings).subscribe(group, (*TOPICS, AUDIT))
     report = Report(previous=live.live_generation())
     reader = _Reader(subscription, poll_seconds, progress or _quiet, report)
     try:
@@ -221,6 +232,7 @@ def _replay(engine: Engine, reader: _Reader, fresh: SearchIndex, *, clear: bool 
         events = [parsed for record in records if (parsed := _parse(record))]
         reader.report.skipped += len(records) - len(events)
         with sessions.begin() as session:
+            events = _keep_audited(session, events, reader.report)
             changed = _fold_batch(session, events)
             names.remember(session, [x for doc in changed for x in label_names.of_document(doc)])
             fresh.put_many(changed)
@@ -259,7 +271,18 @@ def _parse(record: Record) -> tuple[Envelope, Event] | None:
         envelope, event = decode(record.value)
     except (ValueError, ValidationError):
         return None  # the live consumer dead-letters it; a rebuild just leaves it out
-    return (envelope, event) if envelope.type in _KNOWN else None
+    return (envelope, event) if envelope.type in _KNOWN | _AUDITED else None
+
+
+def _keep_audited(
+    session: Session, events: list[tuple[Envelope, Event]], report: Report
+) -> list[tuple[Envelope, Event]]:
+    """Adds the audit events' entries the audit log lacks; returns the other events."""
+    audited = [(e, event) for e, event in events if e.type in _AUDITED]
+    if audited:
+        rows = (audit.entry(e, event) for e, event in audited)  # type: ignore[arg-type]
+        report.audit_entries += SqlAudit(session).keep(rows)
+    return [(e, event) for e, event in events if e.type not in _AUDITED]
 
 
 def _fold_batch(session: Session, events: list[tuple[Envelope, Event]]) -> list[dict[str, Any]]:
@@ -307,7 +330,10 @@ def _catch_up(engine: Engine, reader: _Reader, live: SearchIndex, idle_polls: in
     while idle < idle_polls:
         records = reader.batch()
         idle = 0 if records else idle + 1
-        for envelope, event in filter(None, map(_parse, records)):
+        parsed = [found for found in map(_parse, records) if found]
+        with Session(engine) as session, session.begin():
+            parsed = _keep_audited(session, parsed, reader.report)
+        for envelope, event in parsed:
             with uow() as unit:
                 folding.on_event(live, unit, envelope, event)
                 unit.commit()

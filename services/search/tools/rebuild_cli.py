@@ -60,7 +60,8 @@ def run(settings: Settings, console: Console, *, allow_shrink: bool = False) -> 
         f"{report.rate:,.0f} events/s; now searching [bold]{report.generation}[/bold] "
         f"(was {report.previous or 'none'}, {report.live_tickets:,} tickets, kept until "
         f"`hotline search-generations --keep 1`); "
-        f"{report.caught_up_after} events caught up after the swap."
+        f"{report.caught_up_after} events caught up after the swap; "
+        f"{report.audit_entries:,} entries the audit log lacked added to it."
     )
     return report
 

@@ -4,7 +4,7 @@ the services wire."""
 from __future__ import annotations
 
 from proto import topology
-from proto.audit import AUDIT
+from proto.audit import AUDIT, ConfigurationChanged, PersonalDataAccessed
 from proto.events import EVENTS, TOPICS
 from proto.feedback import FEEDBACK, TicketRated
 from proto.sessions import SESSIONS
@@ -38,6 +38,19 @@ def test_the_wiring_of_intake_search_and_sign_in_matches_the_declaration() -> No
     assert topology.topics("search") == tuple(t for t in TOPICS if t not in (SESSIONS, AUDIT))
     for service in topology.SERVICES:
         assert topology.topics(f"{service}-sessions") == (SESSIONS,)
+
+
+def test_search_keeps_every_audit_event_in_a_group_of_its_own() -> None:
+    assert topology.topics("search-audit") == (AUDIT,)
+    assert topology.handled("search-audit") == {
+        ConfigurationChanged.TYPE,
+        PersonalDataAccessed.TYPE,
+    }
+    by_type = {r.type: r for r in topology.routes()}
+    for event in (ConfigurationChanged, PersonalDataAccessed):
+        assert by_type[event.TYPE].consumers == ("search-audit",)
+        assert by_type[event.TYPE].producers == topology.SERVICES
+    assert "search-audit" in topology.mismatch("search-audit", [AUDIT, TICKETS], set())
 
 
 def test_a_wiring_that_differs_is_named() -> None:
