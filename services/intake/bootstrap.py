@@ -46,7 +46,7 @@ from services.intake.api.limits import PublicPages
 from services.intake.config import IntakeSettings
 from services.intake.domain.sms import RetryPolicy
 from services.intake.domain.tracking import TrackingSigner
-from services.intake.handlers import events, photos, portal, privacy, tracking
+from services.intake.handlers import catalogue, events, photos, portal, privacy, tracking
 from services.intake.handlers.context import IntakeContext
 from services.intake.handlers.mail import forget_senders
 from services.intake.handlers.mailroom import MailPoller, ReplySender, instance_name
@@ -120,7 +120,9 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
 def _scheduled_changes(platform: Platform, intake: IntakeContext) -> APIRouter:
     """Catalogue and knowledge changes kept for a later date, applied by the code that
     applies them at once: one applier per kind of configuration."""
-    appliers: dict[str, scheduled.Applier] = {}
+    appliers: dict[str, scheduled.Applier] = {
+        "category": catalogue.apply_scheduled,
+    }
     step = partial(scheduled.apply_due, intake.uow, scheduled_changes, appliers, intake.clock)
     platform.workers.append(Worker("intake-scheduled-changes", step, idle=1.0))
     return scheduled.router(intake.uow, scheduled_changes, readers=(Role.dispatcher,))

@@ -75,6 +75,39 @@ MESSAGES = {
         "zh": "分类 {code} 已处于该状态",
         "en": "Category {code} is already in that state",
     },
+    "intake.category_moved": {
+        "zh": "分类 {code} 已移到新编码 {to}，请在新位置修改",
+        "en": "Category {code} moved to {to}: change it there",
+    },
+    "intake.category_retired_move": {
+        "zh": "分类 {code} 已停用，不能移动（先恢复）",
+        "en": "Category {code} is retired and cannot be moved (restore it first)",
+    },
+    "intake.category_move_level": {
+        "zh": "分类 {code} 只能移到高它一级的分类下（{parent} 不是；一级分类不能移动）",
+        "en": "Category {code} can only move under a category one level above it ({parent} "
+        "is not; top-level categories do not move)",
+    },
+    "intake.category_move_same": {
+        "zh": "分类 {code} 已在 {parent} 之下",
+        "en": "Category {code} is already under {parent}",
+    },
+    "intake.category_parent_full": {
+        "zh": "分类 {code} 下的 99 个编码都已用过",
+        "en": "All 99 codes under category {code} have been used",
+    },
+    "intake.category_action": {
+        "zh": "未知的分类操作 {action}",
+        "en": "Unknown catalogue action {action}",
+    },
+    "intake.catalogue_version_order": {
+        "zh": "版本 {a} 应不晚于版本 {b}",
+        "en": "Version {a} must not be later than version {b}",
+    },
+    "intake.catalogue_version_unknown": {
+        "zh": "分类目录没有版本 {version}（最新为 {latest}）",
+        "en": "The catalogue has no version {version} (the latest is {latest})",
+    },
     "intake.reveal_no_callback": {
         "zh": "工单 {id} 当前没有待回访，不能查看号码",
         "en": "Ticket {id} has no callback due, so its number cannot be shown",

@@ -151,6 +151,8 @@ categories = Table(
     Column("initials", String(100), nullable=False),
     Column("introduced_in", Integer, nullable=False),
     Column("retired_in", Integer, nullable=True),
+    # Where a moved category lives now (its old code stays, retired, for old tickets).
+    Column("moved_to", String(12), nullable=True),
 )
 
 # One row per catalogue version: who changed what, and when (留痕).
@@ -164,6 +166,17 @@ catalogue_changes = Table(
     Column("after", JSON, nullable=True),
     Column("changed_by", String(64), nullable=False),
     Column("changed_at", UtcDateTime, nullable=False),
+)
+
+# Every category a version touched, before and after: undone newest first, they give the
+# tree as it stood at any version.
+category_revisions = Table(
+    "category_revisions",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("code", String(12), primary_key=True),
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=True),
 )
 
 knowledge_entries = Table(

@@ -21,7 +21,7 @@ from services.intake.adapters import (
     repository,
     sms_store,
 )
-from services.intake.domain.catalogue import Catalogue, Category
+from services.intake.domain.catalogue import Catalogue, Category, Pair, Revision
 from services.intake.domain.duplicates import Candidate
 from services.intake.domain.knowledge import Entry
 from services.intake.domain.mail import Place, Read, Reply, ReplyStatus
@@ -232,6 +232,15 @@ class SqlCatalogue:
 
     def changes(self, limit: int) -> list[dict[str, Any]]:
         return catalogue_store.changes(self._session, limit)
+
+    def record_revisions(self, number: int, pairs: tuple[Pair, ...]) -> None:
+        catalogue_store.record_revisions(self._session, number, pairs)
+
+    def revisions_after(self, number: int) -> list[Revision]:
+        return catalogue_store.revisions_after(self._session, number)
+
+    def versions(self, limit: int) -> list[dict[str, Any]]:
+        return catalogue_store.versions(self._session, limit)
 
 
 class SqlOpen311:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.intake.api import calls, privacy, proactive, reference, sms
+from services.intake.api import calls, catalogue, privacy, proactive, reference, sms
 from services.intake.handlers.context import IntakeContext
 
 
 def routers(intake: IntakeContext, call_threads: int) -> list[APIRouter]:
     return [
         calls.router(intake, call_threads),
+        catalogue.router(intake),
         reference.router(intake),
         sms.router(intake),
         privacy.router(intake),

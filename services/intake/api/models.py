@@ -164,30 +164,6 @@ class CallerErased(BaseModel):
     erased_calls: int
 
 
-class CategoryRead(BaseModel):
-    code: str
-    name: str
-    parent: str | None
-    path: list[str]
-    level: int
-    keywords: list[str]
-    initials: str
-    introduced_in: int
-    retired_in: int | None
-
-
-class CategoryCreate(Strict):
-    code: str = Field(pattern=r"^(\d{2}){1,3}$", description="2, 4 or 6 digits, nested")
-    name: CategoryName
-    parent: str | None = Field(None, max_length=12)
-    keywords: list[Keyword] = Field(default_factory=list, max_length=20)
-
-
-class CategoryUpdate(Strict):
-    name: CategoryName | None = None
-    keywords: list[Keyword] | None = Field(None, max_length=20)
-
-
 class AreaRead(BaseModel):
     code: str
     name: str

@@ -1,5 +1,6 @@
-"""Reference data: the category catalogue, the address library, the knowledge base.
-Everyone signed in may read; only admins change the catalogue and the knowledge base."""
+"""Reference data: the address library, the knowledge base (the category catalogue has
+its own routes in api/catalogue.py). Everyone signed in may read; only admins change the
+knowledge base."""
 
 from __future__ import annotations
 
@@ -12,17 +13,13 @@ from services.common.errors import NotFound
 from services.common.idempotency import Idempotent
 from services.intake.api.models import (
     AreaRead,
-    CategoryCreate,
-    CategoryRead,
-    CategoryUpdate,
     KnowledgeCreate,
     KnowledgeRead,
     KnowledgeUpdate,
 )
 from services.intake.domain.addresses import Suggestion
-from services.intake.domain.catalogue import Catalogue, Category
 from services.intake.domain.knowledge import Entry
-from services.intake.handlers import catalogue, knowledge
+from services.intake.handlers import knowledge
 from services.intake.handlers.context import IntakeContext
 
 Admins = Depends(require_roles(Role.admin))
@@ -30,20 +27,6 @@ Admins = Depends(require_roles(Role.admin))
 Edits = [Admins, Idempotent]
 Query100 = Annotated[str, Query(max_length=100)]
 Limit = Annotated[int, Query(ge=1, le=50)]
-
-
-def _category(c: Category, tree: Catalogue) -> CategoryRead:
-    return CategoryRead(
-        code=c.code,
-        name=c.name,
-        parent=c.parent,
-        path=tree.path(c.code),
-        level=c.level,
-        keywords=list(c.keywords),
-        initials=c.initials,
-        introduced_in=c.introduced_in,
-        retired_in=c.retired_in,
-    )
 
 
 def _area(s: Suggestion) -> AreaRead:
@@ -67,56 +50,9 @@ def _entry(e: Entry, active: bool = True, score: float | None = None) -> Knowled
 
 def router(intake: IntakeContext) -> APIRouter:
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(require_roles(*Role))])
-    _categories(api, intake)
     _addresses(api, intake)
     _knowledge(api, intake)
     return api
-
-
-def _categories(api: APIRouter, intake: IntakeContext) -> None:
-    @api.get("/categories", tags=["categories"])
-    def search_categories(
-        q: Query100 = "", limit: Limit = 10, include_retired: bool = False
-    ) -> list[CategoryRead]:
-        """Leaves matching a name, pinyin initials (zyrm), keyword or code prefix."""
-        tree = catalogue.current(intake)
-        hits = tree.search(q, limit, include_retired)
-        return [_category(h.category, tree) for h in hits]
-
-    @api.get("/categories/changes", tags=["categories"], dependencies=[Admins])
-    def catalogue_changes(limit: Limit = 20) -> list[dict[str, object]]:
-        return catalogue.history(intake, limit)
-
-    @api.get("/categories/{code}", tags=["categories"])
-    def get_category(code: str) -> CategoryRead:
-        """Any category, retired ones included (old tickets carry them)."""
-        tree = catalogue.current(intake)
-        found = tree.get(code)
-        if found is None:
-            raise NotFound("intake.category_not_found", code=code)
-        return _category(found, tree)
-
-    @api.post("/categories", tags=["categories"], status_code=201, dependencies=Edits)
-    def create_category(body: CategoryCreate, user: CurrentUser) -> CategoryRead:
-        made = catalogue.create(intake, body.code, body.name, body.parent, body.keywords, user)
-        return _category(made, catalogue.current(intake))
-
-    @api.patch("/categories/{code}", tags=["categories"], dependencies=Edits)
-    def change_category(code: str, body: CategoryUpdate, user: CurrentUser) -> CategoryRead:
-        changed = catalogue.change(intake, code, body.name, body.keywords, user)
-        return _category(changed, catalogue.current(intake))
-
-    @api.post("/categories/{code}/retire", tags=["categories"], dependencies=Edits)
-    def retire_category(code: str, user: CurrentUser) -> list[CategoryRead]:
-        done = catalogue.retire(intake, code, user)
-        tree = catalogue.current(intake)
-        return [_category(c, tree) for c in done]
-
-    @api.post("/categories/{code}/restore", tags=["categories"], dependencies=Edits)
-    def restore_category(code: str, user: CurrentUser) -> list[CategoryRead]:
-        done = catalogue.restore(intake, code, user)
-        tree = catalogue.current(intake)
-        return [_category(c, tree) for c in done]
 
 
 def _addresses(api: APIRouter, intake: IntakeContext) -> None:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from services.common.ports import Transaction
-from services.intake.domain.catalogue import Catalogue, Category
+from services.intake.domain.catalogue import Catalogue, Category, Pair, Revision
 from services.intake.domain.duplicates import Candidate
 from services.intake.domain.knowledge import Entry
 from services.intake.domain.mail import Place, Read, Reply, ReplyStatus
@@ -250,6 +250,13 @@ class CatalogueStore(Protocol):
     def update(self, category: Category) -> None: ...
 
     def changes(self, limit: int) -> list[dict[str, Any]]: ...
+
+    def record_revisions(self, number: int, pairs: tuple[Pair, ...]) -> None:
+        """What the version did to each category it touched (its tree at any version)."""
+
+    def revisions_after(self, number: int) -> list[Revision]: ...
+
+    def versions(self, limit: int) -> list[dict[str, Any]]: ...
 
 
 class Open311(Protocol):
