@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.errors import Conflict
-from services.intake.adapters.orm import catalogue_changes, categories
-from services.intake.domain.catalogue import Catalogue, Category
+from services.intake.adapters.orm import catalogue_changes, categories, category_revisions
+from services.intake.domain.catalogue import Catalogue, Category, Pair, Revision
 
 # Asked on every call (is the cached catalogue current?): built once for the compiled cache.
 _VERSION = select(func.max(catalogue_changes.c.version))
@@ -39,8 +39,11 @@ def _row(category: Category) -> dict[str, Any]:
 
 
 def _category(row: Any) -> Category:
-    data = dict(row._mapping)
-    data["keywords"] = tuple(data["keywords"] or ())
+    return _from_json(dict(row._mapping))
+
+
+def _from_json(data: dict[str, Any]) -> Category:
+    data["keywords"] = tuple(data.get("keywords") or ())
     return Category(**data)
 
 
@@ -89,4 +92,38 @@ def update_category(session: Session, category: Category) -> None:
 
 def changes(session: Session, limit: int) -> list[dict[str, Any]]:
     query = select(catalogue_changes).order_by(catalogue_changes.c.version.desc()).limit(limit)
+    return [dict(r._mapping) for r in session.execute(query)]
+
+
+def record_revisions(session: Session, number: int, pairs: tuple[Pair, ...]) -> None:
+    rows = [
+        {
+            "version": number,
+            "code": after.code,
+            "before": _row(before) if before else None,
+            "after": _row(after),
+        }
+        for before, after in pairs
+    ]
+    session.execute(insert(category_revisions), rows)
+
+
+def revisions_after(session: Session, number: int) -> list[Revision]:
+    query = select(category_revisions).where(category_revisions.c.version > number)
+    return [
+        Revision(
+            r.version,
+            r.code,
+            _from_json(dict(r.before)) if r.before else None,
+            _from_json(dict(r.after)) if r.after else None,
+        )
+        for r in session.execute(query)
+    ]
+
+
+def versions(session: Session, limit: int) -> list[dict[str, Any]]:
+    """The latest versions, newest first: who changed which category how, and when."""
+    c = catalogue_changes.c
+    query = select(c.version, c.action, c.code, c.changed_by, c.changed_at)
+    query = query.order_by(c.version.desc()).limit(limit)
     return [dict(r._mapping) for r in session.execute(query)]

@@ -1,21 +1,38 @@
 """Admins change the category catalogue; every change is a new version saying who and
-when. Retired categories stay readable (old tickets carry them) but refuse new calls."""
+when, with each category it touched before and after, and an audit event in the same
+transaction. A change may be kept for a later date: it is checked against today's catalogue
+when asked and applied, when due, by the same code as an immediate one (`apply_scheduled`).
+Retired categories stay readable (old tickets carry them) but refuse new calls."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
+from services.common import scheduled
+from services.common.audit import record_change
 from services.common.auth import Principal
-from services.common.errors import Conflict, Invalid, NotFound
+from services.common.errors import Invalid, NotFound
+from services.intake.adapters.orm import scheduled_changes
 from services.intake.adapters.pinyin import initials
 from services.intake.domain.catalogue import (
     Catalogue,
-    CatalogueError,
     Category,
-    check_new,
-    subtree,
+    Diff,
+    Edit,
+    as_of,
+    changed,
+    created,
+    diff,
+    moved,
+    restored,
+    retired,
 )
 from services.intake.handlers.context import IntakeContext
+from services.intake.handlers.ports import UnitOfWork
+
+KIND = "category"
 
 
 def current(intake: IntakeContext) -> Catalogue:
@@ -23,96 +40,138 @@ def current(intake: IntakeContext) -> Catalogue:
         return intake.catalogue.get(uow.catalogue)
 
 
-def create(
-    intake: IntakeContext,
-    code: str,
-    name: str,
-    parent: str | None,
-    keywords: list[str],
-    by: Principal,
-) -> Category:
+def submit(
+    intake: IntakeContext, payload: Mapping[str, Any], by: Principal, effective_at: datetime | None
+) -> Edit | scheduled.ScheduledRead:
+    """Applies the change now, or keeps it for `effective_at`; either way it must fit the
+    catalogue as it is now (so a typo is refused when typed, not on the day)."""
     now = intake.clock()
+    at = scheduled.when(effective_at, now)
     with intake.uow() as uow:
         catalogue = uow.catalogue.load()
-        try:
-            check_new(catalogue, code, parent)
-        except CatalogueError as exc:
-            raise Invalid(exc.key, field=exc.field, **exc.params) from None
-        version = catalogue.version + 1
-        made = Category(code, name, parent, tuple(keywords), initials(name), version)
-        uow.catalogue.insert(made)
-        uow.catalogue.record(version, "create", code, None, made, by.username, now)
-        uow.commit()
-    return made
-
-
-def change(
-    intake: IntakeContext, code: str, name: str | None, keywords: list[str] | None, by: Principal
-) -> Category:
-    """Renames or re-keywords a category; tickets keep the path they were logged with."""
-    now = intake.clock()
-    with intake.uow() as uow:
-        catalogue = uow.catalogue.load()
-        before = _existing(catalogue, code)
-        after = replace(
-            before,
-            name=name or before.name,
-            initials=initials(name or before.name),
-            keywords=tuple(keywords) if keywords is not None else before.keywords,
+        edit = plan(catalogue, payload)
+        if at is None:
+            write(uow, edit, catalogue.version + 1, by, now)
+            uow.commit()
+            return edit
+        kept = scheduled.schedule(
+            uow,
+            scheduled_changes,
+            kind=KIND,
+            key=edit.code,
+            payload=dict(payload),
+            effective_at=at,
+            by=by,
+            now=now,
+            summary=summary(edit),
         )
-        version = catalogue.version + 1
-        uow.catalogue.update(after)
-        uow.catalogue.record(version, "change", code, before, after, by.username, now)
         uow.commit()
-    return after
+    return kept
 
 
-def retire(intake: IntakeContext, code: str, by: Principal) -> list[Category]:
-    """Retires the category and everything below it that is still active."""
-    return _set_retired(intake, code, by, retire=True)
+def apply_scheduled(
+    uow: UnitOfWork, payload: Mapping[str, Any], by: Principal, effective_at: datetime
+) -> None:
+    """A kept change, on its day, in the worker's transaction (the worker commits)."""
+    catalogue = uow.catalogue.load()
+    write(uow, plan(catalogue, payload), catalogue.version + 1, by, effective_at, effective_at)
 
 
-def restore(intake: IntakeContext, code: str, by: Principal) -> list[Category]:
-    """Brings back a retired category (and its retired parents, so its path is usable)."""
-    return _set_retired(intake, code, by, retire=False)
+def plan(catalogue: Catalogue, payload: Mapping[str, Any]) -> Edit:
+    """The change a request body asks for (its `action`), against this catalogue."""
+    version = catalogue.version + 1
+    code, action = payload["code"], payload["action"]
+    if action == "create":
+        name, keywords = payload["name"], tuple(payload.get("keywords") or ())
+        made = Category(code, name, payload.get("parent"), keywords, initials(name), version)
+        return created(catalogue, made)
+    if action == "change":
+        name = payload.get("name")
+        letters = initials(name) if name else ""
+        return changed(catalogue, code, name, payload.get("keywords"), letters)
+    if action == "move":
+        return moved(catalogue, code, payload["parent"], version)
+    if action == "retire":
+        return retired(catalogue, code, version)
+    if action == "restore":
+        return restored(catalogue, code)
+    raise Invalid("intake.category_action", field="action", action=action)
 
 
-def _set_retired(intake: IntakeContext, code: str, by: Principal, retire: bool) -> list[Category]:
-    now = intake.clock()
-    with intake.uow() as uow:
-        catalogue = uow.catalogue.load()
-        _existing(catalogue, code)
-        version = catalogue.version + 1
-        touched = _retiring(catalogue, code, version) if retire else _restoring(catalogue, code)
-        if not touched:
-            raise Conflict("intake.category_unchanged", code=code)
-        for _, after in touched:
+def write(
+    uow: UnitOfWork,
+    edit: Edit,
+    version: int,
+    by: Principal,
+    at: datetime,
+    effective_at: datetime | None = None,
+) -> None:
+    # The version row first: a second admin claiming the same number is refused (409)
+    # before any of their categories is written.
+    uow.catalogue.record(version, edit.action, edit.code, edit.before, edit.after, by.username, at)
+    for before, after in edit.pairs:
+        if before is None:
+            uow.catalogue.insert(after)
+        else:
             uow.catalogue.update(after)
-        action = "retire" if retire else "restore"
-        first_before, first_after = touched[0]
-        uow.catalogue.record(version, action, code, first_before, first_after, by.username, now)
-        uow.commit()
-    return [after for _, after in touched]
+    uow.catalogue.record_revisions(version, edit.pairs)
+    record_change(
+        uow,
+        kind=KIND,
+        key=edit.code,
+        action=edit.action,
+        by=by.username,
+        at=at,
+        before=edit.before,
+        after=edit.after,
+        version=version,
+        summary=summary(edit),
+        effective_at=effective_at,
+    )
 
 
-def _retiring(catalogue: Catalogue, code: str, version: int) -> list[tuple[Category, Category]]:
-    below = sorted(subtree(catalogue, code), key=lambda c: c.code)
-    return [(c, replace(c, retired_in=version)) for c in below if not c.retired]
+def summary(edit: Edit) -> str:
+    """One line for the audit log, in the centre's language."""
+    name = edit.after.name
+    if edit.action == "move":
+        return f"分类 {edit.code} {name} 移到 {edit.after.parent} 下，新编码 {edit.after.code}"
+    if edit.action == "change" and edit.before and edit.before.name != name:
+        return f"分类 {edit.code} 改名：{edit.before.name} → {name}"
+    verbs = {"create": "新增", "change": "修改", "retire": "停用", "restore": "恢复"}
+    count = f"（共 {len(edit.pairs)} 个）" if len(edit.pairs) > 1 else ""
+    return f"{verbs.get(edit.action, edit.action)}分类 {edit.code} {name}{count}"
 
 
-def _restoring(catalogue: Catalogue, code: str) -> list[tuple[Category, Category]]:
-    chain = [c for c in catalogue.categories.values() if code.startswith(c.code)]
-    chain.sort(key=lambda c: -len(c.code))
-    return [(c, replace(c, retired_in=None)) for c in chain if c.retired]
+def tree(intake: IntakeContext, version: int | None) -> tuple[Catalogue, int]:
+    """The whole tree as it stood after `version` (None: now), and the latest version."""
+    with intake.uow() as uow:
+        latest = intake.catalogue.get(uow.catalogue)
+        if version is None or version == latest.version:
+            return latest, latest.version
+        _known(version, latest)
+        return as_of(latest, version, uow.catalogue.revisions_after(version)), latest.version
 
 
-def _existing(catalogue: Catalogue, code: str) -> Category:
-    found = catalogue.get(code)
-    if found is None:
-        raise NotFound("intake.category_not_found", code=code)
-    return found
+def versions_diff(intake: IntakeContext, older: int, newer: int) -> Diff:
+    if older > newer:
+        raise Invalid("intake.catalogue_version_order", field="b", a=older, b=newer)
+    with intake.uow() as uow:
+        latest = intake.catalogue.get(uow.catalogue)
+        _known(newer, latest)
+        later = uow.catalogue.revisions_after(older)
+    return diff(as_of(latest, older, later), as_of(latest, newer, later))
+
+
+def _known(version: int, latest: Catalogue) -> None:
+    if not 1 <= version <= latest.version:
+        raise NotFound("intake.catalogue_version_unknown", version=version, latest=latest.version)
 
 
 def history(intake: IntakeContext, limit: int) -> list[dict[str, object]]:
     with intake.uow() as uow:
         return uow.catalogue.changes(limit)
+
+
+def versions(intake: IntakeContext, limit: int) -> list[dict[str, Any]]:
+    with intake.uow() as uow:
+        return uow.catalogue.versions(limit)
