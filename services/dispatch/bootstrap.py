@@ -32,6 +32,7 @@ from services.dispatch.api import calendar as calendar_api
 from services.dispatch.api import routers
 from services.dispatch.config import DispatchSettings
 from services.dispatch.handlers import consumers
+from services.dispatch.handlers import departments as departments_admin
 from services.dispatch.handlers.calendar import CalendarWatch
 from services.dispatch.handlers.context import DispatchContext
 from services.dispatch.handlers.notices import notice_worker
@@ -88,7 +89,9 @@ def build(
         platform.workers.append(step)
     # Configuration changes kept for a later date, applied by the code that applies them
     # at once: one applier per kind of configuration.
-    appliers: dict[str, scheduled.Applier] = {}
+    appliers: dict[str, scheduled.Applier] = {
+        "department": departments_admin.apply_scheduled,
+    }
     step_changes = partial(scheduled.apply_due, deps.uow, scheduled_changes, appliers, now)
     platform.workers.append(Worker("dispatch-scheduled-changes", step_changes, idle=1.0))
     apis = [

@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 
 from services.common.db import upsert
 from services.dispatch.adapters import seed
-from services.dispatch.adapters.orm import categories, departments, routing_rules, versions
+from services.dispatch.adapters.orm import (
+    categories,
+    department_areas,
+    departments,
+    routing_rules,
+    versions,
+)
 from services.dispatch.adapters.repository import changed
 from services.dispatch.domain.routing import Department, Router, Rule
 from services.dispatch.handlers.ports import Rules
@@ -22,20 +28,34 @@ from services.dispatch.handlers.ports import Rules
 RULES_VERSION = "rules"
 
 # Built once, so SQLAlchemy's compiled cache is hit on every event instead of compiling anew.
-_DEPARTMENTS = select(departments).order_by(departments.c.code)
+# Departments that take work (a merged one is retired), one row per code of their territory.
+_DEPARTMENTS = (
+    select(departments.c.code, departments.c.name, departments.c.kind, department_areas.c.area)
+    .join(department_areas, department_areas.c.department_code == departments.c.code, isouter=True)
+    .where(departments.c.retired_at.is_(None))
+    .order_by(departments.c.code, department_areas.c.area)
+)
 _RULES = select(routing_rules).order_by(routing_rules.c.position, routing_rules.c.id)
 
 
 def seed_database(session: Session, now: datetime) -> None:
     """Adds departments and categories the files have and the database lacks (renames
-    follow the files); the rules only when there are none yet, so admins' edits stay."""
+    follow the files unless an admin edited the department); the rules only when there are
+    none yet, so admins' edits stay. A new department's area starts its territory."""
     parents = seed.department_parents()
     known = {r.code: r for r in session.execute(select(departments))}
+    taken = set(session.scalars(select(department_areas.c.area)))
     for d in seed.load_departments():
-        values = {"name": d.name, "kind": d.kind, "area": d.area, "parent": parents.get(d.code)}
+        values = {"name": d.name, "kind": d.kind, "parent": parents.get(d.code)}
         if d.code not in known:
-            session.execute(insert(departments).values(code=d.code, **values))
-        elif any(getattr(known[d.code], k) != v for k, v in values.items()):
+            area = d.area if d.area not in taken else None
+            session.execute(insert(departments).values(code=d.code, area=area, **values))
+            if area:
+                session.execute(insert(department_areas).values(area=area, department_code=d.code))
+                taken.add(area)
+        elif known[d.code].edited_by is None and any(
+            getattr(known[d.code], k) != v for k, v in values.items()
+        ):
             session.execute(update(departments).where(departments.c.code == d.code).values(values))
     learn_categories(session, seed.load_categories(), "seed")
     if not session.execute(select(func.count()).select_from(routing_rules)).scalar():

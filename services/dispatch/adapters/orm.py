@@ -37,6 +37,26 @@ departments = Table(
     Column("notice_channel", String(10), nullable=False, server_default="none"),
     Column("duty_phone", String(20), nullable=True),
     Column("webhook_url", String(500), nullable=True),
+    # Admins' edits (services/dispatch/handlers/departments.py): the duty contact's name
+    # beside the notice settings, the version every change moves, and who edited it last (the
+    # seed then leaves the row alone). A merged department is retired, not deleted: old
+    # assignments still name it.
+    Column("duty_name", String(100), nullable=True),
+    Column("version", Integer, nullable=False, server_default="0"),
+    Column("edited_by", String(150), nullable=True),
+    Column("edited_at", UtcDateTime, nullable=True),
+    Column("retired_at", UtcDateTime, nullable=True),
+    Column("merged_into", String(32), nullable=True),
+)
+
+# A department's territory: the address codes (district or street) it answers for when no
+# explicit rule decides; one department per code. `departments.area` keeps the first of them
+# for readers from before territories.
+department_areas = Table(
+    "department_areas",
+    metadata,
+    Column("area", String(12), primary_key=True),
+    Column("department_code", String(32), nullable=False, index=True),
 )
 
 categories = Table(

@@ -161,7 +161,10 @@ def supervision_list(session: Session, open_only: bool) -> list[dict[str, Any]]:
 
 
 def department_list(session: Session) -> list[dict[str, Any]]:
-    query = select(departments).order_by(departments.c.kind, departments.c.code)
+    """The departments that take work (a merged one is retired: its name stays on its old
+    assignments)."""
+    query = select(departments).where(departments.c.retired_at.is_(None))
+    query = query.order_by(departments.c.kind, departments.c.code)
     return [dict(r._mapping) for r in session.execute(query)]
 
 

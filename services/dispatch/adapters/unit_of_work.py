@@ -13,6 +13,7 @@ from services.common.db import UnitOfWork
 from services.dispatch.adapters import repository
 from services.dispatch.adapters.calendar_data import SqlCalendar
 from services.dispatch.adapters.clock_store import SqlClocks
+from services.dispatch.adapters.department_store import SqlDepartments
 from services.dispatch.adapters.notice_store import SqlNotices
 from services.dispatch.adapters.orm import assignments, supervisions
 from services.dispatch.adapters.rule_store import SqlRules
@@ -116,6 +117,7 @@ class DispatchUnitOfWork(UnitOfWork):
     clocks: SqlClocks
     notices: SqlNotices
     calendar: SqlCalendar
+    departments: SqlDepartments
 
     def attach(self, session: Session) -> None:
         self.assignments = SqlAssignments(session)
@@ -126,3 +128,4 @@ class DispatchUnitOfWork(UnitOfWork):
         self.clocks = SqlClocks(session)
         self.notices = SqlNotices(session)
         self.calendar = SqlCalendar(session)
+        self.departments = SqlDepartments(session)

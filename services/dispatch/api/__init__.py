@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.dispatch.api import assignments, directory, dispatcher
+from services.dispatch.api import assignments, departments, directory, dispatcher
 from services.dispatch.handlers.context import DispatchContext
 
 
 def routers(deps: DispatchContext) -> list[APIRouter]:
-    return [assignments.router(deps), dispatcher.router(deps), directory.router(deps)]
+    return [
+        assignments.router(deps),
+        dispatcher.router(deps),
+        directory.router(deps),
+        departments.router(deps),
+    ]

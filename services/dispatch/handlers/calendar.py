@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from services.common.audit import record_change
 from services.common.auth import Principal
 from services.dispatch.adapters.calendar_data import (
     OVERRIDES,
@@ -73,8 +74,14 @@ def import_year(
     file and the package. Clocks already running keep their deadlines."""
     rules = year_rules(year, *days)
     who = by if isinstance(by, str) else by.username
+    now = deps.now()
     with deps.uow() as u:
-        u.calendar.put(rules, note, who, deps.now())
+        before = u.calendar.year(year)
+        u.calendar.put(rules, note, who, now)
+        after = u.calendar.year(year)
+        summary = f"{year}: {len(days[0])} holidays, {len(days[1])} make-up workdays"
+        record_change(u, kind="calendar", key=str(year), action="import", by=who, at=now,
+                      before=before, after=after, summary=summary)  # fmt: skip
         u.commit()
     if watch is not None:
         watch.refresh(force=True)

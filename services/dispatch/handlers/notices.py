@@ -8,9 +8,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from services.common.audit import record_change
 from services.common.auth import Principal
 from services.common.errors import NotFound
 from services.common.sms import GatewayError, HttpGateway, LocalOutbox, SmsGateway
@@ -20,6 +21,7 @@ from services.dispatch.adapters.notice_webhook import WebhookSender
 from services.dispatch.config import DispatchSettings
 from services.dispatch.domain.notice import Backoff, Notice, check_contact
 from services.dispatch.handlers.context import DispatchContext
+from services.dispatch.handlers.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 # At zero from start-up, so the first notice given up is seen by increase() in the alert.
@@ -111,14 +113,32 @@ def set_settings(
     url: str | None,
 ) -> dict[str, Any]:
     """Who hears of the department's warnings and breaches, and how."""
-    check_contact(channel, phone, url)
     with deps.uow() as u:
-        if u.notices.settings(code) is None:
-            raise NotFound("dispatch.unknown_department", code=code)
-        u.notices.set_settings(code, channel, phone, url)
+        change_settings(u, user.username, code, (channel, phone, url), deps.now())
         u.commit()
     log.info("notice settings of %s changed by %s: channel %s", code, user.username, channel)
     return settings(deps, code)
+
+
+def change_settings(
+    u: UnitOfWork,
+    by: str,
+    code: str,
+    contact: tuple[str, str | None, str | None],
+    now: datetime,
+    effective_at: datetime | None = None,
+) -> None:
+    """The department's (channel, duty phone, webhook URL), audited in the caller's
+    transaction; the department's own edits reuse it."""
+    check_contact(*contact)
+    before = u.notices.settings(code)
+    if before is None:
+        raise NotFound("dispatch.unknown_department", code=code)
+    u.notices.set_settings(code, *contact)
+    after = u.notices.settings(code)
+    record_change(u, kind="notice_settings", key=code, action="change", by=by, at=now,
+                  before=before, after=after, summary=f"{code}: {contact[0]}",
+                  effective_at=effective_at)  # fmt: skip
 
 
 def notice_worker(

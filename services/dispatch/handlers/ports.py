@@ -185,6 +185,30 @@ class CalendarYears(Protocol):
     def changes(self, year: int) -> list[dict[str, Any]]: ...
 
 
+class Departments(Protocol):
+    """Departments as admins edit them: the record with its territory and duty contact,
+    and the open work a merge hands on (services/dispatch/adapters/department_store.py)."""
+
+    def get(self, code: str) -> dict[str, Any] | None: ...
+
+    def overview(self) -> list[dict[str, Any]]: ...
+
+    def owners(self, areas: Collection[str]) -> dict[str, str]:
+        """Area code → the department whose territory it is."""
+
+    def add(self, values: Mapping[str, Any]) -> None: ...
+
+    def change(self, code: str, values: Mapping[str, Any], by: str, now: datetime) -> None:
+        """Also moves the version routers reload by."""
+
+    def set_territory(self, code: str, areas: Sequence[str]) -> None: ...
+
+    def open_assignments(self, code: str) -> list[str]: ...
+
+    def hand_on(self, old_id: str, new_id: str, code: str) -> None:
+        """Pending extension requests and open supervisions follow to the new assignment."""
+
+
 class Routers(Protocol):
     def router(self, rules: Rules) -> Router:
         """The current Router, rebuilt only when the rules' version moved."""
@@ -214,6 +238,9 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def calendar(self) -> CalendarYears: ...
+
+    @property
+    def departments(self) -> Departments: ...
 
     # The read side (services/dispatch/adapters/queries.py) for the API's lists; use cases
     # never touch it.
