@@ -91,5 +91,6 @@ def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
     served.append(audit_routes.router(audit_log))
     app = create_app(platform, served, "Hotline search")
     pages = {"/search": "search.html", "/dashboard": "dashboard.html", "/themes": "themes.html"}
+    pages["/audit"] = "audit.html"
     mount_pages(app, PAGES, pages, "/search", settings)
     return app

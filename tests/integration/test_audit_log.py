@@ -21,9 +21,9 @@ from sqlalchemy import delete, func, select
 
 from proto.audit import ConfigurationChanged, PersonalDataAccessed
 from proto.envelope import Envelope
-from services.common.bus.factory import make_bus
 from services.common.db import uow_factory
 from services.common.settings import Settings
+from services.intake.bootstrap import build as build_intake
 from services.search.adapters.audit import AuditUnitOfWork
 from services.search.adapters.index import TIME_ZONE
 from services.search.adapters.orm import audit_log, metadata
@@ -33,8 +33,10 @@ from services.search.tools.rebuild import rebuild
 from tests.support import peers
 from tests.support.dispatch import put_on_bus
 from tests.support.harness import PASSWORDS, drain, driven
+from tests.support.intake import IntakeApi
 
 NOW = datetime.now(UTC).replace(microsecond=0)
+PHONE = "13855550177"
 RULE_BEFORE = {
     "id": "R12", "category_code": "0301", "area_code": "110105",
     "department": {"code": "D-JXS", "name": "建外街道"}, "priority": 10, "tags": ["水务"],
@@ -287,17 +289,27 @@ def _cursor(client: TestClient, who: dict[str, str]) -> str:
     return found
 
 
-def test_the_bus_carries_audit_events_to_search(settings: Settings, client: TestClient) -> None:
-    """The same as a producer's relay: straight onto the shared embedded bus file."""
-    later = changed(
-        "config:sla_policy", "dispatch", kind="sla_policy", key="urgent", action="schedule",
-        after={"resolve_hours": 24}, summary="紧急件办结时限改为 24 小时",
-        effective_at=NOW + timedelta(days=3), by="admin", at=NOW,
-    )  # fmt: skip
-    put_on_bus(make_bus(settings), later)
-    drain(client.app)  # type: ignore[arg-type]
-    entry = client.get(f"/api/v1/audit/{later.event_id}", headers=headers(client, "leader")).json()
-    assert (entry["action"], entry["effective_at"]) == (
-        "schedule",
-        (NOW + timedelta(days=3)).isoformat(),
-    )
+def test_a_reveal_in_intake_reaches_the_audit_log_over_the_bus(
+    settings: Settings, client: TestClient
+) -> None:
+    """A real producer: intake writes the reveal and its event in one transaction; its relay
+    publishes it on the shared embedded bus, search's audit consumer keeps it."""
+    with TestClient(driven(build_intake(settings))) as intake_client:
+        intake = IntakeApi(intake_client)
+        ticket = intake.call(caller_phone=PHONE).json()
+        assert intake.get(f"/api/v1/calls/{ticket['call_id']}/phone").json() == {"phone": PHONE}
+        assert (
+            intake.get(f"/api/v1/calls/{ticket['call_id']}/phone", user="agent2").status_code == 403
+        )
+        drain(intake_client.app, client.app)  # type: ignore[arg-type]
+    leader = headers(client, "leader")
+    found = client.get("/api/v1/audit", params={"key": ticket["number"]}, headers=leader).json()
+    shown = [
+        (e["kind"], e["action"], e["outcome"], e["by"], e["ticket_id"]) for e in found["entries"]
+    ]
+    assert shown == [
+        ("personal_data", "reveal", "refused", "agent2", ticket["id"]),
+        ("personal_data", "reveal", "revealed", "agent1", ticket["id"]),
+    ]
+    assert found["entries"][0]["producer"] == "intake"
+    assert PHONE not in json.dumps(found) and ticket["caller_masked"] not in json.dumps(found)
