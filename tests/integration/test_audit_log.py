@@ -289,27 +289,36 @@ def _cursor(client: TestClient, who: dict[str, str]) -> str:
     return found
 
 
-def test_a_reveal_in_intake_reaches_the_audit_log_over_the_bus(
+def test_intakes_reveals_and_catalogue_changes_reach_the_audit_log_over_the_bus(
     settings: Settings, client: TestClient
 ) -> None:
-    """A real producer: intake writes the reveal and its event in one transaction; its relay
-    publishes it on the shared embedded bus, search's audit consumer keeps it."""
+    """Real producers: intake writes a reveal or a catalogue change and its event in one
+    transaction; its relay publishes it on the shared embedded bus, search keeps it."""
     with TestClient(driven(build_intake(settings))) as intake_client:
         intake = IntakeApi(intake_client)
         ticket = intake.call(caller_phone=PHONE).json()
         assert intake.get(f"/api/v1/calls/{ticket['call_id']}/phone").json() == {"phone": PHONE}
-        assert (
-            intake.get(f"/api/v1/calls/{ticket['call_id']}/phone", user="agent2").status_code == 403
-        )
+        refused = intake.get(f"/api/v1/calls/{ticket['call_id']}/phone", user="agent2")
+        assert refused.status_code == 403
+        made = {"code": "010111", "name": "共享单车乱停", "parent": "0101", "keywords": ["单车"]}
+        assert intake.send("POST", "/api/v1/categories", json=made).status_code == 201
+        renamed = intake.send("PATCH", "/api/v1/categories/010111", json={"name": "共享单车停放"})
+        assert renamed.is_success, renamed.text
         drain(intake_client.app, client.app)  # type: ignore[arg-type]
     leader = headers(client, "leader")
     found = client.get("/api/v1/audit", params={"key": ticket["number"]}, headers=leader).json()
-    shown = [
-        (e["kind"], e["action"], e["outcome"], e["by"], e["ticket_id"]) for e in found["entries"]
-    ]
+    shown = [(e["kind"], e["action"], e["outcome"], e["by"]) for e in found["entries"]]
     assert shown == [
-        ("personal_data", "reveal", "refused", "agent2", ticket["id"]),
-        ("personal_data", "reveal", "revealed", "agent1", ticket["id"]),
+        ("personal_data", "reveal", "refused", "agent2"),
+        ("personal_data", "reveal", "revealed", "agent1"),
     ]
-    assert found["entries"][0]["producer"] == "intake"
+    assert {(e["ticket_id"], e["producer"]) for e in found["entries"]} == {(ticket["id"], "intake")}
     assert PHONE not in json.dumps(found) and ticket["caller_masked"] not in json.dumps(found)
+    history = client.get(
+        "/api/v1/audit", params={"kind": "category", "key": "010111"}, headers=leader
+    ).json()["entries"]
+    assert [(e["action"], e["by"]) for e in history] == [("change", "admin"), ("create", "admin")]
+    change, create = history
+    assert create["before"] is None and create["after"]["name"] == "共享单车乱停"
+    assert (change["before"]["name"], change["after"]["name"]) == ("共享单车乱停", "共享单车停放")
+    assert ids(client, leader, q="共享单车停放") == [change["id"]]
