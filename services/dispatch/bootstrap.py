@@ -31,7 +31,7 @@ from services.dispatch.adapters.unit_of_work import DispatchUnitOfWork
 from services.dispatch.api import calendar as calendar_api
 from services.dispatch.api import routers
 from services.dispatch.config import DispatchSettings
-from services.dispatch.handlers import consumers
+from services.dispatch.handlers import consumers, rules
 from services.dispatch.handlers import departments as departments_admin
 from services.dispatch.handlers.calendar import CalendarWatch
 from services.dispatch.handlers.context import DispatchContext
@@ -47,6 +47,7 @@ PAGE_MAP = {
     "/returned": DESK,
     "/extensions": DESK,
     "/supervision": DESK,
+    "/rules": "rules.html",
 }
 
 
@@ -90,6 +91,7 @@ def build(
     # Configuration changes kept for a later date, applied by the code that applies them
     # at once: one applier per kind of configuration.
     appliers: dict[str, scheduled.Applier] = {
+        "routing_rule": rules.apply_scheduled,
         "department": departments_admin.apply_scheduled,
     }
     step_changes = partial(scheduled.apply_due, deps.uow, scheduled_changes, appliers, now)
