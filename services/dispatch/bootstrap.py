@@ -31,8 +31,9 @@ from services.dispatch.adapters.unit_of_work import DispatchUnitOfWork
 from services.dispatch.api import calendar as calendar_api
 from services.dispatch.api import routers
 from services.dispatch.config import DispatchSettings
-from services.dispatch.handlers import consumers, rules
+from services.dispatch.handlers import consumers
 from services.dispatch.handlers import departments as departments_admin
+from services.dispatch.handlers import sla as sla_admin
 from services.dispatch.handlers.calendar import CalendarWatch
 from services.dispatch.handlers.context import DispatchContext
 from services.dispatch.handlers.notices import notice_worker
@@ -47,7 +48,7 @@ PAGE_MAP = {
     "/returned": DESK,
     "/extensions": DESK,
     "/supervision": DESK,
-    "/rules": "rules.html",
+    "/sla": "sla.html",
 }
 
 
@@ -66,11 +67,12 @@ def build(
     policies = load_policies(options.sla_file)
     hours = (options.working_hours_start, options.working_hours_end)
     clocks = calendars(options.calendar_file, *hours)
-    deps = DispatchContext(uow, Directory(), policies, clocks, now=now)
+    deps = DispatchContext(uow, Directory(), policies, clocks, now=now, policies_stored=True)
     _seed(deps)
     watch = CalendarWatch(deps, options.calendar_file, options.calendar_refresh_seconds)
     watch.refresh(force=True)
     platform.workers.append(Worker("dispatch-calendar", watch.step, idle=1.0))
+    platform.workers.append(Worker("dispatch-sla", partial(sla_admin.refresh, deps), idle=2.0))
     platform.workers.append(notice_worker(deps, options, platform.closers))
     add_consumer(
         platform,
@@ -91,8 +93,8 @@ def build(
     # Configuration changes kept for a later date, applied by the code that applies them
     # at once: one applier per kind of configuration.
     appliers: dict[str, scheduled.Applier] = {
-        "routing_rule": rules.apply_scheduled,
         "department": departments_admin.apply_scheduled,
+        "sla_policy": partial(sla_admin.apply_scheduled, deps),
     }
     step_changes = partial(scheduled.apply_due, deps.uow, scheduled_changes, appliers, now)
     platform.workers.append(Worker("dispatch-scheduled-changes", step_changes, idle=1.0))
@@ -114,6 +116,7 @@ def _seed(deps: DispatchContext, attempts: int = 3) -> None:
         try:
             with deps.uow() as u:
                 seed_database(u.session, deps.now())
+                u.sla.seed(deps.policies, deps.now())  # sla.toml, until admins edit
                 u.commit()
             return
         except IntegrityError:

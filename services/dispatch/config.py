@@ -19,7 +19,10 @@ class DispatchSettings(ServiceSettings):
 
     service: ClassVar[ServiceName] = "dispatch"
 
-    sla_file: Path = Field(default=SEED / "sla.toml", description="SLA policies (TOML)")
+    sla_file: Path = Field(
+        default=SEED / "sla.toml",
+        description="SLA policies (TOML) that seed an empty database; admins then edit them",
+    )
     calendar_file: Path = Field(
         default=OVERRIDES, description="Holidays and make-up workdays for uncovered years"
     )

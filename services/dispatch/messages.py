@@ -119,6 +119,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "请列出通知中该年的全部放假日期（至少 {least} 天）。",
         "en": "List every day off the year's notice gives (at least {least}).",
     },
+    # SLA policies (time limits) edited by admins.
+    "dispatch.sla_limit_order": {
+        "zh": "该时限不能短于前一环节的时限（两者计时方式相同时）：签收 ≤ 联系 ≤ 办结。",
+        "en": "This limit cannot be shorter than the step before it on the same basis: "
+        "acknowledge ≤ contact ≤ resolve.",
+    },
+    "dispatch.sla_unknown_policy": {
+        "zh": "时限政策 {name} 不存在。",
+        "en": "There is no time-limit policy named {name}.",
+    },
+    "dispatch.sla_unknown_category": {
+        "zh": "类别 {code} 不在类别目录中。",
+        "en": "Category {code} is not in the category catalogue.",
+    },
+    "dispatch.sla_category_not_mapped": {
+        "zh": "类别 {code} 没有单独设定时限政策。",
+        "en": "Category {code} has no time-limit policy of its own.",
+    },
     # Field evidence: pydantic error types of the contact's and resolution's `photos`.
     "validation.evidence_photo_id": {
         "zh": "不是有效的照片编号，请通过上传照片获得。",

@@ -102,6 +102,47 @@ versions = Table(
     Column("value", Integer, nullable=False),
 )
 
+# SLA policies (time limits), seeded once from sla.toml and then edited by admins: each
+# limit in hours with how it counts (natural or working); category prefixes (leaf or
+# branch) naming their policy; every change kept with its version, before and after (留痕).
+sla_policies = Table(
+    "sla_policies",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("acknowledge_hours", Float, nullable=False),
+    Column("acknowledge_time", String(8), nullable=False),
+    Column("contact_hours", Float, nullable=False),
+    Column("contact_time", String(8), nullable=False),
+    Column("resolve_hours", Float, nullable=False),
+    Column("resolve_time", String(8), nullable=False),
+    Column("warn_share", Float, nullable=False),
+    Column("max_extension_hours", Float, nullable=False),
+    Column("updated_by", String(100), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+sla_categories = Table(
+    "sla_categories",
+    metadata,
+    Column("prefix", String(12), primary_key=True),
+    Column("policy", String(40), nullable=False),
+    Column("updated_by", String(100), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+sla_changes = Table(
+    "sla_changes",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("version", Integer, nullable=False),
+    Column("subject", String(10), nullable=False),
+    Column("key", String(40), nullable=False),
+    Column("action", String(10), nullable=False),
+    Column("before", Text, nullable=True),
+    Column("after", Text, nullable=True),
+    Column("by", String(100), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("effective_at", UtcDateTime, nullable=True),
+)
+
 tickets = Table(
     "tickets",
     metadata,

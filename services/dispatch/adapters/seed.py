@@ -56,8 +56,9 @@ def load_router() -> Router:
 
 
 def load_policies(path: Path | None = None) -> PolicyBook:
-    """Each limit counts natural hours or working time: the policy's `time`, or the limit's
-    own (`contact = { hours = 2, time = "natural" }`)."""
+    """The shipped policies, which seed an empty database. Each limit counts natural hours
+    or working time: the policy's `time`, or the limit's own (`contact = { hours = 2, time =
+    "natural" }`)."""
     source = path or SEED / "sla.toml"
     data = _read("sla.toml", path)
     policies = {}

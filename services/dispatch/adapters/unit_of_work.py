@@ -17,6 +17,7 @@ from services.dispatch.adapters.department_store import SqlDepartments
 from services.dispatch.adapters.notice_store import SqlNotices
 from services.dispatch.adapters.orm import assignments, supervisions
 from services.dispatch.adapters.rule_store import SqlRules
+from services.dispatch.adapters.sla_store import SqlPolicies
 from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.dispatching import Ticket
 from services.dispatch.domain.extension import Extension
@@ -118,6 +119,7 @@ class DispatchUnitOfWork(UnitOfWork):
     notices: SqlNotices
     calendar: SqlCalendar
     departments: SqlDepartments
+    sla: SqlPolicies
 
     def attach(self, session: Session) -> None:
         self.assignments = SqlAssignments(session)
@@ -129,3 +131,4 @@ class DispatchUnitOfWork(UnitOfWork):
         self.notices = SqlNotices(session)
         self.calendar = SqlCalendar(session)
         self.departments = SqlDepartments(session)
+        self.sla = SqlPolicies(session)

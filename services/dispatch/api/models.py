@@ -115,7 +115,6 @@ class RuleCreate(Input):
     co: list[Code] = Field(default_factory=list, max_length=10)
     note: Note = ""
     position: int | None = Field(default=None, ge=0)
-    effective_at: AwareDatetime | None = None  # empty: at once
 
 
 class RuleUpdate(Input):
@@ -125,7 +124,6 @@ class RuleUpdate(Input):
     co: list[Code] = Field(default_factory=list, max_length=10)
     note: Note = ""
     position: int | None = Field(default=None, ge=0)
-    effective_at: AwareDatetime | None = None  # empty: at once
 
 
 class ClockRead(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 from typing import Literal, get_args
 
 from proto.assignments import SlaState
@@ -174,3 +175,21 @@ def start_clocks(policy: Policy, start: datetime, calendar_for: CalendarFor) -> 
         warn = calendar.add(start, span * policy.warn_share)
         clocks.append(Clock(name, basis, start, due, warn))
     return clocks
+
+
+def limit_problems(
+    hours: Mapping[ClockName, float], bases: Mapping[ClockName, Basis]
+) -> list[ClockName]:
+    """The clocks whose limit is shorter than the one before it on the same basis: a ticket
+    cannot be contacted after it must be resolved, nor acknowledged after it is contacted."""
+    found: list[ClockName] = []
+    for earlier, later in pairwise(CLOCKS):
+        if bases[earlier] == bases[later] and hours[later] < hours[earlier]:
+            found.append(later)
+    return found
+
+
+def most_specific_first(by_category: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Category prefixes (leaf or branch) ordered so that the first match is the most
+    specific one: a leaf's own policy before its branch's."""
+    return sorted(by_category.items(), key=lambda pair: (-len(pair[0]), pair[0]))

@@ -66,7 +66,7 @@ def on_ticket_created(
         u.publish(TicketQueuedForReview(reason=route.reason, at=now), ticket_id=ticket.id)
         metrics.ROUTED.labels("review", ticket.channel).inc()
         return
-    policy = deps.policies.choose(event.urgency, event.category_code)
+    policy = deps.policy_book(u).choose(event.urgency, event.category_code)
     dispatch(u, deps, ticket, Dispatch(route, policy, 1, 1, "routing", now))
 
 
@@ -97,7 +97,7 @@ def on_reopen_requested(
     previous = router.departments.get(leads[0].department_code if leads else "")
     route = reopen_route(router, ticket, previous)
     round_ = max((a.round for a in history), default=ticket.round) + 1
-    policy = deps.policies.choose(ticket.urgency, ticket.category_code)
+    policy = deps.policy_book(u).choose(ticket.urgency, ticket.category_code)
     note = event.comment[:1000]
     dispatch(u, deps, ticket, Dispatch(route, policy, round_, 1, "feedback", deps.now(), note))
 

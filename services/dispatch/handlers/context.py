@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from proto.envelope import new_id
@@ -25,9 +25,21 @@ class DispatchContext:
     calendars: Calendars
     now: Callable[[], datetime] = utcnow
     new_id: Callable[[], str] = new_id
+    # True: `policies` are the database's, reloaded whenever their version moved (an admin
+    # changed one, on any instance); False keeps the book given (tools, unit tests).
+    policies_stored: bool = False
+    _policies_version: int = field(default=-1, repr=False)
 
     def calendar(self, basis: Basis) -> Calendar:
         return self.calendars(basis)
+
+    def policy_book(self, u: UnitOfWork) -> PolicyBook:
+        """The policies a clock started now must use, read in the caller's transaction."""
+        if self.policies_stored:
+            version = u.sla.version()
+            if version != self._policies_version:
+                self.policies, self._policies_version = u.sla.book(), version
+        return self.policies
 
     def policy_of(self, assignment: Assignment) -> Policy:
         return self.policies.policies.get(assignment.policy) or self.policies.policies["general"]

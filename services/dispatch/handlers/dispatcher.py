@@ -39,7 +39,7 @@ def dispatch_by_hand(
         if lead in co or len(set(co)) != len(co):
             raise Invalid("dispatch.co_repeats_department", field="co", code=lead)
         route = Route(departments[lead], "manual", tuple(departments[c] for c in co))
-        policy = deps.policies.choose(ticket.urgency, ticket.category_code)
+        policy = deps.policy_book(u).choose(ticket.urgency, ticket.category_code)
         attempt = u.assignments.next_attempt(ticket.id, ticket.round)
         order = Dispatch(route, policy, ticket.round, attempt, user.username, now, note)
         made = dispatch(u, deps, ticket, order)

@@ -18,7 +18,7 @@ from services.dispatch.domain.dispatching import Ticket
 from services.dispatch.domain.extension import Extension
 from services.dispatch.domain.notice import Notice
 from services.dispatch.domain.routing import Department, Router, Rule
-from services.dispatch.domain.sla import Clock
+from services.dispatch.domain.sla import Clock, Policy, PolicyBook
 
 # A rule as stored, column by column (its position among them, who saved it, its note):
 # what the change log keeps before and after an edit.
@@ -209,6 +209,39 @@ class Departments(Protocol):
         """Pending extension requests and open supervisions follow to the new assignment."""
 
 
+class SlaPolicies(Protocol):
+    """SLA policies and their category mappings, each change kept under a new version that
+    other instances watch to reload their policy book."""
+
+    def version(self) -> int: ...
+
+    def book(self) -> PolicyBook: ...
+
+    def policies(self) -> list[dict[str, Any]]: ...
+
+    def policy(self, name: str) -> dict[str, Any] | None: ...
+
+    def put_policy(self, policy: Policy, by: str, now: datetime) -> None: ...
+
+    def mappings(self) -> list[dict[str, Any]]: ...
+
+    def mapping(self, prefix: str) -> dict[str, Any] | None: ...
+
+    def put_mapping(self, prefix: str, policy: str, by: str, now: datetime) -> None: ...
+
+    def remove_mapping(self, prefix: str) -> None: ...
+
+    def record(self, change: dict[str, Any]) -> int:
+        """Keeps the change (subject, key, action, before, after, by, at, effective_at)
+        under the next version and returns that version."""
+
+    def changes(self, limit: int) -> list[dict[str, Any]]:
+        """Newest first."""
+
+    def seed(self, book: PolicyBook, now: datetime) -> bool:
+        """Stores `book` when there are no policies yet; True if it did."""
+
+
 class Routers(Protocol):
     def router(self, rules: Rules) -> Router:
         """The current Router, rebuilt only when the rules' version moved."""
@@ -238,6 +271,9 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def calendar(self) -> CalendarYears: ...
+
+    @property
+    def sla(self) -> SlaPolicies: ...
 
     @property
     def departments(self) -> Departments: ...

@@ -8,7 +8,14 @@ import pytest
 
 from services.dispatch.adapters.seed import load_policies
 from services.dispatch.domain.calendar import Calendar, Continuous
-from services.dispatch.domain.sla import Clock, Policy, PolicyBook, start_clocks
+from services.dispatch.domain.sla import (
+    Clock,
+    Policy,
+    PolicyBook,
+    limit_problems,
+    most_specific_first,
+    start_clocks,
+)
 
 T0 = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -102,7 +109,7 @@ def test_a_policy_needs_positive_hours_per_clock_and_a_share(
     hours: dict[str, float], share: float
 ) -> None:
     with pytest.raises(ValueError):
-        Policy("p", dict.fromkeys(hours, "natural"), hours, share, 24)  # type: ignore[arg-type]
+        Policy("p", dict.fromkeys(hours, "natural"), hours, share, 24)
 
 
 def test_a_book_needs_urgent_and_general() -> None:
@@ -111,3 +118,24 @@ def test_a_book_needs_urgent_and_general() -> None:
         PolicyBook({"urgent": book.policies["urgent"]})
     with pytest.raises(ValueError):
         PolicyBook(book.policies, [("01", "nope")])
+
+
+def test_the_most_specific_category_prefix_decides_whatever_the_order_it_was_given_in(
+    book: PolicyBook,
+) -> None:
+    pairs = most_specific_first({"01": "utilities", "0101": "complex", "010101": "general"})
+    assert pairs == [("010101", "general"), ("0101", "complex"), ("01", "utilities")]
+    mapped = PolicyBook(book.policies, pairs)
+    assert mapped.choose("general", "010101").name == "general"
+    assert mapped.choose("general", "010102").name == "complex"
+    assert mapped.choose("general", "010201").name == "utilities"
+    assert mapped.choose("urgent", "010102").name == "urgent"
+
+
+def test_a_limit_shorter_than_the_one_before_it_is_flagged_only_on_the_same_basis() -> None:
+    hours = {"acknowledge": 4.0, "contact": 2.0, "resolve": 1.0}
+    same = dict.fromkeys(hours, "natural")
+    assert limit_problems(hours, same) == ["contact", "resolve"]
+    mixed = {"acknowledge": "working", "contact": "natural", "resolve": "working"}
+    assert limit_problems(hours, mixed) == []
+    assert limit_problems({"acknowledge": 1, "contact": 1, "resolve": 1}, same) == []
