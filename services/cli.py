@@ -9,6 +9,7 @@ import secrets
 import sys
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 import typer
 import uvicorn
@@ -117,6 +118,31 @@ def search_generations(
     from services.search.tools.rebuild_cli import generations
 
     generations(Settings(), console, keep)
+
+
+@app.command("report")
+def report(
+    month: str = typer.Argument(..., help="The month, YYYY-MM (Beijing time)"),
+    out: str = typer.Option(".", "--out", help="The folder to write the two files into"),
+    lang: str = typer.Option("zh", "--lang", help="zh or en: the language of the headings"),
+) -> None:
+    """Writes a month's report (月度报告) as hotline-report-YYYY-MM.xlsx and .pdf, from the
+    configured search store: the figures the leaders' dashboard shows for that month."""
+    from services.common.errors import DomainError
+    from services.common.i18n import t
+    from services.search.tools.report import write
+
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter("zh or en", param_hint="--lang")
+    language: Literal["zh", "en"] = "en" if lang == "en" else "zh"
+    try:
+        written = write(Settings(), month, Path(out), language)
+    except DomainError as refused:
+        typer.echo(t(refused.code, language, **refused.params), err=True)
+        raise typer.Exit(2) from None
+    for path in written.files:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"in {written.seconds:.2f} s")
 
 
 calendar = typer.Typer(help="Dispatch's holiday calendar.", no_args_is_help=True)

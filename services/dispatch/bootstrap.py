@@ -31,7 +31,7 @@ from services.dispatch.adapters.unit_of_work import DispatchUnitOfWork
 from services.dispatch.api import calendar as calendar_api
 from services.dispatch.api import routers
 from services.dispatch.config import DispatchSettings
-from services.dispatch.handlers import consumers
+from services.dispatch.handlers import consumers, rules
 from services.dispatch.handlers import departments as departments_admin
 from services.dispatch.handlers import sla as sla_admin
 from services.dispatch.handlers.calendar import CalendarWatch
@@ -48,6 +48,7 @@ PAGE_MAP = {
     "/returned": DESK,
     "/extensions": DESK,
     "/supervision": DESK,
+    "/rules": "rules.html",
     "/sla": "sla.html",
 }
 
@@ -93,6 +94,7 @@ def build(
     # Configuration changes kept for a later date, applied by the code that applies them
     # at once: one applier per kind of configuration.
     appliers: dict[str, scheduled.Applier] = {
+        "routing_rule": rules.apply_scheduled,
         "department": departments_admin.apply_scheduled,
         "sla_policy": partial(sla_admin.apply_scheduled, deps),
     }

@@ -35,6 +35,7 @@ from services.search.adapters.labels import LabelStore
 from services.search.adapters.orm import metadata
 from services.search.adapters.themes import theme_stores
 from services.search.api import audit as audit_routes
+from services.search.api import reports as report_routes
 from services.search.api import routes
 from services.search.api import themes as theme_routes
 from services.search.config import SearchSettings
@@ -88,9 +89,11 @@ def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
     book = ThemeBook(reader, read, change, RateWeightSettings().weights())
     audit_log = audit.AuditLog(audit_reader(sessionmaker(platform.engine)))
     served = [routes.router(reader, book), theme_routes.router(book)]
+    served.append(report_routes.router(reader, book, book.weights))
     served.append(audit_routes.router(audit_log))
     app = create_app(platform, served, "Hotline search")
     pages = {"/search": "search.html", "/dashboard": "dashboard.html", "/themes": "themes.html"}
+    pages["/monthly"] = "monthly.html"
     pages["/audit"] = "audit.html"
     mount_pages(app, PAGES, pages, "/search", settings)
     return app

@@ -75,6 +75,18 @@ MESSAGES = {
         "zh": "取值超出范围（{min}–{max}）",
         "en": "Out of range ({min}–{max})",
     },
+    "search.bad_month": {
+        "zh": "月份格式应为 YYYY-MM，例如 2026-11",
+        "en": "A month is written YYYY-MM, e.g. 2026-11",
+    },
+    "search.month_too_early": {
+        "zh": "最早可查询 {earliest}",
+        "en": "The earliest month is {earliest}",
+    },
+    "search.month_in_future": {
+        "zh": "{month} 尚未开始，最晚可查询 {current}",
+        "en": "{month} has not begun; the latest month is {current}",
+    },
 }
 
 # Column titles and values of the CSV export, by language.

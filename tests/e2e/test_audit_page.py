@@ -24,13 +24,18 @@ from tests.support.harness import PASSWORDS, ROOT, Cluster, embedded_env, eventu
 ARTIFACTS = ROOT / "test-artifacts"
 NOW = datetime.now(UTC)
 RULE = {"id": "R12", "category_code": "0301", "department": {"code": "D-JXS", "name": "建外街道"},
-        "priority": 10, "tags": ["水务"]}  # fmt: skip
+        "priority": 10, "tags": ["水务", "供水"], "co": [{"code": "D-SW"}]}  # fmt: skip
+# The change: another department, a co-department replaced, a note added, no priority.
+CHANGED = {k: v for k, v in RULE.items() if k != "priority"} | {
+    "department": {"code": "D-CG", "name": "朝阳区城管委"},
+    "co": [{"code": "D-SWJ"}],
+    "note": "汛期",
+}
 
 
 def envelopes() -> list[Envelope]:
     rule = ConfigurationChanged(
-        kind="routing_rule", key="R12", action="change", version=3, before=RULE,
-        after=RULE | {"department": {"code": "D-CG", "name": "朝阳区城管委"}, "note": "汛期"},
+        kind="routing_rule", key="R12", action="change", version=3, before=RULE, after=CHANGED,
         summary="规则 R12：0301 × 110105 → D-CG", by="admin", at=NOW - timedelta(days=1),
     )  # fmt: skip
     category = ConfigurationChanged(
@@ -97,7 +102,11 @@ def test_the_audit_page_shows_a_change_with_its_diff_and_a_reveal(
     expect(name.locator(".diff-mark")).to_have_text("修改")
     expect(rule.locator("tr[data-field='note'] .diff-mark")).to_have_text("新增")
     expect(rule.locator("tr[data-field='note'] ins")).to_have_text("汛期")
-    expect(rule.locator("tr.diff-changed")).to_have_count(2)  # department code and name
+    expect(rule.locator("tr[data-field='co[0].code'] del")).to_have_text("D-SW")
+    expect(rule.locator("tr.diff-changed")).to_have_count(3)  # department code, name; co
+    removed = rule.locator("tr.diff-removed[data-field='priority']")
+    expect(removed.locator("del")).to_have_text("10")
+    expect(removed.locator(".diff-after")).to_have_text("—")
     expect(rule.locator("tr[data-field='tags']")).to_have_count(0)  # unchanged: not listed
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "audit-log.png"), full_page=True)

@@ -88,6 +88,7 @@ def test_every_service_reports_health_readiness_and_metrics(cluster: Cluster) ->
         "bus": True,
         "index": True,
         "consumer:search": True,
+        "consumer:search-audit": True,
         "consumer:search-sessions": True,
     }
     consumed = httpx.get(f"{cluster.url('dispatch')}/metrics").text

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from services.common.audit import plain
 from services.dispatch.adapters import directory
 from services.dispatch.adapters.directory import rule_values
 from services.dispatch.adapters.orm import categories, routing_rules, rule_changes, versions
@@ -36,7 +37,7 @@ class SqlRules:
 
     def get(self, rule_id: str) -> Mapping[str, Any] | None:
         row = self._session.execute(_GET, {"b_id": rule_id}).first()
-        return None if row is None else dict(row._mapping)
+        return None if row is None else dict(row._mapping) | {"co": json.loads(row.co)}
 
     def add(self, rule: Rule, note: str, by: str, now: datetime) -> None:
         self._session.execute(_ADD, rule_values(rule, LAST, by, now) | {"note": note})
@@ -89,4 +90,30 @@ class SqlRules:
 def _dump(stored: Mapping[str, Any] | None) -> str | None:
     if stored is None:
         return None
-    return json.dumps({k: str(v) for k, v in stored.items()}, ensure_ascii=False)
+    return json.dumps(plain(stored), ensure_ascii=False)
+
+
+def rule_history(session: Session, rule_id: str | None, limit: int) -> list[dict[str, Any]]:
+    """The rules' change log, newest first: before and after as the API shows a rule."""
+    query = select(rule_changes).order_by(rule_changes.c.id.desc()).limit(limit)
+    if rule_id is not None:
+        query = query.where(rule_changes.c.rule_id == rule_id)
+    return [
+        dict(r._mapping) | {"before": _load(r.before), "after": _load(r.after)}
+        for r in session.execute(query)
+    ]
+
+
+def _load(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    record: dict[str, Any] = json.loads(text)
+    # Older entries kept every value as text.
+    if isinstance(record.get("co"), str):
+        record["co"] = json.loads(record["co"])
+    if isinstance(record.get("position"), str) and record["position"].isdigit():
+        record["position"] = int(record["position"])
+    for name in ("category", "area"):
+        if record.get(name) == "None":
+            record[name] = None
+    return record

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.dispatch.api import assignments, departments, directory, dispatcher, sla
+from services.dispatch.api import assignments, departments, directory, dispatcher, rules, sla
 from services.dispatch.handlers.context import DispatchContext
 
 
@@ -13,6 +13,7 @@ def routers(deps: DispatchContext) -> list[APIRouter]:
         assignments.router(deps),
         dispatcher.router(deps),
         directory.router(deps),
+        rules.router(deps),
         departments.router(deps),
         sla.router(deps),
     ]

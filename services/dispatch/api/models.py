@@ -115,6 +115,7 @@ class RuleCreate(Input):
     co: list[Code] = Field(default_factory=list, max_length=10)
     note: Note = ""
     position: int | None = Field(default=None, ge=0)
+    effective_at: AwareDatetime | None = None  # empty: at once
 
 
 class RuleUpdate(Input):
@@ -124,6 +125,7 @@ class RuleUpdate(Input):
     co: list[Code] = Field(default_factory=list, max_length=10)
     note: Note = ""
     position: int | None = Field(default=None, ge=0)
+    effective_at: AwareDatetime | None = None  # empty: at once
 
 
 class ClockRead(BaseModel):

@@ -14,7 +14,7 @@ from services.common.i18n import negotiate
 from services.common.rate_weights import RateWeightSettings
 from services.search.api import export, params
 from services.search.api.params import SearchFilters, SearchQuery
-from services.search.handlers import insights, reads
+from services.search.handlers import insights, monthly, reads
 from services.search.handlers.context import SearchContext
 from services.search.handlers.themes import ThemeBook
 
@@ -97,12 +97,20 @@ def router(reader: SearchContext, themes: ThemeBook | None = None) -> APIRouter:
         return insights.hot_spots(reader, utcnow(), weeks=weeks, min_count=min_count, limit=limit)
 
     @api.get("/dashboard", dependencies=[Leaders])
-    def dashboard(months: Annotated[int, Query(ge=1, le=24)] = 6) -> dict[str, Any]:
-        """SLA compliance per month, the three rates per department (this month and the
-        whole window), overdue tickets per department, hot spots, totals, proactive
-        tickets and the active monthly themes."""
+    def dashboard(
+        months: Annotated[int, Query(ge=1, le=24)] = 6,
+        month: Annotated[
+            str | None, Query(description="YYYY-MM; the month under way if left out")
+        ] = None,
+    ) -> dict[str, Any]:
+        """A month's figures (the month under way by default; the monthly report prints
+        the same): SLA compliance per month of the `months` ending with it, the three rates
+        ranked per department and per street and city-wide (that month and the whole
+        window), overdue tickets and resolutions per department, volume by channel,
+        category and district, hot spots, totals, proactive tickets and monthly themes.
+        422 for a month that is malformed, before 1970 or not begun."""
         now = utcnow()
-        board = insights.dashboard(reader, now, weights, months)
-        return board | {"themes": themes.panel(now) if themes else []}
+        chosen = monthly.month_of(month, now)
+        return monthly.figures(reader, themes, weights, chosen, now, months)
 
     return api

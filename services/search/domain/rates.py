@@ -62,13 +62,11 @@ def ratio(part: float | Fraction, whole: float) -> float | None:
 RATES = ("response", "resolution", "satisfaction")
 
 
-def three_rates(sums: Mapping[str, float], weights: Weights) -> dict[str, float | None]:
-    """响应率, 解决率 and 满意率 (`<name>_rate`, fractions of 1 rounded to 4 places) from
-    summed counters; None when nothing was rated."""
+def _tally(sums: Mapping[str, Any]) -> Tally | None:
     rated = int(sums.get("m_rated", 0))
     if rated < 1:
-        return {f"{name}_rate": None for name in RATES}
-    tally = Tally(
+        return None
+    return Tally(
         department_code=str(sums.get("key", "")),
         rated=rated,
         responded=int(sums.get("m_responded", 0)),
@@ -76,8 +74,52 @@ def three_rates(sums: Mapping[str, float], weights: Weights) -> dict[str, float 
         satisfied=int(sums.get("m_satisfied", 0)),
         basically_satisfied=int(sums.get("m_basically_satisfied", 0)),
     )
+
+
+def three_rates(sums: Mapping[str, float], weights: Weights) -> dict[str, float | None]:
+    """响应率, 解决率 and 满意率 (`<name>_rate`, fractions of 1 rounded to 4 places) from
+    summed counters; None when nothing was rated."""
+    tally = _tally(sums)
+    if tally is None:
+        return {f"{name}_rate": None for name in RATES}
     computed = rates_of(tally, weights)
     return {f"{name}_rate": ratio(computed.get(name), 1) for name in RATES}
+
+
+def score(sums: Mapping[str, Any], weights: Weights) -> Fraction | None:
+    """综合得分 as an exact fraction of 1; None when nothing was rated."""
+    tally = _tally(sums)
+    return None if tally is None else rates_of(tally, weights).score
+
+
+def ranked(rows: Iterable[Mapping[str, Any]], weights: Weights) -> list[dict[str, Any]]:
+    """The rows (summed counters with a `key`) ordered as feedback's monthly ranking orders
+    departments (docs/three-rates.md): by exact score, highest first; equal scores share a
+    rank and the next rank skips (1, 2, 2, 4); among equals more ratings first, then the key.
+    Each gets its `score` (a fraction of 1, 4 places) and `rank`; rows without a rating
+    (every one excluded by appeal) follow, by key, with neither."""
+    listed = [(score(row, weights), dict(row)) for row in rows]
+    rated = sorted(
+        ((s, row) for s, row in listed if s is not None),
+        key=lambda pair: (-pair[0], -int(pair[1]["m_rated"]), str(pair[1]["key"])),
+    )
+    out: list[dict[str, Any]] = []
+    for position, (exact, row) in enumerate(rated, start=1):
+        tied = out and rated[position - 2][0] == exact
+        out.append(row | {"score": ratio(exact, 1), "rank": out[-1]["rank"] if tied else position})
+    unrated = sorted((row for s, row in listed if s is None), key=lambda row: str(row["key"]))
+    return out + [row | {"score": None, "rank": None} for row in unrated]
+
+
+def combined(rows: Iterable[Mapping[str, Any]], weights: Weights) -> dict[str, Any]:
+    """City-wide figures: every row's ratings taken together (a mean weighted by ratings,
+    not a mean of the rows' rates), with the three rates and the score."""
+    sums: dict[str, Any] = {name: 0 for name in COUNTERS}
+    for row in rows:
+        for name in COUNTERS:
+            sums[name] += int(row.get(name, 0))
+    exact = score(sums, weights)
+    return sums | three_rates(sums, weights) | {"score": None if exact is None else ratio(exact, 1)}
 
 
 def sla_compliance(sums: Mapping[str, float]) -> float | None:

@@ -10,6 +10,7 @@ from typing import Any, get_args
 from proto.rates import Weights
 from proto.vocabulary import CallerChannel
 from services.search.adapters.index import (
+    MAX_FACET_SIZE,
     TIME_ZONE,
     Bucket,
     DateRange,
@@ -24,6 +25,7 @@ from services.search.handlers.reads import present
 WEEK = timedelta(days=7)
 MAX_KEYS = 1_000  # distinct category × street pairs counted per week
 TICKETS_PER_SPOT = 5
+TOP_PROBLEMS = 10  # the month's most frequent categories, at their finest level
 # Listed even when none came in; `proactive` (no caller) is listed only when there are some.
 CHANNELS: tuple[str, ...] = get_args(CallerChannel)
 PROACTIVE = {"channel": ["proactive"]}
@@ -104,7 +106,8 @@ def _behind(
 
 
 def month_start(day: date, back: int = 0) -> datetime:
-    """Midnight (Beijing) of the first day of the month `back` months before `day`'s."""
+    """Midnight (Beijing) of the first day of the month `back` months before `day`'s
+    (a negative `back` counts forward)."""
     months = day.year * 12 + day.month - 1 - back
     return datetime(months // 12, months % 12 + 1, 1, tzinfo=TIME_ZONE)
 
@@ -112,26 +115,52 @@ def month_start(day: date, back: int = 0) -> datetime:
 def dashboard(
     reader: SearchContext, now: datetime, weights: Weights, months: int = 6
 ) -> dict[str, Any]:
-    today = now.astimezone(TIME_ZONE).date()
-    start, this_month = month_start(today, months - 1), month_start(today)
+    """The figures of the month under way (Beijing time)."""
+    return month_figures(reader, now.astimezone(TIME_ZONE).date(), weights, now, months)
+
+
+def month_figures(
+    reader: SearchContext, month: date, weights: Weights, now: datetime, months: int = 6
+) -> dict[str, Any]:
+    """The figures of the month holding `month`, as the dashboard shows them and the
+    monthly report prints them, with trends over the `months` months ending with it.
+
+    What happened in the month (tickets received, resolved, rated) is counted from the
+    month's first instant until the next month's; the backlog (open, overdue, breached) is
+    as it stands at `now`, of the tickets received by the month's end, overdue meaning past
+    a deadline before the month's end; hot spots are the month's last 7 days (until `now`
+    for the month under way) against the weeks before. For the month under way every
+    bound past `now` changes nothing, so these are the live dashboard's figures."""
+    first, end = month_start(month), month_start(month, -1)
+    start = month_start(month, months - 1)
+    until = min(now, end)
+    span, window = DateRange(first, end), DateRange(start, end)
+    # Only a month that has ended bounds the backlog by when tickets came in.
+    received = {} if end > now else {"created_at": DateRange(lt=end)}
+    rated = _rates(reader, span, weights)
     return {
         "generated_at": now.isoformat(),
-        "month": this_month.date().isoformat(),
+        "month": first.date().isoformat(),
         "since": start.date().isoformat(),
-        "sla": _sla(reader, start),
-        "departments": _rates(reader, this_month, weights),
-        "rates_window": _rates(reader, start, weights),
-        "overdue": _overdue(reader, now),
-        "channels": _channels(reader, start),
-        "hotspots": hot_spots(reader, now, limit=10)["spots"],
-        "totals": _totals(reader, now, this_month),
-        "proactive": _proactive(reader, this_month),
+        "until": until.isoformat(),
+        "sla": _sla(reader, window),
+        "departments": rated["departments"],
+        "streets": rated["streets"],
+        "city": rated["city"],
+        "rates_window": _rates(reader, window, weights, streets=False)["departments"],
+        "overdue": _overdue(reader, until, received),
+        "resolutions": _resolutions(reader, span),
+        "channels": _channels(reader, window),
+        "volume": _volume(reader, span),
+        "hotspots": hot_spots(reader, until, limit=10)["spots"],
+        "totals": _totals(reader, until, span, received),
+        "proactive": _proactive(reader, span, received),
     }
 
 
-def _sla(reader: SearchContext, start: datetime) -> list[dict[str, Any]]:
+def _sla(reader: SearchContext, window: DateRange) -> list[dict[str, Any]]:
     request = SearchRequest(
-        ranges={"resolved_at": DateRange(start)},
+        ranges={"resolved_at": window},
         histogram=Histogram("resolved_at", "month"),
         sums=list(rates.SLA_COUNTERS),
         limit=0,
@@ -142,9 +171,13 @@ def _sla(reader: SearchContext, start: datetime) -> list[dict[str, Any]]:
     ]
 
 
-def _rates(reader: SearchContext, start: datetime, weights: Weights) -> list[dict[str, Any]]:
+def _rates(
+    reader: SearchContext, span: DateRange, weights: Weights, *, streets: bool = True
+) -> dict[str, Any]:
+    """The three rates of the ratings given in `span`: per department, ranked (with the
+    tickets an upheld appeal excludes), city-wide and per street of the tickets."""
     request = SearchRequest(
-        ranges={"rated_at": DateRange(start)},
+        ranges={"rated_at": span},
         facets=["rating_department_code"],
         facet_size=200,
         sums=list(rates.COUNTERS),
@@ -160,17 +193,65 @@ def _rates(reader: SearchContext, start: datetime, weights: Weights) -> list[dic
     # A department whose every rated ticket was excluded is still listed, with no rate.
     zero = dict.fromkeys(rates.COUNTERS, 0)
     counted += [Bucket(c, 0, zero) for c in sorted(set(excluded) - {b.key for b in counted})]
-    rows = reader.labelled("rating_department_code", counted)
-    return [
+    rows = [
         row | rates.three_rates(row, weights) | {"excluded_tickets": excluded.get(row["key"], 0)}
-        for row in rows
+        for row in reader.labelled("rating_department_code", counted)
     ]
+    found: dict[str, Any] = {
+        "departments": rates.ranked(rows, weights),
+        "city": rates.combined(rows, weights),
+    }
+    if streets:
+        kept = [b.key for b in counted if b.count]
+        dropped = [f"{rates.EXCLUDED}{code}" for code in sorted(excluded)]
+        found["streets"] = _street_rates(reader, span, weights, kept, dropped)
+    return found
 
 
-def _overdue(reader: SearchContext, now: datetime) -> list[dict[str, Any]]:
+def _street_rates(
+    reader: SearchContext,
+    span: DateRange,
+    weights: Weights,
+    counted: list[str],
+    excluded: list[str],
+) -> list[dict[str, Any]]:
+    """The same ratings per street of the ticket: those counted for a department (so a
+    ticket an upheld appeal excludes counts for no street either, as for the city)."""
+
+    def by_street(keys: list[str], sums: list[str]) -> list[Bucket]:
+        if not keys:
+            return []
+        request = SearchRequest(
+            filters={"rating_department_code": keys},
+            ranges={"rated_at": span},
+            facets=["street_code"],
+            facet_size=MAX_FACET_SIZE,
+            sums=sums,
+            limit=0,
+        )
+        return reader.run(request).facets["street_code"]
+
+    buckets = by_street(counted, list(rates.COUNTERS))
+    excluded_by_street = {b.key: b.count for b in by_street(excluded, [])}
+    zero = dict.fromkeys(rates.COUNTERS, 0)
+    buckets += [
+        Bucket(c, 0, zero) for c in sorted(set(excluded_by_street) - {b.key for b in buckets})
+    ]
+    rows = [
+        row
+        | rates.three_rates(row, weights)
+        | {"excluded_tickets": excluded_by_street.get(row["key"], 0)}
+        for row in reader.labelled("street_code", buckets)
+    ]
+    return rates.ranked(rows, weights)
+
+
+def _overdue(
+    reader: SearchContext, until: datetime, received: Mapping[str, DateRange]
+) -> list[dict[str, Any]]:
     request = SearchRequest(
         filters={"is_open": ["true"]},
-        ranges={"due_at": DateRange(lt=now)},
+        ranges={**received, "due_at": DateRange(lt=until)},
         facets=["department_code"],
         facet_size=200,
         limit=0,
@@ -178,41 +259,95 @@ def _overdue(reader: SearchContext, now: datetime) -> list[dict[str, Any]]:
     return reader.labelled("department_code", reader.run(request).facets["department_code"])
 
 
-def _channels(reader: SearchContext, start: datetime) -> list[dict[str, Any]]:
-    """Tickets received since `start` by the channel they came in by (phone, web, app,
+def _resolutions(reader: SearchContext, span: DateRange) -> list[dict[str, Any]]:
+    """Lead resolutions in `span` per resolving department: how many, how many in time,
+    how many late, and the share in time."""
+    request = SearchRequest(
+        ranges={"resolved_at": span},
+        facets=["resolved_department_code"],
+        facet_size=200,
+        sums=list(rates.SLA_COUNTERS),
+        limit=0,
+    )
+    buckets = reader.run(request).facets["resolved_department_code"]
+    return [
+        row
+        | {
+            "late": row["m_resolved"] - row["m_within_sla"],
+            "compliance": rates.sla_compliance(row),
+        }
+        for row in reader.labelled("resolved_department_code", buckets)
+    ]
+
+
+def _channels(reader: SearchContext, window: DateRange) -> list[dict[str, Any]]:
+    """Tickets received in `window` by the channel they came in by (phone, web, app,
     email), every channel listed, most first."""
-    request = SearchRequest(ranges={"created_at": DateRange(start)}, facets=["channel"], limit=0)
+    request = SearchRequest(ranges={"created_at": window}, facets=["channel"], limit=0)
     counts = {b.key: b.count for b in reader.run(request).facets["channel"]}
     rows = [{"key": c, "count": counts.get(c, 0)} for c in (*CHANNELS, *sorted(counts))]
     unique = list({row["key"]: row for row in rows}.values())
     return sorted(unique, key=lambda row: -row["count"])
 
 
-def _totals(reader: SearchContext, now: datetime, this_month: datetime) -> dict[str, int]:
-    def count(**options: Any) -> int:
-        return reader.run(SearchRequest(limit=0, **options)).total
-
+def _volume(reader: SearchContext, span: DateRange) -> dict[str, Any]:
+    """Tickets received in `span`: by channel, by top-level category, by district, and the
+    most frequent problems (categories at their finest level)."""
+    request = SearchRequest(
+        ranges={"created_at": span},
+        facets=["category_code", "district_code"],
+        facet_size=MAX_FACET_SIZE,
+        limit=0,
+    )
+    facets = reader.run(request).facets
+    leaves = facets["category_code"]
+    tops: dict[str, int] = {}
+    for b in leaves:
+        tops[b.key[:2]] = tops.get(b.key[:2], 0) + b.count
+    ordered = sorted(tops.items(), key=lambda item: (-item[1], item[0]))
     return {
-        "open": count(filters={"is_open": ["true"]}),
-        "overdue": count(filters={"is_open": ["true"]}, ranges={"due_at": DateRange(lt=now)}),
-        "created_this_month": count(ranges={"created_at": DateRange(this_month)}),
-        "breached_open": count(filters={"is_open": ["true"], "sla_state": ["breached"]}),
+        "channels": _channels(reader, span),
+        "categories": reader.labelled("category_code", [Bucket(k, n) for k, n in ordered]),
+        "districts": reader.labelled("district_code", facets["district_code"]),
+        "problems": reader.labelled("category_code", leaves[:TOP_PROBLEMS]),
     }
 
 
-def _proactive(reader: SearchContext, this_month: datetime) -> dict[str, Any]:
-    """Proactive tickets (未诉先办) this month: opened, still open, resolved and resolved in
-    time. They count in SLA compliance like any other; nobody rates them (no caller), so
+def _totals(
+    reader: SearchContext, until: datetime, span: DateRange, received: Mapping[str, DateRange]
+) -> dict[str, int]:
+    def count(**options: Any) -> int:
+        return reader.run(SearchRequest(limit=0, **options)).total
+
+    open_ = {"is_open": ["true"]}
+    resolved = reader.run(
+        SearchRequest(ranges={"resolved_at": span}, sums=list(rates.SLA_COUNTERS), limit=0)
+    )
+    return {
+        "open": count(filters=open_, ranges=received),
+        "overdue": count(filters=open_, ranges={**received, "due_at": DateRange(lt=until)}),
+        "created_this_month": count(ranges={"created_at": span}),
+        "breached_open": count(filters=open_ | {"sla_state": ["breached"]}, ranges=received),
+        "resolved_this_month": int(resolved.sums.get("m_resolved", 0)),
+        "within_sla_this_month": int(resolved.sums.get("m_within_sla", 0)),
+    }
+
+
+def _proactive(
+    reader: SearchContext, span: DateRange, received: Mapping[str, DateRange]
+) -> dict[str, Any]:
+    """Proactive tickets (未诉先办) of the month: opened, still open, resolved and resolved
+    in time. They count in SLA compliance like any other; nobody rates them (no caller), so
     they count in none of the three rates (docs/three-rates.md)."""
 
     def run(**options: Any) -> Any:
         filters = {**PROACTIVE, **options.pop("filters", {})}
         return reader.run(SearchRequest(filters=filters, limit=0, **options))
 
-    resolved = run(ranges={"resolved_at": DateRange(this_month)}, sums=list(rates.SLA_COUNTERS))
+    resolved = run(ranges={"resolved_at": span}, sums=list(rates.SLA_COUNTERS))
     return {
-        "created_this_month": run(ranges={"created_at": DateRange(this_month)}).total,
-        "open": run(filters={"is_open": ["true"]}).total,
+        "created_this_month": run(ranges={"created_at": span}).total,
+        "open": run(filters={"is_open": ["true"]}, ranges=received).total,
         "resolved_this_month": int(resolved.sums.get("m_resolved", 0)),
         "within_sla_this_month": int(resolved.sums.get("m_within_sla", 0)),
     }

@@ -67,7 +67,7 @@ def test_a_replaced_rule_keeps_its_place_unless_moved_and_the_change_is_logged(
     rules.replace(deps, ADMIN, RuleDraft(rule("R2", "G-CY"), position=5))
     assert positions(state) == ["R1", "R3", "R2"]
     change = state.rule_changes[3]
-    assert (change["action"], change["by"]) == ("update", "admin")
+    assert (change["action"], change["by"]) == ("change", "admin")
     assert (change["before"]["department"], change["after"]["department"]) == ("B-TRAFFIC", "G-CY")
     assert change["after"]["note"] == "moved to the district"
 
@@ -81,6 +81,26 @@ def test_removing_a_rule_closes_the_gap_and_logs_what_it_was(
     assert [state.rules[i]["position"] for i in positions(state)] == [0, 1]
     assert state.rule_changes[-1]["before"]["id"] == "R2"
     assert state.rule_changes[-1]["after"] is None
+
+
+def test_every_change_is_an_audit_event_with_before_and_after(
+    deps: DispatchContext, state: State
+) -> None:
+    for rule_id in ("R1", "R2"):
+        rules.create(deps, ADMIN, RuleDraft(rule(rule_id)))
+    rules.replace(deps, ADMIN, RuleDraft(rule("R2", "G-CY")))
+    rules.move(deps, ADMIN, "R2", 0)
+    rules.remove(deps, ADMIN, "R1")
+    events = [e.payload for e in state.outbox]
+    assert [(e["action"], e["key"]) for e in events] == [
+        ("create", "R1"), ("create", "R2"), ("change", "R2"), ("move", "R2"), ("delete", "R1"),
+    ]  # fmt: skip
+    change = events[2]
+    assert (change["before"]["department"], change["after"]["department"]) == ("B-TRAFFIC", "G-CY")
+    assert change["kind"] == "routing_rule" and change["by"] == "admin"
+    assert change["summary"] == "规则 R2：0301 × * → G-CY"
+    assert (events[3]["before"]["position"], events[3]["after"]["position"]) == (1, 0)
+    assert events[4]["after"] is None and events[4]["version"] == state.rules_version
 
 
 def test_every_change_moves_the_version_so_routers_are_rebuilt(
@@ -137,7 +157,7 @@ def test_routing_a_ticket_stores_its_assignments_events_and_history(
     assert [(a.department_code, a.role) for a in made] == [("B-TRAFFIC", "lead"), ("G-CY", "co")]
     assert set(state.assignments) == {a.id for a in made}
     assert all(a.clocks for a in state.assignments.values())
-    assert [e.ticket_id for e in state.outbox] == ["t1", "t1"]
+    assert [e.ticket_id for e in state.outbox] == ["config:routing_rule", "t1", "t1"]
     assert len(state.activity) == 2
     assert state.tickets["t1"].state == "dispatched"
     with deps.uow() as u:
@@ -146,7 +166,7 @@ def test_routing_a_ticket_stores_its_assignments_events_and_history(
 
 def test_nothing_routed_stays_without_a_commit(deps: DispatchContext, state: State) -> None:
     rules.create(deps, ADMIN, RuleDraft(rule("R-ROAD")))
-    state.tickets["t1"] = ticket()
+    state.tickets["t1"], state.outbox = ticket(), []
     with deps.uow() as u:
         route = deps.directory.router(u.rules).route("030102", None)
         order = Dispatch(route, deps.policies.policies["urgent"], 1, 1, "routing", T0)
