@@ -81,7 +81,8 @@ routing_rules = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
-# Who changed which rule when (留痕); rules are not ticket facts, so no event carries them.
+# Who changed which rule when (留痕), read back as the rules' history; the audit event of each
+# change travels on hotline.audit.
 rule_changes = Table(
     "rule_changes",
     metadata,
