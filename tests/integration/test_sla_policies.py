@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,16 +15,20 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from services.common.db import make_engine, uow_factory
 from services.common.messaging_tables import outbox_table
+from services.common.migrations import upgrade
 from services.common.settings import Settings
 from services.dispatch.adapters.calendar_data import calendars
 from services.dispatch.adapters.directory import Directory
 from services.dispatch.adapters.orm import metadata
 from services.dispatch.adapters.seed import load_policies
+from services.dispatch.adapters.unit_of_work import DispatchUnitOfWork
 from services.dispatch.bootstrap import build
 from services.dispatch.config import DispatchSettings
 from services.dispatch.handlers import consumers
 from services.dispatch.handlers.context import DispatchContext
+from tests.support import peers
 from tests.support.dispatch import envelope, ticket_created
 from tests.support.harness import PASSWORDS, eventually
 
@@ -303,3 +308,44 @@ def test_a_retried_change_is_answered_once_and_versions_the_policy_once(
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert again.json() == first.json()
     assert policies(client)["version"] == version + 1
+
+
+@pytest.mark.peers
+def test_on_postgresql_the_migrated_store_seeds_once_and_numbers_each_change(
+    postgres: peers.Peer,
+) -> None:
+    name = f"sla_{uuid.uuid4().hex[:8]}"
+    peers.create_databases(postgres, (name,))
+    url = postgres.url.replace("{db}", name)
+    upgrade("dispatch", url)
+    engine = make_engine(url)
+    uows = uow_factory(engine, metadata, "dispatch", DispatchUnitOfWork)
+    now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    try:
+        with uows() as u:
+            assert u.sla.seed(load_policies(), now)
+            u.commit()
+        with uows() as u:
+            assert not u.sla.seed(load_policies(), now)  # a second instance finds them
+            general = u.sla.book().policies["general"]
+            stricter = replace(general, hours={**general.hours, "resolve": 45.0})
+            u.sla.put_policy(stricter, "admin", now)
+            change = {"subject": "policy", "key": "general", "action": "change"}
+            after = u.sla.policy("general")
+            version = u.sla.record(
+                change
+                | {"before": None, "after": after, "by": "admin", "at": now, "effective_at": None}
+            )
+            u.commit()
+        with uows() as u:
+            assert u.sla.version() == version == 2
+            assert u.sla.book().choose("general", "010101").hours["resolve"] == 45.0
+            assert u.sla.book().choose("general", "020101").name == "utilities"
+            [latest, seeded] = u.sla.changes(10)
+            assert (latest["version"], latest["after"]["resolve"]) == (
+                2,
+                {"hours": 45.0, "time": "working"},
+            )
+            assert seeded["action"] == "import"
+    finally:
+        engine.dispose()

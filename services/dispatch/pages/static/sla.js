@@ -29,9 +29,9 @@
       "sla.statePending": "待生效", "sla.stateFailed": "未能生效：{error}",
       "sla.confirmCancel": "撤销这项待生效的修改？",
       "sla.history": "修改记录", "sla.version": "版本", "sla.at": "时间",
-      "sla.before": "修改前", "sla.after": "修改后", "sla.audit": "审计日志",
+      "sla.diff": "修改前后", "sla.changedBy": "修改人", "sla.audit": "审计日志",
       "sla.subject.policy": "政策 {key}", "sla.subject.category": "类别 {key}",
-      "sla.subject.book": "初始导入（{key}）", "sla.removed": "（无）",
+      "sla.subject.book": "初始导入（{key}）",
       "sla.action.create": "新增", "sla.action.change": "修改", "sla.action.delete": "删除",
       "sla.action.import": "导入",
       "sla.field.acknowledge": "签收", "sla.field.contact": "联系", "sla.field.resolve": "办结",
@@ -61,9 +61,9 @@
       "sla.statePending": "pending", "sla.stateFailed": "failed: {error}",
       "sla.confirmCancel": "Cancel this scheduled change?",
       "sla.history": "History", "sla.version": "Version", "sla.at": "When",
-      "sla.before": "Before", "sla.after": "After", "sla.audit": "Audit log",
+      "sla.diff": "Before and after", "sla.changedBy": "Changed by", "sla.audit": "Audit log",
       "sla.subject.policy": "policy {key}", "sla.subject.category": "category {key}",
-      "sla.subject.book": "first import ({key})", "sla.removed": "(none)",
+      "sla.subject.book": "first import ({key})",
       "sla.action.create": "created", "sla.action.change": "changed", "sla.action.delete": "removed",
       "sla.action.import": "imported",
       "sla.field.acknowledge": "Acknowledge", "sla.field.contact": "Contact", "sla.field.resolve": "Resolve",
@@ -126,26 +126,29 @@
     return text === `sla.field.${key}` ? key : text;
   }
 
-  // The fields a change touched, before and after (who and when are in their own columns).
-  function changed(before, after) {
-    const skip = new Set(["updated_at", "updated_by"]);
-    const keys = [...new Set([...Object.keys(before || {}), ...Object.keys(after || {})])]
-      .filter((k) => !skip.has(k) && JSON.stringify((before || {})[k]) !== JSON.stringify((after || {})[k]));
-    const show = (record) => (record
-      ? el("ul", {}, keys.map((k) => el("li", { "data-field": k }, `${fieldName(k)}: ${valueText(record[k])}`)))
-      : el("span", { class: "muted" }, t("sla.removed")));
-    return [show(before), show(after)];
+  // A seeded book reads as its policies and mappings; a change as the shared version diff
+  // (who and when have their own columns).
+  function difference(c) {
+    const bare = (record) => {
+      if (!record) return null;
+      const { updated_at, updated_by, ...rest } = record;
+      return rest;
+    };
+    if (c.subject === "book") {
+      return el("ul", {}, Object.entries(c.after || {}).map(([k, v]) =>
+        el("li", {}, `${fieldName(k)}: ${valueText(v)}`)));
+    }
+    return HotlineDiff.render(bare(c.before), bare(c.after));
   }
 
   function historyRow(c) {
-    const [before, after] = changed(c.before, c.after);
     const key = c.subject === "category" ? `category:${c.key}` : c.key;
     const audit = c.subject === "book" ? "" : el("a", { href: Hotline.link("search", `/audit?kind=${KIND}&key=${encodeURIComponent(key)}`) }, t("sla.audit"));
     const when = c.effective_at ? ` (${t("sla.effectiveAt")} ${Hotline.fmtTime(c.effective_at)})` : "";
     return el("tr", { "data-version": c.version },
       el("td", {}, String(c.version)), el("td", {}, Hotline.fmtTime(c.at) + when), el("td", {}, c.by),
       el("td", {}, `${t(`sla.subject.${c.subject}`, { key: c.key })} · ${t(`sla.action.${c.action}`)} `, audit),
-      el("td", {}, before), el("td", {}, after));
+      el("td", {}, difference(c)));
   }
 
   function pendingWhat(change) {
@@ -178,7 +181,7 @@
       fill(document.querySelector("#policies tbody"), book.policies.map(policyRow), 8);
       fill(document.querySelector("#categories tbody"), categories.map(categoryRow), 4);
       fill(document.querySelector("#pending tbody"), pending.map(pendingRow), 5);
-      fill(document.querySelector("#history tbody"), history.map(historyRow), 6);
+      fill(document.querySelector("#history tbody"), history.map(historyRow), 5);
       options();
     } catch (problem) {
       const body = document.querySelector("#policies tbody");
