@@ -48,11 +48,12 @@
   const more = document.getElementById("more");
   let next = null;
 
-  function kinds() {
-    const select = form.kind, chosen = select.value;
-    select.replaceChildren(el("option", { value: "" }, t("audit.all")),
-      ...KINDS.map((kind) => el("option", { value: kind }, label("audit.kind", kind))));
-    select.value = chosen;
+  // The kinds to choose from, keeping the one chosen (even a kind this page does not name yet).
+  function kinds(chosen = form.kind.value) {
+    const known = KINDS.includes(chosen) || !chosen ? KINDS : [...KINDS, chosen];
+    form.kind.replaceChildren(el("option", { value: "" }, t("audit.all")),
+      ...known.map((kind) => el("option", { value: kind }, label("audit.kind", kind))));
+    form.kind.value = chosen;
   }
 
   // The filters as the address and the API take them: only those given.
@@ -67,13 +68,8 @@
 
   function prefill() {
     const given = new URLSearchParams(location.search);
-    for (const name of FIELDS) {
-      const value = given.get(name) || "";
-      if (name === "kind" && value && !KINDS.includes(value)) {
-        form.kind.append(el("option", { value }, value));  // a kind this page does not name yet
-      }
-      form[name].value = value;
-    }
+    kinds(given.get("kind") || "");
+    for (const name of FIELDS) form[name].value = given.get(name) || "";
   }
 
   function historyLink(entry) {
@@ -144,7 +140,6 @@
   more.addEventListener("click", () => load(true));
   document.addEventListener("hotline:lang", () => { kinds(); load(); });
   (async () => {
-    kinds();
     prefill();
     Hotline.translate();
     const user = await Hotline.header("audit.title");
