@@ -190,19 +190,13 @@ def _rates(
         if b.key.startswith(rates.EXCLUDED)
     }
     counted = [b for b in buckets if not b.key.startswith(rates.EXCLUDED)]
-    # A department whose every rated ticket was excluded is still listed, with no rate.
-    zero = dict.fromkeys(rates.COUNTERS, 0)
-    counted += [Bucket(c, 0, zero) for c in sorted(set(excluded) - {b.key for b in counted})]
-    rows = [
-        row | rates.three_rates(row, weights) | {"excluded_tickets": excluded.get(row["key"], 0)}
-        for row in reader.labelled("rating_department_code", counted)
-    ]
+    rows = _rated_rows(reader, "rating_department_code", counted, excluded, weights)
     found: dict[str, Any] = {
         "departments": rates.ranked(rows, weights),
         "city": rates.combined(rows, weights),
     }
     if streets:
-        kept = [b.key for b in counted if b.count]
+        kept = [b.key for b in counted]
         dropped = [f"{rates.EXCLUDED}{code}" for code in sorted(excluded)]
         found["streets"] = _street_rates(reader, span, weights, kept, dropped)
     return found
@@ -231,19 +225,30 @@ def _street_rates(
         )
         return reader.run(request).facets["street_code"]
 
-    buckets = by_street(counted, list(rates.COUNTERS))
-    excluded_by_street = {b.key: b.count for b in by_street(excluded, [])}
-    zero = dict.fromkeys(rates.COUNTERS, 0)
-    buckets += [
-        Bucket(c, 0, zero) for c in sorted(set(excluded_by_street) - {b.key for b in buckets})
-    ]
-    rows = [
-        row
-        | rates.three_rates(row, weights)
-        | {"excluded_tickets": excluded_by_street.get(row["key"], 0)}
-        for row in reader.labelled("street_code", buckets)
-    ]
+    by_excluded = {b.key: b.count for b in by_street(excluded, [])}
+    counted_rows = by_street(counted, list(rates.COUNTERS))
+    rows = _rated_rows(reader, "street_code", counted_rows, by_excluded, weights)
     return rates.ranked(rows, weights)
+
+
+def _rated_rows(
+    reader: SearchContext,
+    field: str,
+    counted: list[Bucket],
+    excluded: Mapping[str, int],
+    weights: Weights,
+) -> list[dict[str, Any]]:
+    """Named rows of summed counters with their three rates and the tickets an upheld
+    appeal excludes; a code whose every rated ticket was excluded is still listed, with no
+    rate."""
+    zero = dict.fromkeys(rates.COUNTERS, 0)
+    listed = counted + [
+        Bucket(c, 0, zero) for c in sorted(set(excluded) - {b.key for b in counted})
+    ]
+    return [
+        row | rates.three_rates(row, weights) | {"excluded_tickets": excluded.get(row["key"], 0)}
+        for row in reader.labelled(field, listed)
+    ]
 
 
 def _overdue(
