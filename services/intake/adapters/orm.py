@@ -186,10 +186,26 @@ knowledge_entries = Table(
     Column("title", String(200), nullable=False),
     Column("answer", Text, nullable=False),
     Column("keywords", JSON, nullable=False),
-    Column("category_code", String(12), nullable=True),
     Column("active", Boolean, nullable=False),
     Column("updated_by", String(64), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # Leaf or branch category codes; agents are offered the entry only between its dates.
+    Column("categories", JSON, nullable=False),
+    Column("valid_from", UtcDateTime, nullable=True),
+    Column("valid_until", UtcDateTime, nullable=True),
+    Column("version", Integer, nullable=False, server_default="1"),
+)
+
+# Every save of an entry, whole: who and when, and what it said.
+knowledge_versions = Table(
+    "knowledge_versions",
+    metadata,
+    Column("entry_id", String(32), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("action", String(16), nullable=False),
+    Column("record", JSON, nullable=False),
+    Column("changed_by", String(150), nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
 )
 
 _PENDING = text("status = 'pending'")

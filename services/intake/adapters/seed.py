@@ -66,7 +66,7 @@ def load_knowledge() -> list[Entry]:
             title=e["title"],
             answer=e["answer"].strip(),
             keywords=tuple(e.get("keywords", ())),
-            category_code=e.get("category_code"),
+            categories=(e["category_code"],) if e.get("category_code") else (),
         )
         for e in seed_entries("knowledge.toml", "entries")
     ]

@@ -157,17 +157,21 @@ class SqlKnowledge:
     def seed(self, entries: list[Entry], at: datetime) -> bool:
         return knowledge_store.seed(self._session, entries, at)
 
-    def add(self, entry: Entry, by: str, at: datetime) -> None:
-        knowledge_store.add(self._session, entry, by, at)
-
-    def replace(self, entry: Entry, active: bool, by: str, at: datetime) -> None:
-        knowledge_store.replace(self._session, entry, active, by, at)
+    def save(self, entry: Entry, action: str, by: str, at: datetime, new: bool) -> None:
+        knowledge_store.save(self._session, entry, action, by, at, new)
 
     def get(self, entry_id: str) -> tuple[Entry, bool] | None:
-        return knowledge_store.get(self._session, entry_id)
+        found = knowledge_store.get(self._session, entry_id)
+        return (found, found.active) if found else None
 
-    def active(self) -> list[Entry]:
-        return knowledge_store.active(self._session)
+    def entry(self, entry_id: str, lock: bool = False) -> Entry | None:
+        return knowledge_store.get(self._session, entry_id, lock)
+
+    def every(self) -> list[Entry]:
+        return knowledge_store.every(self._session)
+
+    def versions(self, entry_id: str) -> list[dict[str, Any]]:
+        return knowledge_store.versions(self._session, entry_id)
 
 
 class SqlSms:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.intake.api import calls, catalogue, privacy, proactive, reference, sms
+from services.intake.api import calls, catalogue, knowledge, privacy, proactive, reference, sms
 from services.intake.handlers.context import IntakeContext
 
 
@@ -13,6 +13,7 @@ def routers(intake: IntakeContext, call_threads: int) -> list[APIRouter]:
         calls.router(intake, call_threads),
         catalogue.router(intake),
         reference.router(intake),
+        knowledge.router(intake),
         sms.router(intake),
         privacy.router(intake),
         proactive.router(intake),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from proto.tickets import CallerChannel, RequestType, Urgency
 from proto.vocabulary import StoredTicketStatus
@@ -172,27 +172,6 @@ class AreaRead(BaseModel):
     lat: float | None = None
     lon: float | None = None
     score: float | None = None
-
-
-class KnowledgeRead(BaseModel):
-    id: str
-    title: str
-    answer: str
-    keywords: list[str]
-    category_code: str | None
-    active: bool = True
-    score: float | None = None
-
-
-class KnowledgeCreate(Strict):
-    title: CleanText = Field(min_length=1, max_length=200)
-    answer: CleanText = Field(min_length=1, max_length=4000)
-    keywords: list[Keyword] = Field(default_factory=list, max_length=20)
-    category_code: str | None = Field(None, max_length=12)
-
-
-class KnowledgeUpdate(KnowledgeCreate):
-    active: StrictBool = True
 
 
 class SmsRead(BaseModel):

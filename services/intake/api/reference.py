@@ -1,30 +1,18 @@
-"""Reference data: the address library, the knowledge base (the category catalogue has
-its own routes in api/catalogue.py). Everyone signed in may read; only admins change the
-knowledge base."""
+"""Reference data: the address library, which everyone signed in may read (the category
+catalogue has its own routes in api/catalogue.py, the knowledge base in api/knowledge.py)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query
 
-from services.common.auth import CurrentUser, Role, require_roles
+from services.common.auth import Role, require_roles
 from services.common.errors import NotFound
-from services.common.idempotency import Idempotent
-from services.intake.api.models import (
-    AreaRead,
-    KnowledgeCreate,
-    KnowledgeRead,
-    KnowledgeUpdate,
-)
+from services.intake.api.models import AreaRead
 from services.intake.domain.addresses import Suggestion
-from services.intake.domain.knowledge import Entry
-from services.intake.handlers import knowledge
 from services.intake.handlers.context import IntakeContext
 
-Admins = Depends(require_roles(Role.admin))
-# Edits by admins: the guard first, then the key (scoped to the admin).
-Edits = [Admins, Idempotent]
 Query100 = Annotated[str, Query(max_length=100)]
 Limit = Annotated[int, Query(ge=1, le=50)]
 
@@ -36,22 +24,9 @@ def _area(s: Suggestion) -> AreaRead:
     )
 
 
-def _entry(e: Entry, active: bool = True, score: float | None = None) -> KnowledgeRead:
-    return KnowledgeRead(
-        id=e.id,
-        title=e.title,
-        answer=e.answer,
-        keywords=list(e.keywords),
-        category_code=e.category_code,
-        active=active,
-        score=score,
-    )
-
-
 def router(intake: IntakeContext) -> APIRouter:
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(require_roles(*Role))])
     _addresses(api, intake)
-    _knowledge(api, intake)
     return api
 
 
@@ -75,32 +50,3 @@ def _addresses(api: APIRouter, intake: IntakeContext) -> None:
         if area is None:
             raise NotFound("intake.area_not_found", code=code)
         return _area(Suggestion(area, intake.addresses.path(code), 0.0))
-
-
-def _knowledge(api: APIRouter, intake: IntakeContext) -> None:
-    @api.get("/knowledge", tags=["knowledge"])
-    def search_knowledge(
-        q: Query100 = "",
-        category_code: Annotated[str | None, Query(max_length=12)] = None,
-        limit: Limit = 10,
-    ) -> list[KnowledgeRead]:
-        """Entries answering the question; those of `category_code` rank first."""
-        found = knowledge.search(intake, q, limit, category_code)
-        return [_entry(e, score=round(s, 3)) for e, s in found]
-
-    @api.get("/knowledge/{entry_id}", tags=["knowledge"])
-    def get_knowledge(entry_id: str) -> KnowledgeRead:
-        entry, active = knowledge.get(intake, entry_id)
-        return _entry(entry, active)
-
-    @api.post(
-        "/knowledge", tags=["knowledge"], status_code=status.HTTP_201_CREATED, dependencies=Edits
-    )
-    def create_knowledge(body: KnowledgeCreate, user: CurrentUser) -> KnowledgeRead:
-        draft = Entry("", body.title, body.answer, tuple(body.keywords), body.category_code)
-        return _entry(knowledge.create(intake, draft, user))
-
-    @api.put("/knowledge/{entry_id}", tags=["knowledge"], dependencies=Edits)
-    def update_knowledge(entry_id: str, body: KnowledgeUpdate, user: CurrentUser) -> KnowledgeRead:
-        entry = Entry(entry_id, body.title, body.answer, tuple(body.keywords), body.category_code)
-        return _entry(knowledge.update(intake, entry, body.active, user), body.active)

@@ -1,9 +1,13 @@
 """The knowledge base for direct answers (直接答复): short entries an admin maintains,
-found by what the caller asks. Pure."""
+found by what the caller asks. An entry belongs to categories (leaves or whole branches),
+is offered to agents only while it is valid (between `valid_from` and `valid_until`) and
+not retired, and every save of it is a new version. Pure."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 from services.intake.domain.text import bigrams, containment, normalise
 
@@ -14,7 +18,83 @@ class Entry:
     title: str
     answer: str
     keywords: tuple[str, ...] = ()
-    category_code: str | None = None
+    # Category codes: a leaf (6 digits) or a branch (2 or 4), which covers its leaves.
+    categories: tuple[str, ...] = ()
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    active: bool = True
+    version: int = 1
+
+    def valid_at(self, at: datetime) -> bool:
+        """Within its validity dates (the end excluded)."""
+        started = self.valid_from is None or self.valid_from <= at
+        return started and (self.valid_until is None or at < self.valid_until)
+
+    def offered_at(self, at: datetime) -> bool:
+        """Whether agents are offered it: not retired and valid now."""
+        return self.active and self.valid_at(at)
+
+    def covers(self, category_code: str) -> bool:
+        """The entry is about this category: one of its codes is the category, one of its
+        branches, or (for a branch asked about) one of the branch's leaves."""
+        return any(related(code, category_code) for code in self.categories)
+
+
+def related(one: str, other: str) -> bool:
+    return one.startswith(other) or other.startswith(one)
+
+
+class KnowledgeError(Exception):
+    """A draft that breaks a rule; `key` names the message, `field` the input."""
+
+    def __init__(self, key: str, field: str, **params: Any):
+        super().__init__(key)
+        self.key, self.field, self.params = key, field, params
+
+
+def check(entry: Entry, known: set[str]) -> None:
+    """The validity dates in order and every category in the catalogue."""
+    if entry.valid_from and entry.valid_until and entry.valid_until <= entry.valid_from:
+        raise KnowledgeError("intake.knowledge_validity_order", "valid_until")
+    for code in entry.categories:
+        if code not in known:
+            raise KnowledgeError("intake.knowledge_unknown_category", "categories", code=code)
+
+
+def action_of(before: Entry | None, after: Entry) -> str:
+    """The audit action a save is: create, retire, restore or change."""
+    if before is None:
+        return "create"
+    if before.active and not after.active:
+        return "retire"
+    if not before.active and after.active:
+        return "restore"
+    return "change"
+
+
+# What a version shows and compares: the record as people edit it.
+SHOWN = ("title", "answer", "keywords", "categories", "valid_from", "valid_until", "active")
+
+
+def record(entry: Entry) -> dict[str, Any]:
+    """The entry as the audit log and the versions show it (JSON-ready)."""
+    whole = asdict(entry)
+    shown = {name: whole[name] for name in ("id", *SHOWN, "version")}
+    for name in ("valid_from", "valid_until"):
+        # In UTC, as stored: a version reads the same whatever offset it was typed in.
+        shown[name] = shown[name].astimezone(UTC).isoformat() if shown[name] else None
+    shown["keywords"], shown["categories"] = list(entry.keywords), list(entry.categories)
+    return shown
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any]) -> list[dict[str, Any]]:
+    """The fields that differ between two versions' records, in the order people read."""
+    old = before or {}
+    return [
+        {"field": name, "before": old.get(name), "after": after.get(name)}
+        for name in SHOWN
+        if old.get(name) != after.get(name)
+    ]
 
 
 def score(entry: Entry, query: str) -> float:
@@ -42,8 +122,21 @@ def search(
     found = []
     for entry in entries:
         relevance = score(entry, query) if query.strip() else RELEVANT
-        if category_code and entry.category_code == category_code:
+        if category_code and entry.covers(category_code):
             relevance += SAME_CATEGORY
         if relevance >= RELEVANT + (0 if query.strip() else SAME_CATEGORY):
             found.append((entry, relevance))
     return sorted(found, key=lambda pair: (-pair[1], pair[0].title))[:limit]
+
+
+def browse(entries: list[Entry], text: str, category_code: str | None, limit: int) -> list[Entry]:
+    """The admin's list: entries whose title or answer holds the text (all when empty), of
+    the category (or its branch) when one is given, by title."""
+    needle = normalise(text)
+    found = [
+        e
+        for e in entries
+        if (not needle or needle in normalise(e.title) or needle in normalise(e.answer))
+        and (not category_code or e.covers(category_code))
+    ]
+    return sorted(found, key=lambda e: e.title)[:limit]

@@ -139,14 +139,18 @@ class Audit(Protocol):
 class Knowledge(Protocol):
     def seed(self, entries: list[Entry], at: datetime) -> bool: ...
 
-    def add(self, entry: Entry, by: str, at: datetime) -> None: ...
-
-    def replace(self, entry: Entry, active: bool, by: str, at: datetime) -> None: ...
+    def save(self, entry: Entry, action: str, by: str, at: datetime, new: bool) -> None:
+        """Writes the entry as its `version`, and that version whole."""
 
     def get(self, entry_id: str) -> tuple[Entry, bool] | None:
         """The entry and whether it is active."""
 
-    def active(self) -> list[Entry]: ...
+    def entry(self, entry_id: str, lock: bool = False) -> Entry | None: ...
+
+    def every(self) -> list[Entry]: ...
+
+    def versions(self, entry_id: str) -> list[dict[str, Any]]:
+        """Oldest first: version, action, by, at, record."""
 
 
 class Sms(Protocol):
