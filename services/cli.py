@@ -18,11 +18,12 @@ from pwdlib import PasswordHash
 from rich.console import Console
 from rich.table import Table
 
-from services import launcher
+from services import launcher, users_cli
 from services.common import logs
 from services.common.settings import PORTS, Settings
 
 app = typer.Typer(help="Hotline, the citizen hotline platform.", no_args_is_help=True)
+app.add_typer(users_cli.app, name="users", no_args_is_help=True)
 console = Console()
 SERVICES = tuple(PORTS)
 MIN_PASSWORD_LENGTH = 12

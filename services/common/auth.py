@@ -17,6 +17,7 @@ import hmac
 import logging
 import math
 import secrets
+import threading
 import time
 import tomllib
 from collections.abc import Awaitable, Callable, Iterable
@@ -50,6 +51,7 @@ ALGORITHM = "HS256"
 # RFC 7518 §3.2: an HS256 key shorter than the hash output weakens the signature.
 MIN_SECRET_BYTES = 32
 VERIFIED_TOKENS_KEPT = 4096
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Role(StrEnum):
@@ -92,6 +94,10 @@ class UserRecord(BaseModel):
     role: Role
     department: str | None = None
     password_hash: str = Field(pattern=r"^\$argon2(id|i|d)\$")
+    # A disabled account cannot sign in, and its open sessions are refused.
+    disabled: bool = False
+    # Sessions signed in before or in this second are refused (set by a password reset).
+    sessions_after: datetime | None = None
 
     @field_validator("department", mode="before")
     @classmethod
@@ -128,13 +134,72 @@ class _UserFile(BaseModel):
         return users
 
 
-class UserDirectory:
-    """The accounts allowed to sign in, validated once when loaded."""
+def parse_users(data: dict[str, Any], path: Path) -> list[UserRecord]:
+    """The accounts of a parsed users file; raises ValueError naming the file."""
+    try:
+        return _UserFile.model_validate(data).users
+    except ValidationError as exc:
+        raise ValueError(f"{path}: {exc}") from exc
 
-    def __init__(self, records: Iterable[UserRecord], hasher: PasswordHash | None = None) -> None:
+
+def _read_users(path: Path) -> list[UserRecord]:
+    with path.open("rb") as handle:
+        try:
+            data = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path}: {exc}") from exc
+    return parse_users(data, path)
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    """What changes when the file is edited or replaced; None when it cannot be read."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_mtime_ns, found.st_size, found.st_ino
+
+
+class UserDirectory:
+    """The accounts allowed to sign in, validated when loaded. One loaded from a file
+    reads it again when it changes (a stat per question: accounts are edited while the
+    services run, and a disabled account must be refused at once); a file that no longer
+    parses is logged and the accounts read before are kept."""
+
+    def __init__(
+        self,
+        records: Iterable[UserRecord],
+        hasher: PasswordHash | None = None,
+        path: Path | None = None,
+    ) -> None:
         self._records = {record.username: record for record in records}
         self._hasher = hasher or PasswordHash.recommended()
         self._dummy: str | None = None
+        self._path = path
+        self._seen = _signature(path) if path else None
+        self._lock = threading.Lock()
+
+    def _current(self) -> dict[str, UserRecord]:
+        if self._path is None:
+            return self._records
+        seen = _signature(self._path)
+        if seen is None or seen == self._seen:
+            return self._records
+        with self._lock:
+            if seen != self._seen:
+                self._reload(seen)
+        return self._records
+
+    def _reload(self, seen: tuple[int, int, int]) -> None:
+        assert self._path is not None
+        self._seen = seen
+        try:
+            records = _read_users(self._path)
+        except (OSError, ValueError) as exc:
+            log.error("users file not reloaded, the accounts read before stay: %s", exc)
+            return
+        self._records = {record.username: record for record in records}
+        log.info("users file reloaded", extra={"fields": {"accounts": len(records)}})
 
     def _dummy_hash(self) -> str:
         """Unknown usernames are verified against a real hash of the same cost, so the
@@ -147,25 +212,37 @@ class UserDirectory:
     @classmethod
     def load(cls, path: Path) -> UserDirectory:
         """Read a users file; raises ValueError naming the file for bad TOML or entries."""
-        with path.open("rb") as handle:
-            try:
-                parsed = _UserFile.model_validate(tomllib.load(handle))
-            except (tomllib.TOMLDecodeError, ValidationError) as exc:
-                raise ValueError(f"{path}: {exc}") from exc
-        return cls(parsed.users)
+        seen = _signature(path)
+        directory = cls(_read_users(path), path=path)
+        directory._seen = seen  # an edit while it was read is read again next time
+        return directory
 
     def knows(self, username: str) -> bool:
-        return username in self._records
+        return username in self._current()
 
     def authenticate(self, username: str, password: str) -> Principal | None:
-        """The account if the password matches; None for a wrong password or user alike."""
-        record = self._records.get(username)
-        if record is None:
+        """The account if the password matches; None for a wrong password, an unknown
+        user or a disabled account alike."""
+        record = self._current().get(username)
+        if record is None or record.disabled:
             self._hasher.verify(password, self._dummy_hash())
             return None
         if not self._hasher.verify(password, record.password_hash):
             return None
         return record.principal()
+
+    def refuses(self, token: TokenInfo) -> bool:
+        """Whether a token's account may no longer act: disabled, its role or department
+        changed since the token was issued, or its password reset after (its holder signs
+        in again). Accounts the file does not list are left to the token's signature and
+        expiry."""
+        principal = token.principal
+        record = self._current().get(principal.username)
+        if record is None:
+            return False
+        changed = (record.role, record.department) != (principal.role, principal.department)
+        reset = record.sessions_after is not None and token.issued <= record.sessions_after
+        return record.disabled or changed or reset
 
 
 class _Claims(BaseModel):
@@ -184,6 +261,7 @@ class TokenInfo:
     principal: Principal
     session_id: str
     expires: float
+    issued: datetime = EPOCH
 
     @property
     def expires_at(self) -> datetime:
@@ -258,7 +336,8 @@ class TokenService:
         except (jwt.PyJWTError, ValidationError) as exc:
             raise InvalidToken(str(exc)) from exc
         principal = Principal(claims.sub, claims.name, claims.role, claims.dept)
-        return TokenInfo(principal, claims.sid, float(raw["exp"]))
+        issued = datetime.fromtimestamp(float(raw["iat"]), UTC)
+        return TokenInfo(principal, claims.sid, float(raw["exp"]), issued)
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +385,8 @@ class AuthContext:
         info = self.tokens.read(token)
         if self.guard.store.is_revoked(info.session_id):
             raise InvalidToken("the session was signed out")
+        if self.directory.refuses(info):
+            raise InvalidToken("the account was disabled or changed")
         return info.principal
 
 
