@@ -45,6 +45,9 @@ def _sheet(book: Workbook, section: Section) -> None:
     for number, row in enumerate(section.rows):
         sheet.append(row)
         for index, cell in enumerate(sheet[sheet.max_row]):
+            if isinstance(cell.value, str):
+                # Text stays text: a name typed as "=…" must not become a formula.
+                cell.data_type = "s"
             kind = section.kind(number, index)
             if kind != "text":
                 cell.number_format = FORMATS[kind]

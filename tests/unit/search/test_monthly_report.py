@@ -3,15 +3,18 @@ value kinds the workbook and the PDF format by."""
 
 from __future__ import annotations
 
-from datetime import date
+import io
+from datetime import UTC, date, datetime
 
 import pytest
+from openpyxl import load_workbook
 
 from proto.rates import Weights
 from services.common.errors import Invalid
 from services.search.adapters.report_pdf import shown
+from services.search.adapters.report_xlsx import workbook
 from services.search.domain import months, rates
-from services.search.domain.report import overview
+from services.search.domain.report import Column, Report, Section, overview
 
 WEIGHTS = Weights()
 
@@ -82,3 +85,11 @@ def test_the_overview_gives_each_number_its_own_kind() -> None:
     assert values["On-time rate"] == (0.875, "rate")
     assert values["Tickets received"] == (9, "count")
     assert values["Tickets excluded by appeal"] == (1, "count")
+
+
+def test_text_in_the_workbook_is_never_a_formula() -> None:
+    typed = ['=HYPERLINK("http://example.com","点此")', "+1", "@x"]
+    section = Section("themes", "每月一题进展", (Column("专题", "text"),), [[t] for t in typed])
+    made = workbook(Report("2026-11", datetime(2026, 12, 3, tzinfo=UTC), "zh", [section]))
+    cells = [row[0] for row in load_workbook(io.BytesIO(made))["每月一题进展"].iter_rows(min_row=2)]
+    assert [(c.value, c.data_type) for c in cells] == [(t, "s") for t in typed]
