@@ -50,6 +50,8 @@ PAGE_MAP = {
     "/supervision": DESK,
     "/rules": "rules.html",
     "/sla": "sla.html",
+    "/departments": "departments.html",
+    "/calendar": "calendar.html",
 }
 
 

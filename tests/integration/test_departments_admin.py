@@ -91,7 +91,7 @@ def assignments_of(client: TestClient, ticket_id: str) -> list[dict[str, Any]]:
 
 
 def overview(client: TestClient) -> dict[str, dict[str, Any]]:
-    found = client.get("/api/v1/departments/overview", headers=as_(client, "dispatcher"))
+    found = client.get("/api/v1/department-overview", headers=as_(client, "dispatcher"))
     assert found.status_code == 200, found.text
     return {d["code"]: d for d in found.json()}
 
@@ -132,6 +132,13 @@ def test_an_admin_adds_renames_and_gives_a_territory_that_routing_uses(client: T
     assert audits[1]["before"]["name"] == "朝阳区新街道办事处"
     assert audits[1]["after"]["territory"] == ["110105990", "110105991"]
     assert audits[1]["by"] == "admin" and audits[1]["version"] == 2
+    kept = client.get("/api/v1/department-changes", params={"code": "D-NEW"},
+                      headers=as_(client, "dispatcher")).json()  # fmt: skip
+    names = [(c["action"], c["before"] and c["before"]["name"], c["after"]["name"]) for c in kept]
+    assert names == [
+        ("change", "朝阳区新街道办事处", "朝阳区新城街道办事处"),
+        ("create", None, "朝阳区新街道办事处"),
+    ]
 
 
 def test_the_duty_contact_reuses_the_notice_settings_and_is_audited(client: TestClient) -> None:
@@ -180,7 +187,7 @@ def test_bad_input_and_other_roles_are_refused_with_nothing_changed(client: Test
                                headers=as_(client, user))  # fmt: skip
         assert refused.status_code == 403
     assert (
-        client.get("/api/v1/departments/overview", headers=as_(client, "agent1")).status_code == 403
+        client.get("/api/v1/department-overview", headers=as_(client, "agent1")).status_code == 403
     )
     assert overview(client) == before and len(published(client)) == outbox
 

@@ -3,6 +3,7 @@ the open work a merge hands on, and the version routers reload by."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -10,10 +11,12 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from services.common.audit import plain
 from services.dispatch.adapters import directory
 from services.dispatch.adapters.orm import (
     assignments,
     department_areas,
+    department_changes,
     departments,
     extensions,
     supervisions,
@@ -103,6 +106,24 @@ class SqlDepartments:
             .values(moved)
         )
 
+    def log(self, change: Mapping[str, Any]) -> None:
+        """Keeps a change: code, kind, action, before, after, by, at, effective_at."""
+        row = dict(change)
+        for side in ("before", "after"):
+            row[side] = _dump(row.get(side))
+        self._session.execute(insert(department_changes).values(row))
+
+    def history(self, code: str | None, limit: int) -> list[dict[str, Any]]:
+        """Newest first."""
+        query = select(department_changes).order_by(department_changes.c.id.desc()).limit(limit)
+        if code is not None:
+            query = query.where(department_changes.c.code == code)
+        rows = [dict(r._mapping) for r in self._session.execute(query)]
+        for row in rows:
+            for side in ("before", "after"):
+                row[side] = json.loads(row[side]) if row[side] else None
+        return rows
+
     def _territories(self, codes: list[str] | None) -> dict[str, list[str]]:
         query = select(_AREA.department_code, _AREA.area).order_by(_AREA.area)
         if codes is not None:
@@ -111,3 +132,8 @@ class SqlDepartments:
         for code, area in self._session.execute(query):
             found.setdefault(code, []).append(area)
         return found
+
+
+def _dump(record: Any) -> str | None:
+    shown = plain(record)
+    return None if shown is None else json.dumps(shown, ensure_ascii=False)

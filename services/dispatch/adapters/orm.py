@@ -58,6 +58,21 @@ department_areas = Table(
     Column("area", String(12), primary_key=True),
     Column("department_code", String(32), nullable=False, index=True),
 )
+# Who changed which department (or its notice settings) when, before and after (留痕): the
+# history the departments page shows; the audit log keeps the same as events.
+department_changes = Table(
+    "department_changes",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("code", String(32), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("before", Text, nullable=True),
+    Column("after", Text, nullable=True),
+    Column("by", String(150), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("effective_at", UtcDateTime, nullable=True),
+)
 
 categories = Table(
     "categories",

@@ -14,6 +14,7 @@ from services.common.text import CleanText
 from services.dispatch.adapters.notice_store import sla_alerts
 from services.dispatch.api.assignments import scope
 from services.dispatch.api.models import Input, Note
+from services.dispatch.domain.calendar import BEIJING
 from services.dispatch.domain.notice import Channel
 from services.dispatch.handlers import calendar, notices
 from services.dispatch.handlers.calendar import CalendarWatch
@@ -40,6 +41,19 @@ class CalendarStatus(BaseModel):
     warning: bool
 
 
+class KnownYear(BaseModel):
+    year: int
+    source: str = Field(description="imported (by an admin), file (the override file) or package")
+    holidays: list[date]
+    workdays: list[date] = Field(description="Make-up working days (调休) on a weekend")
+
+
+class KnownYears(BaseModel):
+    years: list[KnownYear]
+    opens: str = Field(description="Working hours start, HH:MM Beijing time")
+    closes: str = Field(description="Working hours end, HH:MM Beijing time")
+
+
 class NoticeSettings(Input):
     notice_channel: Channel
     duty_phone: Phone | None = None
@@ -64,6 +78,13 @@ def router(deps: DispatchContext, watch: CalendarWatch) -> APIRouter:
     @api.get("/calendar", dependencies=[Watchers])
     def calendar_status() -> CalendarStatus:
         return CalendarStatus.model_validate(watch.status or watch_now(watch))
+
+    # Beside /calendar/{year}, not under it: a PUT there would answer 422 instead of 405.
+    @api.get("/calendar-years", dependencies=[Watchers])
+    def calendar_years(since: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> KnownYears:
+        """The known years from `since` (default: last year) and the working hours."""
+        first = since or deps.now().astimezone(BEIJING).year - 1
+        return KnownYears.model_validate(calendar.known_years(deps, first))
 
     @api.get("/calendar/{year}", dependencies=[Admins])
     def calendar_year(year: Year) -> dict[str, Any]:

@@ -10,8 +10,10 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from services.common.auth import CurrentUser, Role, require_roles
+from services.common.errors import Conflict
 from services.common.i18n import register
 from services.common.idempotency import Idempotent
+from services.common.openapi import problem_answers
 from services.common.scheduled import ScheduledRead
 from services.common.text import CleanText
 from services.dispatch.api.calendar import Phone, Url
@@ -31,6 +33,7 @@ Person = Annotated[CleanText, StringConstraints(strip_whitespace=True, max_lengt
 Area = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{1,12}$")]
 Territory = Annotated[list[Area], Field(max_length=200)]
 Kind = Literal["district", "street", "bureau", "utility"]
+CLEARABLE = ("duty_name", "duty_phone", "webhook_url")
 
 
 class Scheduling(Input):
@@ -96,34 +99,67 @@ class MergeDone(BaseModel):
     department: DepartmentView
 
 
-Answer = DepartmentView | ScheduledRead
+class ChangeRead(BaseModel):
+    """One change of a department or of its notice settings, as kept (newest first)."""
+
+    id: int
+    code: str
+    kind: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    by: str
+    at: AwareDatetime
+    effective_at: AwareDatetime | None
 
 
 def router(deps: DispatchContext) -> APIRouter:
     register(departments.MESSAGES)
-    api = APIRouter(prefix="/api/v1/departments", tags=["departments"])
+    api = APIRouter(prefix="/api/v1", tags=["departments"])
 
-    @api.get("/overview", dependencies=[Readers])
+    # Lists beside /departments/{code}, not under it: a static segment there would answer
+    # a PATCH with 422 instead of 405.
+    @api.get("/department-overview", dependencies=[Readers])
     def overview() -> list[DepartmentView]:
         return [DepartmentView.model_validate(d) for d in departments.overview(deps)]
 
-    @api.get("/{code}/merge-preview", dependencies=[Readers])
+    @api.get("/department-changes", dependencies=[Readers])
+    def history(
+        code: Annotated[str | None, Query(max_length=32)] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> list[ChangeRead]:
+        return [ChangeRead.model_validate(c) for c in departments.history(deps, code, limit)]
+
+    @api.get(
+        "/departments/{code}/merge-preview",
+        dependencies=[Readers],
+        responses=problem_answers(Conflict),
+    )
     def merge_preview(code: CodePath, into: Annotated[str, Query(max_length=32)]) -> MergePreview:
         return MergePreview.model_validate(departments.merge_preview(deps, code, into))
 
-    @api.post("", status_code=201, dependencies=Edits, responses={202: {"model": ScheduledRead}})
+    @api.post(
+        "/departments",
+        status_code=201,
+        dependencies=Edits,
+        responses={202: {"model": ScheduledRead}},
+    )
     def create(body: DepartmentCreate, user: CurrentUser) -> Any:
         payload = body.model_dump(mode="json", exclude={"effective_at"})
         return _answer(departments.submit(deps, user, payload | {"action": "create"},
                                           body.effective_at), DepartmentView)  # fmt: skip
 
-    @api.patch("/{code}", dependencies=Edits, responses={202: {"model": ScheduledRead}})
+    @api.patch("/departments/{code}", dependencies=Edits, responses={202: {"model": ScheduledRead}})
     def change(code: CodePath, body: DepartmentChange, user: CurrentUser) -> Any:
-        payload = body.model_dump(mode="json", exclude={"effective_at"}, exclude_unset=True)
+        sent = body.model_dump(mode="json", exclude={"effective_at"}, exclude_unset=True)
+        # A null clears what may be empty; for the others it means "unchanged".
+        payload = {k: v for k, v in sent.items() if v is not None or k in CLEARABLE}
         payload |= {"action": "change", "code": code}
         return _answer(departments.submit(deps, user, payload, body.effective_at), DepartmentView)
 
-    @api.post("/{code}/merge", dependencies=Edits, responses={202: {"model": ScheduledRead}})
+    @api.post(
+        "/departments/{code}/merge", dependencies=Edits, responses={202: {"model": ScheduledRead}}
+    )
     def merge(code: CodePath, body: DepartmentMerge, user: CurrentUser) -> Any:
         payload = {"action": "merge", "code": code, "into": body.into}
         return _answer(departments.submit(deps, user, payload, body.effective_at), MergeDone)

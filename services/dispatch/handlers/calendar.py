@@ -94,3 +94,26 @@ def year_view(deps: DispatchContext, year: int) -> dict[str, Any]:
         stored = u.calendar.year(year)
         changes = u.calendar.changes(year)
     return {"year": year, "imported": stored, "changes": changes}
+
+
+# Where each source of BusinessDays comes from, counted from the last (see business_days).
+SOURCES = ("package", "file", "imported")
+
+
+def known_years(deps: DispatchContext, since: int) -> dict[str, Any]:
+    """Each year from `since` that a source decides: its days off and make-up workdays and
+    which source says so (the first that covers it), with the working hours."""
+    days = deps.calendars.days
+    named = list(zip(reversed(days.sources), SOURCES, strict=False))[::-1]
+    years = sorted({y for source in days.sources for y in source.years if y >= since})
+    found = []
+    for year in years:
+        source, name = next((s, n) for s, n in named if year in s.years)
+        found.append({
+            "year": year,
+            "source": name,
+            "holidays": sorted(d for d in source.holidays if d.year == year),
+            "workdays": sorted(d for d in source.workdays if d.year == year),
+        })  # fmt: skip
+    hours = deps.calendars.opens, deps.calendars.closes
+    return {"years": found, "opens": f"{hours[0]:%H:%M}", "closes": f"{hours[1]:%H:%M}"}

@@ -119,7 +119,7 @@ def _create(
     u.departments.set_territory(code, territory)
     u.departments.change(code, {}, by, now)
     after = u.departments.get(code)
-    record_change(u, kind=KIND, key=code, action="create", by=by, at=now, after=after,
+    _audit(u, kind=KIND, key=code, action="create", by=by, at=now, after=after,
                   version=_version(after), summary=_summary(p),
                   effective_at=effective_at)  # fmt: skip
     return _shown(after)
@@ -140,7 +140,7 @@ def _change(
     values: dict[str, Any] = {k: p[k] for k in ("name", "duty_name") if k in p}
     u.departments.change(code, values, by, now)
     after = u.departments.get(code)
-    record_change(u, kind=KIND, key=code, action="change", by=by, at=now, before=before,
+    _audit(u, kind=KIND, key=code, action="change", by=by, at=now, before=before,
                   after=after, version=_version(after), summary=_summary(p),
                   effective_at=effective_at)  # fmt: skip
     return _shown(after)
@@ -162,9 +162,9 @@ def _merge(
     u.departments.change(into, {}, by, now)
     merged, grown = u.departments.get(code), u.departments.get(into)
     summary = f"{code} → {into}: {len(moved)} open assignments, {len(rules)} rules"
-    record_change(u, kind=KIND, key=code, action="merge", by=by, at=now, before=a, after=merged,
+    _audit(u, kind=KIND, key=code, action="merge", by=by, at=now, before=a, after=merged,
                   version=_version(merged), summary=summary, effective_at=effective_at)  # fmt: skip
-    record_change(u, kind=KIND, key=into, action="change", by=by, at=now, before=b, after=grown,
+    _audit(u, kind=KIND, key=into, action="change", by=by, at=now, before=b, after=grown,
                   version=_version(grown), summary=summary, effective_at=effective_at)  # fmt: skip
     return {
         "code": code,
@@ -235,6 +235,18 @@ def _check_territory(u: UnitOfWork, code: str, territory: list[str]) -> None:
         raise Invalid.fields(
             [FieldError("territory", message, {"code": area}) for message, area in found]
         )
+
+
+def _audit(u: UnitOfWork, **change: Any) -> None:
+    """The change as an audit event, and in the department's history the page shows."""
+    record_change(u, **change)
+    fields = ("kind", "action", "before", "after", "by", "at", "effective_at")
+    u.departments.log({"code": change["key"]} | {f: change.get(f) for f in fields})
+
+
+def history(deps: DispatchContext, code: str | None, limit: int) -> list[dict[str, Any]]:
+    with deps.uow() as u:
+        return u.departments.history(code, limit)
 
 
 def _version(record: dict[str, Any] | None) -> int | None:

@@ -139,6 +139,9 @@ def change_settings(
     record_change(u, kind="notice_settings", key=code, action="change", by=by, at=now,
                   before=before, after=after, summary=f"{code}: {contact[0]}",
                   effective_at=effective_at)  # fmt: skip
+    u.departments.log({"code": code, "kind": "notice_settings", "action": "change",
+                       "before": before, "after": after, "by": by, "at": now,
+                       "effective_at": effective_at})  # fmt: skip
 
 
 def notice_worker(

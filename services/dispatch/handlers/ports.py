@@ -208,6 +208,12 @@ class Departments(Protocol):
     def hand_on(self, old_id: str, new_id: str, code: str) -> None:
         """Pending extension requests and open supervisions follow to the new assignment."""
 
+    def log(self, change: Mapping[str, Any]) -> None:
+        """Keeps a change: code, kind, action, before, after, by, at, effective_at."""
+
+    def history(self, code: str | None, limit: int) -> list[dict[str, Any]]:
+        """Newest first."""
+
 
 class SlaPolicies(Protocol):
     """SLA policies and their category mappings, each change kept under a new version that

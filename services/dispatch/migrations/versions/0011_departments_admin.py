@@ -18,6 +18,8 @@ down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
 
 def upgrade() -> None:
     with op.batch_alter_table("departments") as batch:
@@ -34,6 +36,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("area"),
     )
     op.create_index("ix_department_areas_department_code", "department_areas", ["department_code"])
+    op.create_table(
+        "department_changes",
+        sa.Column("id", BIG_ID, autoincrement=True, nullable=False),
+        sa.Column("code", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("action", sa.String(length=16), nullable=False),
+        sa.Column("before", sa.Text(), nullable=True),
+        sa.Column("after", sa.Text(), nullable=True),
+        sa.Column("by", sa.String(length=150), nullable=False),
+        sa.Column("at", UtcDateTime(), nullable=False),
+        sa.Column("effective_at", UtcDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_department_changes_code", "department_changes", ["code"])
     # Each department's one area becomes the first code of its territory.
     op.execute(
         "INSERT INTO department_areas (area, department_code) "
@@ -42,6 +58,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_department_changes_code", table_name="department_changes")
+    op.drop_table("department_changes")
     op.drop_index("ix_department_areas_department_code", table_name="department_areas")
     op.drop_table("department_areas")
     with op.batch_alter_table("departments") as batch:
