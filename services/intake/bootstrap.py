@@ -46,15 +46,7 @@ from services.intake.api.limits import PublicPages
 from services.intake.config import IntakeSettings
 from services.intake.domain.sms import RetryPolicy
 from services.intake.domain.tracking import TrackingSigner
-from services.intake.handlers import (
-    catalogue,
-    events,
-    knowledge,
-    photos,
-    portal,
-    privacy,
-    tracking,
-)
+from services.intake.handlers import catalogue, events, photos, portal, privacy, tracking
 from services.intake.handlers.context import IntakeContext
 from services.intake.handlers.mail import forget_senders
 from services.intake.handlers.mailroom import MailPoller, ReplySender, instance_name
@@ -115,7 +107,7 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
         "/privacy": "privacy.html",
         "/open311-apps": "open311.html",
         "/proactive": "proactive.html",
-        "/knowledge": "knowledge.html",
+        "/categories": "categories.html",
         "/report": "report.html",
         "/track": "track.html",
         "/track/{token}": "track.html",
@@ -131,7 +123,6 @@ def _scheduled_changes(platform: Platform, intake: IntakeContext) -> APIRouter:
     applies them at once: one applier per kind of configuration."""
     appliers: dict[str, scheduled.Applier] = {
         "category": catalogue.apply_scheduled,
-        "knowledge": knowledge.apply_scheduled,
     }
     step = partial(scheduled.apply_due, intake.uow, scheduled_changes, appliers, intake.clock)
     platform.workers.append(Worker("intake-scheduled-changes", step, idle=1.0))
