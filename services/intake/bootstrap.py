@@ -46,7 +46,15 @@ from services.intake.api.limits import PublicPages
 from services.intake.config import IntakeSettings
 from services.intake.domain.sms import RetryPolicy
 from services.intake.domain.tracking import TrackingSigner
-from services.intake.handlers import catalogue, events, photos, portal, privacy, tracking
+from services.intake.handlers import (
+    catalogue,
+    events,
+    knowledge,
+    photos,
+    portal,
+    privacy,
+    tracking,
+)
 from services.intake.handlers.context import IntakeContext
 from services.intake.handlers.mail import forget_senders
 from services.intake.handlers.mailroom import MailPoller, ReplySender, instance_name
@@ -108,6 +116,7 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
         "/open311-apps": "open311.html",
         "/proactive": "proactive.html",
         "/categories": "categories.html",
+        "/knowledge": "knowledge.html",
         "/report": "report.html",
         "/track": "track.html",
         "/track/{token}": "track.html",
@@ -123,6 +132,7 @@ def _scheduled_changes(platform: Platform, intake: IntakeContext) -> APIRouter:
     applies them at once: one applier per kind of configuration."""
     appliers: dict[str, scheduled.Applier] = {
         "category": catalogue.apply_scheduled,
+        "knowledge": knowledge.apply_scheduled,
     }
     step = partial(scheduled.apply_due, intake.uow, scheduled_changes, appliers, intake.clock)
     platform.workers.append(Worker("intake-scheduled-changes", step, idle=1.0))
