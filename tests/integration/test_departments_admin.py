@@ -8,6 +8,7 @@ import and the notice settings, and a change kept for a later date."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from services.dispatch.config import DispatchSettings
 from services.dispatch.domain.routing import Rule
 from services.dispatch.handlers import consumers, departments, rules
 from services.dispatch.handlers.context import DispatchContext
+from tests.support import peers
 from tests.support.dispatch import envelope, ticket_created
 from tests.support.harness import PASSWORDS
 
@@ -43,17 +45,31 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(scope="module")
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory, clock: Clock) -> Iterator[TestClient]:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.peers)]
+)
+def client(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    """The whole module once on each database (the merge locks rows on PostgreSQL)."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("departments"))
+    if request.param == "postgresql":
+        postgres: peers.Peer = request.getfixturevalue("postgres")
+        name = f"departments_{uuid.uuid4().hex[:8]}"
+        peers.create_databases(postgres, (name,))
+        settings = settings.model_copy(update={"database_url": postgres.url.replace("{db}", name)})
+    clock = Clock()
     app = build(settings, DispatchSettings(scheduler=False), now=clock)
+    app.state.clock = clock
+    _tokens.clear()
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def clock(client: TestClient) -> Clock:
+    found: Clock = client.app.state.clock  # type: ignore[attr-defined]
+    return found
 
 
 def deps_of(client: TestClient) -> DispatchContext:

@@ -5,7 +5,6 @@ version."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, status
@@ -15,7 +14,7 @@ from pydantic import AwareDatetime, BaseModel, Field, StrictBool, StringConstrai
 from services.common.auth import CurrentUser, Principal, Role, require_roles
 from services.common.i18n import register
 from services.common.idempotency import Idempotent
-from services.common.scheduled import ScheduledRead, schedule
+from services.common.scheduled import ScheduledRead
 from services.common.text import CleanText
 from services.intake.adapters.orm import scheduled_changes
 from services.intake.api.models import Keyword, Strict
@@ -43,7 +42,6 @@ MESSAGES = {
     },
 }
 
-KEEP = partial(schedule, table=scheduled_changes)
 Admins = Depends(require_roles(Role.admin))
 # Edits by admins: the guard first, then the key (scoped to the admin).
 Edits = [Admins, Idempotent]
@@ -219,7 +217,7 @@ def _writing(api: APIRouter, intake: IntakeContext) -> None:
             _draft("", body),
             user,
             new=True,
-            keep=KEEP,
+            table=scheduled_changes,
             effective_at=body.effective_at,
         )
         return _answer(intake, saved, status.HTTP_201_CREATED)
@@ -237,7 +235,7 @@ def _writing(api: APIRouter, intake: IntakeContext) -> None:
             _draft(entry_id, body, body.active),
             user,
             new=False,
-            keep=KEEP,
+            table=scheduled_changes,
             expected=body.version,
             effective_at=body.effective_at,
         )

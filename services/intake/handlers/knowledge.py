@@ -5,10 +5,12 @@ entries stay readable so an answered ticket still names its source."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy import Table
 
 from proto.envelope import new_id
 from services.common import scheduled
@@ -21,8 +23,6 @@ from services.intake.handlers.context import IntakeContext
 from services.intake.handlers.ports import UnitOfWork
 
 KIND = "knowledge"
-# services.common.scheduled.schedule with the service's table: keeps a change for its date.
-Keep = Callable[..., scheduled.ScheduledRead]
 
 
 def search(
@@ -93,7 +93,7 @@ def save(
     by: Principal,
     *,
     new: bool,
-    keep: Keep,
+    table: Table,
     expected: int | None = None,
     effective_at: datetime | None = None,
 ) -> Entry | scheduled.ScheduledRead:
@@ -110,8 +110,9 @@ def save(
                 _current(uow, draft.id, expected)
             _check(uow, draft)
             payload = _payload(draft, "create" if new else "change")
-            kept = keep(
+            kept = scheduled.schedule(
                 uow,
+                table,
                 kind=KIND,
                 key=draft.id,
                 payload=payload,
