@@ -6,6 +6,7 @@ kept for a later date that applies when due."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,14 +14,17 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from services.common import scheduled
-from services.common.db import uow_factory
+from services.common.db import make_engine, uow_factory
+from services.common.migrations import upgrade
 from services.common.settings import Settings
 from services.intake.adapters.orm import metadata, scheduled_changes
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.bootstrap import build
 from services.intake.handlers import knowledge
+from tests.support import peers
 from tests.support.intake import IntakeApi, app_of, outbox
 
 NOW = datetime.now(UTC)
@@ -30,10 +34,20 @@ def _iso(at: datetime) -> str:
     return at.isoformat()
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.peers)]
+)
+def client(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
     data_dir: Path = tmp_path_factory.mktemp("knowledge-admin")
-    with TestClient(build(Settings(data_dir=data_dir))) as test_client:
+    settings = Settings(data_dir=data_dir)
+    if request.param == "postgresql":
+        postgres: peers.Peer = request.getfixturevalue("postgres")
+        name = f"kb_{uuid.uuid4().hex[:8]}"
+        peers.create_databases(postgres, (name,))
+        settings = Settings(data_dir=data_dir, database_url=postgres.url.replace("{db}", name))
+    with TestClient(build(settings)) as test_client:
         yield test_client
 
 
@@ -250,3 +264,47 @@ def test_a_change_kept_for_a_later_date_applies_when_due(
     assert [e["action"] for e in events] == ["create", "schedule", "change"]
     assert events[-1]["effective_at"] is not None
     assert json.dumps(events[-1]["after"], ensure_ascii=False).count("6 元") == 1
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.peers)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'intake.db'}"
+    postgres: peers.Peer = request.getfixturevalue("postgres")
+    name = f"kb_{uuid.uuid4().hex[:8]}"
+    peers.create_databases(postgres, (name,))
+    return postgres.url.replace("{db}", name)
+
+
+def test_entries_written_before_versions_become_their_first_version(database_url: str) -> None:
+    upgrade("intake", database_url, "0014")
+    engine = make_engine(database_url)
+    insert = text(
+        "INSERT INTO knowledge_entries (id, title, answer, keywords, category_code, active,"
+        " updated_by, updated_at) VALUES (:id, :title, '答复', :keywords, :code, :active,"
+        " 'admin1', :at)"
+    )
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        for id_, code, active in (("kb-1", "040107", True), ("kb-2", None, False)):
+            values = {"id": id_, "title": id_, "keywords": '["社保"]', "code": code}
+            conn.execute(insert, values | {"active": active, "at": at})
+    upgrade("intake", database_url)
+    with engine.connect() as conn:
+        entries = conn.execute(
+            text("SELECT id, categories, version FROM knowledge_entries ORDER BY id")
+        ).all()
+        versions = conn.execute(
+            text("SELECT entry_id, version, action, record, changed_by FROM knowledge_versions")
+        ).all()
+    engine.dispose()
+    found = [(r[0], _json(r[1]), r[2]) for r in entries]
+    assert found == [("kb-1", ["040107"], 1), ("kb-2", [], 1)]
+    kept = {r[0]: (r[1], r[2], _json(r[3]), r[4]) for r in versions}
+    assert kept["kb-1"][:2] == (1, "create") and kept["kb-1"][3] == "admin1"
+    assert kept["kb-1"][2]["categories"] == ["040107"] and kept["kb-1"][2]["active"] is True
+    assert kept["kb-2"][2]["active"] is False
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
