@@ -216,3 +216,13 @@ def test_refusals_speak_the_callers_language_and_only_admins_edit(api: IntakeApi
         assert move.status_code == 403
     assert api.get(f"{CATEGORIES}/versions", user="agent1").status_code == 403
     assert api.get(f"{CATEGORIES}/010101").json()["parent"] == "0101"
+
+
+def test_a_move_sent_twice_with_one_key_moves_once(api: IntakeApi) -> None:
+    headers = api.headers("admin") | {"Idempotency-Key": str(uuid.uuid4())}
+    path = f"{CATEGORIES}/010109/move"
+    first = api.client.post(path, json={"parent": "0103"}, headers=headers)
+    again = api.client.post(path, json={"parent": "0103"}, headers=headers)
+    assert first.status_code == again.status_code == 200, first.text
+    assert first.json() == again.json()
+    assert [a["key"] for a in audited(api) if a["action"] == "move"].count("010109") == 1
