@@ -109,7 +109,10 @@ def test_an_admin_merges_a_department_and_the_work_follows(browser: Any, service
     page.locator("#departments tr[data-code='D-ZGC']", has_text="已并入 D-JXS").wait_for()
     history = page.locator("#history tr", has_text="D-ZGC").first
     history.wait_for()
-    assert "合并" in history.inner_text() and "D-JXS" in history.inner_text()
+    assert "合并" in history.inner_text()
+    diff = history.locator("table.diff")  # the record before → after, changed fields only
+    assert "merged_into" in diff.inner_text() and "D-JXS" in diff.inner_text()
+    assert "code" not in diff.locator(".diff-path").all_inner_texts()
     shot(page, "departments-merged")
     close(page)
 
@@ -137,6 +140,7 @@ def test_an_admin_imports_a_year_and_sees_its_holidays(
     file.write_text(json.dumps(notice), encoding="utf-8")
     page.get_by_label("节假日文件（JSON）").set_input_files(str(file))
     page.locator("#import-preview", has_text="2027 年：放假 13 天，调休上班 1 天").wait_for()
+    assert page.locator("#import-form .error").all_inner_texts() == ["", "", "", "", ""]
     page.get_by_role("button", name="导入").click()
     page.locator("#imported", has_text="已导入 2027 年").wait_for()
     year = page.locator("#years section[data-year='2027']")

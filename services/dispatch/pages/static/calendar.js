@@ -39,6 +39,11 @@
     },
   });
   const byId = (id) => document.getElementById(id);
+  // Empties the form's error slots (showErrors with no errors would say "something went wrong").
+  const clear = (form) => {
+    form.querySelectorAll(".error[data-for]").forEach((n) => { n.textContent = ""; });
+    form.querySelectorAll("[aria-invalid]").forEach((n) => n.removeAttribute("aria-invalid"));
+  };
   let user = null;
   let chosen = null; // the file's year, as read
   const admin = () => Hotline.may(user, "cue/config-edit");
@@ -58,7 +63,7 @@
     if (!found || !found.changes.length) return null;
     const rows = found.changes.slice().reverse().map((c) => el("li", {},
       t("cal.by", { by: c.by, time: Hotline.fmtTime(c.at) }),
-      window.HotlineDiff ? HotlineDiff.render(c.before, c.after) : ""));
+      typeof HotlineDiff !== "undefined" ? HotlineDiff.render(c.before, c.after) : ""));
     return el("details", {}, el("summary", {}, t("cal.history")), el("ol", { class: "history" }, rows),
       el("a", { href: Hotline.link("search", `/audit?kind=calendar&key=${year}`) }, t("cal.auditLink")));
   }
@@ -100,7 +105,7 @@
     chosen = null;
     preview.hidden = true;
     byId("import-submit").disabled = true;
-    Hotline.showErrors(form, { errors: [] });
+    clear(form);
     const file = event.target.files[0];
     if (!file) return;
     try {

@@ -56,6 +56,11 @@
   });
   const KIND = "department";
   const byId = (id) => document.getElementById(id);
+  // Empties the form's error slots (showErrors with no errors would say "something went wrong").
+  const clear = (form) => {
+    form.querySelectorAll(".error[data-for]").forEach((n) => { n.textContent = ""; });
+    form.querySelectorAll("[aria-invalid]").forEach((n) => n.removeAttribute("aria-invalid"));
+  };
   let user = null;
   let all = [];
   let editing = null; // the department being edited; null: adding one
@@ -115,7 +120,7 @@
     editing = d;
     const form = byId("edit-form");
     form.reset();
-    Hotline.showErrors(form, { errors: [] });
+    clear(form);
     byId("edit-heading").textContent = d ? t("dept.editing", { code: d.code }) : t("dept.adding");
     form.code.readOnly = Boolean(d);
     form.querySelectorAll(".create-only").forEach((n) => { n.hidden = Boolean(d); });
@@ -179,7 +184,7 @@
   function openMerge(d) {
     const form = byId("merge-form");
     form.reset();
-    Hotline.showErrors(form, { errors: [] });
+    clear(form);
     form.code.value = d.code;
     byId("merge-preview").hidden = true;
     byId("merge-confirm").disabled = true;
@@ -191,7 +196,7 @@
   async function preview() {
     const form = byId("merge-form");
     const from = form.code.value, into = form.into.value.trim();
-    Hotline.showErrors(form, { errors: [] });
+    clear(form);
     try {
       const found = await api(`/api/v1/departments/${encodeURIComponent(from)}/merge-preview?into=${encodeURIComponent(into)}`);
       const node = byId("merge-preview");
@@ -242,7 +247,7 @@
   }
 
   function versions(c) {
-    if (window.HotlineDiff) return HotlineDiff.render(c.before, c.after);
+    if (typeof HotlineDiff !== "undefined") return HotlineDiff.render(c.before, c.after);
     const text = (v) => el("pre", {}, v ? JSON.stringify(v, null, 1) : "—");
     return el("div", { class: "grid" }, text(c.before), text(c.after));
   }
