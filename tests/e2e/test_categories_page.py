@@ -77,6 +77,10 @@ def test_an_admin_adds_a_leaf_an_agent_logs_a_call_with_it_and_the_diff_shows_it
     assert page.input_value("#child-code") == "010111"
     page.fill("#child-name", "共享单车乱停放")
     page.fill("#child-keywords", "单车, 共享单车")
+    page.fill("#child-code", "010101")
+    page.get_by_role("button", name="新增", exact=True).click()
+    page.locator("#child-form .error[data-for='code']", has_text="已被使用").wait_for()
+    page.fill("#child-code", "010111")
     page.get_by_role("button", name="新增", exact=True).click()
     page.locator("#saved", has_text="已生效").wait_for()
     page.locator("#tree .pick[data-code='010111'][aria-current='true']").wait_for()

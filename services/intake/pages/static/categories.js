@@ -175,7 +175,12 @@
     $("retire").hidden = Boolean(c.retired_in);
     $("restore").hidden = !c.retired_in;
     $("state-error").textContent = "";
-    document.querySelectorAll("#editing form").forEach((f) => Hotline.showErrors(f, {}));
+    document.querySelectorAll("#editing form").forEach(clearErrors);
+  }
+
+  function clearErrors(form) {
+    form.querySelectorAll(".error[data-for]").forEach((n) => { n.textContent = ""; });
+    form.querySelectorAll("[aria-invalid]").forEach((n) => n.removeAttribute("aria-invalid"));
   }
 
   // The first child code never used (codes are never reused, retired or not).
@@ -206,6 +211,7 @@
     const at = effective();
     if (at) body.effective_at = at;
     $("saved").hidden = true;
+    if (form) clearErrors(form);
     let answer;
     try {
       answer = await Hotline.once(path, { method, body });
