@@ -5,8 +5,6 @@ went out as an audit event. A dispatcher reads the same page without editing con
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,13 +12,10 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
 
-from services.common.db import make_engine
-from services.common.messaging_tables import outbox_table
-from services.common.settings import Settings
 from services.intake.adapters.orm import metadata
-from tests.support.harness import PASSWORDS, ROOT, Cluster, embedded_env
+from tests.support.admin_pages import audits, open_page
+from tests.support.harness import ROOT, Cluster, embedded_env
 
 ARTIFACTS = ROOT / "test-artifacts"
 TITLE = "社保卡丢失如何挂失补办"
@@ -38,37 +33,6 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         cluster.stop()
 
 
-def audits(service: Cluster) -> list[dict[str, Any]]:
-    settings = Settings(data_dir=Path(service.env["HOTLINE_DATA_DIR"]))
-    engine = make_engine(settings.database_url_for("intake"))
-    outbox = outbox_table(metadata)
-    try:
-        with engine.connect() as connection:
-            rows = connection.scalars(select(outbox.c.payload).order_by(outbox.c.id)).all()
-    finally:
-        engine.dispose()
-    events = [json.loads(r) for r in rows]
-    return [
-        e["payload"]
-        for e in events
-        if e["type"] == "ConfigurationChanged" and e["payload"]["kind"] == "knowledge"
-    ]
-
-
-def open_page(browser: Any, service: Cluster, user: str, path: str) -> Any:
-    context = browser.new_context(viewport={"width": 1360, "height": 1000}, locale="zh-CN")
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-    page.goto(f"{service.url('intake')}/login?next={path}")
-    page.fill("#username", user)
-    page.fill("#password", PASSWORDS[user])
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(f"{path}$"))
-    page.wait_for_selector("#who:not(:empty)")
-    return page
-
-
 def offered(console: Any, query: str) -> Any:
     """The console's knowledge list after asking it `query` afresh."""
     console.fill("#kb-q", "")
@@ -79,7 +43,7 @@ def offered(console: Any, query: str) -> Any:
 def test_an_admin_edits_an_entry_the_console_follows_and_the_diff_shows_it(
     browser: Any, service: Cluster
 ) -> None:
-    admin = open_page(browser, service, "admin", "/knowledge")
+    admin = open_page(browser, service, "intake", "admin", "/knowledge")
     admin.locator("body[data-ready='true']").wait_for()
     admin.fill("#q", "社保卡")
     admin.get_by_role("button", name="搜索", exact=True).click()
@@ -91,7 +55,7 @@ def test_an_admin_edits_an_entry_the_console_follows_and_the_diff_shows_it(
     admin.get_by_role("button", name="保存", exact=True).click()
     expect(admin.locator("#saved")).to_contain_text("第 2 版")
 
-    console = open_page(browser, service, "agent1", "/console")
+    console = open_page(browser, service, "intake", "agent1", "/console")
     console.locator("input[name=request_type][value=consultation]").check()
     expect(offered(console, "社保卡丢了")).to_contain_text(NEW_TEXT)
 
@@ -118,7 +82,9 @@ def test_an_admin_edits_an_entry_the_console_follows_and_the_diff_shows_it(
     assert admin.errors == []
     admin.context.close()
 
-    changes = [a for a in audits(service) if a["key"] == "kb-sbk-bb"]
+    changes = [
+        a for a in audits(service, "intake", metadata, "knowledge") if a["key"] == "kb-sbk-bb"
+    ]
     assert [(a["action"], a["version"], a["by"]) for a in changes] == [
         ("change", 2, "admin"),
         ("change", 3, "admin"),
@@ -130,7 +96,7 @@ def test_an_admin_edits_an_entry_the_console_follows_and_the_diff_shows_it(
 
 
 def test_a_dispatcher_reads_without_editing_controls(browser: Any, service: Cluster) -> None:
-    page = open_page(browser, service, "dispatcher", "/knowledge")
+    page = open_page(browser, service, "intake", "dispatcher", "/knowledge")
     page.locator("body[data-ready='true']").wait_for()
     assert page.locator("#readonly-note").is_visible()
     assert page.locator("#new-entry").is_hidden()
