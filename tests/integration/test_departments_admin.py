@@ -294,6 +294,13 @@ def test_a_change_kept_for_a_date_is_applied_then_and_audited_with_it(
     pending = client.get("/api/v1/scheduled-changes", params={"kind": "department"},
                          headers=as_(client, "dispatcher")).json()  # fmt: skip
     assert [p["payload"]["name"] for p in pending] == [body["name"]]
+    # What cannot be done now is refused now, and nothing is kept.
+    doomed = {"into": "D-ZGC", "effective_at": at.isoformat()}  # merged away already
+    refused = client.post(
+        "/api/v1/departments/D-NEW/merge", json=doomed, headers=as_(client, "admin")
+    )
+    assert refused.status_code == 409
+    assert overview(client)["D-NEW"]["merged_into"] is None
     appliers = {"department": departments.apply_scheduled}
     deps = deps_of(client)
     assert (

@@ -77,6 +77,11 @@ def submit(
     `payload` names its `action` (create, change, merge) and the department's `code`."""
     now = deps.now()
     at = scheduled.when(effective_at, now)
+    if at is not None:
+        # Tried on today's configuration and never committed: a change that cannot be made
+        # now is refused now, not only when its day comes.
+        with deps.uow() as trial:
+            _apply(trial, payload, user.username, at, at)
     with deps.uow() as u:
         if at is not None:
             found = scheduled.schedule(u, scheduled_changes, kind=KIND, key=payload["code"],
