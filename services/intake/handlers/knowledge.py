@@ -5,12 +5,10 @@ entries stay readable so an answered ticket still names its source."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
-
-from sqlalchemy import Table
 
 from proto.envelope import new_id
 from services.common import scheduled
@@ -23,6 +21,8 @@ from services.intake.handlers.context import IntakeContext
 from services.intake.handlers.ports import UnitOfWork
 
 KIND = "knowledge"
+# services.common.scheduled.schedule with the service's table: keeps a change for its date.
+Keep = Callable[..., scheduled.ScheduledRead]
 
 
 def search(
@@ -93,7 +93,7 @@ def save(
     by: Principal,
     *,
     new: bool,
-    table: Table,
+    keep: Keep,
     expected: int | None = None,
     effective_at: datetime | None = None,
 ) -> Entry | scheduled.ScheduledRead:
@@ -105,27 +105,42 @@ def save(
     if new:
         draft = replace(draft, id=new_id())
     with intake.uow() as uow:
-        if at is not None:
-            if not new:
-                _current(uow, draft.id, expected)
-            _check(uow, draft)
-            payload = _payload(draft, "create" if new else "change")
-            kept = scheduled.schedule(
-                uow,
-                table,
-                kind=KIND,
-                key=draft.id,
-                payload=payload,
-                effective_at=at,
-                by=by,
-                now=now,
-                summary=draft.title,
+        if at is None:
+            saved: Entry | scheduled.ScheduledRead = _save(
+                uow, draft, by, now, new=new, expected=expected
             )
-            uow.commit()
-            return kept
-        saved = _save(uow, draft, by, now, new=new, expected=expected)
+        else:
+            saved = _schedule(uow, keep, draft, by, now, at, new=new, expected=expected)
         uow.commit()
     return saved
+
+
+def _schedule(
+    uow: UnitOfWork,
+    keep: Keep,
+    draft: Entry,
+    by: Principal,
+    now: datetime,
+    at: datetime,
+    *,
+    new: bool,
+    expected: int | None,
+) -> scheduled.ScheduledRead:
+    """Checks the save as if it were made now and keeps it for `at`."""
+    if not new:
+        _current(uow, draft.id, expected)
+    _check(uow, draft)
+    payload = _payload(draft, "create" if new else "change")
+    return keep(
+        uow,
+        kind=KIND,
+        key=draft.id,
+        payload=payload,
+        effective_at=at,
+        by=by,
+        now=now,
+        summary=draft.title,
+    )
 
 
 def apply_scheduled(
