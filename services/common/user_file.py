@@ -18,6 +18,7 @@ from typing import Any
 
 import tomlkit
 from pwdlib import PasswordHash
+from pydantic import ValidationError
 from tomlkit.items import AoT, Table
 
 from services.common.auth import Role, UserRecord, parse_users
@@ -140,8 +141,16 @@ def _edit_locked(path: Path, change: Callable[[AoT], None], create: bool) -> Non
     try:
         parse_users(tomlkit.parse(text).unwrap(), path)
     except ValueError as exc:
-        raise UserFileError(str(exc)) from exc
+        raise UserFileError(_reason(exc)) from exc
     _replace(path, text)
+
+
+def _reason(exc: ValueError) -> str:
+    """What is wrong in words, without the entry's values (its password hash among them)."""
+    cause = exc.__cause__
+    if not isinstance(cause, ValidationError):
+        return str(exc)
+    return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in cause.errors())
 
 
 def _find(users: AoT, username: str) -> Table | None:
