@@ -5,6 +5,7 @@ version."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, status
@@ -14,7 +15,7 @@ from pydantic import AwareDatetime, BaseModel, Field, StrictBool, StringConstrai
 from services.common.auth import CurrentUser, Principal, Role, require_roles
 from services.common.i18n import register
 from services.common.idempotency import Idempotent
-from services.common.scheduled import ScheduledRead
+from services.common.scheduled import ScheduledRead, schedule
 from services.common.text import CleanText
 from services.intake.adapters.orm import scheduled_changes
 from services.intake.api.models import Keyword, Strict
@@ -42,6 +43,7 @@ MESSAGES = {
     },
 }
 
+KEEP = partial(schedule, table=scheduled_changes)
 Admins = Depends(require_roles(Role.admin))
 # Edits by admins: the guard first, then the key (scoped to the admin).
 Edits = [Admins, Idempotent]
@@ -217,7 +219,7 @@ def _writing(api: APIRouter, intake: IntakeContext) -> None:
             _draft("", body),
             user,
             new=True,
-            table=scheduled_changes,
+            keep=KEEP,
             effective_at=body.effective_at,
         )
         return _answer(intake, saved, status.HTTP_201_CREATED)
@@ -235,7 +237,7 @@ def _writing(api: APIRouter, intake: IntakeContext) -> None:
             _draft(entry_id, body, body.active),
             user,
             new=False,
-            table=scheduled_changes,
+            keep=KEEP,
             expected=body.version,
             effective_at=body.effective_at,
         )
