@@ -85,6 +85,8 @@ def test_an_admin_adds_a_leaf_an_agent_logs_a_call_with_it_and_the_diff_shows_it
     page.locator("#saved", has_text="已生效").wait_for()
     page.locator("#tree .pick[data-code='010111'][aria-current='true']").wait_for()
     assert page.locator("#detail-path").inner_text() == "城乡建设 / 市容环境 / 共享单车乱停放"
+    history = page.locator("#history-link").get_attribute("href") or ""
+    assert history.endswith("/audit?kind=category&key=010111")
 
     [made] = [a for a in audits(service) if a["action"] == "create"]
     assert (made["key"], made["after"]["name"], made["by"]) == ("010111", "共享单车乱停放", "admin")
@@ -130,6 +132,7 @@ def test_a_dispatcher_reads_the_tree_and_finds_a_leafs_time_limits(
     assert page.locator("#editing").is_hidden()
     href = page.locator("#sla-link").get_attribute("href") or ""
     assert href.endswith("/sla?category=010101") and ":" in href  # dispatch's own port
+    assert page.locator("#history-link").is_hidden()  # the audit log is for leaders and admins
     assert page.locator("#pending .cancel").count() == 0
     assert page.errors == []
     page.context.close()

@@ -28,7 +28,7 @@ SCHEDULED: dict[int | str, dict[str, Any]] = {
 }
 Query100 = Annotated[str, Query(max_length=100)]
 Limit = Annotated[int, Query(ge=1, le=50)]
-Code = Annotated[str, Path(pattern=r"^(\d{2}){1,3}$")]
+Code = Annotated[str, Path(max_length=12)]
 Version = Annotated[int, Path(ge=1)]
 
 

@@ -13,6 +13,7 @@
       "cat.pick": "在左侧目录中选一个分类。", "cat.code": "编码", "cat.keywords": "关键词",
       "cat.state": "状态", "cat.active": "在用（自版本 {v}）", "cat.retired": "已停用（版本 {v}）",
       "cat.movedTo": "已移至 {code}", "cat.slaLink": "时限（在时限政策页设定）",
+      "cat.historyLink": "修改记录（审计日志）",
       "cat.effective": "生效时间（北京时间；留空即刻生效）", "cat.rename": "名称与关键词",
       "cat.name": "名称", "cat.keywordsHint": "关键词（用逗号或空格分隔）", "cat.save": "保存",
       "cat.addChild": "新增下级分类", "cat.add": "新增", "cat.move": "移到其他上级",
@@ -40,6 +41,7 @@
       "cat.pick": "Pick a category in the catalogue.", "cat.code": "Code", "cat.keywords": "Keywords",
       "cat.state": "State", "cat.active": "In use (since version {v})", "cat.retired": "Retired (version {v})",
       "cat.movedTo": "Moved to {code}", "cat.slaLink": "Time limits (set on the time-limits page)",
+      "cat.historyLink": "Its changes (audit log)",
       "cat.effective": "Effective from (Beijing time; empty: at once)", "cat.rename": "Name and keywords",
       "cat.name": "Name", "cat.keywordsHint": "Keywords (separated by commas or spaces)", "cat.save": "Save",
       "cat.addChild": "Add a child category", "cat.add": "Add", "cat.move": "Move under another parent",
@@ -163,6 +165,9 @@
     const sla = $("sla-link");
     sla.hidden = c.level !== 3;
     sla.href = Hotline.link("dispatch", "/sla?category=" + encodeURIComponent(c.code));
+    const history = $("history-link");
+    history.hidden = !Hotline.may(state.user, "search/audit");
+    history.href = Hotline.link("search", "/audit?kind=category&key=" + encodeURIComponent(c.code));
     const editable = state.editor && !state.viewing && !c.moved_to;
     $("editing").hidden = !editable;
     if (!editable) return;
