@@ -150,9 +150,8 @@ def tree(intake: IntakeContext, version: int | None) -> tuple[Catalogue, int]:
             return latest, latest.version
         if not 1 <= version <= latest.version:
             # A query parameter out of range: the input is wrong, no object is missing.
-            raise Invalid(
-                "intake.catalogue_version_unknown", field="version", **_of(version, latest)
-            )
+            key, found = "intake.catalogue_version_unknown", latest.version
+            raise Invalid(key, field="version", version=version, latest=found)
         return as_of(latest, version, uow.catalogue.revisions_after(version)), latest.version
 
 
@@ -168,11 +167,7 @@ def versions_diff(intake: IntakeContext, older: int, newer: int) -> Diff:
 
 def _known(version: int, latest: Catalogue) -> None:
     if not 1 <= version <= latest.version:
-        raise NotFound("intake.catalogue_version_unknown", **_of(version, latest))
-
-
-def _of(version: int, latest: Catalogue) -> dict[str, int]:
-    return {"version": version, "latest": latest.version}
+        raise NotFound("intake.catalogue_version_unknown", version=version, latest=latest.version)
 
 
 def history(intake: IntakeContext, limit: int) -> list[dict[str, object]]:
