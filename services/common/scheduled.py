@@ -84,7 +84,7 @@ class ScheduledRead(BaseModel):
 
 def schedule(
     uow: Any,
-    table: Table,
+    table: Table | None = None,
     *,
     kind: str,
     key: str,
@@ -95,7 +95,9 @@ def schedule(
     summary: str = "",
 ) -> ScheduledRead:
     """Keeps the change for `effective_at` and audits the scheduling, in the caller's
-    transaction (the caller commits)."""
+    transaction (the caller commits). The table is the one in the unit of work's metadata
+    unless given, so a use case need not reach for the service's tables."""
+    table = scheduled_table(uow.metadata) if table is None else table
     row = {
         "id": uuid.uuid4().hex,
         "kind": kind,

@@ -57,6 +57,20 @@ PAGES = {
     "/search/themes": "#themes tbody tr",
     "/intake/privacy": "header nav.menu a[aria-current='page']",  # its script draws the header
     "/intake/open311-apps": "header nav.menu a[aria-current='page']",
+    "/search/monthly": "#sections section",
+    # The admin console: each page's script draws the console's tab strip.
+    **dict.fromkeys(
+        (
+            "/intake/categories",
+            "/dispatch/rules",
+            "/dispatch/departments",
+            "/dispatch/sla",
+            "/dispatch/calendar",
+            "/intake/knowledge",
+            "/search/audit",
+        ),
+        "nav.tabs a[aria-current='page']",
+    ),
 }
 # The header's role menu: label → page, in the menu's order.
 MENU = {
@@ -72,14 +86,31 @@ MENU = {
     "短信发件箱": "/intake/sms",
     "个人信息审计": "/intake/privacy",
     "城市应用接入": "/intake/open311-apps",
+    "月度报告": "/search/monthly",
+    "配置管理": "/intake/categories",
+    "审计日志": "/search/audit",
 }
 # Each demo role: the service whose login page it uses, and its menu.
 ROLES = {
     "agent1": ("intake", ["话务受理", "市民回访", "检索"]),
-    "dispatcher": ("dispatch", ["派单调度", "检索", "驾驶舱", "每月一题", "三率考核", "申诉"]),
+    "dispatcher": (
+        "dispatch",
+        ["派单调度", "检索", "驾驶舱", "每月一题", "三率考核", "申诉", "月度报告", "配置管理"],
+    ),
     "chaoyang-jxs": ("dispatch", ["承办工作台", "检索", "申诉"]),
-    "leader": ("search", ["派单调度", "检索", "驾驶舱", "每月一题", "三率考核", "申诉"]),
+    "leader": (
+        "search",
+        ["派单调度", "检索", "驾驶舱", "每月一题", "三率考核", "申诉", "月度报告", "审计日志"],
+    ),
     "admin": ("feedback", list(MENU)),
+}
+# The admin console's pages beyond the first, reached by its tab strip (admins see them all).
+ADMIN_PAGES = {
+    "派单规则": "/dispatch/rules",
+    "承办单位": "/dispatch/departments",
+    "时限政策": "/dispatch/sla",
+    "节假日": "/dispatch/calendar",
+    "知识库": "/intake/knowledge",
 }
 # The dispatcher's desk pages beyond the first, reached by the desk's own navigation.
 DESK_PAGES = {
@@ -217,6 +248,18 @@ def walk_the_menu(tab: Watched, site: Site, labels: list[str]) -> None:
                 page.locator("#subnav").get_by_role("link", name=item, exact=True).click()
                 assert_drawn(tab, site, path)
                 expect(page.locator("#subnav a[aria-current='page']")).to_have_text(item)
+        if MENU[label] == "/intake/categories":
+            walk_the_console(tab, site)
+
+
+def walk_the_console(tab: Watched, site: Site) -> None:
+    """From the categories page along the admin tab strip, across the services."""
+    tabs = tab.page.locator("nav.tabs[data-tabs='admin']")
+    for item, path in ADMIN_PAGES.items():
+        tabs.get_by_role("link", name=item, exact=True).click()
+        assert_drawn(tab, site, path)
+        expect(tabs.locator("a[aria-current='page']")).to_have_text(item)
+        tabs = tab.page.locator("nav.tabs[data-tabs='admin']")
 
 
 def assert_drawn(tab: Watched, site: Site, path: str) -> None:

@@ -71,7 +71,12 @@ def sign_in(page: Any, cluster: Cluster, username: str, path: str) -> None:
 def test_search_find_filter_and_read_a_timeline(search: Cluster, page: Any) -> None:
     sign_in(page, search, "dispatcher", "/search")
     page.wait_for_selector("ol.hits li")
-    assert page.locator("nav.tabs a").all_inner_texts() == ["工单检索", "领导驾驶舱", "每月一题"]
+    assert page.locator("nav.tabs a").all_inner_texts() == [
+        "工单检索",
+        "领导驾驶舱",
+        "每月一题",
+        "月度报告",
+    ]
     page.locator("#total").click()  # away from the search box, then back with the key
     page.keyboard.press("/")
     assert page.evaluate("document.activeElement.id") == "q"

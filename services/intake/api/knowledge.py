@@ -5,7 +5,6 @@ version."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, status
@@ -17,7 +16,6 @@ from services.common.i18n import register
 from services.common.idempotency import Idempotent
 from services.common.scheduled import ScheduledRead, schedule
 from services.common.text import CleanText
-from services.intake.adapters.orm import scheduled_changes
 from services.intake.api.models import Keyword, Strict
 from services.intake.domain.knowledge import Entry
 from services.intake.handlers import knowledge
@@ -43,7 +41,6 @@ MESSAGES = {
     },
 }
 
-KEEP = partial(schedule, table=scheduled_changes)
 Admins = Depends(require_roles(Role.admin))
 # Edits by admins: the guard first, then the key (scoped to the admin).
 Edits = [Admins, Idempotent]
@@ -219,7 +216,7 @@ def _writing(api: APIRouter, intake: IntakeContext) -> None:
             _draft("", body),
             user,
             new=True,
-            keep=KEEP,
+            keep=schedule,
             effective_at=body.effective_at,
         )
         return _answer(intake, saved, status.HTTP_201_CREATED)
@@ -237,7 +234,7 @@ def _writing(api: APIRouter, intake: IntakeContext) -> None:
             _draft(entry_id, body, body.active),
             user,
             new=False,
-            keep=KEEP,
+            keep=schedule,
             expected=body.version,
             effective_at=body.effective_at,
         )

@@ -14,7 +14,6 @@ from services.common import scheduled
 from services.common.audit import record_change
 from services.common.auth import Principal
 from services.common.errors import Invalid, NotFound
-from services.intake.adapters.orm import scheduled_changes
 from services.intake.adapters.pinyin import initials
 from services.intake.domain.catalogue import (
     Catalogue,
@@ -56,7 +55,6 @@ def submit(
             return edit
         kept = scheduled.schedule(
             uow,
-            scheduled_changes,
             kind=KIND,
             key=edit.code,
             payload=dict(payload),

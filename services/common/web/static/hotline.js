@@ -22,6 +22,14 @@ const Hotline = (() => {
     "search/search": ["agent", "dispatcher", "dept_staff", "leader", "admin"],
     "search/dashboard": DESK, "intake/open311-apps": ["admin"], "search/themes": DESK,
     "intake/proactive": ["dispatcher", "admin"],
+    // The admin console: admins change configuration; dispatchers (and leaders, for time
+    // limits and the calendar) read it.
+    "intake/categories": ["dispatcher", "admin"], "intake/knowledge": ["agent", "dispatcher", "admin"],
+    "dispatch/rules": ["dispatcher", "admin"], "dispatch/departments": ["dispatcher", "admin"],
+    "dispatch/sla": ["dispatcher", "leader", "admin"], "dispatch/calendar": ["dispatcher", "leader", "admin"],
+    "search/audit": ["leader", "admin"], "search/monthly": DESK,
+    // Not a page: who changes configuration on the admin pages (the others only read them).
+    "cue/config-edit": ["admin"],
     // Not a page: who is shown the frequent-caller cue (department staff are not).
     "cue/frequent-caller": ["agent", "dispatcher", "leader", "admin"],
     // Not a page: who creates monthly themes, gives them tasks and closes them.
@@ -36,14 +44,20 @@ const Hotline = (() => {
     ["dispatch/workbench", "menu.workbench"], ["dispatch/review", "menu.desk"],
     ["search/search", "menu.search"], ["search/dashboard", "menu.dashboard"], ["search/themes", "menu.themes"],
     ["feedback/rankings", "menu.rankings"], ["feedback/appeals", "menu.appeals"], ["intake/sms", "menu.sms"], ["intake/privacy", "menu.privacy"],
-    ["intake/open311-apps", "menu.open311"],
+    ["intake/open311-apps", "menu.open311"], ["search/monthly", "menu.report"],
+    ["intake/categories", "menu.admin"], ["search/audit", "menu.audit"],
   ];
   // A service's pages side by side: the tab strip of a page with <nav data-tabs="service">.
   const TABS = {
     dispatch: [["workbench", "nav.workbench"], ["review", "nav.review"], ["returned", "nav.returned"],
       ["extensions", "nav.extensions"], ["supervision", "nav.supervision"]],
-    search: [["search", "nav.search"], ["dashboard", "nav.dashboard"], ["themes", "nav.themes"]],
+    search: [["search", "nav.search"], ["dashboard", "nav.dashboard"], ["themes", "nav.themes"], ["monthly", "nav.monthly"]],
     feedback: [["rankings", "nav.rankings"], ["callbacks", "nav.callbacks"], ["appeals", "nav.appeals"]],
+    // The admin console spans the services: each entry names its own.
+    admin: [["intake/categories", "nav.categories"], ["dispatch/rules", "nav.rules"],
+      ["dispatch/departments", "nav.departments"], ["dispatch/sla", "nav.sla"],
+      ["dispatch/calendar", "nav.calendar"], ["intake/knowledge", "nav.knowledge"],
+      ["search/audit", "nav.audit"]],
   };
   const dict = {
     zh: {
@@ -60,6 +74,10 @@ const Hotline = (() => {
       "nav.extensions": "延期审批", "nav.supervision": "督办", "nav.search": "工单检索",
       "nav.dashboard": "领导驾驶舱", "nav.rankings": "三率排名", "nav.callbacks": "回访",
       "menu.appeals": "申诉", "nav.appeals": "申诉",
+      "menu.report": "月度报告", "menu.admin": "配置管理", "menu.audit": "审计日志",
+      "nav.categories": "分类目录", "nav.rules": "派单规则", "nav.departments": "承办单位",
+      "nav.sla": "时限政策", "nav.calendar": "节假日", "nav.knowledge": "知识库", "nav.audit": "审计日志",
+      "nav.monthly": "月度报告",
     },
     en: {
       "app.name": "12345 Citizen Hotline", "nav.logout": "Sign out", "nav.lang": "中文",
@@ -75,6 +93,10 @@ const Hotline = (() => {
       "nav.extensions": "Extensions", "nav.supervision": "Supervision", "nav.search": "Ticket search",
       "nav.dashboard": "Leaders' dashboard", "nav.rankings": "Rankings", "nav.callbacks": "Callbacks",
       "menu.appeals": "Appeals", "nav.appeals": "Appeals",
+      "menu.report": "Monthly report", "menu.admin": "Configuration", "menu.audit": "Audit log",
+      "nav.categories": "Categories", "nav.rules": "Routing rules", "nav.departments": "Departments",
+      "nav.sla": "Time limits", "nav.calendar": "Holidays", "nav.knowledge": "Knowledge base", "nav.audit": "Audit log",
+      "nav.monthly": "Monthly report",
     },
   };
 
@@ -231,8 +253,9 @@ const Hotline = (() => {
   function tabs(user) {
     document.querySelectorAll("nav[data-tabs]").forEach((nav) => {
       const service = nav.dataset.tabs;
-      nav.replaceChildren(...(TABS[service] || []).filter(([path]) => may(user, `${service}/${path}`))
-        .map(([path, key]) => pageLink(`${service}/${path}`, key)));
+      const page = (path) => (path.includes("/") ? path : `${service}/${path}`);
+      nav.replaceChildren(...(TABS[service] || []).filter(([path]) => may(user, page(path)))
+        .map(([path, key]) => pageLink(page(path), key)));
     });
   }
 

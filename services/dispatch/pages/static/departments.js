@@ -26,7 +26,7 @@
       "dept.auditLink": "在审计日志中查看", "dept.failed": "未能生效：{error}",
       "action.create": "新增", "action.change": "修改", "action.merge": "合并",
       "kind.street": "街乡镇", "kind.district": "区政府", "kind.bureau": "委办局", "kind.utility": "公共服务企业",
-      "kind.center": "热线中心", "channel.none": "不通知", "channel.sms": "短信", "channel.webhook": "Webhook",
+      "kind.center": "热线中心", "notice.none": "不通知", "notice.sms": "短信", "notice.webhook": "Webhook",
       "history.department": "单位", "history.notice_settings": "通知设置",
     },
     en: {
@@ -50,8 +50,8 @@
       "dept.auditLink": "See in the audit log", "dept.failed": "Not applied: {error}",
       "action.create": "Added", "action.change": "Changed", "action.merge": "Merged",
       "kind.street": "Street office", "kind.district": "District government", "kind.bureau": "Bureau",
-      "kind.utility": "Utility", "kind.center": "Hotline centre", "channel.none": "None", "channel.sms": "SMS",
-      "channel.webhook": "Webhook", "history.department": "Department", "history.notice_settings": "Notice settings",
+      "kind.utility": "Utility", "kind.center": "Hotline centre", "notice.none": "None", "notice.sms": "SMS",
+      "notice.webhook": "Webhook", "history.department": "Department", "history.notice_settings": "Notice settings",
     },
   });
   const KIND = "department";
@@ -90,7 +90,7 @@
     return el("tr", { "data-code": d.code, class: d.retired_at ? "muted" : "" },
       el("td", { class: "mono" }, d.code), el("td", {}, ...name),
       el("td", { class: "mono" }, d.territory.join(" ") || "—"), el("td", {}, contact(d)),
-      el("td", {}, Hotline.label("channel", d.notice_channel)),
+      el("td", {}, Hotline.t(`notice.${d.notice_channel}`)),
       el("td", { class: "open-count" }, String(d.open_assignments ?? 0)), el("td", {}, ...actions));
   }
 
