@@ -84,11 +84,13 @@ def test_the_search_page_names_a_status_and_an_urgency_in_both_languages(
     hit = page.locator(f"ol.hits li:has(.number:text-is('{ticket['number']}'))")
     expect(hit.locator(".badge").first).to_have_text(label("status", "dispatched"))
     expect(hit.locator(".badge.warn")).to_have_text("紧急")
-    expect(page.locator("nav.tabs a")).to_have_text(["工单检索", "领导驾驶舱", "每月一题"])
+    expect(page.locator("nav.tabs a")).to_have_text(
+        ["工单检索", "领导驾驶舱", "每月一题", "月度报告"]
+    )
 
     page.click("#lang-switch")
     expect(hit.locator(".badge").first).to_have_text("Dispatched")
     expect(hit.locator(".badge.warn")).to_have_text(label("urgency", "urgent", "en"))
     expect(page.locator("nav.tabs a")).to_have_text(
-        ["Ticket search", "Leaders' dashboard", "Monthly themes"]
+        ["Ticket search", "Leaders' dashboard", "Monthly themes", "Monthly report"]
     )
