@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from proto import assignments as a
 from proto import audit as au
 from proto import feedback as f
+from proto import insights as i
 from proto import sessions as s
 from proto import tickets as t
 from proto.envelope import Event
@@ -26,9 +27,10 @@ PRODUCERS: dict[str, tuple[str, ...]] = {
     f.FEEDBACK: ("feedback",),
     s.SESSIONS: SERVICES,
     au.AUDIT: SERVICES,
+    i.INSIGHTS: ("search",),
 }
 
-_SEARCHED = tuple(e for e in EVENTS if e.TOPIC not in (s.SESSIONS, au.AUDIT))
+_SEARCHED = tuple(e for e in EVENTS if e.TOPIC not in (s.SESSIONS, au.AUDIT, i.INSIGHTS))
 _SIGN_IN = (s.SignInFailed, s.SignInSucceeded, s.SessionRevoked)
 
 # Consumer group → the events it handles. The group is named after its service; every
@@ -47,7 +49,13 @@ CONSUMERS: dict[str, tuple[type[Event], ...]] = {
         f.TicketClosed,
         f.ReopenRequested,
     ),
-    "dispatch": (t.TicketCreated, t.TicketRaisedForSupervision, f.ReopenRequested),
+    "dispatch": (
+        t.TicketCreated,
+        t.TicketRaisedForSupervision,
+        f.ReopenRequested,
+        i.HotSpotRaised,
+        i.HotSpotCleared,
+    ),
     "feedback": (
         t.TicketCreated,
         t.TicketAnsweredDirectly,

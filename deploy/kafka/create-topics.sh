@@ -9,7 +9,7 @@ BOOTSTRAP=${BOOTSTRAP:-kafka:9092}
 PARTITIONS=${PARTITIONS:-6}
 RETENTION_MS=${RETENTION_MS:--1}
 topics=/opt/kafka/bin/kafka-topics.sh
-for topic in hotline.tickets hotline.assignments hotline.feedback hotline.sessions hotline.audit; do
+for topic in hotline.tickets hotline.assignments hotline.feedback hotline.sessions hotline.audit hotline.insights; do
   for name in "$topic" "$topic.dlq"; do
     $topics --bootstrap-server "$BOOTSTRAP" --create --if-not-exists --topic "$name" \
       --partitions "$PARTITIONS" --replication-factor 1 \

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
 from proto.feedback import FEEDBACK, ReopenRequested
+from proto.insights import INSIGHTS, HotSpotCleared, HotSpotRaised
 from proto.tickets import TICKETS, TicketCreated, TicketRaisedForSupervision
 from services.common import scheduled
 from services.common.app import create_app
@@ -29,9 +30,10 @@ from services.dispatch.adapters.orm import metadata, scheduled_changes
 from services.dispatch.adapters.seed import load_policies
 from services.dispatch.adapters.unit_of_work import DispatchUnitOfWork
 from services.dispatch.api import calendar as calendar_api
+from services.dispatch.api import hotspots as hotspot_api
 from services.dispatch.api import routers
 from services.dispatch.config import DispatchSettings
-from services.dispatch.handlers import consumers, rules
+from services.dispatch.handlers import consumers, hotspots, rules
 from services.dispatch.handlers import departments as departments_admin
 from services.dispatch.handlers import sla as sla_admin
 from services.dispatch.handlers.calendar import CalendarWatch
@@ -81,11 +83,13 @@ def build(
         platform,
         settings,
         "dispatch",
-        [TICKETS, FEEDBACK],
+        [TICKETS, FEEDBACK, INSIGHTS],
         {
             TicketCreated.TYPE: partial(consumers.on_ticket_created, deps),
             TicketRaisedForSupervision.TYPE: partial(consumers.on_raised_for_supervision, deps),
             ReopenRequested.TYPE: partial(consumers.on_reopen_requested, deps),
+            HotSpotRaised.TYPE: partial(hotspots.on_raised, deps),
+            HotSpotCleared.TYPE: partial(hotspots.on_cleared, deps),
         },
         uow,
     )
@@ -105,6 +109,7 @@ def build(
     apis = [
         *routers(deps),
         calendar_api.router(deps, watch),
+        hotspot_api.router(deps),
         scheduled.router(deps.uow, scheduled_changes, readers=(Role.dispatcher, Role.leader)),
     ]
     app = create_app(platform, apis, "Hotline dispatch")

@@ -34,13 +34,14 @@ from services.search.adapters.index import SearchIndex
 from services.search.adapters.labels import LabelStore
 from services.search.adapters.orm import metadata
 from services.search.adapters.themes import theme_stores
+from services.search.api import alarms as alarm_routes
 from services.search.api import audit as audit_routes
 from services.search.api import reports as report_routes
 from services.search.api import routes
 from services.search.api import themes as theme_routes
 from services.search.config import SearchSettings
 from services.search.domain.projection import KNOWN_EVENTS
-from services.search.handlers import audit, folding
+from services.search.handlers import alarms, audit, folding
 from services.search.handlers.context import SearchContext
 from services.search.handlers.themes import ThemeBook
 from services.search.messages import MESSAGES
@@ -85,12 +86,16 @@ def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
         Worker("search-hotspots", partial(metrics.refresh_hotspots, reader), idle=60.0)
     )
     changes = uow_factory(platform.engine, metadata, "search")
+    watch = alarms.AlarmWatch(reader, changes, options.hotspot_thresholds())
+    interval = options.hotspot_alarm_interval_seconds
+    platform.workers.append(Worker("search-hotspot-alarms", watch.step, idle=interval))
     read, change = theme_stores(sessionmaker(platform.engine), changes)
     book = ThemeBook(reader, read, change, RateWeightSettings().weights())
     audit_log = audit.AuditLog(audit_reader(sessionmaker(platform.engine)))
     served = [routes.router(reader, book), theme_routes.router(book)]
     served.append(report_routes.router(reader, book, book.weights))
     served.append(audit_routes.router(audit_log))
+    served.append(alarm_routes.router(reader, changes))
     app = create_app(platform, served, "Hotline search")
     pages = {"/search": "search.html", "/dashboard": "dashboard.html", "/themes": "themes.html"}
     pages["/monthly"] = "monthly.html"

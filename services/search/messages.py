@@ -35,6 +35,10 @@ MESSAGES = {
     },
     "search.bad_code": {"zh": "编码格式无效", "en": "Not a valid code"},
     "search.theme_not_found": {"zh": "专题 {id} 不存在", "en": "Theme {id} not found"},
+    "search.unknown_hotspot_alarm": {
+        "zh": "热点预警 {id} 不存在",
+        "en": "Hot-spot alarm {id} not found",
+    },
     "search.theme_task_not_found": {
         "zh": "该专题没有任务 {id}",
         "en": "The theme has no task {id}",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Gauge
+from prometheus_client import Counter, Gauge
 
 from services.common.clock import utcnow
 from services.search.handlers import insights
@@ -13,6 +13,12 @@ HOTSPOT_SCORE = Gauge(
     "hotline_search_hotspot_score",
     "How unusual the ten hottest spots are (−log10 of the chance of such a week)",
     ["category", "area"],
+)
+HOTSPOT_ALARMS_ACTIVE = Gauge(
+    "hotline_hotspot_alarms_active", "Hot-spot alarms raised and not yet cleared"
+)
+HOTSPOT_ALARMS_TOTAL = Counter(
+    "hotline_hotspot_alarms", "Hot-spot alarms raised (one per crossing of a spot's threshold)"
 )
 TOP = 10
 

@@ -38,6 +38,16 @@ class MemoryDocuments:
         return docs
 
 
+class MemorySpots:
+    """The hot spots folding touched, in order (kept across transactions: a test reads them)."""
+
+    def __init__(self) -> None:
+        self.touched: list[str] = []
+
+    def touch(self, key: str, at: datetime) -> None:
+        self.touched.append(key)
+
+
 class MemoryIndex:
     def __init__(self) -> None:
         self.docs: dict[str, Mapping[str, Any]] = {}
@@ -57,6 +67,7 @@ class MemoryUnitOfWork:
         self.stored: dict[str, Doc] = {}
         self.before_commit: list[Callable[[], None]] = []
         self.published: list[Envelope] = []
+        self.spots = MemorySpots()
 
     def __enter__(self) -> Self:
         self.documents = MemoryDocuments(copy.deepcopy(self.stored))

@@ -333,6 +333,23 @@ notices = Table(
     Index("ix_notices_due", "status", "next_attempt_at"),
 )
 
+# Hot-spot alarms search raised (hotline.insights), for the dispatchers' desk badge: one
+# row per alarm, cleared when search clears it.
+hotspot_alarms = Table(
+    "hotspot_alarms",
+    metadata,
+    Column("alarm_id", String(32), primary_key=True),
+    Column("category_code", String(32), nullable=False),
+    Column("category_name", String(200), nullable=True),
+    Column("area_code", String(32), nullable=False),
+    Column("area_name", String(200), nullable=True),
+    Column("department_code", String(32), nullable=True),
+    Column("count", Integer, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("raised_at", UtcDateTime, nullable=False),
+    Column("cleared_at", UtcDateTime, nullable=True),
+)
+
 # The visible history of an assignment: each event, who, when, and its words.
 activity = Table(
     "activity",

@@ -16,6 +16,9 @@ from services.dispatch.domain.calendar import BEIJING
 Channel = Literal["sms", "webhook", "none"]
 CHANNELS: tuple[Channel, ...] = get_args(Channel)
 CLOCK_WORDS = {"acknowledge": "签收", "contact": "联系", "resolve": "办结"}
+# A hot-spot alarm's notice: keyed by the alarm (in place of an assignment), its spot
+# (category@street) in place of a ticket number.
+HOTSPOT = "hotspot"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,10 @@ class Notice:
 
     def text(self) -> str:
         """The SMS, Chinese as duty officers read it."""
+        if self.clock == HOTSPOT:
+            category, _, street = self.ticket_number.partition("@")
+            return (f"【12345】热点预警：街道{street}的{category}类诉求近7天明显多于往常，"
+                    "请关注研判，必要时主动治理。")  # fmt: skip
         due = self.due_at.astimezone(BEIJING).strftime("%m月%d日%H:%M")
         step = CLOCK_WORDS.get(self.clock, self.clock)
         when = f"将于{due}到期" if self.kind == "warning" else f"已于{due}超期"

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.common.db import UnitOfWork
 from services.search.adapters import labels as label_names
+from services.search.adapters.alarms import SqlSpots
 from services.search.adapters.orm import documents
 from services.search.handlers.ports import Doc
 
@@ -62,6 +63,8 @@ class SqlDocuments:
 
 class SearchUnitOfWork(UnitOfWork):
     documents: SqlDocuments
+    spots: SqlSpots
 
     def attach(self, session: Session) -> None:
         self.documents = SqlDocuments(session, label_names.LabelStore())
+        self.spots = SqlSpots(session)

@@ -7,6 +7,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from services.common.idempotency import idempotency_table
@@ -119,6 +121,35 @@ audit_log = Table(
     Index("ix_audit_log_at", "at", "event_id"),
     Index("ix_audit_log_kind_key", "kind", "key", "at"),
     Index("ix_audit_log_by", "by", "at"),
+)
+
+# Hot-spot alarms: one row per crossing of a spot's threshold (the unique key makes two
+# instances raise it once), cleared when the spot falls back, acknowledged by a person.
+hotspot_alarms = Table(
+    "hotspot_alarms",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("spot_key", String(80), nullable=False),
+    Column("crossing", Integer, nullable=False),
+    Column("category_code", String(32), nullable=False),
+    Column("area_code", String(32), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("expected", Float, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("raised_at", UtcDateTime, nullable=False),
+    Column("cleared_at", UtcDateTime),
+    Column("acknowledged_by", String(150)),
+    Column("acknowledged_at", UtcDateTime),
+    UniqueConstraint("spot_key", "crossing", name="uq_hotspot_alarm_crossing"),
+    Index("ix_hotspot_alarms_open", "cleared_at", "spot_key"),
+)
+
+# Spots a newly folded ticket touched, waiting for the alarm worker to look at them again.
+hotspot_pending = Table(
+    "hotspot_pending",
+    metadata,
+    Column("spot_key", String(80), primary_key=True),
+    Column("since", UtcDateTime, nullable=False),
 )
 
 outbox_table(metadata)

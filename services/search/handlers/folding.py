@@ -18,9 +18,12 @@ def on_event(index: Index, uow: UnitOfWork, envelope: Envelope, event: Event) ->
     redelivered, fold into the same stored documents again and are indexed again."""
     documents = uow.documents
     before = documents.load(envelope.ticket_id)
-    after = apply(before, envelope, event, utcnow())
+    now = utcnow()
+    after = apply(before, envelope, event, now)
     if after == before:
         return
+    if (spot := after.get("hotspot_key")) and spot != (before or {}).get("hotspot_key"):
+        uow.spots.touch(spot, now)  # a ticket new to the spot: its alarm worker looks again
     if not documents.staged():
         uow.before_commit.append(partial(_write, index, documents))
     documents.stage(envelope.ticket_id, after)

@@ -38,9 +38,18 @@ class Index(Protocol):
         """One bulk write; returns how many documents it wrote."""
 
 
+class Spots(Protocol):
+    """Hot spots a folded ticket touched, for the alarm worker to score again."""
+
+    def touch(self, key: str, at: datetime) -> None: ...
+
+
 class UnitOfWork(Transaction, Protocol):
     @property
     def documents(self) -> Documents: ...
+
+    @property
+    def spots(self) -> Spots: ...
 
     # Work done inside the transaction just before it commits.
     before_commit: list[Callable[[], None]]

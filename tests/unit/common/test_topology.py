@@ -7,6 +7,7 @@ from proto import topology
 from proto.audit import AUDIT, ConfigurationChanged, PersonalDataAccessed
 from proto.events import EVENTS, TOPICS
 from proto.feedback import FEEDBACK, TicketRated
+from proto.insights import INSIGHTS
 from proto.sessions import SESSIONS
 from proto.tickets import TICKETS, TicketCreated
 from services.common.sealed_links import LinkSeal
@@ -35,7 +36,9 @@ def test_the_wiring_of_intake_search_and_sign_in_matches_the_declaration() -> No
     seal = LinkSeal(Settings().rating_link_keys)
     assert set(consumed(seal)) == topology.handled("intake")
     assert {e.TYPE for e in KNOWN_EVENTS} == topology.handled("search")
-    assert topology.topics("search") == tuple(t for t in TOPICS if t not in (SESSIONS, AUDIT))
+    assert topology.topics("search") == tuple(
+        t for t in TOPICS if t not in (SESSIONS, AUDIT, INSIGHTS)
+    )
     for service in topology.SERVICES:
         assert topology.topics(f"{service}-sessions") == (SESSIONS,)
 
@@ -55,7 +58,7 @@ def test_search_keeps_every_audit_event_in_a_group_of_its_own() -> None:
 
 def test_a_wiring_that_differs_is_named() -> None:
     declared = set(topology.handled("dispatch"))
-    both = [TICKETS, FEEDBACK]
+    both = [TICKETS, FEEDBACK, INSIGHTS]
     assert topology.mismatch("dispatch", both, declared) == ""
     assert "lacks handlers" in topology.mismatch("dispatch", both, {TicketCreated.TYPE})
     assert "subscribes to" in topology.mismatch("dispatch", [TICKETS], declared)
