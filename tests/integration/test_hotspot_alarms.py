@@ -6,12 +6,15 @@ notice to the territorial office and a desk badge; leaders acknowledge it (audit
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -25,7 +28,7 @@ from services.search.adapters.orm import hotspot_alarms, metadata
 from services.search.bootstrap import build as build_search
 from services.search.handlers.alarms import AlarmWatch
 from tests.support.dispatch import envelope, put_on_bus, ticket_created
-from tests.support.harness import PASSWORDS, drain, driven
+from tests.support.harness import PASSWORDS, drain, driven, free_base_port
 
 NOW = datetime.now(UTC)
 SPOT = "010101@110105001"  # noise in 建外街道: D-JXS's territory
@@ -67,14 +70,18 @@ def fold(services: dict[str, TestClient], *calls: Envelope) -> None:
     drain(*apps)  # type: ignore[arg-type]
 
 
-def raised(app: Any) -> list[dict[str, Any]]:
+def published(app: Any, word: str) -> list[dict[str, Any]]:
     outbox = metadata.tables["outbox"]
     with app.state.platform.engine.connect() as db:
         rows = db.execute(select(outbox.c.headers, outbox.c.payload)).all()
-    return [dict(r._mapping) for r in rows if "HotSpot" in r.headers]
+    return [dict(r._mapping) for r in rows if word in r.headers + r.payload]
 
 
-def test_a_crossing_raises_one_alarm_dispatch_tells_the_office_once_and_it_clears(
+def raised(app: Any) -> list[dict[str, Any]]:
+    return published(app, "HotSpot")
+
+
+def test_a_crossing_raises_one_alarm_and_dispatch_tells_the_office_once(
     services: dict[str, TestClient],
 ) -> None:
     search, dispatch = services["search"], services["dispatch"]
@@ -106,12 +113,57 @@ def test_a_crossing_raises_one_alarm_dispatch_tells_the_office_once_and_it_clear
         == 403
     )
 
+
+def test_the_dashboard_banner_shows_the_alarm_and_acknowledging_offers_a_theme(
+    services: dict[str, TestClient], browser: Any
+) -> None:
+    search = services["search"]
+    port = free_base_port(1)
+    server = uvicorn.Server(
+        uvicorn.Config(search.app, port=port, lifespan="off", log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    page = browser.new_page(locale="zh-CN")
+    try:
+        while not server.started:
+            assert thread.is_alive(), "server did not start"
+            time.sleep(0.02)
+        base = f"http://127.0.0.1:{port}"
+        page.goto(f"{base}/dashboard")
+        page.wait_for_url("**/login**")
+        page.fill("#username", "leader")
+        page.fill("#password", PASSWORDS["leader"])
+        page.press("#password", "Enter")
+        banner = page.locator("#hotspot-alarms")
+        banner.locator("li button").wait_for()
+        assert "近 7 天 3 件" in banner.inner_text() and "建外街道" in banner.inner_text()
+        banner.locator("li button").click()
+        theme = banner.locator("li a")
+        theme.wait_for()
+        assert "leader 已于" in banner.inner_text() and theme.all_inner_texts() == ["立为每月一题"]
+        assert theme.get_attribute("href") == f"/themes?hotspot={SPOT.replace('@', '%40')}"
+    finally:
+        page.close()
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_acknowledged_by_whom_offering_both_ways_and_the_spot_falling_back_clears_it(
+    services: dict[str, TestClient],
+) -> None:
+    search, dispatch = services["search"], services["dispatch"]
+    step = watch(search.app)  # type: ignore[arg-type]
     leader = headers(search, "leader")
     [alarm] = search.get("/api/v1/hotspot-alarms", headers=leader).json()
-    assert (alarm["spot_key"], alarm["acknowledged_by"]) == (SPOT, None)
+    assert (alarm["spot_key"], alarm["acknowledged_by"]) == (SPOT, "leader")
     assert alarm["offers"]["proactive"].startswith("/proactive?source=hotspot%3A010101%40")
-    seen = search.post(f"/api/v1/hotspot-alarms/{alarm['id']}/acknowledge", headers=leader)
-    assert seen.status_code == 200 and seen.json()["acknowledged_by"] == "leader"
+    again = search.post(f"/api/v1/hotspot-alarms/{alarm['id']}/acknowledge", headers=leader)
+    assert again.status_code == 200 and again.json()["acknowledged_at"] == alarm["acknowledged_at"]
+    [audited] = published(search.app, "hotspot_alarm")
+    assert '"by":"leader"' in audited["payload"].replace(" ", "")
+    agent = search.get("/api/v1/hotspot-alarms", headers=headers(search, "agent1"))
+    assert agent.status_code == 403
     unknown = search.post(f"/api/v1/hotspot-alarms/{'0' * 32}/acknowledge", headers=leader)
     assert unknown.status_code == 404 and unknown.headers["content-type"].startswith(
         "application/problem+json"
