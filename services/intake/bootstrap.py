@@ -98,7 +98,10 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
     _mail_workers(platform, options, intake, settings.port("intake"))
     _retention_worker(platform, options, intake)
     proxies = platform.auth.proxies
-    served = [*routers(intake, options.call_threads), *open311.routers(intake, options, proxies)]
+    served = [
+        *routers(intake, options.call_threads, options.intake_urgency_cues_file),
+        *open311.routers(intake, options, proxies),
+    ]
     citizens = public.router(intake, proxies, options.portal_requests_per_minute)
     served += [citizens, public.staff_router(intake)]
     served.append(_scheduled_changes(platform, intake))

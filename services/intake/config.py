@@ -187,6 +187,13 @@ class IntakeSettings(ServiceSettings):
         description="Open311 requests one app key may post per minute on each intake "
         "instance; more get 429, so one runaway app cannot flood the hotline",
     )
+    intake_urgency_cues_file: str = Field(
+        default="",
+        description="TOML file of the urgency cues: words in a caller's description (a gas "
+        "smell, an elderly person alone who fell) that suggest an urgency the agent confirms; "
+        "empty: the built-in list (services/intake/seed/urgency_cues.toml, whose form a "
+        "replacement keeps). Intake refuses to start with a file it cannot use",
+    )
 
     def checked_for(self, platform: Settings) -> Self:
         """As every service; then, outside the embedded profile, a missing public address:

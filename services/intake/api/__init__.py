@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.intake.api import calls, catalogue, knowledge, privacy, proactive, reference, sms
+from services.intake.api import (
+    assist,
+    calls,
+    catalogue,
+    knowledge,
+    privacy,
+    proactive,
+    reference,
+    sms,
+)
 from services.intake.handlers.context import IntakeContext
 
 
-def routers(intake: IntakeContext, call_threads: int) -> list[APIRouter]:
+def routers(intake: IntakeContext, call_threads: int, cues_file: str = "") -> list[APIRouter]:
     return [
         calls.router(intake, call_threads),
         catalogue.router(intake),
@@ -17,4 +26,5 @@ def routers(intake: IntakeContext, call_threads: int) -> list[APIRouter]:
         sms.router(intake),
         privacy.router(intake),
         proactive.router(intake),
+        assist.router(assist.load_cues(cues_file)),
     ]

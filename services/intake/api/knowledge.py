@@ -50,7 +50,9 @@ Moment = Annotated[
     AwareDatetime,
     Field(ge=datetime(2000, 1, 1, tzinfo=UTC), lt=datetime(2200, 1, 1, tzinfo=UTC)),
 ]
-Query100 = Annotated[str, Query(max_length=100)]
+# The console asks with the description so far (its first 400 characters: a caller says
+# what it is about early), which still fits a URL through the proxy.
+Question = Annotated[str, Query(max_length=400)]
 
 
 class KnowledgeRead(BaseModel):
@@ -157,7 +159,7 @@ def _reading(api: APIRouter, intake: IntakeContext) -> None:
     @api.get("")
     def search_knowledge(
         user: CurrentUser,
-        q: Query100 = "",
+        q: Question = "",
         category_code: Annotated[str | None, Query(max_length=12)] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 10,
         mode: Literal["answer", "browse"] = "answer",

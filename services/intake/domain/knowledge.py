@@ -5,6 +5,9 @@ not retired, and every save of it is a new version. Pure."""
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -115,13 +118,63 @@ RELEVANT = 0.3
 SAME_CATEGORY = 0.5
 
 
+# A question with this many character pairs is a description as the caller told it rather
+# than a few words typed to search: most of its pairs are noise ("我想问一下"), so it is
+# matched by the rare words it shares with an entry instead.
+LONG_QUESTION = 12
+
+
+def rarity(entries: list[Entry]) -> dict[str, float]:
+    """Each character pair's weight: high when few entries hold it (idf), absent when none."""
+    held: Counter[str] = Counter()
+    for entry in entries:
+        held.update(_topic(entry) | bigrams(entry.answer))
+    return {gram: math.log(1 + len(entries) / count) for gram, count in held.items()}
+
+
+def _topic(entry: Entry) -> frozenset[str]:
+    return bigrams(entry.title + " " + " ".join(entry.keywords))
+
+
+def described_score(entry: Entry, description: str, weights: Mapping[str, float]) -> float:
+    """0 to about 2 for a long description: how fully the caller said the entry's rarest
+    keyword (or its title), how much of the title and keywords they said, and half the share
+    of their words the answer holds; every pair weighted by rarity, so that common words
+    ("办理", "材料") count little and the caller's words around the subject dilute little."""
+    said = bigrams(description)
+    topic = _topic(entry)
+    if not said or not topic:
+        return 0.0
+    rarest = max(weights.values(), default=1.0)
+    # A pair no entry holds counts as the commonest one.
+    unseen = min(weights.values(), default=1.0)
+
+    def weight(grams: frozenset[str]) -> float:
+        return sum(weights.get(g, unseen) for g in grams)
+
+    def named(phrase: str) -> float:
+        grams = bigrams(phrase)
+        if not grams:
+            return 0.0
+        # A two-character word (老人) is said in passing more often than a longer one.
+        return weight(said & grams) / (max(len(grams), 2) * rarest)
+
+    best = max(named(p) for p in (entry.title, *entry.keywords))
+    covered = weight(said & topic) / weight(topic)
+    return best + covered + 0.5 * weight(said & bigrams(entry.answer)) / weight(said)
+
+
 def search(
     entries: list[Entry], query: str, limit: int = 10, category_code: str | None = None
 ) -> list[tuple[Entry, float]]:
     """Relevant entries, best first; with no question, the category's entries."""
     found = []
+    weights = rarity(entries) if len(bigrams(query)) >= LONG_QUESTION else None
     for entry in entries:
-        relevance = score(entry, query) if query.strip() else RELEVANT
+        if weights is not None:
+            relevance = described_score(entry, query, weights)
+        else:
+            relevance = score(entry, query) if query.strip() else RELEVANT
         if category_code and entry.covers(category_code):
             relevance += SAME_CATEGORY
         if relevance >= RELEVANT + (0 if query.strip() else SAME_CATEGORY):

@@ -114,7 +114,7 @@
   let kbTimer = null;
   async function searchKnowledge(q) {
     let found = [];
-    const params = new URLSearchParams({ limit: "5", q: q.slice(0, 100) });
+    const params = new URLSearchParams({ limit: "5", q: q.slice(0, 400) });
     if (state.category) params.set("category_code", state.category.code);
     try { found = await api(`/api/v1/knowledge?${params}`); } catch (e) { return; }
     $("kb-list").replaceChildren(...found.map((k) => el("li", {},
@@ -126,6 +126,15 @@
     $("answer").value = entry.answer;
     $("answer").focus();
   }
+  // For static/assist.js: an entry offered beside the description answers the call directly.
+  Hotline.consoleAssist = {
+    answer(entry) {
+      const consultation = form.querySelector("input[name=request_type][value=consultation]");
+      if (!consultation.checked) { consultation.checked = true; consultation.dispatchEvent(new Event("change", { bubbles: true })); }
+      useAnswer(entry);
+    },
+    category: () => state.category?.code || null,
+  };
   $("kb-q").addEventListener("input", () => { clearTimeout(kbTimer); kbTimer = setTimeout(() => searchKnowledge($("kb-q").value), 200); });
   $("answer").addEventListener("input", () => { if (!$("answer").value.trim()) state.entryId = null; });
 
