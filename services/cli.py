@@ -146,6 +146,75 @@ def report(
     typer.echo(f"in {written.seconds:.2f} s")
 
 
+@app.command("train-suggester")
+def train_suggester(
+    corpus: str = typer.Option(
+        "", "--corpus", help='JSON lines {"id", "text", "category"[, "split"]}; default: tickets'
+    ),
+    serve: bool = typer.Option(
+        True, "--serve/--no-serve", help="Serve it if its top-3 is not worse than the serving one's"
+    ),
+) -> None:
+    """Trains a new category suggester version on intake's labelled tickets (or a corpus),
+    evaluates it on the held-out fifth against the keyword baseline and stores it."""
+    from services.common.errors import DomainError
+    from services.common.i18n import t
+    from services.intake.tools.suggester_cli import report, train
+
+    try:
+        trained = train(Settings(), Path(corpus) if corpus else None, serve)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    except DomainError as refused:
+        typer.echo(t(refused.code, "zh", **refused.params), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(report(trained, serve))
+
+
+suggester = typer.Typer(help="The category suggester's model versions.", no_args_is_help=True)
+app.add_typer(suggester, name="suggester")
+
+
+@suggester.command("list")
+def suggester_list() -> None:
+    """Every version, newest first, with its evaluation; * marks the serving one."""
+    from services.intake.tools.suggester_cli import suggester as models
+
+    table = Table("", "version", "created", "by", "source", "trained on", "top-1", "top-3")
+    with models(Settings()) as found:
+        for row in found.versions():
+            e = row["evaluation"]
+            table.add_row(
+                "*" if row["serving"] else "",
+                str(row["version"]),
+                f"{row['created_at']:%Y-%m-%d %H:%M}",
+                row["created_by"],
+                row["source"],
+                str(row["trained_on"]),
+                f"{e['top1']:.1%} ({e['baseline_top1']:.1%})",
+                f"{e['top3']:.1%} ({e['baseline_top3']:.1%})",
+            )
+    console.print(table)
+    console.print("(in brackets: the keyword baseline on the same held-out tickets)")
+
+
+@suggester.command("serve")
+def suggester_serve(version: int = typer.Argument(..., help="The version to serve")) -> None:
+    """Makes VERSION the serving model (e.g. back to an earlier one)."""
+    from services.common.errors import DomainError
+    from services.common.i18n import t
+    from services.intake.tools.suggester_cli import suggester as models
+
+    try:
+        with models(Settings()) as found:
+            found.serve(version)
+    except DomainError as refused:
+        typer.echo(t(refused.code, "zh", **refused.params), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"version {version} now serves")
+
+
 calendar = typer.Typer(help="Dispatch's holiday calendar.", no_args_is_help=True)
 app.add_typer(calendar, name="calendar")
 

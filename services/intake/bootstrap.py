@@ -59,6 +59,7 @@ from services.intake.handlers.context import IntakeContext
 from services.intake.handlers.mail import forget_senders
 from services.intake.handlers.mailroom import MailPoller, ReplySender, instance_name
 from services.intake.handlers.sms import SmsSender
+from services.intake.handlers.suggest import Suggester, Uow
 from services.intake.messages import MESSAGES
 
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -97,9 +98,12 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
     _sms_worker(platform, options, intake)
     _mail_workers(platform, options, intake, settings.port("intake"))
     _retention_worker(platform, options, intake)
+    suggester = _suggester(platform, options, intake, uow)
     proxies = platform.auth.proxies
     served = [
-        *routers(intake, options.call_threads, options.intake_urgency_cues_file),
+        *routers(
+            intake, options.call_threads, options.intake_urgency_cues_file, suggester=suggester
+        ),
         *open311.routers(intake, options, proxies),
     ]
     citizens = public.router(intake, proxies, options.portal_requests_per_minute)
@@ -233,6 +237,18 @@ def _mail_workers(
     )
     platform.workers.append(Worker("intake-mail-replies", sender.step, idle=1.0))
     platform.closers += [poller.release, inbox.close]
+
+
+def _suggester(
+    platform: Platform, settings: IntakeSettings, intake: IntakeContext, uow: Uow
+) -> Suggester:
+    """The category suggester, and its scheduled retrain unless turned off (0 hours)."""
+    suggester = Suggester(uow, intake.catalogue, intake.clock)
+    hours = settings.intake_suggester_retrain_hours
+    if hours > 0:
+        step = partial(suggester.retrain_if_due, settings.intake_suggester_retrain_min_tickets)
+        platform.workers.append(Worker("intake-suggester-retrain", step, idle=hours * 3600))
+    return suggester
 
 
 def _retention_worker(platform: Platform, settings: IntakeSettings, intake: IntakeContext) -> None:

@@ -49,6 +49,19 @@ class IntakeSettings(ServiceSettings):
     retention_sweep_seconds: float = Field(
         default=3600.0, gt=0, description="How often intake looks for numbers past retention"
     )
+    intake_suggester_retrain_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="How often intake retrains the category suggester on its own tickets "
+        "(when enough new ones came in), so suggestions follow how callers speak; 0: never, "
+        "only `hotline train-suggester`",
+    )
+    intake_suggester_retrain_min_tickets: int = Field(
+        default=200,
+        ge=1,
+        description="New tickets since the latest suggester model that a scheduled retrain "
+        "waits for: fewer would hardly change the model and would cost a training",
+    )
     sms_gateway: Literal["outbox", "http"] = Field(
         default="outbox", description="outbox: texts stay in intake's local outbox page"
     )

@@ -395,6 +395,21 @@ hidden_numbers = Table(
     Column("at", UtcDateTime, nullable=False),
 )
 
+# The category suggester's models, each version with what it learned from, how it did on
+# the held-out tickets, and whether it is the one serving (at most one is).
+suggester_models = Table(
+    "suggester_models",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(150), nullable=False),
+    Column("source", String(300), nullable=False),
+    Column("trained_on", Integer, nullable=False),
+    Column("evaluation", JSON, nullable=False),
+    Column("model", LargeBinary, nullable=False),
+    Column("serving", Boolean, nullable=False, server_default=false()),
+)
+
 outbox_table(metadata)
 inbox_table(metadata)
 # Changes that take effect from a date (services/common/scheduled.py).

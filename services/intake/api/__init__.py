@@ -13,11 +13,15 @@ from services.intake.api import (
     proactive,
     reference,
     sms,
+    suggest,
 )
 from services.intake.handlers.context import IntakeContext
+from services.intake.handlers.suggest import Suggester
 
 
-def routers(intake: IntakeContext, call_threads: int, cues_file: str = "") -> list[APIRouter]:
+def routers(
+    intake: IntakeContext, call_threads: int, cues_file: str = "", *, suggester: Suggester
+) -> list[APIRouter]:
     return [
         calls.router(intake, call_threads),
         catalogue.router(intake),
@@ -27,4 +31,5 @@ def routers(intake: IntakeContext, call_threads: int, cues_file: str = "") -> li
         privacy.router(intake),
         proactive.router(intake),
         assist.router(assist.load_cues(cues_file)),
+        suggest.router(suggester),
     ]

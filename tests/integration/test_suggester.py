@@ -1,0 +1,196 @@
+"""The category suggester end to end in intake: the cold start answers before any model is
+trained; `hotline train-suggester` learns from the tickets agents logged, beats the keyword
+baseline on the held-out part and stores its evaluation; a version kept without serving is
+switched in and back; a worse model does not serve; the scheduled retrain waits for enough
+new tickets; refusals in words and by role."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from services.cli import app as cli
+from services.common.db import make_engine, uow_factory
+from services.common.settings import Settings
+from services.intake.adapters.orm import metadata
+from services.intake.adapters.unit_of_work import IntakeUnitOfWork
+from services.intake.bootstrap import build
+from services.intake.handlers.ports import CatalogueCache
+from services.intake.handlers.suggest import Suggester
+from tests.support import peers
+from tests.support.intake import IntakeApi
+
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "suggester_corpus.jsonl"
+ROWS = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
+SUGGESTIONS = "/api/v1/suggestions"
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.peers)]
+)
+def platform(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[IntakeApi, dict[str, str]]]:
+    data_dir: Path = tmp_path_factory.mktemp("suggester")
+    env = {"HOTLINE_DATA_DIR": str(data_dir), "HOTLINE_DATABASE_URL": ""}
+    if request.param == "postgresql":
+        postgres: peers.Peer = request.getfixturevalue("postgres")
+        name = f"sg_{uuid.uuid4().hex[:8]}"
+        peers.create_databases(postgres, (name,))
+        env["HOTLINE_DATABASE_URL"] = postgres.url.replace("{db}", name)
+    settings = Settings(data_dir=data_dir, database_url=env["HOTLINE_DATABASE_URL"])
+    with TestClient(build(settings)) as client:
+        yield IntakeApi(client), env
+
+
+@pytest.fixture(scope="module")
+def api(platform: tuple[IntakeApi, dict[str, str]]) -> IntakeApi:
+    return platform[0]
+
+
+def _hotline(platform: tuple[IntakeApi, dict[str, str]], *args: str) -> Any:
+    return CliRunner().invoke(cli, list(args), env=platform[1])
+
+
+def _suggest(api: IntakeApi, description: str, user: str = "agent1") -> dict[str, Any]:
+    answer = api.client.post(
+        SUGGESTIONS, json={"description": description}, headers=api.headers(user)
+    )
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def test_with_no_model_trained_the_cold_start_suggests_from_the_catalogue(
+    api: IntakeApi,
+) -> None:
+    found = _suggest(api, "家里停水了，什么时候来水")
+    assert found["model_version"] is None
+    first = found["categories"][0]
+    assert first["code"] == "020101"
+    assert first["path"] == ["公共服务", "供水", "停水"]
+    assert len(found["categories"]) == 3
+    confidences = [c["confidence"] for c in found["categories"]]
+    assert confidences == sorted(confidences, reverse=True) and 0 < confidences[0] <= 1
+    assert _suggest(api, "   ") == {"model_version": None, "categories": []}
+
+
+def test_trained_on_logged_tickets_it_beats_the_keyword_baseline_and_serves(
+    platform: tuple[IntakeApi, dict[str, str]], api: IntakeApi
+) -> None:
+    for n, row in enumerate(ROWS):
+        phone = f"139{n:08d}"
+        logged = api.call(
+            description=row["text"], category_code=row["category"], caller_phone=phone
+        )
+        assert logged.status_code == 201, logged.text
+    ran = _hotline(platform, "train-suggester")
+    assert ran.exit_code == 0, ran.output
+    assert "version 1 now serves" in ran.output
+    listed = _hotline(platform, "suggester", "list")
+    assert listed.exit_code == 0 and "tickets" in listed.output, listed.output
+    evaluation = _versions(platform)[0]["evaluation"]
+    assert evaluation["n_test"] >= 5
+    assert evaluation["top3"] > evaluation["baseline_top3"]
+    assert evaluation["top1"] > evaluation["baseline_top1"]
+    assert evaluation["p95_ms"] > 0
+    # Words no keyword of the catalogue names, in a sentence no ticket said.
+    found = _suggest(api, "晚上回家那段路黑漆漆的，灯坏了")
+    assert found["model_version"] == 1
+    assert found["categories"][0]["code"] == "030105"
+
+
+def _suggester(platform: tuple[IntakeApi, dict[str, str]]) -> Suggester:
+    env = platform[1]
+    settings = Settings(
+        data_dir=Path(env["HOTLINE_DATA_DIR"]), database_url=env["HOTLINE_DATABASE_URL"]
+    )
+    engine = make_engine(settings.database_url_for("intake"))
+    uow = uow_factory(engine, metadata, "intake", IntakeUnitOfWork)
+    return Suggester(uow, CatalogueCache())
+
+
+def _versions(platform: tuple[IntakeApi, dict[str, str]]) -> list[dict[str, Any]]:
+    return _suggester(platform).versions()
+
+
+def test_a_version_kept_aside_serves_when_switched_to_and_back(
+    platform: tuple[IntakeApi, dict[str, str]], api: IntakeApi
+) -> None:
+    kept = _hotline(platform, "train-suggester", "--no-serve")
+    assert kept.exit_code == 0 and "version 2 kept, not serving" in kept.output, kept.output
+    assert _suggest(api, "水龙头拧开不出水")["model_version"] == 1
+    assert _hotline(platform, "suggester", "serve", "2").exit_code == 0
+    assert _suggest(api, "水龙头拧开不出水")["model_version"] == 2
+    assert _hotline(platform, "suggester", "serve", "1").exit_code == 0
+    assert _suggest(api, "水龙头拧开不出水")["model_version"] == 1
+    missing = _hotline(platform, "suggester", "serve", "99")
+    assert missing.exit_code == 1 and "没有第 99 版" in missing.output
+    serving = [v["version"] for v in _versions(platform) if v["serving"]]
+    assert serving == [1]
+
+
+def test_a_model_worse_than_the_serving_one_is_kept_but_does_not_serve(
+    platform: tuple[IntakeApi, dict[str, str]], tmp_path: Path
+) -> None:
+    # It learns one vague sentence per leaf, and is tested on the very texts the serving
+    # model learned from the tickets.
+    lines = [
+        {"id": f"w{n}", "text": "你好", "category": c, "split": "train"}
+        for n, c in enumerate({r["category"] for r in ROWS})
+    ]
+    lines += [{**row, "split": "test"} for row in ROWS]
+    corpus = tmp_path / "weak.jsonl"
+    corpus.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+    ran = _hotline(platform, "train-suggester", "--corpus", str(corpus))
+    assert ran.exit_code == 0, ran.output
+    assert "kept, not serving: its top-3" in ran.output
+    versions = _versions(platform)
+    assert [v["version"] for v in versions if v["serving"]] == [1]
+    assert versions[0]["source"] == "corpus:weak.jsonl"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "text": "缺分类"}\n', encoding="utf-8")
+    refused = _hotline(platform, "train-suggester", "--corpus", str(bad))
+    assert refused.exit_code == 1 and "bad.jsonl:1" in refused.output
+
+
+def test_the_scheduled_retrain_waits_for_enough_new_tickets(
+    platform: tuple[IntakeApi, dict[str, str]], api: IntakeApi
+) -> None:
+    suggester = _suggester(platform)
+    before = len(suggester.versions())
+    for n in range(2):
+        api.call(description="楼下半夜放音响吵得睡不着", caller_phone=f"137{n:08d}")
+    assert suggester.retrain_if_due(3) == 0
+    assert suggester.retrain_if_due(2) == 1
+    newest = suggester.versions()[0]
+    assert len(suggester.versions()) == before + 1
+    assert (newest["created_by"], newest["source"]) == ("system", "scheduled")
+
+
+def test_bad_input_and_other_roles_are_refused(api: IntakeApi) -> None:
+    long = api.client.post(
+        SUGGESTIONS, json={"description": "吵" * 4001}, headers=api.headers("agent1", "en")
+    )
+    assert long.status_code == 422
+    assert long.headers["content-type"].startswith("application/problem+json")
+    assert "4000" in long.text
+    extra = api.client.post(
+        SUGGESTIONS, json={"description": "x", "nope": 1}, headers=api.headers("agent1")
+    )
+    assert extra.status_code == 422
+    for user in ("dispatcher", "admin"):
+        assert _suggest(api, "家里停水了", user=user)["categories"]
+    for user in ("leader", "chaoyang-jxs"):
+        refused = api.client.post(SUGGESTIONS, json={"description": "x"}, headers=api.headers(user))
+        assert refused.status_code == 403, user
+    stranger = {"Authorization": "Bearer not-a-token"}
+    assert (
+        api.client.post(SUGGESTIONS, json={"description": "x"}, headers=stranger).status_code == 401
+    )
