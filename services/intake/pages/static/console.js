@@ -134,6 +134,8 @@
       useAnswer(entry);
     },
     category: () => state.category?.code || null,
+    // For static/suggest.js: a suggested category is picked as the combo picks one.
+    pickCategory,
   };
   $("kb-q").addEventListener("input", () => { clearTimeout(kbTimer); kbTimer = setTimeout(() => searchKnowledge($("kb-q").value), 200); });
   $("answer").addEventListener("input", () => { if (!$("answer").value.trim()) state.entryId = null; });
