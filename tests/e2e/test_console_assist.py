@@ -13,7 +13,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.admin_pages import open_page
-from tests.support.harness import Cluster, embedded_env
+from tests.support.harness import ROOT, Cluster, embedded_env
+
+ARTIFACTS = ROOT / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +57,7 @@ def test_a_gas_smell_shows_a_cue_one_key_accepts_and_the_call_is_logged_urgent(
     cue = console.locator("#urgency-cue")
     expect(cue).to_be_visible()
     expect(cue).to_contain_text("煤气味")
+    expect(console.locator("#follow")).to_be_hidden()  # nothing in the knowledge base is about it
     expect(console.locator("#urgency")).to_have_value("general")  # the agent decides
     console.keyboard.press("Alt+u")
     expect(console.locator("#urgency")).to_have_value("urgent")
@@ -66,6 +69,7 @@ def test_a_gas_smell_shows_a_cue_one_key_accepts_and_the_call_is_logged_urgent(
         "async () => (await (await fetch('api/v1/calls?limit=1')).json())[0].ticket"
     )
     assert (logged["number"], logged["urgency"]) == (number.inner_text(), "urgent")
+    assert "null" not in console.locator("#done").inner_text()
     expect(cue).to_be_hidden()  # a new call starts without the last one's cue
 
 
@@ -73,9 +77,13 @@ def test_the_description_brings_up_knowledge_and_one_click_answers_with_it(
     console: Any,
 ) -> None:
     console.click("#description")
-    console.keyboard.type("您好，我那张社保卡前两天丢了，想问问怎么挂失，去哪里补办")
+    console.keyboard.type(
+        "您好，我那张社保卡前两天丢了，想问问怎么挂失，去哪里补办，家里还有点煤气味"
+    )
     offered = console.locator("#follow-list li", has_text="社保卡丢失如何挂失补办")
     expect(offered).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    console.screenshot(path=str(ARTIFACTS / "console-assist.png"), full_page=True)
     offered.locator("button.follow-answer").click()
     expect(console.locator("input[name=request_type][value=consultation]")).to_be_checked()
     expect(console.locator("#answer")).to_have_value(offered.locator("p.answer").inner_text())

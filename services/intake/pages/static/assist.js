@@ -34,9 +34,10 @@
     const shown = cue && cue.suggested && urgency.value !== cue.suggested && urgency.value !== "urgent";
     if (!shown) { box.hidden = true; box.replaceChildren(); return; }
     const name = Hotline.label("urgency", cue.suggested);
-    const first = cue.cues.find((c) => c.urgency === cue.suggested) || cue.cues[0];
+    const raising = cue.cues.filter((c) => c.urgency === cue.suggested);
+    const first = raising[0];
     box.replaceChildren(
-      el("span", { class: "cue-text", title: first.reason }, t("assist.cue", { urgency: name, word: first.word })),
+      el("span", { class: "cue-text" }, t("assist.cue", { urgency: name, word: raising.map((c) => c.word).join("、") })),
       el("span", { class: "muted cue-reason" }, ` — ${first.reason} `),
       el("button", { type: "button", class: "secondary", id: "urgency-accept", onclick: acceptCue },
         t("assist.accept", { urgency: name }), el("kbd", {}, t("assist.accept_key"))));

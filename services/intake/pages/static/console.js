@@ -184,7 +184,7 @@
     const done = $("done");
     done.replaceChildren(el("span", {}, parts[0].split(logged.number)[0]), el("strong", {}, logged.number),
       el("span", {}, parts[0].split(logged.number).slice(1).join(logged.number) + (parts[1] ? " " + parts[1] : "")),
-      frequentBadge(logged));
+      frequentBadge(logged) || "");
     done.hidden = false;
   }
   function reset() {
