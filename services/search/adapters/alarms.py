@@ -40,7 +40,9 @@ def _touch(dialect: str) -> Any:
 @cache
 def _raise(dialect: str) -> Any:
     keys = [_A.spot_key, _A.crossing]
-    return upsert(dialect, hotspot_alarms).on_conflict_do_nothing(index_elements=keys)
+    return (
+        upsert(dialect, hotspot_alarms).on_conflict_do_nothing(index_elements=keys).returning(_A.id)
+    )
 
 
 class SqlSpots:
@@ -88,8 +90,8 @@ class SqlAlarms:
             "raised_at": at,
         }  # fmt: skip
         dialect = self._session.get_bind().dialect.name
-        done = self._session.execute(_raise(dialect), row)
-        return alarm_id if done.rowcount == 1 else None  # type: ignore[attr-defined]
+        added = self._session.execute(_raise(dialect), row).scalar_one_or_none()
+        return str(added) if added else None
 
     def clear(self, alarm_id: str, reading: Reading, at: datetime) -> bool:
         values = {"b_id": alarm_id, "b_at": at, "b_count": reading.count, "b_score": reading.score}
