@@ -93,3 +93,27 @@ def test_the_sms_outbox_page_is_for_admins(browser: Any, platform: Cluster) -> N
     assert page.locator("h2#sms-heading").inner_text() == "短信发件箱"
     page.screenshot(path=str(ARTIFACTS / "intake-sms.png"), full_page=True)
     page.close()
+
+
+def test_typing_a_paraphrase_offers_the_open_ticket_said_in_other_words(
+    browser: Any, platform: Cluster
+) -> None:
+    page = _signed_in(browser, platform, "agent2", "agent2pass", "/console")
+    said = "科春社区人行道上乱停了一堆共享单车，推轮椅都走不了"
+    body = {
+        "channel": "phone",
+        "request_type": "complaint",
+        "category_code": "020101",
+        "area_code": "110108001002",
+        "urgency": "general",
+        "description": said,
+    }
+    ticket = page.evaluate("b => Hotline.once('/api/v1/calls', { body: b })", body)
+    _fill(page, "共享单车堆在人行道上，轮椅过不去")
+    item = page.locator(
+        f"#dup-list li[data-kind=same_meaning]:has(.num:text-is('{ticket['number']}'))"
+    )
+    expect(item.locator(".dup-why mark", has_text="共享单车")).to_have_count(1)
+    expect(item.locator(".dup-text mark", has_text="共享单车")).to_have_count(1)
+    expect(item.locator(".reason").first).to_contain_text("意思相近")
+    page.close()

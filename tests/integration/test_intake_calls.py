@@ -90,8 +90,10 @@ def test_duplicates_are_open_tickets_at_the_place_by_category_or_text(api: Intak
         "/api/v1/duplicates", area_code=_place(1), category_code="010101", text="夜间施工噪音扰民"
     ).json()
     ids = [d["ticket"]["id"] for d in found]
-    assert ids[0] == noise["id"] and similar["id"] in ids
-    assert unrelated["id"] not in ids and elsewhere["id"] not in ids
+    assert ids[0] == noise["id"] and similar["id"] in ids and unrelated["id"] not in ids
+    # Another community of the street comes only as the same thing said there.
+    kinds = {d["ticket"]["id"]: d["kind"] for d in found}
+    assert kinds[noise["id"]] == "same_category" and kinds.get(elsewhere["id"]) == "same_meaning"
     by_street = api.get("/api/v1/duplicates", area_code="110105001", category_code="010101").json()
     assert {noise["id"], elsewhere["id"]} <= {d["ticket"]["id"] for d in by_street}
 
@@ -223,3 +225,22 @@ def test_metrics_count_calls_by_channel_type_and_outcome(
     assert "hotline_intake_duplicates_attached_total" in text
     assert "hotline_intake_form_fill_seconds_count" in text
     assert "hotline_intake_direct_answers_total" in text
+
+
+def test_a_ticket_said_in_other_words_on_the_same_street_is_offered_with_its_why(
+    api: IntakeApi,
+) -> None:
+    said = "人行道上乱停了一堆共享单车，推轮椅都走不了"
+    same_street = api.call(area_code="110105001035", category_code="020101", description=said)
+    other_street = api.call(area_code="110105002024", category_code="020101", description=said)
+    unrelated = api.call(area_code="110105001035", category_code="020101", description="小区停水")
+    found = api.get(
+        "/api/v1/duplicates", area_code="110105001036", text="共享单车堆在人行道上，轮椅过不去"
+    ).json()
+    by_id = {d["ticket"]["id"]: d for d in found}
+    match = by_id[same_street.json()["id"]]
+    assert (match["kind"], match["same_category"]) == ("same_meaning", False)
+    assert match["score"] == match["meaning"] >= 0.2 and "共享单车" in match["why"]
+    assert other_street.json()["id"] not in by_id and unrelated.json()["id"] not in by_id
+    by_category = api.get("/api/v1/duplicates", area_code="110105001035", category_code="020101")
+    assert {d["kind"] for d in by_category.json()} == {"same_category"}

@@ -80,6 +80,9 @@ def router(intake: IntakeContext, call_threads: int) -> APIRouter:
                 score=round(d.match.score, 3),
                 same_category=d.match.same_category,
                 similarity=round(d.match.similarity, 3),
+                kind=d.match.kind,
+                meaning=round(d.match.meaning, 3),
+                why=list(d.match.why),
             )
             for d in found
         ]

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from proto.tickets import CallerChannel, RequestType, Urgency
 from proto.vocabulary import StoredTicketStatus
 from services.common.text import CLEAN, CleanText
+from services.intake.domain.duplicates import Kind
 from services.intake.domain.model import DirectAnswer, LogCall, Ticket
 
 Keyword = Annotated[
@@ -101,6 +102,12 @@ class DuplicateRead(BaseModel):
     score: float
     same_category: bool
     similarity: float
+    kind: Kind = Field(
+        description="Why it is offered: the same category at the place, similar wording, "
+        "or the same problem said in other words along the street"
+    )
+    meaning: float = Field(description="TF-IDF cosine to the typed text, 0 when nothing shared")
+    why: list[str] = Field(description="Shared fragments of the ticket's text, weightiest first")
 
 
 class RecentCallRead(BaseModel):

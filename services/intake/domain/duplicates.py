@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal
 
 from services.intake.domain.text import bigrams, dice
 
@@ -15,6 +16,10 @@ WINDOW = timedelta(days=30)
 SIMILAR_TEXT = 0.3
 # The opening of a description says what it is about; comparing more costs time, not hits.
 COMPARED_CHARS = 300
+
+# Why a ticket is offered: the same category at the place, similar wording, or the same
+# problem said in other words along the street (domain.meaning).
+Kind = Literal["same_category", "similar_text", "same_meaning"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,9 @@ class Match:
     score: float
     same_category: bool
     similarity: float
+    kind: Kind = "same_category"
+    meaning: float = 0.0  # TF-IDF cosine to what the agent typed, 0 when not compared
+    why: tuple[str, ...] = ()  # the shared fragments of the ticket's text, heaviest first
 
 
 def judge(candidate: Candidate, category_code: str | None, grams: frozenset[str]) -> Match | None:
@@ -38,7 +46,8 @@ def judge(candidate: Candidate, category_code: str | None, grams: frozenset[str]
     similarity = dice(grams, bigrams(candidate.description[:COMPARED_CHARS])) if grams else 0.0
     if not same and similarity < SIMILAR_TEXT:
         return None
-    return Match(candidate.ticket_id, similarity + (1.0 if same else 0.0), same, similarity)
+    kind: Kind = "same_category" if same else "similar_text"
+    return Match(candidate.ticket_id, similarity + (1.0 if same else 0.0), same, similarity, kind)
 
 
 def rank(

@@ -3,13 +3,15 @@ each number may be shown, see handlers.privacy), and one ticket."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from services.common.auth import Principal
 from services.common.errors import Invalid, NotFound
 from services.intake import metrics
-from services.intake.domain import duplicates
+from services.intake.domain import duplicates, meaning
 from services.intake.domain.model import Call, Ticket
 from services.intake.domain.privacy import TakenCall, may_reveal
 from services.intake.handlers.context import IntakeContext
@@ -18,6 +20,14 @@ from services.intake.handlers.context import IntakeContext
 # fetched apart. A very busy community (thousands of open tickets in 30 days) is judged on
 # its newest ones, which is where a repeat call's ticket almost always is.
 CANDIDATES = 150
+# Tickets said in other words are looked for along the whole street (a caller's community
+# is often misheard or left out): its newest open ones, enough for a busy street's month.
+MEANING_CANDIDATES = 500
+# A street's IDF is learned again once this share of its open tickets is new to it; until
+# then new tickets are weighed by the IDF learned before (it drifts slowly).
+RELEARN_SHARE = 0.25
+# Streets whose index is kept: those the agents are taking calls about right now.
+STREETS_KEPT = 256
 
 
 @dataclass(frozen=True)
@@ -30,17 +40,45 @@ def find_duplicates(
     intake: IntakeContext, area_code: str, category_code: str | None, text: str, limit: int
 ) -> list[Duplicate]:
     """Open tickets of the last 30 days within the area, with the same category or
-    similar text, best first."""
+    similar text, and along its street those that say the same in other words; best first."""
     started = time.perf_counter()
     if intake.addresses.get(area_code) is None:
         raise Invalid("intake.unknown_area", field="area_code", code=area_code)
     since = intake.clock() - duplicates.WINDOW
+    street = area_code[:9]
     with intake.uow() as uow:
         found = uow.tickets.open_at_place(area_code, since, category_code, CANDIDATES)
+        nearby = uow.tickets.open_at_place(street, since, None, MEANING_CANDIDATES)
         ranked = duplicates.rank(found, category_code, text, limit)
+        index, among = _index(street, nearby), [c.ticket_id for c in nearby]
+        ranked = meaning.beside(ranked, index, text, limit, among)
         by_id = uow.tickets.get_many([m.ticket_id for m in ranked])
     metrics.DUPLICATE_LOOKUP_SECONDS.observe(time.perf_counter() - started)
     return [Duplicate(by_id[m.ticket_id], m) for m in ranked]
+
+
+_streets: OrderedDict[str, meaning.Index] = OrderedDict()
+_streets_lock = threading.Lock()
+
+
+def _index(street: str, nearby: list[duplicates.Candidate]) -> meaning.Index:
+    """The street's index, kept between requests: the console asks again on every pause
+    in typing, and only the typed text changes. Closed tickets stay in it unasked (only
+    `nearby` is scored) until it is learned again."""
+    with _streets_lock:
+        index = _streets.get(street)
+    known = index.vectors if index else {}
+    new = [(c.ticket_id, c.description) for c in nearby if c.ticket_id not in known]
+    if index is None or len(new) > RELEARN_SHARE * len(nearby) or len(known) > 2 * len(nearby):
+        index = meaning.index((c.ticket_id, c.description) for c in nearby)
+    elif new:
+        index = index.extend(new)
+    with _streets_lock:
+        _streets[street] = index
+        _streets.move_to_end(street)
+        while len(_streets) > STREETS_KEPT:
+            _streets.popitem(last=False)
+    return index
 
 
 @dataclass(frozen=True)

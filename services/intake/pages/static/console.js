@@ -86,17 +86,33 @@
     if (!found.length) { list.replaceChildren(el("li", { class: "muted" }, t("console.no_dups"))); return; }
     list.replaceChildren(...found.map(renderDuplicate));
   }
+  Hotline.messages({
+    zh: { "console.same_meaning": "意思相近 {pct}%", "console.dup_score": "匹配度 {score}", "console.dup_why": "相同说法：" },
+    en: { "console.same_meaning": "{pct}% same meaning", "console.dup_score": "score {score}", "console.dup_why": "Shared words: " },
+  });
   function renderDuplicate(d) {
     const tk = d.ticket;
+    const why = d.why || [];
     const reasons = [d.same_category ? t("console.same_category") : null,
-      d.similarity >= 0.3 ? t("console.similar", { pct: Math.round(d.similarity * 100) }) : null].filter(Boolean);
-    return el("li", { class: state.duplicate?.id === tk.id ? "chosen" : "" },
+      d.similarity >= 0.3 ? t("console.similar", { pct: Math.round(d.similarity * 100) }) : null,
+      d.kind === "same_meaning" ? t("console.same_meaning", { pct: Math.round(d.meaning * 100) }) : null,
+      t("console.dup_score", { score: d.score.toFixed(2) })].filter(Boolean);
+    // The shared fragments marked where they stand in the ticket's own text.
+    const spans = why.map((f) => [tk.description.indexOf(f), f]).filter(([at]) => at >= 0).sort((x, y) => x[0] - y[0]);
+    const text = []; let from = 0;
+    for (const [at, f] of spans) {
+      if (at < from) continue;
+      text.push(tk.description.slice(from, at), el("mark", {}, f)); from = at + f.length;
+    }
+    text.push(tk.description.slice(from));
+    return el("li", { class: state.duplicate?.id === tk.id ? "chosen" : "", "data-kind": d.kind },
       el("div", { class: "dup-head" },
         el("span", { class: "num" }, tk.number), statusBadge(tk.status), frequentBadge(tk),
         el("span", { class: "muted" }, t("console.calls", { n: tk.calls })),
         el("span", { class: "muted" }, Hotline.fmtTime(tk.created_at))),
       el("div", { class: "muted reason" }, `${pathText(tk.category_path)} · ${reasons.join(" · ")}`),
-      el("p", { class: "dup-text" }, tk.description),
+      why.length ? el("div", { class: "muted reason dup-why" }, t("console.dup_why"), why.map((f) => el("mark", {}, f)).flatMap((m, i) => i ? [" ", m] : [m])) : null,
+      el("p", { class: "dup-text" }, text),
       el("button", { type: "button", class: "secondary attach-btn", "data-ticket": tk.id,
         onclick: () => chooseDuplicate(tk) }, t("console.attach")));
   }
