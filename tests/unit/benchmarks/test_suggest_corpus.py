@@ -62,3 +62,11 @@ def test_short_numbers_are_not_phone_numbers(text: str) -> None:
 
 def test_a_phone_number_is_caught() -> None:
     assert PHONE_LIKE.search("我电话是138 1234 5678")
+
+
+def test_test_texts_use_wordings_no_training_text_of_their_leaf_uses() -> None:
+    for bank in make_corpus.banks():
+        rows = [row for row in ROWS if row["category"] == bank.code]
+        for phrase in bank.what:
+            sides = {row["split"] for row in rows if phrase in row["text"]}
+            assert sides != {"train", "test"}, (bank.code, phrase)
