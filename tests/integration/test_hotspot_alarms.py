@@ -24,7 +24,7 @@ from services.common.settings import Settings
 from services.dispatch.adapters.orm import notices
 from services.dispatch.bootstrap import build as build_dispatch
 from services.search import metrics
-from services.search.adapters.orm import hotspot_alarms, metadata
+from services.search.adapters.orm import hotspot_alarms, hotspot_pending, metadata
 from services.search.bootstrap import build as build_search
 from services.search.handlers.alarms import AlarmWatch
 from tests.support.dispatch import envelope, put_on_bus, ticket_created
@@ -95,6 +95,8 @@ def test_a_crossing_raises_one_alarm_and_dispatch_tells_the_office_once(
     assert len(events) == 1 and '"HotSpotRaised"' in events[0]["headers"]
     assert "110105001" in events[0]["payload"] and "caller" not in events[0]["payload"]
     assert metrics.HOTSPOT_ALARMS_ACTIVE._value.get() == 1
+    with search.app.state.platform.engine.connect() as db:  # type: ignore[attr-defined]
+        assert db.execute(select(hotspot_pending)).all() == []  # looked at: forgotten
 
     fold(services, call(4), call(5))  # holds: nothing again, from either instance
     other = replace(step)

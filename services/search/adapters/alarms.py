@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -28,13 +28,17 @@ _ACKNOWLEDGE = (
     .values(acknowledged_by=bindparam("b_by"), acknowledged_at=bindparam("b_at"))
 )
 _DONE = delete(hotspot_pending).where(
-    _P.spot_key.in_(bindparam("b_keys", expanding=True)), _P.since <= bindparam("b_seen")
+    _P.spot_key == bindparam("b_key"), _P.since == bindparam("b_since")
 )
 
 
 @cache
 def _touch(dialect: str) -> Any:
-    return upsert(dialect, hotspot_pending).on_conflict_do_nothing(index_elements=[_P.spot_key])
+    # A later touch moves `since` (waiting for a worker that holds the row), so the worker
+    # forgets the spot only if nothing touched it after what it looked at.
+    insert = upsert(dialect, hotspot_pending)
+    later = {"since": insert.excluded.since}
+    return insert.on_conflict_do_update(index_elements=[_P.spot_key], set_=later)
 
 
 @cache
@@ -70,10 +74,11 @@ class SqlAlarms:
         )
         return {r.spot_key: r.since for r in self._session.execute(query)}
 
-    def done(self, keys: Collection[str], seen: datetime) -> None:
-        """Forgets the spots looked at, unless touched again since `seen`."""
-        if keys:
-            self._session.execute(_DONE, {"b_keys": list(keys), "b_seen": seen})
+    def done(self, seen: Mapping[str, datetime]) -> None:
+        """Forgets the spots looked at (`pending`'s answer), unless touched again since."""
+        if seen:
+            rows = [{"b_key": key, "b_since": since} for key, since in seen.items()]
+            self._session.execute(_DONE, rows)
 
     def open(self) -> list[dict[str, Any]]:
         return [dict(r._mapping) for r in self._session.execute(_OPEN)]

@@ -79,7 +79,7 @@ class AlarmWatch:
                     raised += self._raise(u, store, reading, now)
                 elif change == "clear":
                     cleared += self._clear(u, store, opened[key]["id"], reading, now)
-            store.done(touched, max(touched.values(), default=now))
+            store.done(touched)
             active = len(store.open())
             u.commit()
         metrics.HOTSPOT_ALARMS_ACTIVE.set(active)
