@@ -1,8 +1,11 @@
-"""The suggester's pure parts: the measures, the keyword baseline, the held-out split, the
-cold-start documents and the serving rule."""
+"""The suggester's pure parts (the measures, the keyword baseline, the held-out split, the
+cold-start documents, the serving rule) and its model on a tiny catalogue."""
+
+import pickle
 
 import pytest
 
+from services.intake.adapters.suggester import Model, train
 from services.intake.domain.catalogue import Catalogue, Category
 from services.intake.domain.knowledge import Entry
 from services.intake.domain.suggest import (
@@ -90,3 +93,23 @@ def test_a_new_model_serves_only_if_its_top3_is_not_worse():
     assert may_serve(0.8, None)
     assert may_serve(0.8, 0.8)
     assert not may_serve(0.79, 0.8)
+
+
+def test_the_model_learns_leaves_from_priors_alone_and_survives_a_round_trip():
+    model = train([], [], priors(CATALOGUE))
+    assert model.top("家里没水了")[0][0] == "020101"
+    again = Model.loads(model.dumps())
+    assert again.top("工地夜间施工") == model.top("工地夜间施工")
+    assert sum(confidence for _, confidence in model.top("工地", k=10)) == pytest.approx(
+        1, abs=0.01
+    )
+    # Characters it never saw: no ranking rather than noise.
+    assert model.top("xyz") == []
+    assert model.top("  ") == []
+
+
+def test_a_model_with_one_leaf_or_none_answers_without_choosing():
+    assert train(["停水了"], ["020101"]).top("随便什么") == [("020101", 1.0)]
+    assert train([], []).top("停水") == []
+    with pytest.raises(TypeError):
+        Model.loads(pickle.dumps({"not": "a model"}))
