@@ -194,3 +194,13 @@ def test_bad_input_and_other_roles_are_refused(api: IntakeApi) -> None:
     assert (
         api.client.post(SUGGESTIONS, json={"description": "x"}, headers=stranger).status_code == 401
     )
+
+
+def test_a_leaf_retired_after_training_is_no_longer_suggested(api: IntakeApi) -> None:
+    dark = "晚上回家那段路黑漆漆的，灯坏了"
+    assert _suggest(api, dark)["categories"][0]["code"] == "030105"
+    assert api.send("POST", "/api/v1/categories/030105/retire").is_success
+    found = _suggest(api, dark)
+    assert found["model_version"] is not None  # the model still knows it; intake skips it
+    assert "030105" not in [c["code"] for c in found["categories"]]
+    assert len(found["categories"]) == 3
