@@ -26,8 +26,9 @@ MEANING_CANDIDATES = 500
 # A street's IDF is learned again once this share of its open tickets is new to it; until
 # then new tickets are weighed by the IDF learned before (it drifts slowly).
 RELEARN_SHARE = 0.25
-# Streets whose index is kept: those the agents are taking calls about right now.
-STREETS_KEPT = 256
+# Streets whose index is kept: those the agents are taking calls about right now. A street
+# of 500 open tickets takes a few MB.
+STREETS_KEPT = 32
 
 
 @dataclass(frozen=True)
