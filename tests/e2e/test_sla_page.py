@@ -143,3 +143,18 @@ def test_a_dispatcher_reads_the_limits_without_editing_them(browser: Any, servic
     assert "Time limits" in page.locator("nav.tabs").inner_text()
     page.context.close()
     assert not page.errors, page.errors
+
+
+def test_a_category_link_opens_the_page_on_that_category_ready_to_set(
+    browser: Any, service: Cluster
+) -> None:
+    """The category tree links each leaf here (?category=<code>); an admin finds it marked
+    and the form set to it, with the urgency it may be limited to."""
+    page = open_page(browser, service, "admin")
+    page.goto(f"{service.url('dispatch')}/sla?category=0101")
+    page.locator("#categories tr.chosen[data-code='0101']").wait_for()
+    assert page.locator("#category-prefix").input_value() == "0101"
+    options = page.locator("#category-urgency option").all_inner_texts()
+    assert options[0] == "各等级（紧急除外）" and "紧急" in options and len(options) == 5
+    page.context.close()
+    assert not page.errors, page.errors

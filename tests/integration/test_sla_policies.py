@@ -205,6 +205,33 @@ def test_categories_take_a_policy_of_their_own_the_most_specific_first(
     ]
 
 
+def test_a_category_may_take_a_policy_for_one_urgency_only(client: TestClient) -> None:
+    """Category × urgency: complex tickets of 0101 take `utilities`, its other tickets keep
+    the policy of their urgency; an urgent ticket takes `urgent` unless 0101 names one."""
+    answer = put(
+        client, f"{POLICIES}/categories/0101", {"policy": "utilities", "urgency": "complex"}
+    )
+    assert (answer.json()["urgency"], answer.json()["policy"]) == ("complex", "utilities")
+    complex_one = new_ticket(client, number="2611300121", urgency="complex")
+    assert complex_one["policy"] == "utilities"
+    assert new_ticket(client, number="2611300122")["policy"] == "general"
+    assert new_ticket(client, number="2611300123", urgency="urgent")["policy"] == "urgent"
+    put(client, f"{POLICIES}/categories/0101", {"policy": "complex", "urgency": "urgent"})
+    assert new_ticket(client, number="2611300124", urgency="urgent")["policy"] == "complex"
+    listed = client.get(POLICIES, headers=as_(client, "dispatcher")).json()["categories"]
+    assert {(m["prefix"], m["urgency"], m["policy"]) for m in listed} >= {
+        ("0101", "complex", "utilities"),
+        ("0101", "urgent", "complex"),
+    }
+    for urgency in ("complex", "urgent"):
+        headers = as_(client, "admin") | {"Idempotency-Key": uuid.uuid4().hex}
+        gone = client.delete(f"{POLICIES}/categories/0101?urgency={urgency}", headers=headers)
+        assert gone.status_code == 204
+    assert new_ticket(client, number="2611300125", urgency="complex")["policy"] == "complex"
+    keys = [a["key"] for a in audits(client)[-4:]]
+    assert keys == ["category:0101:complex", "category:0101:urgent"] * 2
+
+
 @pytest.mark.parametrize(
     ("path", "body", "field", "en"),
     [

@@ -140,6 +140,8 @@ sla_categories = Table(
     "sla_categories",
     metadata,
     Column("prefix", String(12), primary_key=True),
+    # The urgency this policy is for; "" for every urgency but urgent.
+    Column("urgency", String(16), primary_key=True, server_default=""),
     Column("policy", String(40), nullable=False),
     Column("updated_by", String(100), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),

@@ -7,7 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from services.dispatch.domain.routing import Department, Router, Rule
-from services.dispatch.domain.sla import CLOCKS, Policy, PolicyBook
+from services.dispatch.domain.sla import (
+    ANY_URGENCY,
+    CLOCKS,
+    Policy,
+    PolicyBook,
+    most_specific_first,
+)
 
 SEED = Path(__file__).resolve().parent.parent / "seed"
 FALLBACK = "C-CENTER"
@@ -77,8 +83,9 @@ def load_policies(path: Path | None = None) -> PolicyBook:
             float(p["warn_share"]),
             float(p["max_extension_hours"]),
         )
-    by_category = [(c["prefix"], c["policy"]) for c in data.get("categories", [])]
-    return PolicyBook(policies, by_category)
+    entries = data.get("categories", [])
+    mapped = {(c["prefix"], c.get("urgency", ANY_URGENCY)): c["policy"] for c in entries}
+    return PolicyBook(policies, most_specific_first(mapped))
 
 
 def _limit(value: Any, default: str) -> tuple[float, Any]:

@@ -26,7 +26,10 @@ _VERSION = select(versions.c.value).where(versions.c.name == SLA_VERSION)
 _BUMP = update(versions).where(versions.c.name == SLA_VERSION).values(value=versions.c.value + 1)
 _POLICY = select(sla_policies).where(sla_policies.c.name == bindparam("b_name"))
 _POLICIES = select(sla_policies).order_by(sla_policies.c.name)
-_MAPPING = select(sla_categories).where(sla_categories.c.prefix == bindparam("b_prefix"))
+_MAPPING = select(sla_categories).where(
+    sla_categories.c.prefix == bindparam("b_prefix"),
+    sla_categories.c.urgency == bindparam("b_urgency"),
+)
 _MAPPINGS = select(sla_categories, categories.c.name.label("category_name")).outerjoin(
     categories, categories.c.code == sla_categories.c.prefix
 )
@@ -73,7 +76,8 @@ class SqlPolicies:
 
     def book(self) -> PolicyBook:
         policies = {r.name: policy_of(r._mapping) for r in self._session.execute(_POLICIES)}
-        mapped = {r.prefix: r.policy for r in self._session.execute(select(sla_categories))}
+        rows = self._session.execute(select(sla_categories))
+        mapped = {(r.prefix, r.urgency): r.policy for r in rows}
         return PolicyBook(policies, most_specific_first(mapped))
 
     def policies(self) -> list[dict[str, Any]]:
@@ -91,22 +95,24 @@ class SqlPolicies:
             self._session.execute(insert(sla_policies).values(name=policy.name, **values))
 
     def mappings(self) -> list[dict[str, Any]]:
-        rows = self._session.execute(_MAPPINGS.order_by(sla_categories.c.prefix))
-        return [dict(r._mapping) for r in rows]
+        order = (sla_categories.c.prefix, sla_categories.c.urgency)
+        return [dict(r._mapping) for r in self._session.execute(_MAPPINGS.order_by(*order))]
 
-    def mapping(self, prefix: str) -> dict[str, Any] | None:
-        row = self._session.execute(_MAPPING, {"b_prefix": prefix}).first()
+    def mapping(self, prefix: str, urgency: str) -> dict[str, Any] | None:
+        row = self._session.execute(_MAPPING, {"b_prefix": prefix, "b_urgency": urgency}).first()
         return None if row is None else dict(row._mapping)
 
-    def put_mapping(self, prefix: str, policy: str, by: str, now: datetime) -> None:
+    def put_mapping(self, prefix: str, urgency: str, policy: str, by: str, now: datetime) -> None:
         values = {"policy": policy, "updated_by": by, "updated_at": now}
-        where = sla_categories.c.prefix == prefix
+        where = (sla_categories.c.prefix == prefix) & (sla_categories.c.urgency == urgency)
         done = self._session.execute(update(sla_categories).where(where).values(values))
         if not changed(done):
-            self._session.execute(insert(sla_categories).values(prefix=prefix, **values))
+            row = {"prefix": prefix, "urgency": urgency, **values}
+            self._session.execute(insert(sla_categories).values(row))
 
-    def remove_mapping(self, prefix: str) -> None:
-        self._session.execute(delete(sla_categories).where(sla_categories.c.prefix == prefix))
+    def remove_mapping(self, prefix: str, urgency: str) -> None:
+        where = (sla_categories.c.prefix == prefix) & (sla_categories.c.urgency == urgency)
+        self._session.execute(delete(sla_categories).where(where))
 
     def record(self, change: dict[str, Any]) -> int:
         """Keeps the change under the next version and returns that version."""
@@ -127,11 +133,14 @@ class SqlPolicies:
             return False
         for policy in book.policies.values():
             self.put_policy(policy, "seed", now)
-        for prefix, name in book.by_category:
-            self.put_mapping(prefix, name, "seed", now)
+        for prefix, urgency, name in book.by_category:
+            self.put_mapping(prefix, urgency, name, "seed", now)
         after = {
             "policies": [self.policy(name) for name in sorted(book.policies)],
-            "categories": dict(book.by_category),
+            "categories": [
+                {"prefix": prefix, "urgency": urgency, "policy": name}
+                for prefix, urgency, name in book.by_category
+            ],
         }
         seeded = {"subject": "book", "key": "sla.toml", "action": "import", "before": None}
         self.record(seeded | {"after": after, "by": "seed", "at": now, "effective_at": None})

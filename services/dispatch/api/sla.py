@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
+from proto.vocabulary import Urgency
 from services.common.auth import CurrentUser, Role, require_roles
 from services.common.idempotency import Idempotent
 from services.common.scheduled import ScheduledRead
@@ -55,11 +56,14 @@ class PolicyRead(BaseModel):
 
 class CategoryPolicyUpdate(Input):
     policy: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+    # The tickets of that urgency only; empty: every urgency but urgent.
+    urgency: Urgency | None = None
     effective_at: AwareDatetime | None = None
 
 
 class CategoryPolicyRead(BaseModel):
     prefix: str
+    urgency: Urgency | Literal[""] = Field(description='"" for every urgency but urgent')
     policy: str
     category_name: str | None = None
     updated_by: str
@@ -118,9 +122,11 @@ def router(deps: DispatchContext) -> APIRouter:
     def delete_category(
         prefix: Prefix,
         user: CurrentUser,
+        urgency: Annotated[Urgency | None, Query()] = None,
         effective_at: Annotated[AwareDatetime | None, Query()] = None,
     ) -> Response:
-        payload = {"subject": "category", "action": "delete", "prefix": prefix}
+        """Removes the category's own policy (for `urgency`, or for every urgency)."""
+        payload = {"subject": "category", "action": "delete", "prefix": prefix, "urgency": urgency}
         return _answer(sla.change(deps, user, payload, effective_at)) or Response(status_code=204)
 
     return api

@@ -57,26 +57,34 @@ class Policy:
             raise ValueError(f"policy {self.name}: warn_share must be between 0 and 1")
 
 
+# A category's policy that holds for every urgency but `urgent` (the urgent class keeps its
+# own policy unless a category names one for urgent tickets expressly).
+ANY_URGENCY = ""
+
+
 @dataclass(frozen=True)
 class PolicyBook:
-    """Urgent tickets take the urgent policy whatever their category; otherwise the first
-    category prefix that matches decides, then the ticket's urgency, then `general`."""
+    """A ticket takes the policy of the most specific category prefix that names it, for its
+    urgency or (unless urgent) for any urgency; else urgent tickets take `urgent`, others
+    their urgency's policy, then `general`. `by_category` holds (prefix, urgency or
+    ANY_URGENCY, policy), in the order `most_specific_first` gives."""
 
     policies: Mapping[str, Policy]
-    by_category: Sequence[tuple[str, str]] = ()
+    by_category: Sequence[tuple[str, str, str]] = ()
 
     def __post_init__(self) -> None:
         missing = {"urgent", "general"} - set(self.policies)
-        unknown = {name for _, name in self.by_category} - set(self.policies)
+        unknown = {name for _, _, name in self.by_category} - set(self.policies)
         if missing or unknown:
             raise ValueError(f"policies missing {sorted(missing)}, unknown {sorted(unknown)}")
 
     def choose(self, urgency: str, category_code: str) -> Policy:
+        for prefix, only, name in self.by_category:
+            applies = only == urgency or (only == ANY_URGENCY and urgency != "urgent")
+            if applies and category_code.startswith(prefix):
+                return self.policies[name]
         if urgency == "urgent":
             return self.policies["urgent"]
-        for prefix, name in self.by_category:
-            if category_code.startswith(prefix):
-                return self.policies[name]
         return self.policies.get(urgency, self.policies["general"])
 
 
@@ -189,7 +197,11 @@ def limit_problems(
     return found
 
 
-def most_specific_first(by_category: Mapping[str, str]) -> list[tuple[str, str]]:
-    """Category prefixes (leaf or branch) ordered so that the first match is the most
-    specific one: a leaf's own policy before its branch's."""
-    return sorted(by_category.items(), key=lambda pair: (-len(pair[0]), pair[0]))
+def most_specific_first(
+    by_category: Mapping[tuple[str, str], str],
+) -> list[tuple[str, str, str]]:
+    """(prefix, urgency) → policy, ordered so that the first match is the most specific one:
+    a leaf's own policy before its branch's, and for one prefix a policy for the ticket's
+    urgency before the one for any urgency."""
+    ordered = sorted(by_category.items(), key=lambda i: (-len(i[0][0]), i[0][0], i[0][1] == ""))
+    return [(prefix, urgency, name) for (prefix, urgency), name in ordered]

@@ -17,7 +17,7 @@ from services.common.audit import record_change
 from services.common.auth import Principal
 from services.common.errors import FieldError, Invalid, NotFound
 from services.dispatch.adapters.orm import scheduled_changes
-from services.dispatch.domain.sla import CLOCKS, Policy, limit_problems
+from services.dispatch.domain.sla import ANY_URGENCY, CLOCKS, Policy, limit_problems
 from services.dispatch.handlers.context import DispatchContext
 from services.dispatch.handlers.ports import UnitOfWork
 
@@ -82,19 +82,26 @@ def history(deps: DispatchContext, limit: int) -> list[dict[str, Any]]:
 
 
 def key_of(payload: Payload) -> str:
-    """The audit key: a policy's name, or `category:<prefix>`."""
+    """The audit key: a policy's name, or `category:<prefix>` (`:<urgency>` when the
+    category's policy is for one urgency only)."""
     if payload["subject"] == "policy":
         return str(payload["name"])
-    return f"category:{payload['prefix']}"
+    urgency = _urgency(payload)
+    return f"category:{payload['prefix']}" + (f":{urgency}" if urgency else "")
+
+
+def _urgency(payload: Payload) -> str:
+    return str(payload.get("urgency") or ANY_URGENCY)
 
 
 def summary_of(payload: Payload) -> str:
     if payload["subject"] == "policy":
         limits = "，".join(f"{c} {payload[c]['hours']}h {payload[c]['time']}" for c in CLOCKS)
         return f"时限政策 {payload['name']}：{limits}"
+    which = f"类别 {payload['prefix']}" + (f"（{_urgency(payload)}）" if _urgency(payload) else "")
     if payload.get("action") == "delete":
-        return f"类别 {payload['prefix']} 不再单独设定时限政策"
-    return f"类别 {payload['prefix']} → 时限政策 {payload['policy']}"
+        return f"{which} 不再单独设定时限政策"
+    return f"{which} → 时限政策 {payload['policy']}"
 
 
 def policy_of(payload: Payload) -> Policy:
@@ -118,7 +125,7 @@ def _validate(u: UnitOfWork, payload: Payload) -> None:
         return
     prefix = str(payload["prefix"])
     if payload.get("action") == "delete":
-        if u.sla.mapping(prefix) is None:
+        if u.sla.mapping(prefix, _urgency(payload)) is None:
             raise NotFound("dispatch.sla_category_not_mapped", code=prefix)
         return
     if prefix not in u.rules.category_codes():
@@ -138,13 +145,14 @@ def _apply(
         u.sla.put_policy(policy_of(payload), by, now)
         after = u.sla.policy(key)
     else:
-        subject, key = "category", str(payload["prefix"])
-        before = u.sla.mapping(key)
+        subject, key, urgency = "category", str(payload["prefix"]), _urgency(payload)
+        before = u.sla.mapping(key, urgency)
         if payload.get("action") == "delete":
-            u.sla.remove_mapping(key)
+            u.sla.remove_mapping(key, urgency)
         else:
-            u.sla.put_mapping(key, str(payload["policy"]), by, now)
-        after = u.sla.mapping(key)
+            u.sla.put_mapping(key, urgency, str(payload["policy"]), by, now)
+        after = u.sla.mapping(key, urgency)
+        key += f":{urgency}" if urgency else ""
     action = "create" if before is None else "delete" if after is None else "change"
     entry = {"subject": subject, "key": key, "action": action, "before": before, "after": after}
     version = u.sla.record(entry | {"by": by, "at": now, "effective_at": effective_at})

@@ -117,19 +117,40 @@ def test_a_book_needs_urgent_and_general() -> None:
     with pytest.raises(ValueError):
         PolicyBook({"urgent": book.policies["urgent"]})
     with pytest.raises(ValueError):
-        PolicyBook(book.policies, [("01", "nope")])
+        PolicyBook(book.policies, [("01", "", "nope")])
 
 
 def test_the_most_specific_category_prefix_decides_whatever_the_order_it_was_given_in(
     book: PolicyBook,
 ) -> None:
-    pairs = most_specific_first({"01": "utilities", "0101": "complex", "010101": "general"})
-    assert pairs == [("010101", "general"), ("0101", "complex"), ("01", "utilities")]
+    pairs = most_specific_first(
+        {("01", ""): "utilities", ("0101", ""): "complex", ("010101", ""): "general"}
+    )
+    assert pairs == [("010101", "", "general"), ("0101", "", "complex"), ("01", "", "utilities")]
     mapped = PolicyBook(book.policies, pairs)
     assert mapped.choose("general", "010101").name == "general"
     assert mapped.choose("general", "010102").name == "complex"
     assert mapped.choose("general", "010201").name == "utilities"
     assert mapped.choose("urgent", "010102").name == "urgent"
+
+
+def test_a_category_may_name_a_policy_for_one_urgency_before_the_one_for_every_urgency(
+    book: PolicyBook,
+) -> None:
+    mapped = PolicyBook(
+        book.policies,
+        most_specific_first(
+            {("01", ""): "utilities", ("01", "complex"): "complex", ("01", "urgent"): "general"}
+        ),
+    )
+    assert mapped.choose("general", "0102").name == "utilities"
+    assert mapped.choose("complex", "0102").name == "complex"
+    # Urgent tickets keep the urgent policy unless the category names one for them.
+    assert mapped.choose("urgent", "0102").name == "general"
+    assert mapped.choose("urgent", "0201").name == "urgent"
+    only_complex = PolicyBook(book.policies, most_specific_first({("01", "complex"): "utilities"}))
+    assert only_complex.choose("general", "0102").name == "general"
+    assert only_complex.choose("urgent", "0102").name == "urgent"
 
 
 def test_a_limit_shorter_than_the_one_before_it_is_flagged_only_on_the_same_basis() -> None:

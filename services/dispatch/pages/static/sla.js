@@ -38,6 +38,7 @@
       "sla.field.warn_share": "催办提醒比例", "sla.field.max_extension_hours": "最长延期（小时）",
       "sla.field.policy": "政策", "sla.field.policies": "政策", "sla.field.categories": "类别",
       "sla.field.name": "名称", "sla.field.prefix": "类别",
+      "sla.urgency": "适用等级", "sla.anyUrgency": "各等级（紧急除外）", "sla.field.urgency": "适用等级",
     },
     en: {
       "sla.title": "Time limits", "sla.policies": "Time-limit policies", "sla.name": "Policy",
@@ -70,6 +71,7 @@
       "sla.field.warn_share": "Warning share", "sla.field.max_extension_hours": "Longest extension (h)",
       "sla.field.policy": "Policy", "sla.field.policies": "Policies", "sla.field.categories": "Categories",
       "sla.field.name": "Name", "sla.field.prefix": "Category",
+      "sla.urgency": "For urgency", "sla.anyUrgency": "every urgency but urgent", "sla.field.urgency": "For urgency",
     },
   });
   let user = null;
@@ -95,14 +97,25 @@
       el("td", {}, edit));
   }
 
-  // The policy a category takes: its own mapping, else its nearest mapped parent's.
-  function policyFor(code) {
-    const found = book.categories.filter((m) => code.startsWith(m.prefix))
+  // The policy a category takes: its own mapping, else its nearest mapped parent's; and the
+  // policies it takes for one urgency only, the same way.
+  function nearest(code, urgency) {
+    return book.categories.filter((m) => code.startsWith(m.prefix) && (m.urgency || "") === urgency)
       .sort((a, b) => b.prefix.length - a.prefix.length)[0];
-    if (!found) return el("span", { class: "muted" }, t("sla.default"));
-    if (found.prefix === code) return el("span", {}, el("strong", {}, found.policy), " ",
-      el("span", { class: "badge ok" }, t("sla.own")));
-    return el("span", {}, found.policy, " ", el("span", { class: "muted" }, t("sla.inherited", { prefix: found.prefix })));
+  }
+  function mapped(found, code) {
+    if (found.prefix === code) return [el("strong", {}, found.policy), " ", el("span", { class: "badge ok" }, t("sla.own"))];
+    return [found.policy, " ", el("span", { class: "muted" }, t("sla.inherited", { prefix: found.prefix }))];
+  }
+  function policyFor(code) {
+    const found = nearest(code, "");
+    const parts = found ? mapped(found, code) : [el("span", { class: "muted" }, t("sla.default"))];
+    const urgencies = [...new Set(book.categories.map((m) => m.urgency).filter(Boolean))];
+    for (const u of urgencies) {
+      const only = nearest(code, u);
+      if (only) parts.push(el("span", { class: "only-urgency" }, " · ", Hotline.label("urgency", u), "：", ...mapped(only, code)));
+    }
+    return el("span", {}, ...parts);
   }
 
   function categoryRow(c) {
@@ -191,6 +204,11 @@
 
   function options() {
     $("policy-names").replaceChildren(...book.policies.map((p) => el("option", { value: p.name })));
+    const urgency = $("category-urgency").value;
+    $("category-urgency").replaceChildren(el("option", { value: "" }, t("sla.anyUrgency")),
+      ...Object.keys(Hotline.VOCABULARY.zh).filter((k) => /^urgency\.[a-z_]+$/.test(k))
+        .map((k) => k.slice("urgency.".length)).map((u) => el("option", { value: u }, Hotline.label("urgency", u))));
+    $("category-urgency").value = urgency;
     const chosen = $("category-policy").value;
     $("category-policy").replaceChildren(...book.policies.map((p) => el("option", { value: p.name }, p.name)));
     if (chosen) $("category-policy").value = chosen;
@@ -229,7 +247,8 @@
 
   function fillCategory(code) {
     $("category-prefix").value = code;
-    const own = book.categories.find((m) => m.prefix === code);
+    const urgency = $("category-urgency").value;
+    const own = book.categories.find((m) => m.prefix === code && (m.urgency || "") === urgency);
     if (own) $("category-policy").value = own.policy;
     $("category-policy").focus();
   }
@@ -273,12 +292,14 @@
     event.preventDefault();
     const form = $("category-form");
     const prefix = form.prefix.value;
+    const urgency = form.urgency.value || null;
     const at = effective(form.effective_at);
     const path = `/api/v1/sla-policies/categories/${encodeURIComponent(prefix)}`;
+    const query = new URLSearchParams({ ...(urgency ? { urgency } : {}), ...(at ? { effective_at: at } : {}) });
     try {
       const answer = remove
-        ? await Hotline.once(path + (at ? `?effective_at=${encodeURIComponent(at)}` : ""), { method: "DELETE" })
-        : await Hotline.once(path, { method: "PUT", body: { policy: form.policy.value, ...(at ? { effective_at: at } : {}) } });
+        ? await Hotline.once(path + (query.size ? `?${query}` : ""), { method: "DELETE" })
+        : await Hotline.once(path, { method: "PUT", body: { policy: form.policy.value, urgency, ...(at ? { effective_at: at } : {}) } });
       clearErrors(form);
       form.effective_at.value = "";
       say(answer && answer.state ? t("sla.scheduled", { time: Hotline.fmtTime(answer.effective_at) }) : t("sla.saved", { name: prefix }));
@@ -304,6 +325,14 @@
     user = await Hotline.header("sla.title");
     limitFields();
     $("policy-editor").hidden = $("category-form").hidden = !editor();
-    load();
+    await load();
+    // Arrived from a category's page (?category=<code>): that category, ready to read or set.
+    const asked = new URLSearchParams(location.search).get("category");
+    const row = asked && document.querySelector(`#categories tr[data-code="${CSS.escape(asked)}"]`);
+    if (row) {
+      row.classList.add("chosen");
+      row.scrollIntoView({ block: "center" });
+      if (editor()) fillCategory(asked);
+    }
   })();
 })();
