@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -116,39 +117,62 @@ def test_a_crossing_raises_one_alarm_and_dispatch_tells_the_office_once(
     )
 
 
-def test_the_dashboard_banner_shows_the_alarm_and_acknowledging_offers_a_theme(
-    services: dict[str, TestClient], browser: Any
-) -> None:
-    search = services["search"]
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """The app (already started by its TestClient) on a port of its own, for Chromium."""
     port = free_base_port(1)
-    server = uvicorn.Server(
-        uvicorn.Config(search.app, port=port, lifespan="off", log_level="warning")
-    )
+    config = uvicorn.Config(app, port=port, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    page = browser.new_page(locale="zh-CN")
     try:
         while not server.started:
             assert thread.is_alive(), "server did not start"
             time.sleep(0.02)
-        base = f"http://127.0.0.1:{port}"
-        page.goto(f"{base}/dashboard")
-        page.wait_for_url("**/login**")
-        page.fill("#username", "leader")
-        page.fill("#password", PASSWORDS["leader"])
-        page.press("#password", "Enter")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def sign_in(page: Any, base: str, user: str, path: str) -> None:
+    page.goto(f"{base}{path}")
+    page.wait_for_url("**/login**")
+    page.fill("#username", user)
+    page.fill("#password", PASSWORDS[user])
+    page.press("#password", "Enter")
+    page.wait_for_url(f"**{path}")
+
+
+def test_the_dashboard_banner_shows_the_alarm_and_acknowledging_offers_a_theme(
+    services: dict[str, TestClient], browser: Any
+) -> None:
+    # Cookies do not tell ports apart: each person signs in in a browser context of their own.
+    with served(services["dispatch"].app) as base, person(browser) as page:
+        sign_in(page, base, "dispatcher", "/review")
+        badge = page.locator("#hotspot-alarms")
+        badge.wait_for()
+        assert badge.inner_text() == "热点预警 1" and "建外街道" in badge.get_attribute("title")
+    with served(services["search"].app) as base, person(browser) as page:
+        sign_in(page, base, "leader", "/dashboard")
         banner = page.locator("#hotspot-alarms")
         banner.locator("li button").wait_for()
         assert "近 7 天 3 件" in banner.inner_text() and "建外街道" in banner.inner_text()
         banner.locator("li button").click()
         theme = banner.locator("li a")
         theme.wait_for()
-        assert "leader 已于" in banner.inner_text() and theme.all_inner_texts() == ["立为每月一题"]
+        assert "leader 已于" in banner.inner_text()
+        assert theme.all_inner_texts() == ["立为每月一题"]  # a leader's way; not a ticket
         assert theme.get_attribute("href") == f"/themes?hotspot={SPOT.replace('@', '%40')}"
+
+
+@contextmanager
+def person(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="zh-CN")
+    try:
+        yield context.new_page()
     finally:
-        page.close()
-        server.should_exit = True
-        thread.join(10)
+        context.close()
 
 
 def test_acknowledged_by_whom_offering_both_ways_and_the_spot_falling_back_clears_it(

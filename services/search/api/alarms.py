@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Path
 
 from services.common.auth import CurrentUser, Role, require_roles
-from services.common.clock import utcnow
 from services.common.db import UnitOfWork
 from services.search.handlers import alarms
 from services.search.handlers.context import SearchContext
@@ -37,7 +36,7 @@ def router(reader: SearchContext, uow: Callable[[], UnitOfWork]) -> APIRouter:
     @api.get("/hotspot-alarms", dependencies=[Watching])
     def listing() -> list[dict[str, Any]]:
         """Alarms raised and not yet cleared, newest first, each with its offers."""
-        return [a | {"offers": offers(a)} for a in alarms.active(reader, uow, utcnow())]
+        return [a | {"offers": offers(a)} for a in alarms.active(reader, uow)]
 
     @api.post("/hotspot-alarms/{alarm_id}/acknowledge", dependencies=[Watching])
     def acknowledge(alarm_id: AlarmId, user: CurrentUser) -> dict[str, Any]:

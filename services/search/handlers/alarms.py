@@ -113,9 +113,7 @@ class AlarmWatch:
         return 1
 
 
-def active(
-    reader: SearchContext, uow: Callable[[], UnitOfWork], now: datetime
-) -> list[dict[str, Any]]:
+def active(reader: SearchContext, uow: Callable[[], UnitOfWork]) -> list[dict[str, Any]]:
     """The open alarms, newest first, with the names of their category and street."""
     with uow() as u:
         rows = SqlAlarms(u.session).open()
