@@ -26,6 +26,7 @@ from services.common.settings import Settings
 from services.common.web import mount_pages
 from services.common.workers import Worker
 from services.search import metrics
+from services.search.adapters.alarms import AlarmsUnitOfWork
 from services.search.adapters.audit import AuditUnitOfWork, audit_reader
 from services.search.adapters.documents import SearchUnitOfWork
 from services.search.adapters.elastic import ElasticIndex
@@ -86,7 +87,8 @@ def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
         Worker("search-hotspots", partial(metrics.refresh_hotspots, reader), idle=60.0)
     )
     changes = uow_factory(platform.engine, metadata, "search")
-    watch = alarms.AlarmWatch(reader, changes, options.hotspot_thresholds())
+    alarmed = uow_factory(platform.engine, metadata, "search", AlarmsUnitOfWork)
+    watch = alarms.AlarmWatch(reader, alarmed, options.hotspot_thresholds())
     interval = options.hotspot_alarm_interval_seconds
     platform.workers.append(Worker("search-hotspot-alarms", watch.step, idle=interval))
     read, change = theme_stores(sessionmaker(platform.engine), changes)
@@ -95,7 +97,7 @@ def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
     served = [routes.router(reader, book), theme_routes.router(book)]
     served.append(report_routes.router(reader, book, book.weights))
     served.append(audit_routes.router(audit_log))
-    served.append(alarm_routes.router(reader, changes))
+    served.append(alarm_routes.router(reader, alarmed))
     app = create_app(platform, served, "Hotline search")
     pages = {"/search": "search.html", "/dashboard": "dashboard.html", "/themes": "themes.html"}
     pages["/monthly"] = "monthly.html"

@@ -14,6 +14,7 @@ from services.dispatch.adapters import repository
 from services.dispatch.adapters.calendar_data import SqlCalendar
 from services.dispatch.adapters.clock_store import SqlClocks
 from services.dispatch.adapters.department_store import SqlDepartments
+from services.dispatch.adapters.hotspot_store import SqlHotspotAlarms
 from services.dispatch.adapters.notice_store import SqlNotices
 from services.dispatch.adapters.orm import assignments, supervisions
 from services.dispatch.adapters.rule_store import SqlRules
@@ -120,6 +121,7 @@ class DispatchUnitOfWork(UnitOfWork):
     calendar: SqlCalendar
     departments: SqlDepartments
     sla: SqlPolicies
+    hotspots: SqlHotspotAlarms
 
     def attach(self, session: Session) -> None:
         self.assignments = SqlAssignments(session)
@@ -132,3 +134,4 @@ class DispatchUnitOfWork(UnitOfWork):
         self.calendar = SqlCalendar(session)
         self.departments = SqlDepartments(session)
         self.sla = SqlPolicies(session)
+        self.hotspots = SqlHotspotAlarms(session)

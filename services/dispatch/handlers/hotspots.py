@@ -7,7 +7,6 @@ from typing import Any
 
 from proto.envelope import Envelope
 from proto.insights import HotSpotCleared, HotSpotRaised
-from services.dispatch.adapters.hotspot_store import SqlHotspotAlarms
 from services.dispatch.domain.notice import HOTSPOT
 from services.dispatch.handlers.context import DispatchContext
 from services.dispatch.handlers.ports import UnitOfWork
@@ -20,7 +19,7 @@ def on_raised(
     street office, else its district); none when no office covers it or it has no channel."""
     route = deps.directory.router(u.rules).territory(event.area_code)
     department = route.department.code if route else None
-    SqlHotspotAlarms(u.session).add({
+    u.hotspots.add({
         "alarm_id": event.alarm_id, "category_code": event.category_code,
         "category_name": event.category_name, "area_code": event.area_code,
         "area_name": event.area_name, "department_code": department, "count": event.count,
@@ -35,9 +34,9 @@ def on_raised(
 def on_cleared(
     deps: DispatchContext, u: UnitOfWork, envelope: Envelope, event: HotSpotCleared
 ) -> None:
-    SqlHotspotAlarms(u.session).clear(event.alarm_id, event.at)
+    u.hotspots.clear(event.alarm_id, event.at)
 
 
 def open_alarms(deps: DispatchContext) -> list[dict[str, Any]]:
     with deps.uow() as u:
-        return SqlHotspotAlarms(u.session).open()
+        return u.hotspots.open()

@@ -215,6 +215,18 @@ class Departments(Protocol):
         """Newest first."""
 
 
+class HotspotAlarms(Protocol):
+    """Search's hot-spot alarms as dispatch keeps them for the desk
+    (services/dispatch/adapters/hotspot_store.py)."""
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Once per alarm id: a redelivered alarm changes nothing."""
+
+    def clear(self, alarm_id: str, at: datetime) -> None: ...
+
+    def open(self) -> list[dict[str, Any]]: ...
+
+
 class SlaPolicies(Protocol):
     """SLA policies and their category mappings, each change kept under a new version that
     other instances watch to reload their policy book."""
@@ -282,6 +294,9 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def sla(self) -> SlaPolicies: ...
+
+    @property
+    def hotspots(self) -> HotspotAlarms: ...
 
     @property
     def departments(self) -> Departments: ...

@@ -70,3 +70,38 @@ def tickets_since(session: Session, at: datetime | None) -> int:
     if at is not None:
         query = query.where(tickets.c.created_at > at)
     return int(session.execute(query).scalar() or 0)
+
+
+class SqlSuggesters:
+    """The functions above on one session: the `suggesters` repository of intake's unit
+    of work."""
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    def serving(self) -> int | None:
+        return serving(self._session)
+
+    def model_bytes(self, version: int) -> bytes | None:
+        return model_bytes(self._session, version)
+
+    def get(self, version: int) -> dict[str, Any] | None:
+        return get(self._session, version)
+
+    def listed(self) -> list[dict[str, Any]]:
+        return listed(self._session)
+
+    def add(self, values: dict[str, Any]) -> int:
+        return add(self._session, values)
+
+    def serve(self, version: int) -> None:
+        serve(self._session, version)
+
+    def labelled(self) -> list[Labelled]:
+        return labelled(self._session)
+
+    def latest_created_at(self) -> datetime | None:
+        return latest_created_at(self._session)
+
+    def tickets_since(self, at: datetime | None) -> int:
+        return tickets_since(self._session, at)

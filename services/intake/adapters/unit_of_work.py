@@ -21,6 +21,7 @@ from services.intake.adapters import (
     repository,
     sms_store,
 )
+from services.intake.adapters.suggester_store import SqlSuggesters
 from services.intake.domain.catalogue import Catalogue, Category, Pair, Revision
 from services.intake.domain.duplicates import Candidate
 from services.intake.domain.knowledge import Entry
@@ -407,6 +408,7 @@ class IntakeUnitOfWork(UnitOfWork):
     mail: SqlMail
     portal: SqlPortal
     open311: SqlOpen311
+    suggesters: SqlSuggesters
 
     def attach(self, session: Session) -> None:
         self.tickets = SqlTickets(session)
@@ -420,3 +422,4 @@ class IntakeUnitOfWork(UnitOfWork):
         self.portal = SqlPortal(session)
         self.mail = SqlMail(session)
         self.open311 = SqlOpen311(session)
+        self.suggesters = SqlSuggesters(session)

@@ -19,6 +19,7 @@ from services.intake.domain.otp import Code
 from services.intake.domain.photos import Processed
 from services.intake.domain.portal import Entry as CitizenEntry
 from services.intake.domain.sms import SmsStatus
+from services.intake.domain.suggest import Labelled
 
 
 @dataclass(frozen=True)
@@ -347,6 +348,31 @@ class CatalogueCache:
             return self._current
 
 
+class Suggesters(Protocol):
+    """The suggester's model versions and the labelled tickets it learns from
+    (services/intake/adapters/suggester_store.py)."""
+
+    def serving(self) -> int | None: ...
+
+    def model_bytes(self, version: int) -> bytes | None: ...
+
+    def get(self, version: int) -> dict[str, Any] | None: ...
+
+    def listed(self) -> list[dict[str, Any]]:
+        """Every version without its model, newest first."""
+
+    def add(self, values: dict[str, Any]) -> int:
+        """Stores the next version and returns its number."""
+
+    def serve(self, version: int) -> None: ...
+
+    def labelled(self) -> list[Labelled]: ...
+
+    def latest_created_at(self) -> datetime | None: ...
+
+    def tickets_since(self, at: datetime | None) -> int: ...
+
+
 class UnitOfWork(Transaction, Protocol):
     @property
     def tickets(self) -> Tickets: ...
@@ -371,6 +397,9 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def catalogue(self) -> CatalogueStore: ...
+
+    @property
+    def suggesters(self) -> Suggesters: ...
 
     @property
     def portal(self) -> Portal: ...

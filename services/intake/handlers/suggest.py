@@ -17,12 +17,9 @@ from datetime import datetime
 from typing import Any
 
 from services.common.clock import utcnow
-from services.common.db import UnitOfWork
 from services.common.errors import Invalid, NotFound
 from services.common.i18n import register
-from services.intake.adapters import suggester_store as store
 from services.intake.adapters.suggester import Model, train
-from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.domain.catalogue import Catalogue, Category
 from services.intake.domain.suggest import (
     Labelled,
@@ -32,7 +29,7 @@ from services.intake.domain.suggest import (
     priors,
     split,
 )
-from services.intake.handlers.ports import CatalogueCache
+from services.intake.handlers.ports import CatalogueCache, UnitOfWork
 
 MESSAGES = {
     "intake.suggester_nothing_to_learn": {
@@ -46,7 +43,7 @@ MESSAGES = {
 }
 register(MESSAGES)
 
-Uow = Callable[[], IntakeUnitOfWork]
+Uow = Callable[[], UnitOfWork]
 # Models are asked for a few more leaves than shown: a leaf retired since training is skipped.
 SPARE = 5
 
@@ -91,7 +88,7 @@ class Suggester:
     def _current(self) -> tuple[int | None, Catalogue, Model]:
         with self._uow() as uow:
             catalogue = self._catalogue.get(uow.catalogue)
-            serving = store.serving(uow.session)
+            serving = uow.suggesters.serving()
             with self._lock:
                 cached = self._cached
                 if cached is None or not _fresh(cached, serving, catalogue.version):
@@ -115,8 +112,8 @@ class Suggester:
         with self._uow() as uow:
             catalogue = self._catalogue.get(uow.catalogue)
             documents = priors(catalogue, uow.knowledge.every())
-            items = list(corpus) if corpus is not None else store.labelled(uow.session)
-            serving = store.serving(uow.session)
+            items = list(corpus) if corpus is not None else uow.suggesters.labelled()
+            serving = uow.suggesters.serving()
             old = _stored(uow, serving) if serving is not None else None
         active = {leaf.code for leaf in catalogue.leaves()}
         kept = [i for i in items if i.label in active]
@@ -136,29 +133,29 @@ class Suggester:
                 "evaluation": evaluation,
                 "model": model.dumps(),
             }
-            version = store.add(uow.session, values)
+            version = uow.suggesters.add(values)
             if serves:
-                store.serve(uow.session, version)
+                uow.suggesters.serve(version)
             uow.commit()
         return Trained(version, serves, evaluation, len(learn), old_top3)
 
     def serve(self, version: int) -> None:
         """Makes `version` the serving model (e.g. back to an earlier one)."""
         with self._uow() as uow:
-            if store.get(uow.session, version) is None:
+            if uow.suggesters.get(version) is None:
                 raise NotFound("intake.suggester_version_not_found", version=version)
-            store.serve(uow.session, version)
+            uow.suggesters.serve(version)
             uow.commit()
 
     def versions(self) -> list[dict[str, Any]]:
         with self._uow() as uow:
-            return store.listed(uow.session)
+            return uow.suggesters.listed()
 
     def retrain_if_due(self, min_new: int) -> int:
         """The scheduled retrain: trains when at least `min_new` tickets were logged since
         the latest version; returns 1 if it trained."""
         with self._uow() as uow:
-            new = store.tickets_since(uow.session, store.latest_created_at(uow.session))
+            new = uow.suggesters.tickets_since(uow.suggesters.latest_created_at())
         if new < min_new:
             return 0
         try:
@@ -175,7 +172,7 @@ def _fresh(cached: tuple[int | None, int, Model], serving: int | None, catalogue
     return cached[0] is None and cached[1] == catalogue
 
 
-def _load(uow: IntakeUnitOfWork, catalogue: Catalogue, serving: int | None) -> Model:
+def _load(uow: UnitOfWork, catalogue: Catalogue, serving: int | None) -> Model:
     if serving is not None:
         model = _stored(uow, serving)
         if model is not None:
@@ -184,7 +181,7 @@ def _load(uow: IntakeUnitOfWork, catalogue: Catalogue, serving: int | None) -> M
 
 
 def _stored(uow: UnitOfWork, version: int) -> Model | None:
-    data = store.model_bytes(uow.session, version)
+    data = uow.suggesters.model_bytes(version)
     return Model.loads(data) if data is not None else None
 
 

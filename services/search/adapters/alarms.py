@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from services.common.db import upsert
+from services.common.db import UnitOfWork, upsert
 from services.search.adapters.orm import hotspot_alarms, hotspot_pending
 from services.search.domain.alarms import Reading
 
@@ -109,3 +109,13 @@ class SqlAlarms:
     def acknowledge(self, alarm_id: str, by: str, at: datetime) -> bool:
         params = {"b_id": alarm_id, "b_by": by, "b_at": at}
         return self._session.execute(_ACKNOWLEDGE, params).rowcount == 1  # type: ignore[attr-defined]
+
+
+class AlarmsUnitOfWork(UnitOfWork):
+    """Search's unit of work for its own changes, with the hot-spot alarms as a repository
+    (the use cases never reach for the session)."""
+
+    alarms: SqlAlarms
+
+    def attach(self, session: Session) -> None:
+        self.alarms = SqlAlarms(session)

@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Path
 
 from services.common.auth import CurrentUser, Role, require_roles
-from services.common.db import UnitOfWork
 from services.search.handlers import alarms
 from services.search.handlers.context import SearchContext
+from services.search.handlers.ports import AlarmTransaction
 
 Watching = Depends(require_roles(Role.leader, Role.dispatcher))
 AlarmId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="The alarm's id")]
@@ -30,7 +30,7 @@ def offers(alarm: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def router(reader: SearchContext, uow: Callable[[], UnitOfWork]) -> APIRouter:
+def router(reader: SearchContext, uow: Callable[[], AlarmTransaction]) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["hot-spot alarms"])
 
     @api.get("/hotspot-alarms", dependencies=[Watching])

@@ -15,14 +15,13 @@ from proto.insights import HotSpotCleared, HotSpotRaised, subject
 from services.common.audit import record_change
 from services.common.auth import Principal
 from services.common.clock import utcnow
-from services.common.db import UnitOfWork
 from services.common.errors import NotFound
 from services.search import metrics
-from services.search.adapters.alarms import SqlAlarms
 from services.search.adapters.index import DateRange, SearchRequest
 from services.search.domain import alarms
 from services.search.domain.alarms import Reading, Thresholds
 from services.search.handlers.context import SearchContext
+from services.search.handlers.ports import Alarms, AlarmTransaction
 
 WEEK = timedelta(days=7)
 BASELINE_WEEKS = 8  # as the dashboard's hot spots
@@ -57,7 +56,7 @@ class AlarmWatch:
     """One step looks at the touched spots and the open alarms in one transaction."""
 
     reader: SearchContext
-    uow: Callable[[], UnitOfWork]
+    uow: Callable[[], AlarmTransaction]
     limits: Thresholds
     now: Callable[[], datetime] = utcnow
 
@@ -65,7 +64,7 @@ class AlarmWatch:
         """Returns how many alarms it raised or cleared (0: idle)."""
         now = self.now()
         with self.uow() as u:
-            store = SqlAlarms(u.session)
+            store = u.alarms
             touched = store.pending(BATCH)
             opened = {a["spot_key"]: a for a in store.open()}
             keys = set(touched) | set(opened)
@@ -86,7 +85,7 @@ class AlarmWatch:
         metrics.HOTSPOT_ALARMS_TOTAL.inc(raised)
         return raised + cleared
 
-    def _raise(self, u: UnitOfWork, store: SqlAlarms, reading: Reading, now: datetime) -> int:
+    def _raise(self, u: AlarmTransaction, store: Alarms, reading: Reading, now: datetime) -> int:
         alarm_id = store.raise_(reading, now, new_id)
         if alarm_id is None:
             return 0
@@ -102,7 +101,7 @@ class AlarmWatch:
         return 1
 
     def _clear(
-        self, u: UnitOfWork, store: SqlAlarms, alarm_id: str, reading: Reading, now: datetime
+        self, u: AlarmTransaction, store: Alarms, alarm_id: str, reading: Reading, now: datetime
     ) -> int:
         if not store.clear(alarm_id, reading, now):
             return 0
@@ -113,10 +112,10 @@ class AlarmWatch:
         return 1
 
 
-def active(reader: SearchContext, uow: Callable[[], UnitOfWork]) -> list[dict[str, Any]]:
+def active(reader: SearchContext, uow: Callable[[], AlarmTransaction]) -> list[dict[str, Any]]:
     """The open alarms, newest first, with the names of their category and street."""
     with uow() as u:
-        rows = SqlAlarms(u.session).open()
+        rows = u.alarms.open()
     categories = reader.names("category_code", [r["category_code"] for r in rows])
     streets = reader.names("street_code", [r["area_code"] for r in rows])
     return [
@@ -131,13 +130,13 @@ def _present(row: dict[str, Any], category: str | None, street: str | None) -> d
 
 
 def acknowledge(
-    reader: SearchContext, uow: Callable[[], UnitOfWork], user: Principal, alarm_id: str
+    reader: SearchContext, uow: Callable[[], AlarmTransaction], user: Principal, alarm_id: str
 ) -> dict[str, Any]:
     """Marks the alarm seen by `user` (once: a second acknowledgement changes nothing),
     audited in the same transaction."""
     now = utcnow()
     with uow() as u:
-        store = SqlAlarms(u.session)
+        store = u.alarms
         before = store.get(alarm_id)
         if before is None:
             raise NotFound("search.unknown_hotspot_alarm", id=alarm_id)

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from services.common.ports import Transaction
+from services.search.domain.alarms import Reading
 from services.search.domain.themes import Task
 
 Doc = dict[str, Any]
@@ -78,3 +79,30 @@ class Themes(Protocol):
     def add_note(self, row: dict[str, Any]) -> None: ...
 
     def notes(self, theme_id: str) -> list[dict[str, Any]]: ...
+
+
+class Alarms(Protocol):
+    """Hot-spot alarms and the spots touched since they were last looked at
+    (services/search/adapters/alarms.py)."""
+
+    def pending(self, limit: int) -> dict[str, datetime]:
+        """Touched spots → since when, oldest first, locked for this transaction."""
+
+    def done(self, seen: Mapping[str, datetime]) -> None:
+        """Forgets the spots looked at, unless touched again since."""
+
+    def open(self) -> list[dict[str, Any]]: ...
+
+    def raise_(self, reading: Reading, at: datetime, new_id: Callable[[], str]) -> str | None:
+        """The new alarm's id; None when another instance raised this crossing first."""
+
+    def clear(self, alarm_id: str, reading: Reading, at: datetime) -> bool: ...
+
+    def get(self, alarm_id: str) -> dict[str, Any] | None: ...
+
+    def acknowledge(self, alarm_id: str, by: str, at: datetime) -> bool: ...
+
+
+class AlarmTransaction(Transaction, Protocol):
+    @property
+    def alarms(self) -> Alarms: ...
