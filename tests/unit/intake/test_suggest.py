@@ -113,3 +113,11 @@ def test_a_model_with_one_leaf_or_none_answers_without_choosing():
     assert train([], []).top("停水") == []
     with pytest.raises(TypeError):
         Model.loads(pickle.dumps({"not": "a model"}))
+
+
+def test_the_same_labelled_texts_give_the_same_model() -> None:
+    texts = ["楼下烧烤店油烟很大", "半夜工地施工噪音", "小区停水三天了", "路灯不亮好几天"] * 3
+    labels = ["a", "b", "c", "d"] * 3
+    first, second = train(texts, labels), train(texts, labels)
+    for text in ("晚上工地太吵", "家里没水", "油烟熏人"):
+        assert first.top(text, 3) == second.top(text, 3)
