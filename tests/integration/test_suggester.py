@@ -2,13 +2,15 @@
 trained; `hotline train-suggester` learns from the tickets agents logged, beats the keyword
 baseline on the held-out part and stores its evaluation; a version kept without serving is
 switched in and back; a worse model does not serve; the scheduled retrain waits for enough
-new tickets; refusals in words and by role."""
+new tickets; refusals in words and by role. The whole flow runs on SQLite; PostgreSQL keeps
+and serves the versions the same way (the model's bytes, the one serving flag)."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,10 @@ from typer.testing import CliRunner
 
 from services.cli import app as cli
 from services.common.db import make_engine, uow_factory
+from services.common.migrations import upgrade
 from services.common.settings import Settings
 from services.intake.adapters.orm import metadata
+from services.intake.adapters.suggester import Model, train
 from services.intake.adapters.unit_of_work import IntakeUnitOfWork
 from services.intake.bootstrap import build
 from services.intake.handlers.ports import CatalogueCache
@@ -32,19 +36,12 @@ ROWS = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlin
 SUGGESTIONS = "/api/v1/suggestions"
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.peers)]
-)
+@pytest.fixture(scope="module")
 def platform(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[IntakeApi, dict[str, str]]]:
     data_dir: Path = tmp_path_factory.mktemp("suggester")
     env = {"HOTLINE_DATA_DIR": str(data_dir), "HOTLINE_DATABASE_URL": ""}
-    if request.param == "postgresql":
-        postgres: peers.Peer = request.getfixturevalue("postgres")
-        name = f"sg_{uuid.uuid4().hex[:8]}"
-        peers.create_databases(postgres, (name,))
-        env["HOTLINE_DATABASE_URL"] = postgres.url.replace("{db}", name)
     settings = Settings(data_dir=data_dir, database_url=env["HOTLINE_DATABASE_URL"])
     with TestClient(build(settings)) as client:
         yield IntakeApi(client), env
@@ -204,3 +201,29 @@ def test_a_leaf_retired_after_training_is_no_longer_suggested(api: IntakeApi) ->
     assert found["model_version"] is not None  # the model still knows it; intake skips it
     assert "030105" not in [c["code"] for c in found["categories"]]
     assert len(found["categories"]) == 3
+
+
+@pytest.mark.peers
+def test_postgresql_keeps_the_versions_and_serves_one(postgres: peers.Peer) -> None:
+    name = f"sg_{uuid.uuid4().hex[:8]}"
+    peers.create_databases(postgres, (name,))
+    url = postgres.url.replace("{db}", name)
+    upgrade("intake", url)
+    engine = make_engine(url)
+    uow = uow_factory(engine, metadata, "intake", IntakeUnitOfWork)
+    model = train(
+        ["停水了", "没有水", "路灯不亮", "灯坏了"], ["020101", "020101", "030105", "030105"]
+    )
+    values = {"created_at": datetime.now(UTC), "created_by": "admin", "source": "test",
+              "trained_on": 4, "evaluation": {"top3": 1.0}, "model": model.dumps()}  # fmt: skip
+    with uow() as u:
+        first, second = u.suggesters.add(values), u.suggesters.add(values)
+        u.suggesters.serve(first)
+        u.suggesters.serve(second)
+        u.commit()
+    with uow() as u:
+        assert (first, second, u.suggesters.serving()) == (1, 2, 2)
+        assert [v["version"] for v in u.suggesters.listed()] == [2, 1]
+        stored = Model.loads(u.suggesters.model_bytes(first) or b"")
+    assert stored.top("又停水了", 1)[0][0] == "020101"
+    engine.dispose()

@@ -8,13 +8,15 @@ from __future__ import annotations
 import pickle
 import warnings
 from collections.abc import Sequence
-
-import numpy as np
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from typing import TYPE_CHECKING
 
 from services.intake.domain.text import normalise
+
+# scikit-learn (and numpy under it) is imported when a model is first trained or used, not
+# with intake: it is half of intake's start-up time, which every restart pays.
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
 
 
 class Model:
@@ -43,6 +45,8 @@ class Model:
         if features.nnz == 0:
             # Not one known character: any ranking would be the priors' noise.
             return []
+        import numpy as np
+
         probabilities = self._classifier.predict_proba(features)[0]
         best = np.argsort(-probabilities, kind="stable")[:k]
         classes = self._classifier.classes_
@@ -65,6 +69,11 @@ def train(
 ) -> Model:
     """A model learned from labelled texts plus the cold-start `priors` (text, leaf), which
     are always mixed in so leaves without tickets stay suggestible."""
+    import numpy as np
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
     documents = list(texts) + [text for text, _ in priors]
     targets = list(labels) + [label for _, label in priors]
     if len(documents) != len(targets):

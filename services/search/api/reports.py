@@ -13,7 +13,6 @@ from proto.rates import Weights
 from services.common.auth import Role, require_roles
 from services.common.clock import utcnow
 from services.common.i18n import Lang, negotiate
-from services.search.adapters import report_pdf, report_xlsx
 from services.search.domain.report import Report
 from services.search.handlers import monthly
 from services.search.handlers.context import SearchContext
@@ -44,6 +43,8 @@ def router(reader: SearchContext, themes: ThemeBook | None, weights: Weights) ->
         """The month's report as a workbook: one sheet per section. 422 for a month that is
         malformed, before 1970 or not begun."""
         report = made(month, request, lang)
+        from services.search.adapters import report_xlsx  # openpyxl: loaded when first asked
+
         return _download(report_xlsx.workbook(report), XLSX, file_name(report.month, "xlsx"))
 
     @api.get("/{month}.pdf", response_class=Response, responses={200: {"content": {PDF: {}}}})
@@ -51,6 +52,8 @@ def router(reader: SearchContext, themes: ThemeBook | None, weights: Weights) ->
         """The month's report as a PDF: a table per section, the month and the time of the
         figures on every page. 422 as for the workbook."""
         report = made(month, request, lang)
+        from services.search.adapters import report_pdf  # reportlab: loaded when first asked
+
         return _download(report_pdf.document(report), PDF, file_name(report.month, "pdf"))
 
     @api.get("/{month}")
