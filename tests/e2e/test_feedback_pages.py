@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from services.common.bus.embedded import EmbeddedBus
 from tests.support.feedback import Peers, opened
@@ -188,7 +189,8 @@ def test_an_agent_records_a_callback(site: Site, browser: Any) -> None:
     page.get_by_role("button", name="保存回访").click()
     page.wait_for_selector(".toast")
     assert "工单办结" in page.inner_text(".toast")
-    assert page.locator("#due tbody tr", has_text="20260512-0004").count() == 0
+    # The list is read again after the toast: wait for that, not for the first paint.
+    expect(page.locator("#due tbody tr", has_text="20260512-0004")).to_have_count(0)
     rated = site.peers.wait_for("TicketRated", ticket_id)[0]
     assert (rated.via, rated.by, rated.contacted) == ("callback", "agent1", False)
     page.context.close()
