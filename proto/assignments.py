@@ -33,6 +33,12 @@ class AssignmentDispatched(Event):
     dispatched_by: str = "routing"
     policy: str | None = Field(default=None, description="The SLA policy the clocks follow")
     note: str = Field(default="", description="A dispatcher's instruction when sent by hand")
+    suggestion: Literal["accepted", "overridden", ""] = Field(
+        default="",
+        description="Sent by hand from the review queue while the ticket carried a category "
+        "suggestion: `accepted` when the dispatcher took the suggested department, "
+        "`overridden` when another; empty otherwise",
+    )
 
 
 class AssignmentAcknowledged(Event):

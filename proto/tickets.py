@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from proto.envelope import Event
 
@@ -22,6 +22,26 @@ CALLER_REF = (
     "nothing); null for anonymous calls"
 )
 RETIRED = "Retired: derived from the number, so never filled any more; read only from old events"
+
+
+class CategorySuggestion(BaseModel):
+    """What intake's category suggester made of the caller's words when the ticket was
+    created: the dispatcher's review queue shows it without asking intake."""
+
+    # Tolerant like the events that carry it: a later field must not fail older readers.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    category_code: str = Field(description="The leaf the suggester ranked first")
+    confidence: float = Field(ge=0, le=1)
+    model_version: int | None = Field(
+        description="The serving model's version; null for the cold start (catalogue and "
+        "knowledge base only)"
+    )
+    words: list[str] = Field(
+        default_factory=list,
+        description="The fragments of the description that weighed most for the leaf, "
+        "strongest first",
+    )
 
 
 class TicketCreated(Event):
@@ -67,6 +87,11 @@ class TicketCreated(Event):
         default=False,
         description="The caller filed more requests today than the configured number (a cue "
         "for staff, never a block)",
+    )
+    suggestion: CategorySuggestion | None = Field(
+        default=None,
+        description="The category the suggester read in the description (null when it read "
+        "none, or for a ticket answered at intake)",
     )
     source: str = Field(
         default="",
