@@ -3,7 +3,7 @@ where SQLite would quietly keep it): wrong types, huge strings, NUL and control 
 bad UTF-8, broken multipart bodies, files that are not the photo they claim, duplicated form
 fields, impossible positions, markup in Open311's fields. Each gets a clear 4xx, or is taken
 cleaned; never a 500, never a record written half-way. (The OpenAPI-described routes are
-also fuzzed by tests/integration/test_api_fuzz.py; Open311 is outside that document.)"""
+also fuzzed by tests/integration/test_api_fuzz_*.py; Open311 is outside that document.)"""
 
 from __future__ import annotations
 

@@ -9,6 +9,9 @@ fuzzing. The other roles and the anonymous caller, whose requests mostly end at 
 403, get a short fuzzing run each. Generation is deterministic, so a failure found here
 is found again on the next run. (No stateful phase: the documents declare no links.)
 
+Each service has its own test module (tests/integration/test_api_fuzz_<service>.py), so
+the test workers share the four runs.
+
 Schemathesis's engine runs here as its command line runs it: its pytest loader for schemas
 from fixtures relies on a pytest internal that pytest 9 no longer has.
 
@@ -23,7 +26,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -58,24 +60,29 @@ SHORT_RUN_EXAMPLES = 2  # the other roles: enough to meet every guard
 SIGN_OUT = "/api/v1/auth/logout"
 
 
-@pytest.fixture(params=list(BUILDERS))
-def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FastAPI]:
-    yield BUILDERS[request.param](Settings(data_dir=tmp_path))
-    asgi.shutdown_lifespans()  # schemathesis started each app's lifespan (its workers)
+def fuzz(service: str, data_dir: Path) -> None:
+    """Fuzzes `service` built on embedded defaults in `data_dir`; fails with every failed
+    check, once per operation."""
+    app = BUILDERS[service](Settings(data_dir=data_dir))
+    try:
+        failures = _failures(app)
+    finally:
+        asgi.shutdown_lifespans()  # schemathesis started the app's lifespan (its workers)
+    assert not failures, "\n".join(failures)
 
 
-def test_every_operation_answers_as_its_document_says(service: FastAPI) -> None:
-    tokens = _tokens(service)
+def _failures(app: FastAPI) -> list[str]:
+    tokens = _tokens(app)
     failures: list[str] = []
     for user, whole in RUNS:
         headers = {"Authorization": f"Bearer {tokens[user]}"} if user else {}
         schema = schemathesis.openapi.from_asgi(
-            "/api/v1/openapi.json", service, config=_config(headers, whole)
+            "/api/v1/openapi.json", app, config=_config(headers, whole)
         )
         if user:
             schema = schema.exclude(path=SIGN_OUT)
         failures += [f"{user or 'anonymous'}: {found}" for found in _run(schema)]
-    assert not failures, "\n".join(failures)
+    return failures
 
 
 def _tokens(app: FastAPI) -> dict[str, str]:
