@@ -129,6 +129,47 @@ def test_the_preview_answers_as_dispatch_then_routes(desk: Desk) -> None:
     assert queued in {t["id"] for t in review} and desk.routed(queued) == set()
 
 
+def test_the_department_of_each_suggested_category_is_the_routers_answer(desk: Desk) -> None:
+    codes = [
+        "030102",
+        "010101",
+        "990101",
+    ]  # by a rule, by the street's office, not in the catalogue
+    names = {d["code"]: d["name"] for d in desk.call("GET", "agent1", "/api/v1/departments").json()}
+    for user in ("agent1", "dispatcher", "admin"):
+        asked = {"area_code": STREET, "category_codes": codes}
+        answer = desk.call("POST", user, "/api/v1/routing/departments", asked)
+        assert answer.status_code == 200, answer.text
+        found = [(a["category_code"], a["department_code"]) for a in answer.json()]
+        assert found == [("030102", "B-TRAFFIC"), ("010101", "D-JXS"), ("990101", "D-JXS")]
+        assert all(a["department_name"] == names[a["department_code"]] for a in answer.json())
+    for code in codes:  # and so says the preview, which says what dispatch then does
+        lead = desk.preview("dispatcher", category=code, area=STREET).json()["lead"]["code"]
+        assert (code, lead) in found
+    for area in (None, "999999"):  # no place, or one no office covers: a dispatcher decides
+        asked = {"area_code": area, "category_codes": ["010101"]}
+        answer = desk.call("POST", "agent1", "/api/v1/routing/departments", asked).json()
+        assert answer == [
+            {"category_code": "010101", "department_code": None, "department_name": None}
+        ]
+
+
+def test_bad_or_unauthorised_department_questions_are_refused(desk: Desk) -> None:
+    path = "/api/v1/routing/departments"
+    bad = {"area_code": "1", "category_codes": ["ab"]}
+    zh, en = (desk.call("POST", "agent1", path, bad, lang=lang) for lang in ("zh-CN", "en"))
+    assert zh.status_code == en.status_code == 422
+    assert zh.headers["content-type"] == "application/problem+json"
+    assert {e["field"] for e in zh.json()["errors"]} == {"area_code", "category_codes.0"}
+    assert zh.json()["errors"][0]["message"] != en.json()["errors"][0]["message"]
+    too_many = {"area_code": STREET, "category_codes": ["010101"] * 11}
+    for body in (too_many, {"area_code": STREET}, {"category_codes": [], "extra": 1}):
+        assert desk.call("POST", "agent1", path, body).status_code == 422, body
+    for user in ("leader", "chaoyang-jxs"):
+        asked = {"area_code": STREET, "category_codes": ["010101"]}
+        assert desk.call("POST", user, path, asked).status_code == 403
+
+
 def test_a_draft_is_previewed_without_touching_the_saved_rules(desk: Desk) -> None:
     draft = [{"id": "R-GAS", "department": "U-GAS", "category": "0101", "area": "110105"}]
     answer = desk.preview("dispatcher", category="010101", area=STREET, rules=draft).json()

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.dispatch.api import assignments, departments, directory, dispatcher, rules, sla
+from services.dispatch.api import (
+    assignments,
+    departments,
+    directory,
+    dispatcher,
+    routing,
+    rules,
+    sla,
+)
 from services.dispatch.handlers.context import DispatchContext
 
 
@@ -14,6 +22,7 @@ def routers(deps: DispatchContext) -> list[APIRouter]:
         dispatcher.router(deps),
         directory.router(deps),
         rules.router(deps),
+        routing.router(deps),
         departments.router(deps),
         sla.router(deps),
     ]

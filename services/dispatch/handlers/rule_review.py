@@ -16,13 +16,23 @@ def preview(
 ) -> Explained:
     """The saved rules through the very router the dispatcher uses; a draft through a router
     built the same way, with the same departments and fallback."""
-    with deps.uow() as u:
-        current = deps.directory.router(u.rules)
+    current = _saved_router(deps)
     if draft is None:
         return explain(current, category, area)
     _known_departments(current, draft)
     departments = list(current.departments.values())
     return explain(Router(departments, draft, current.fallback.code), category, area)
+
+
+def previews(deps: DispatchContext, categories: Sequence[str], area: str | None) -> list[Explained]:
+    """Several categories for one place by the saved rules, read once."""
+    current = _saved_router(deps)
+    return [explain(current, category, area) for category in categories]
+
+
+def _saved_router(deps: DispatchContext) -> Router:
+    with deps.uow() as u:
+        return deps.directory.router(u.rules)
 
 
 def problems(deps: DispatchContext, draft: Sequence[Rule] | None = None) -> list[Problem]:
