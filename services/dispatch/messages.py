@@ -73,6 +73,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "工单 {number} 已派出，不在待派清单中。",
         "en": "Ticket {number} has been dispatched already; it is not waiting.",
     },
+    "dispatch.no_suggestion": {
+        "zh": "工单 {number} 没有派单建议，请手动派单。",
+        "en": "Ticket {number} carries no suggestion; dispatch it by hand.",
+    },
+    "dispatch.suggestion_review_only": {
+        "zh": "派单建议只用于待审核的工单；工单 {number} 是退回的工单，请手动派单。",
+        "en": "Suggestions apply to tickets on the review queue; ticket {number} was "
+        "returned, dispatch it by hand.",
+    },
+    "dispatch.suggestion_without_department": {
+        "zh": "工单 {number} 的建议类别在该地点没有对应的承办单位，请手动派单。",
+        "en": "No rule sends the suggested category of ticket {number} to a department at "
+        "its place; dispatch it by hand.",
+    },
     "dispatch.unknown_department": {
         "zh": "承办单位 {code} 不存在。",
         "en": "There is no department with code {code}.",

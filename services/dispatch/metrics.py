@@ -57,6 +57,12 @@ ROUTED = Counter(
     "came in by",
     ["how", "channel"],
 )
+SUGGESTIONS = Counter(
+    "hotline_dispatch_suggestions_total",
+    "Tickets sent by hand from the review queue while carrying a category suggestion: "
+    "accepted (sent where the suggestion pointed) or overridden (sent elsewhere)",
+    ["outcome"],
+)
 CALENDAR_FALLBACK = Counter(
     "hotline_dispatch_calendar_fallback_total",
     "Years a working-day clock met without a holiday calendar (Monday–Friday assumed)",
@@ -77,7 +83,8 @@ CLOCKS = ("acknowledge", "contact", "resolve")
 OUTCOMES = ("met", "missed")
 SLA_STATES = ("on_time", "warned", "breached", "paused")
 # The first part of a route's rule (rule:R-1, territory:street, ...), and a review.
-ROUTES = ("rule", "territory", "review", "reopen", "manual")
+ROUTES = ("rule", "territory", "review", "reopen", "manual", "suggestion")
+SUGGESTION_OUTCOMES = ("accepted", "overridden")
 CHANNELS: tuple[str, ...] = get_args(Channel)
 
 
@@ -88,6 +95,8 @@ def declare(departments: Iterable[str]) -> None:
     for how in ROUTES:
         for channel in CHANNELS:
             ROUTED.labels(how, channel)
+    for outcome in SUGGESTION_OUTCOMES:
+        SUGGESTIONS.labels(outcome)
     for clock in CLOCKS:
         SLA_WARNINGS.labels(clock)
         SLA_BREACHES.labels(clock)

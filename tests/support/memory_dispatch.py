@@ -15,7 +15,7 @@ from typing import Any, Self
 from proto.envelope import Envelope, Event
 from services.common.errors import Conflict
 from services.dispatch.domain.assignment import Assignment
-from services.dispatch.domain.dispatching import Ticket
+from services.dispatch.domain.dispatching import SuggestionDecision, Ticket
 from services.dispatch.domain.extension import Extension
 from services.dispatch.domain.routing import Department, Rule
 from services.dispatch.handlers.ports import StoredRule
@@ -28,6 +28,7 @@ class State:
     assignments: dict[str, Assignment] = field(default_factory=dict)
     activity: list[tuple[str, str, datetime]] = field(default_factory=list)
     tickets: dict[str, Ticket] = field(default_factory=dict)
+    decisions: dict[str, SuggestionDecision] = field(default_factory=dict)
     extensions: dict[str, Extension] = field(default_factory=dict)
     supervisions: list[dict[str, Any]] = field(default_factory=list)
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -85,6 +86,11 @@ class MemoryTickets:
 
     def save(self, ticket: Ticket) -> None:
         self.state.tickets[ticket.id] = copy.copy(ticket)
+
+    def decided(self, decision: SuggestionDecision) -> None:
+        if decision.ticket_id in self.state.decisions:
+            raise Conflict("dispatch.concurrent_change")  # the table's primary key
+        self.state.decisions[decision.ticket_id] = decision
 
 
 class MemoryExtensions:

@@ -179,7 +179,28 @@ tickets = Table(
     Column("review_reason", String(40), nullable=False, server_default=""),
     Column("channel", String(10), nullable=False, server_default="phone"),
     Column("frequent_caller", Boolean, nullable=False, server_default=false()),
+    # The category intake's suggester read in the description (none: it read nothing).
+    Column("suggested_category", String(12), nullable=True),
+    Column("suggestion_confidence", Float, nullable=True),
+    Column("suggestion_model_version", Integer, nullable=True),
+    Column("suggestion_words", Text, nullable=False, server_default="[]"),
     Index("ix_tickets_state", "state", "created_at"),
+)
+
+# Suggested versus final, once per ticket (its first routing by hand from the review
+# queue): the suggested category and the department it pointed at then (none when no rule
+# sent it anywhere), the department the dispatcher chose, who and when.
+suggestion_decisions = Table(
+    "suggestion_decisions",
+    metadata,
+    Column("ticket_id", String(64), primary_key=True),
+    Column("category_code", String(12), nullable=False),
+    Column("department_code", String(32), nullable=True),
+    Column("chosen_department", String(32), nullable=False),
+    Column("outcome", String(10), nullable=False),
+    Column("by", String(100), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_suggestion_decisions_at", "at"),
 )
 
 assignments = Table(
@@ -213,6 +234,7 @@ assignments = Table(
     Column("waiting", Boolean, nullable=False, server_default="0"),
     Column("supervised", Boolean, nullable=False, server_default="0"),
     Column("version", Integer, nullable=False, server_default="0"),
+    Column("suggestion", String(10), nullable=False, server_default=""),
     # A redelivered event or a double click cannot make a second assignment.
     UniqueConstraint("ticket_id", "round", "attempt", "department_code", name="uq_assignment"),
     Index("ix_assignments_department", "department_code", "status"),

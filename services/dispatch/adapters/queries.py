@@ -112,8 +112,10 @@ def history(session: Session, assignment_id: str) -> list[dict[str, Any]]:
 
 def waiting_tickets(session: Session, state: Literal["review", "returned"]) -> list[dict[str, Any]]:
     """Tickets a dispatcher must send on: the review queue, or those a department returned
-    (with the latest return: who, when, why)."""
-    query = select(tickets).where(tickets.c.state == state).order_by(tickets.c.created_at)
+    (with the latest return: who, when, why); the name of a suggested category beside it."""
+    named = categories.c.name.label("suggested_category_name")
+    query = select(tickets, named).where(tickets.c.state == state).order_by(tickets.c.created_at)
+    query = query.outerjoin(categories, categories.c.code == tickets.c.suggested_category)
     rows = [dict(r._mapping) for r in session.execute(query)]
     for row in rows:
         row["returned"] = _last_return(session, row["id"]) if state == "returned" else None

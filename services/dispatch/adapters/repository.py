@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import fields
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any, cast
 
@@ -13,9 +13,16 @@ from sqlalchemy.orm import Session
 
 from proto.envelope import Event
 from services.common.errors import Conflict
-from services.dispatch.adapters.orm import activity, assignments, clocks, extensions, tickets
+from services.dispatch.adapters.orm import (
+    activity,
+    assignments,
+    clocks,
+    extensions,
+    suggestion_decisions,
+    tickets,
+)
 from services.dispatch.domain.assignment import Assignment
-from services.dispatch.domain.dispatching import Ticket
+from services.dispatch.domain.dispatching import Suggestion, SuggestionDecision, Ticket
 from services.dispatch.domain.extension import Extension
 from services.dispatch.domain.sla import Clock
 
@@ -140,21 +147,49 @@ def record_activity(session: Session, events: Sequence[Event], at: datetime) -> 
         session.execute(_ADD_ACTIVITY, rows)
 
 
-_TICKET_COLUMNS = [f.name for f in fields(Ticket)]
+_TICKET_COLUMNS = [f.name for f in fields(Ticket) if f.name != "suggestion"]
+
+
+def suggestion_of(m: Mapping[str, Any]) -> Suggestion | None:
+    """The suggestion kept in a tickets row's columns, if the ticket came with one."""
+    if m["suggested_category"] is None:
+        return None
+    words = tuple(json.loads(m["suggestion_words"] or "[]"))
+    return Suggestion(
+        m["suggested_category"], m["suggestion_confidence"], m["suggestion_model_version"], words
+    )
+
+
+def _suggestion_values(s: Suggestion | None) -> dict[str, Any]:
+    return {
+        "suggested_category": s.category_code if s else None,
+        "suggestion_confidence": s.confidence if s else None,
+        "suggestion_model_version": s.model_version if s else None,
+        "suggestion_words": json.dumps(list(s.words) if s else [], ensure_ascii=False),
+    }
 
 
 def load_ticket(session: Session, ticket_id: str) -> Ticket | None:
     row = session.execute(_LOAD_TICKET, {"b_id": ticket_id}).first()
-    return Ticket(**{n: row._mapping[n] for n in _TICKET_COLUMNS}) if row else None
+    if row is None:
+        return None
+    m = dict(row._mapping)
+    return Ticket(**{n: m[n] for n in _TICKET_COLUMNS}, suggestion=suggestion_of(m))
 
 
 def add_ticket(session: Session, ticket: Ticket) -> None:
-    session.execute(_ADD_TICKET, {n: getattr(ticket, n) for n in _TICKET_COLUMNS})
+    values = {n: getattr(ticket, n) for n in _TICKET_COLUMNS}
+    session.execute(_ADD_TICKET, values | _suggestion_values(ticket.suggestion))
 
 
 def save_ticket(session: Session, ticket: Ticket) -> None:
+    """Routing's changes; the suggestion stays as the ticket came in."""
     values = {n: getattr(ticket, n) for n in _TICKET_COLUMNS if n != "id"}
     session.execute(_SAVE_TICKET, values | {"b_id": ticket.id})
+
+
+def add_decision(session: Session, decision: SuggestionDecision) -> None:
+    session.execute(insert(suggestion_decisions), asdict(decision))
 
 
 _EXTENSION_COLUMNS = [f.name for f in fields(Extension)]

@@ -20,7 +20,7 @@ from services.dispatch.adapters.orm import assignments, supervisions
 from services.dispatch.adapters.rule_store import SqlRules
 from services.dispatch.adapters.sla_store import SqlPolicies
 from services.dispatch.domain.assignment import Assignment
-from services.dispatch.domain.dispatching import Ticket
+from services.dispatch.domain.dispatching import SuggestionDecision, Ticket
 from services.dispatch.domain.extension import Extension
 
 # Built once, so SQLAlchemy's compiled cache is hit instead of compiling per call; in an
@@ -71,6 +71,9 @@ class SqlTickets:
 
     def save(self, ticket: Ticket) -> None:
         repository.save_ticket(self._session, ticket)
+
+    def decided(self, decision: SuggestionDecision) -> None:
+        repository.add_decision(self._session, decision)
 
 
 class SqlExtensions:

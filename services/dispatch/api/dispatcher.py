@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
 
 from services.common.auth import CurrentUser, Role, require_roles
 from services.common.idempotency import Idempotent
-from services.dispatch.adapters import queries
+from services.dispatch.adapters import queries, repository
 from services.dispatch.api.assignments import scope
 from services.dispatch.api.models import (
     AssignmentDetail,
@@ -18,9 +18,12 @@ from services.dispatch.api.models import (
     ExtensionRead,
     NoteCreate,
     OptionalNote,
+    SuggestionRead,
     SupervisionRead,
     WaitingTicketRead,
 )
+from services.dispatch.domain.dispatching import suggested_route
+from services.dispatch.domain.routing import Router
 from services.dispatch.handlers import dispatcher
 from services.dispatch.handlers.context import DispatchContext
 
@@ -47,6 +50,14 @@ def router(deps: DispatchContext) -> APIRouter:
             rows = [queries.one_assignment(u.session, a.id) for a in made]
         return [AssignmentRead.model_validate(r) for r in rows]
 
+    @api.post("/tickets/{ticket_id}/accept-suggestion", status_code=201, dependencies=Acts)
+    def accept_suggestion(ticket_id: str, user: CurrentUser) -> list[AssignmentRead]:
+        """Sends a ticket on the review queue where its suggestion points, in one click."""
+        made = dispatcher.accept_suggestion(deps, user, ticket_id)
+        with deps.uow() as u:
+            rows = [queries.one_assignment(u.session, a.id) for a in made]
+        return [AssignmentRead.model_validate(r) for r in rows]
+
     @api.post("/extensions/{extension_id}/decision", dependencies=Acts)
     def decide(extension_id: str, body: DecisionCreate, user: CurrentUser) -> ExtensionRead:
         done = dispatcher.decide(deps, user, extension_id, body.granted, body.note)
@@ -60,7 +71,10 @@ def _lists(api: APIRouter, deps: DispatchContext) -> None:
     def review_queue() -> list[WaitingTicketRead]:
         with deps.uow() as u:
             rows = queries.waiting_tickets(u.session, "review")
-        return [WaitingTicketRead.model_validate(r) for r in rows]
+            router = deps.directory.router(u.rules)
+        return [
+            WaitingTicketRead.model_validate(r | {"suggestion": suggested(r, router)}) for r in rows
+        ]
 
     @api.get("/returned", dependencies=[Watchers])
     def returned() -> list[WaitingTicketRead]:
@@ -85,6 +99,23 @@ def _lists(api: APIRouter, deps: DispatchContext) -> None:
         department = scope(user)
         mine = [r for r in rows if department is None or r["department_code"] == department]
         return [SupervisionRead.model_validate(r) for r in mine]
+
+
+def suggested(row: dict[str, Any], router: Router) -> SuggestionRead | None:
+    """The ticket's suggestion with the department the router sends it to now."""
+    suggestion = repository.suggestion_of(row)
+    if suggestion is None:
+        return None
+    route = suggested_route(router, suggestion, row["area_code"])
+    return SuggestionRead(
+        category_code=suggestion.category_code,
+        category_name=row["suggested_category_name"],
+        confidence=suggestion.confidence,
+        model_version=suggestion.model_version,
+        words=list(suggestion.words),
+        department_code=route.department.code if route else None,
+        department_name=route.department.name if route else None,
+    )
 
 
 def _supervision(api: APIRouter, deps: DispatchContext) -> None:

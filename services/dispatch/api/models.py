@@ -256,8 +256,24 @@ class ReturnedRead(BaseModel):
     return_reason: str
 
 
+class SuggestionRead(BaseModel):
+    """The category intake's suggester read in the description, and where the router sends
+    it at the ticket's place now (no department when no rule or territory does)."""
+
+    category_code: str
+    category_name: str | None = Field(description="Null when dispatch does not know the code")
+    confidence: float
+    model_version: int | None = Field(description="Null: the cold start")
+    words: list[str] = Field(description="The words that weighed most, strongest first")
+    department_code: str | None
+    department_name: str | None
+
+
 class WaitingTicketRead(TicketRead):
     returned: ReturnedRead | None = None  # type: ignore[assignment]
+    suggestion: SuggestionRead | None = Field(
+        default=None, description="On the review queue: the suggestion the ticket came with"
+    )
 
 
 class DepartmentRead(BaseModel):

@@ -31,6 +31,8 @@ from services.dispatch.domain.sla import CalendarFor, Clock, ClockName, state_of
 OPEN: tuple[AssignmentStatus, ...] = ("dispatched", "acknowledged")
 ReturnReason = Literal["not_our_duty", "wrong_address", "duplicate", "other_level", "other"]
 RETURN_REASONS: tuple[str, ...] = get_args(ReturnReason)
+# What a dispatcher did with a ticket's suggestion; empty when there was none to weigh.
+SuggestionOutcome = Literal["accepted", "overridden", ""]
 # Who puts a breached assignment on the supervision list.
 SCHEDULER = "scheduler"
 
@@ -100,6 +102,8 @@ class Assignment:
     supervised: bool = False
     version: int = 0
     note: str = ""
+    # "accepted" / "overridden": sent by hand from the review queue against a suggestion.
+    suggestion: SuggestionOutcome = ""
     events: list[Event] = field(default_factory=list, compare=False)
 
     @property
@@ -124,6 +128,7 @@ class Assignment:
             dispatched_by=self.dispatched_by,
             policy=self.policy,
             note=self.note,
+            suggestion=self.suggestion,
         )
 
     def acknowledge(self, by: str, now: datetime) -> None:

@@ -7,9 +7,36 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from proto.vocabulary import Channel, HandlingRole, RoutingState
-from services.dispatch.domain.assignment import Assignment
+from services.dispatch.domain.assignment import Assignment, SuggestionOutcome
 from services.dispatch.domain.routing import Department, Route, Router
 from services.dispatch.domain.sla import CalendarFor, Policy, start_clocks
+
+# The rule of an assignment sent where the suggestion pointed ("suggestion:rule:R-1").
+FROM_SUGGESTION = "suggestion"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """The category intake's suggester read in the caller's words when the ticket came in."""
+
+    category_code: str
+    confidence: float
+    model_version: int | None
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SuggestionDecision:
+    """Suggested versus final: what the suggestion pointed at (no department when no rule
+    sends its category at the ticket's place) and where the dispatcher sent the ticket."""
+
+    ticket_id: str
+    category_code: str
+    department_code: str | None
+    chosen_department: str
+    outcome: SuggestionOutcome
+    by: str
+    at: datetime
 
 
 @dataclass
@@ -33,6 +60,7 @@ class Ticket:
     channel: Channel = "phone"
     # Intake's cue that this caller called more than usual today (it never blocks).
     frequent_caller: bool = False
+    suggestion: Suggestion | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +74,34 @@ class Dispatch:
     by: str
     now: datetime
     note: str = ""
+    suggestion: SuggestionOutcome = ""
+
+
+def suggested_route(
+    router: Router, suggestion: Suggestion | None, area_code: str | None
+) -> Route | None:
+    """Where the router, with the rules in force now, sends the suggested category at the
+    ticket's place; None without a suggestion or when only a dispatcher could say."""
+    if suggestion is None:
+        return None
+    route = router.route(suggestion.category_code, area_code)
+    return route if route.confident else None
+
+
+def judge_suggestion(
+    ticket: Ticket, router: Router, chosen: str, by: str, now: datetime
+) -> SuggestionDecision | None:
+    """Weighs a dispatch by hand from the review queue against the ticket's suggestion
+    (before it leaves the queue): only the first routing of a ticket is suggested, so a
+    returned ticket sent again is not weighed twice."""
+    if ticket.suggestion is None or ticket.state != "review":
+        return None
+    route = suggested_route(router, ticket.suggestion, ticket.area_code)
+    suggested = route.department.code if route else None
+    outcome: SuggestionOutcome = "accepted" if suggested == chosen else "overridden"
+    return SuggestionDecision(
+        ticket.id, ticket.suggestion.category_code, suggested, chosen, outcome, by, now
+    )
 
 
 def assignments_for(
@@ -81,6 +137,8 @@ def _one(
         dispatched_by=order.by,
         clocks={c.name: c for c in clocks},
         note=order.note,
+        # The suggestion named a lead department: co-handlers were not weighed.
+        suggestion=order.suggestion if role == "lead" else "",
     )
     assignment.events.append(assignment.dispatched())
     return assignment

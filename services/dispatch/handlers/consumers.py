@@ -9,10 +9,10 @@ from dataclasses import replace
 from proto.assignments import TicketQueuedForReview
 from proto.envelope import Envelope
 from proto.feedback import ReopenRequested
-from proto.tickets import TicketCreated, TicketRaisedForSupervision
+from proto.tickets import CategorySuggestion, TicketCreated, TicketRaisedForSupervision
 from services.dispatch import metrics
 from services.dispatch.domain.assignment import Assignment
-from services.dispatch.domain.dispatching import Dispatch, Ticket, reopen_route
+from services.dispatch.domain.dispatching import Dispatch, Suggestion, Ticket, reopen_route
 from services.dispatch.handlers.context import DispatchContext, open_supervision, save_and_publish
 from services.dispatch.handlers.ports import UnitOfWork
 from services.dispatch.handlers.routing import dispatch
@@ -35,7 +35,15 @@ def ticket_of(envelope: Envelope, event: TicketCreated) -> Ticket:
         state="answered" if event.answered_directly else "review",
         channel=event.channel,
         frequent_caller=event.frequent_caller,
+        suggestion=suggestion_of(event.suggestion),
     )
+
+
+def suggestion_of(suggested: CategorySuggestion | None) -> Suggestion | None:
+    if suggested is None:
+        return None
+    words = tuple(suggested.words)
+    return Suggestion(suggested.category_code, suggested.confidence, suggested.model_version, words)
 
 
 def categories_in(event: TicketCreated) -> dict[str, str]:

@@ -14,7 +14,7 @@ from proto.envelope import Event
 from services.common.ports import Transaction
 from services.dispatch.domain.assignment import Assignment
 from services.dispatch.domain.calendar import YearRules
-from services.dispatch.domain.dispatching import Ticket
+from services.dispatch.domain.dispatching import SuggestionDecision, Ticket
 from services.dispatch.domain.extension import Extension
 from services.dispatch.domain.notice import Notice
 from services.dispatch.domain.routing import Department, Router, Rule
@@ -48,6 +48,9 @@ class Tickets(Protocol):
     def add(self, ticket: Ticket) -> None: ...
 
     def save(self, ticket: Ticket) -> None: ...
+
+    def decided(self, decision: SuggestionDecision) -> None:
+        """Records suggested versus final for the ticket."""
 
 
 class Extensions(Protocol):
