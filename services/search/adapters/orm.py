@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -150,6 +151,47 @@ hotspot_pending = Table(
     metadata,
     Column("spot_key", String(80), primary_key=True),
     Column("since", UtcDateTime, nullable=False),
+)
+
+# The ledger (see domain/ledger.py): every consumed event entered once, chained per ticket
+# and per audited record, never changed nor emptied (a rebuild leaves it alone); the head of
+# each chain, locked while an entry is added so two instances never fork it; one seal per
+# closed day. The columns beside `content` index what the hashed content already says.
+LEDGER_SEQUENCE = BigInteger().with_variant(Integer, "sqlite")
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("sequence", LEDGER_SEQUENCE, primary_key=True, autoincrement=True),
+    Column("chain", String(300), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("event_id", String(64), nullable=False),
+    Column("type", String(100), nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("corrects", String(64)),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("content", Text, nullable=False),
+    UniqueConstraint("event_id", name="uq_ledger_entries_event"),
+    UniqueConstraint("chain", "position", name="uq_ledger_entries_chain_position"),
+    Index("ix_ledger_entries_recorded", "recorded_at"),
+)
+ledger_heads = Table(
+    "ledger_heads",
+    metadata,
+    Column("chain", String(300), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+ledger_seals = Table(
+    "ledger_seals",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("root", String(64), nullable=False),
+    Column("entries", Integer, nullable=False),
+    Column("first_sequence", BigInteger),
+    Column("last_sequence", BigInteger),
+    Column("sealed_at", UtcDateTime, nullable=False),
 )
 
 outbox_table(metadata)
