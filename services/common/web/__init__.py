@@ -24,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 
 from proto.vocabulary import dictionary
 from services.common.settings import PORTS, Settings
+from services.common.web.cors import SiblingOrigins
 
 WEB = Path(__file__).resolve().parent
 COMMON_STATIC = WEB / "static"
@@ -46,7 +47,9 @@ def mount_pages(
     """Serves `pages` (URL path → template in pages_dir, with `headers[path]` if given), the
     login page, shared assets at /static/common, the vocabulary's labels at
     /static/vocabulary.js and the service's own assets at /static/own; `/` redirects to
-    `home`."""
+    `home`. The sibling services' pages may call this service's API with the session cookie
+    (web/cors.py)."""
+    app.add_middleware(SiblingOrigins, ports=[settings.port(name) for name in PORTS])
 
     @app.get("/static/vocabulary.js", include_in_schema=False)
     def vocabulary() -> Response:

@@ -149,7 +149,11 @@ const Hotline = (() => {
     document.dispatchEvent(new CustomEvent("hotline:lang", { detail: next }));
   }
 
-  async function api(path, { method = "GET", body, form, key, redirectOn401 = true } = {}) {
+  // `service` asks a sibling service's API (SERVICES) instead of this one's: on its own port
+  // that is another origin, which lets the session cookie through (web/cors.py).
+  async function api(path, { method = "GET", body, form, key, redirectOn401 = true, service } = {}) {
+    const base = service ? SERVICES[service] : BASE;
+    const elsewhere = new URL(base || "/", location.href).origin !== location.origin;
     const headers = { "Accept-Language": lang() === "zh" ? "zh-CN" : "en" };
     if (key) headers["Idempotency-Key"] = key;
     let payload;
@@ -157,7 +161,7 @@ const Hotline = (() => {
     else if (body !== undefined) { headers["Content-Type"] = "application/json"; payload = JSON.stringify(body); }
     let response;
     try {
-      response = await fetch(BASE + path, { method, headers, body: payload, credentials: "same-origin" });
+      response = await fetch(base + path, { method, headers, body: payload, credentials: elsewhere ? "include" : "same-origin" });
     } catch (err) {
       throw new Problem({ detail: t("common.network") }, 0);
     }

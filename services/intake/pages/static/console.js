@@ -57,6 +57,7 @@
     $("area-picked").textContent = `${pathText(item.path)}（${item.code}）`;
     document.querySelector(".error[data-for='address']").replaceChildren();
     refreshDuplicates();
+    placeChanged();
     $("address").focus();
   }
   makeCombo($("category"), $("category-list"), {
@@ -70,7 +71,9 @@
     pick: pickArea,
   });
   $("category").addEventListener("input", () => { state.category = null; $("category_code").value = ""; $("category-picked").textContent = ""; });
-  $("area").addEventListener("input", () => { state.area = null; $("area_code").value = ""; $("area-picked").textContent = ""; });
+  $("area").addEventListener("input", () => { state.area = null; $("area_code").value = ""; $("area-picked").textContent = ""; placeChanged(); });
+  // For static/suggest.js: the departments beside the suggested categories follow the place.
+  function placeChanged() { document.dispatchEvent(new CustomEvent("hotline:place")); }
 
   // ---- duplicates -------------------------------------------------------------------
   let dupTimer = null;
@@ -150,6 +153,7 @@
       useAnswer(entry);
     },
     category: () => state.category?.code || null,
+    area: () => state.area?.code || null,
     // For static/suggest.js: a suggested category is picked as the combo picks one.
     pickCategory,
   };
