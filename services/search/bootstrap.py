@@ -7,7 +7,7 @@ from functools import partial
 from pathlib import Path
 from typing import cast
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import sessionmaker
 
 from proto.assignments import ASSIGNMENTS
@@ -15,7 +15,7 @@ from proto.audit import AUDIT
 from proto.audit import EVENTS as AUDIT_EVENTS
 from proto.feedback import FEEDBACK
 from proto.tickets import TICKETS
-from services.common.app import create_app
+from services.common.app import Platform, create_app
 from services.common.consumer import Handler, PeerAway
 from services.common.db import uow_factory
 from services.common.i18n import register
@@ -34,16 +34,22 @@ from services.search.adapters.generations import EmbeddedGenerations
 from services.search.adapters.index import SearchIndex
 from services.search.adapters.labels import LabelStore
 from services.search.adapters.orm import metadata
+from services.search.adapters.public import PublishedMonths
 from services.search.adapters.themes import theme_stores
 from services.search.api import alarms as alarm_routes
 from services.search.api import audit as audit_routes
+from services.search.api import ledger as ledger_routes
+from services.search.api import public as public_routes
 from services.search.api import reports as report_routes
 from services.search.api import routes
 from services.search.api import themes as theme_routes
 from services.search.config import SearchSettings
 from services.search.domain.projection import KNOWN_EVENTS
+from services.search.domain.public import Rules
 from services.search.handlers import alarms, audit, folding
 from services.search.handlers.context import SearchContext
+from services.search.handlers.ledger import LedgerBook, Sealer, chained
+from services.search.handlers.public import PublicMonths, ledger_roots
 from services.search.handlers.themes import ThemeBook
 from services.search.messages import MESSAGES
 
@@ -57,6 +63,22 @@ def make_index(settings: Settings, options: SearchSettings) -> SearchIndex:
     if options.search_backend == "elasticsearch":
         return ElasticIndex(options)
     return EmbeddedGenerations(settings.data_dir)
+
+
+def _public(
+    platform: Platform,
+    settings: Settings,
+    options: SearchSettings,
+    reader: SearchContext,
+    book: ThemeBook,
+) -> APIRouter:
+    """The month in public: no sign-in, limited per client address."""
+    sessions = sessionmaker(platform.engine)
+    rules = Rules(options.search_public_min_count, options.search_public_close_days)
+    roots = ledger_roots(sessions)
+    published = PublicMonths(reader, book, book.weights, PublishedMonths(sessions), rules, roots)
+    per_minute = options.search_public_requests_per_minute
+    return public_routes.router(published, settings, PAGES, per_minute, platform.auth.proxies)
 
 
 def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
@@ -74,11 +96,13 @@ def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
         log.warning("search index unreachable at start-up", exc_info=True)
     labels = LabelStore()
     fold = partial(folding.on_event, index)
-    add_consumer(platform, settings, "search", TOPICS, {e.TYPE: fold for e in KNOWN_EVENTS}, uow)
+    # Every event consumed is also entered in the ledger, in the same transaction.
+    folds = {e.TYPE: chained(fold) for e in KNOWN_EVENTS}
+    add_consumer(platform, settings, "search", TOPICS, folds, uow)
     # The audit log stays in this database whatever the index: see adapters/audit.py.
     audited = uow_factory(platform.engine, metadata, "search", AuditUnitOfWork)
     # The consumer hands each handler a unit of work of `audited`'s kind: an AuditTransaction.
-    keep = {e.TYPE: cast(Handler, audit.on_event) for e in AUDIT_EVENTS}
+    keep = {e.TYPE: chained(cast(Handler, audit.on_event)) for e in AUDIT_EVENTS}
     add_consumer(platform, settings, "search-audit", (AUDIT,), keep, audited)
     platform.checks["index"] = index.ping
     platform.closers.append(index.close)
@@ -91,13 +115,17 @@ def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
     watch = alarms.AlarmWatch(reader, alarmed, options.hotspot_thresholds())
     interval = options.hotspot_alarm_interval_seconds
     platform.workers.append(Worker("search-hotspot-alarms", watch.step, idle=interval))
+    sealer = Sealer(sessionmaker(platform.engine))
+    platform.workers.append(Worker("search-ledger-seals", sealer.step, idle=60.0))
     read, change = theme_stores(sessionmaker(platform.engine), changes)
     book = ThemeBook(reader, read, change, RateWeightSettings().weights())
     audit_log = audit.AuditLog(audit_reader(sessionmaker(platform.engine)))
     served = [routes.router(reader, book), theme_routes.router(book)]
     served.append(report_routes.router(reader, book, book.weights))
     served.append(audit_routes.router(audit_log))
+    served.append(ledger_routes.router(LedgerBook(sessionmaker(platform.engine))))
     served.append(alarm_routes.router(reader, alarmed))
+    served.append(_public(platform, settings, options, reader, book))
     app = create_app(platform, served, "Hotline search")
     pages = {"/search": "search.html", "/dashboard": "dashboard.html", "/themes": "themes.html"}
     pages["/monthly"] = "monthly.html"

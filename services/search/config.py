@@ -50,6 +50,28 @@ class SearchSettings(ServiceSettings):
         "alarm is raised within a minute of the call that tipped it",
     )
 
+    search_public_min_count: int = Field(
+        default=10,
+        ge=1,
+        description="The public month's figures (/api/v1/public) show no count below this, "
+        "nor a rate over fewer ratings: with fewer than 10 one person's answer moves a rate "
+        "by more than 10 points and may be known to neighbours (docs/public-results.md)",
+    )
+    search_public_close_days: int = Field(
+        default=15,
+        ge=0,
+        le=60,
+        description="Days after a month ends (Beijing time) before its figures are published "
+        "and frozen: the 7 days departments have to appeal a rating, and a week to decide",
+    )
+    search_public_requests_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description="Requests one client address may make per minute to the public month's "
+        "page and API on each search instance; more get 429. A page load makes three, and "
+        "many citizens may share one address (a mobile carrier's NAT)",
+    )
+
     def hotspot_thresholds(self) -> Thresholds:
         return Thresholds(
             self.hotspot_alarm_raise_score,

@@ -153,6 +153,17 @@ hotspot_pending = Table(
     Column("since", UtcDateTime, nullable=False),
 )
 
+# Each closed month's public figures (docs/public-results.md), frozen when first published;
+# its sealed root filled in once every day of the month is sealed.
+public_months = Table(
+    "public_months",
+    metadata,
+    Column("month", String(7), primary_key=True),
+    Column("figures", JSON, nullable=False),
+    Column("published_at", UtcDateTime, nullable=False),
+    Column("root", String(64)),
+)
+
 # The ledger (see domain/ledger.py): every consumed event entered once, chained per ticket
 # and per audited record, never changed nor emptied (a rebuild leaves it alone); the head of
 # each chain, locked while an entry is added so two instances never fork it; one seal per
