@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from proto.tickets import CategorySuggestion
 from services.common.bus.factory import make_bus
 from services.common.settings import Settings
 from services.dispatch.adapters.seed import SEED
@@ -216,6 +217,43 @@ def test_review_queue_extensions_and_supervision(page: Any, service: Cluster) ->
     row.get_by_role("button", name="结束督办").click()
     row.wait_for(state="detached")
     assert not lead(service, late["ticket_id"])["supervised"]
+
+
+def test_accepting_a_suggestion_on_the_review_queue_routes_the_ticket(
+    page: Any, service: Cluster
+) -> None:
+    water = CategorySuggestion(
+        category_code="020101", confidence=0.82, model_version=2, words=["停水", "没有水"]
+    )
+    unsure = {"review": "citizen_unsure", "suggestion": water}
+    ticket = publish(
+        service, number="2611300041", description="楼里一早就停水，到现在还没有水", **unsure
+    )
+    # Without a place nothing routes a noise complaint: nothing to accept.
+    noise = CategorySuggestion(category_code="010101", confidence=0.4, model_version=None)
+    publish(
+        service, number="2611300042", area_code=None, area_path=[], review="citizen_unsure",
+        suggestion=noise,
+    )  # fmt: skip
+    sign_in(page, service, "dispatcher", "/review")
+    row = page.locator("table.desk tr", has_text="2611300041")
+    suggestion = row.locator("form.suggestion")
+    expect(suggestion).to_contain_text("停水")
+    expect(suggestion).to_contain_text("82%")
+    assert row.locator("mark").all_inner_texts() == ["停水", "没有水"]
+    lost = page.locator("table.desk tr", has_text="2611300042")
+    expect(lost.get_by_role("button", name="采纳建议")).to_be_disabled()
+    shot(page, "desk-suggestion")
+    page.get_by_role("button", name="English").click()
+    expect(suggestion.get_by_role("button", name="Accept suggestion")).to_be_visible()
+    page.get_by_role("button", name="中文").click()
+    department = suggestion.locator("strong").nth(1).inner_text()
+    suggestion.get_by_role("button", name="采纳建议").click()
+    row.wait_for(state="detached")
+    sent = lead(service, ticket)
+    assert (sent["department_code"], sent["rule"]) == ("U-WATER", "suggestion:rule:R-WATER")
+    assert sent["department_name"] == department
+    assert page.locator("table.desk tr", has_text="2611300042").count() == 1
 
 
 # What a thumb can hit reliably (WCAG 2.5.5, Apple's and Android's guidelines).

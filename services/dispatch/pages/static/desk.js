@@ -20,6 +20,11 @@
       "page.review": "待审派单", "page.returned": "退单待重派", "page.extensions": "延期申请", "page.supervision": "督办清单",
       "desk.sent": "已派出", "desk.decided": "已审批", "desk.updated": "已更新",
       "desk.frequent": "频繁来电", "desk.frequent.about": "该来电人今日来电次数较多，请留意是否为同一诉求",
+      "desk.suggestion": "派单建议", "desk.suggestion.category": "建议类别", "desk.suggestion.department": "建议承办单位",
+      "desk.suggestion.nowhere": "该地点无对应承办单位，请手动派单", "desk.suggestion.confidence": "置信度 {p}%",
+      "desk.suggestion.model": "模型第 {n} 版", "desk.suggestion.cold": "初始模型（按类别名称和知识库）",
+      "desk.suggestion.accept": "采纳建议", "desk.suggestion.sent": "已按建议派出",
+      "desk.suggestion.words": "突出显示的是影响建议最大的词语",
     },
     en: {
       "desk.title": "Dispatcher's desk", "desk.refresh": "Refresh", "desk.count": "{n} in all",
@@ -40,6 +45,12 @@
       "page.supervision": "Supervision list", "desk.sent": "Sent", "desk.decided": "Decided",
       "desk.updated": "Updated", "desk.frequent": "Frequent caller",
       "desk.frequent.about": "This caller has called more than usual today: check whether it is the same request",
+      "desk.suggestion": "Suggestion", "desk.suggestion.category": "Suggested category",
+      "desk.suggestion.department": "Suggested department",
+      "desk.suggestion.nowhere": "No department for this place: dispatch by hand", "desk.suggestion.confidence": "Confidence {p}%",
+      "desk.suggestion.model": "model version {n}", "desk.suggestion.cold": "initial model (category names and knowledge base)",
+      "desk.suggestion.accept": "Accept suggestion", "desk.suggestion.sent": "Sent as suggested",
+      "desk.suggestion.words": "Highlighted: the words that weighed most for the suggestion",
     },
   });
 
@@ -84,6 +95,35 @@
     return form;
   }
 
+  // The description with the words that drove the suggestion marked (text nodes only).
+  function marked(text, words) {
+    const found = (words || []).filter(Boolean).sort((a, b) => b.length - a.length);
+    if (!found.length) return text;
+    const escaped = found.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    return text.split(new RegExp(`(${escaped.join("|")})`, "g"))
+      .map((part, i) => (i % 2 ? el("mark", {}, part) : part));
+  }
+
+  // The suggestion the ticket came with, where it routes now, and the one-click acceptance.
+  function suggestionForm(ticket) {
+    const s = ticket.suggestion;
+    const model = s.model_version == null ? t("desk.suggestion.cold") : t("desk.suggestion.model", { n: s.model_version });
+    const form = el("form", { class: "suggestion", novalidate: true, "aria-label": t("desk.suggestion") + " " + ticket.number },
+      el("div", {}, el("span", { class: "muted" }, t("desk.suggestion.category"), "："),
+        el("strong", {}, s.category_name || s.category_code)),
+      el("div", {}, el("span", { class: "muted" }, t("desk.suggestion.department"), "："),
+        s.department_name ? el("strong", {}, s.department_name) : el("span", { class: "muted" }, t("desk.suggestion.nowhere"))),
+      el("div", { class: "muted" }, t("desk.suggestion.confidence", { p: Math.round(s.confidence * 100) }), " · ", model),
+      el("p", { class: "error", "data-for": "_", role: "alert" }),
+      el("div", { class: "row" }, el("button", { type: "submit", class: "primary", disabled: !s.department_code },
+        t("desk.suggestion.accept"))));
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      submit(form, `/api/v1/tickets/${ticket.id}/accept-suggestion`, {}, "desk.suggestion.sent");
+    });
+    return form;
+  }
+
   function ticketCells(ticket) {
     return [
       el("td", {}, el("strong", {}, ticket.number), ticket.urgency === "urgent"
@@ -91,14 +131,17 @@
         ticket.frequent_caller ? [" ", el("span", { class: "badge warn", title: t("desk.frequent.about") }, t("desk.frequent"))] : null,
         ticket.channel ? el("div", { class: "muted" }, Hotline.label("channel", ticket.channel)) : null),
       el("td", {}, fmtTime(ticket.created_at)),
-      el("td", { class: "text" }, el("div", {}, ticket.category_name), el("div", { class: "muted" }, ticket.description)),
+      el("td", { class: "text" }, el("div", {}, ticket.category_name), el("div", {
+        class: "muted", title: ticket.suggestion ? t("desk.suggestion.words") : null,
+      }, ticket.suggestion ? marked(ticket.description, ticket.suggestion.words) : ticket.description)),
       el("td", {}, ticket.area_name || "—"),
     ];
   }
 
   function reviewRows() {
     return rows.map((ticket) => el("tr", {}, ...ticketCells(ticket),
-      el("td", {}, t("review." + ticket.review_reason)), el("td", {}, dispatchForm(ticket))));
+      el("td", {}, t("review." + ticket.review_reason)),
+      el("td", {}, ticket.suggestion ? suggestionForm(ticket) : null, dispatchForm(ticket))));
   }
 
   function returnedRows() {
