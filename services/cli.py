@@ -121,6 +121,59 @@ def search_generations(
     generations(Settings(), console, keep)
 
 
+ledger = typer.Typer(help="Search's ledger: events chained, days sealed.", no_args_is_help=True)
+app.add_typer(ledger, name="ledger")
+
+
+@ledger.command("export")
+def ledger_export(
+    day: str | None = typer.Option(None, "--day", help="One day, YYYY-MM-DD (Beijing time)"),
+    month: str | None = typer.Option(None, "--month", help="One month, YYYY-MM"),
+    ticket: str | None = typer.Option(None, "--ticket", help="One ticket's chain, by its id"),
+    out: str | None = typer.Option(None, "--out", help="The file to write; default stdout"),
+) -> None:
+    """Writes the ledger's entries (all, or of a day, month or ticket) and the seals of
+    their days as JSON lines, the format docs/ledger.md describes."""
+    from services.search.tools import ledger_cli
+
+    try:
+        chosen = ledger_cli.scope(day, month, ticket)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    count = ledger_cli.export(Settings(), chosen, Path(out) if out else None)
+    if out:
+        typer.echo(f"wrote {count:,} entries to {out}")
+
+
+@ledger.command("seal")
+def ledger_seal() -> None:
+    """Seals every closed day not sealed yet, as search's worker does every minute."""
+    from services.search.tools import ledger_cli
+
+    ledger_cli.seal(Settings(), console)
+
+
+@app.command("verify")
+def verify(
+    file: str | None = typer.Argument(None, help="An export of `hotline ledger export`"),
+    ticket: str | None = typer.Option(
+        None, "--ticket", help="Check this ticket's chain in the search database instead"
+    ),
+) -> None:
+    """Checks a ledger export (every link and every sealed day's root), or one ticket's
+    chain in the database; names the first entry that does not match and exits 1."""
+    from services.search.tools import ledger_cli
+
+    if (file is None) == (ticket is None):
+        raise typer.BadParameter("give an export FILE or --ticket ID")
+    if file is not None:
+        checked = ledger_cli.verify_file(Path(file))
+    else:
+        checked = ledger_cli.verify_ticket(Settings(), str(ticket))
+    if not ledger_cli.report(checked, console, sys.stderr):
+        raise typer.Exit(1)
+
+
 @app.command("report")
 def report(
     month: str = typer.Argument(..., help="The month, YYYY-MM (Beijing time)"),

@@ -38,6 +38,7 @@ from services.search.adapters.public import PublishedMonths
 from services.search.adapters.themes import theme_stores
 from services.search.api import alarms as alarm_routes
 from services.search.api import audit as audit_routes
+from services.search.api import ledger as ledger_routes
 from services.search.api import public as public_routes
 from services.search.api import reports as report_routes
 from services.search.api import routes
@@ -47,6 +48,7 @@ from services.search.domain.projection import KNOWN_EVENTS
 from services.search.domain.public import Rules
 from services.search.handlers import alarms, audit, folding
 from services.search.handlers.context import SearchContext
+from services.search.handlers.ledger import LedgerBook, Sealer, chained
 from services.search.handlers.public import PublicMonths, ledger_roots
 from services.search.handlers.themes import ThemeBook
 from services.search.messages import MESSAGES
@@ -94,11 +96,13 @@ def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
         log.warning("search index unreachable at start-up", exc_info=True)
     labels = LabelStore()
     fold = partial(folding.on_event, index)
-    add_consumer(platform, settings, "search", TOPICS, {e.TYPE: fold for e in KNOWN_EVENTS}, uow)
+    # Every event consumed is also entered in the ledger, in the same transaction.
+    folds = {e.TYPE: chained(fold) for e in KNOWN_EVENTS}
+    add_consumer(platform, settings, "search", TOPICS, folds, uow)
     # The audit log stays in this database whatever the index: see adapters/audit.py.
     audited = uow_factory(platform.engine, metadata, "search", AuditUnitOfWork)
     # The consumer hands each handler a unit of work of `audited`'s kind: an AuditTransaction.
-    keep = {e.TYPE: cast(Handler, audit.on_event) for e in AUDIT_EVENTS}
+    keep = {e.TYPE: chained(cast(Handler, audit.on_event)) for e in AUDIT_EVENTS}
     add_consumer(platform, settings, "search-audit", (AUDIT,), keep, audited)
     platform.checks["index"] = index.ping
     platform.closers.append(index.close)
@@ -111,12 +115,15 @@ def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
     watch = alarms.AlarmWatch(reader, alarmed, options.hotspot_thresholds())
     interval = options.hotspot_alarm_interval_seconds
     platform.workers.append(Worker("search-hotspot-alarms", watch.step, idle=interval))
+    sealer = Sealer(sessionmaker(platform.engine))
+    platform.workers.append(Worker("search-ledger-seals", sealer.step, idle=60.0))
     read, change = theme_stores(sessionmaker(platform.engine), changes)
     book = ThemeBook(reader, read, change, RateWeightSettings().weights())
     audit_log = audit.AuditLog(audit_reader(sessionmaker(platform.engine)))
     served = [routes.router(reader, book), theme_routes.router(book)]
     served.append(report_routes.router(reader, book, book.weights))
     served.append(audit_routes.router(audit_log))
+    served.append(ledger_routes.router(LedgerBook(sessionmaker(platform.engine))))
     served.append(alarm_routes.router(reader, alarmed))
     served.append(_public(platform, settings, options, reader, book))
     app = create_app(platform, served, "Hotline search")

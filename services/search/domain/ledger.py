@@ -206,7 +206,7 @@ class Mismatch:
 
     def __str__(self) -> str:
         if self.sequence is None:
-            return f"day {self.day}: {self.what}"
+            return f"day {self.day}: {self.what}" if self.day else self.what
         return f"entry {self.sequence} (chain {self.chain}, event {self.event_id}): {self.what}"
 
 
@@ -352,6 +352,9 @@ def check_chain(chain: str, rows: Sequence[dict[str, Any]], head: Any) -> Checke
     """Checks a chain's stored rows (by position): each column against the hashed content,
     each hash, each link, and the head (`.position`, `.hash`) against the last entry."""
     checked = Checked(chains=1 if rows else 0)
+    if not rows and head is None:
+        checked.mismatch = Mismatch(f"the ledger holds no entry of chain {chain}")
+        return checked
     prev = GENESIS
     for number, row in enumerate(rows, start=1):
         checked.entries += 1
@@ -366,7 +369,7 @@ def check_chain(chain: str, rows: Sequence[dict[str, Any]], head: Any) -> Checke
     last = len(rows)
     if head is not None and (head.position, head.hash) != (last, prev):
         what = f"the chain's head is entry {head.position} ({head.hash}), its last is {last}"
-        checked.mismatch = Mismatch(what + ": entries were removed", day=None)
+        checked.mismatch = Mismatch(f"chain {chain}: {what}: entries were removed")
     return checked
 
 

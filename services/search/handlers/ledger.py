@@ -136,6 +136,47 @@ class Sealer:
         return seal
 
 
+class LedgerBook:
+    """What the admin pages read: the seals, and one ticket's chain with its corrections."""
+
+    def __init__(self, sessions: Callable[[], Session]) -> None:
+        self._sessions = sessions
+
+    def seals(self, limit: int) -> list[dict[str, Any]]:
+        """The newest `limit` seals, newest first."""
+        with self._sessions() as session:
+            seals = SqlLedger(session).seals()
+        return [seal.as_json() for seal in reversed(seals[-limit:])]
+
+    def ticket(self, ticket_id: str) -> dict[str, Any]:
+        """The ticket's chain, oldest first (a correction names the entry it corrects), and
+        whether it verifies now."""
+        with self._sessions() as session:
+            rows = SqlLedger(session).chain(domain.ticket_chain(ticket_id))
+        checked = verify_ticket(self._sessions, ticket_id)
+        entries = [
+            {
+                "sequence": row["sequence"],
+                "position": row["position"],
+                "event_id": row["event_id"],
+                "type": row["type"],
+                "occurred_at": row["occurred_at"].isoformat(),
+                "recorded_at": row["recorded_at"].isoformat(),
+                "hash": row["hash"],
+                "prev_hash": row["prev_hash"],
+                "corrects": row["corrects"],
+            }
+            for row in rows
+        ]
+        problem = None if checked.mismatch is None else str(checked.mismatch)
+        return {
+            "ticket_id": ticket_id,
+            "entries": entries,
+            "verified": checked.ok,
+            "problem": problem,
+        }
+
+
 # --- export and checks ---
 
 
@@ -236,4 +277,13 @@ def _span(rows: list[dict[str, Any]]) -> tuple[date, date]:
     return min(days), max(days)
 
 
-__all__ = ["Checked", "Mismatch", "Scope", "Sealer", "chained", "month_root", "verify_ticket"]
+__all__ = [
+    "Checked",
+    "LedgerBook",
+    "Mismatch",
+    "Scope",
+    "Sealer",
+    "chained",
+    "month_root",
+    "verify_ticket",
+]
