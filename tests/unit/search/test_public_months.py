@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
+from services.common.errors import NotFound
 from services.search.adapters.index import TIME_ZONE
 from services.search.config import SearchSettings
 from services.search.domain.public import Rules, hidden, select, suppress
 from services.search.domain.public_dictionary import CSV_COLUMNS, FIELDS, csv_rows, dictionary
+from services.search.handlers.public import PublicMonths
 
 
 def test_the_documented_defaults() -> None:
@@ -77,22 +79,38 @@ def board() -> dict[str, Any]:
     return {
         "totals": {"created_this_month": 45, "open": 3},
         "volume": {
-            "channels": [{"key": "phone", "label": None, "count": 42},
-                         {"key": "web", "label": None, "count": 3}],  # fmt: skip
+            "channels": [
+                {"key": "phone", "label": None, "count": 42},
+                {"key": "web", "label": None, "count": 3},
+            ],
             "categories": [{"key": "01", "label": "城乡建设", "count": 45}],
             "districts": [{"key": "110105", "label": "朝阳区", "count": 45}],
             "problems": [{"key": "010102", "label": "垃圾清运", "count": 45}],
         },
-        "city": {"m_rated": 35, "m_responded": 30, "response_rate": 0.8,
-                 "resolution_rate": 0.8, "satisfaction_rate": 0.8, "score": 0.8},  # fmt: skip
+        "city": {
+            "m_rated": 35,
+            "m_responded": 30,
+            "response_rate": 0.8,
+            "resolution_rate": 0.8,
+            "satisfaction_rate": 0.8,
+            "score": 0.8,
+        },
         "departments": [rated("D-A", 20, 1), rated("D-B", 12, 2), rated("D-C", 3, 3)],
         "streets": [rated("110105001", 35, 1)],
         "hotspots": [{"tickets": [{"description": "楼道堆放垃圾", "number": "9000001"}]}],
         "overdue": [{"key": "D-C", "count": 1}],
-        "themes": [{"id": "th-1", "title": "垃圾清运治理", "starts_on": "2026-11-02",
-                    "status": "active", "category_name": "垃圾清运", "created_by": "leader",
-                    "progress": {"tasks": 3, "done": 1, "overdue": 0},
-                    "lead_department": "D-A"}],  # fmt: skip
+        "themes": [
+            {
+                "id": "th-1",
+                "title": "垃圾清运治理",
+                "starts_on": "2026-11-02",
+                "status": "active",
+                "category_name": "垃圾清运",
+                "created_by": "leader",
+                "progress": {"tasks": 3, "done": 1, "overdue": 0},
+                "lead_department": "D-A",
+            }
+        ],
     }
 
 
@@ -146,3 +164,46 @@ def test_the_csv_rows_name_their_section_and_carry_the_root() -> None:
     assert rows[0]["section"] == "received" and rows[0]["root"] == "ab" * 32
     sections = [r["section"] for r in rows]
     assert sections.count("departments") == 3 and sections[-1] == "themes"
+
+
+class Store:
+    """Published months in memory, as adapters.public.PublishedMonths keeps them."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+
+    def get(self, month: str) -> dict[str, Any] | None:
+        return self.rows.get(month)
+
+    def add(self, month: str, figures: dict[str, Any], at: datetime) -> None:
+        self.rows.setdefault(month, {"month": month, "figures": figures, "published_at": at,
+                                     "root": None})  # fmt: skip
+
+    def listed(self) -> list[dict[str, Any]]:
+        return sorted(self.rows.values(), key=lambda row: row["month"], reverse=True)
+
+    def seal(self, month: str, root: str) -> None:
+        if self.rows[month]["root"] is None:
+            self.rows[month]["root"] = root
+
+
+def test_the_root_is_filled_in_once_every_day_is_sealed() -> None:
+    store = Store()
+    store.add("2026-10", select(board()), datetime(2026, 11, 20, tzinfo=UTC))
+    sealed: dict[str, str] = {}
+    months = PublicMonths(None, None, None, store, Rules(), sealed.get)  # type: ignore[arg-type]
+    now = datetime(2026, 12, 3, tzinfo=UTC)
+    assert months.month("2026-10", now)["root"] is None
+    sealed["2026-10"] = "ab" * 32
+    assert months.month("2026-10", now)["root"] == "ab" * 32
+    assert store.rows["2026-10"]["root"] == "ab" * 32
+    sealed["2026-10"] = "cd" * 32  # a root once published is kept
+    assert months.month("2026-10", now)["root"] == "ab" * 32
+    assert months.listing(now)["months"][0]["root"] == "ab" * 32
+
+
+def test_a_month_before_its_close_is_not_published() -> None:
+    months = PublicMonths(None, None, None, Store(), Rules(), {}.get)  # type: ignore[arg-type]
+    with pytest.raises(NotFound) as refused:
+        months.month("2026-11", datetime(2026, 12, 15, 15, tzinfo=UTC))
+    assert refused.value.params["on"] == "2026-12-16"
