@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -92,13 +93,15 @@ def build(settings: Settings, options: IntakeSettings | None = None) -> FastAPI:
         frequent_caller_per_day=options.frequent_caller_per_day,
         tracking=TrackingSigner(options.caller_key_secret, options.portal_base(settings)),
     )
+    suggester = _suggester(platform, options, intake, uow)
+    # Every ticket intake creates carries the suggester's first leaf for its description.
+    intake = replace(intake, suggest=suggester.for_ticket)
     seed(intake)
     handlers = consumed(LinkSeal(settings.rating_link_keys), intake.tracking)
     add_consumer(platform, settings, "intake", [ASSIGNMENTS, FEEDBACK], handlers, uow)
     _sms_worker(platform, options, intake)
     _mail_workers(platform, options, intake, settings.port("intake"))
     _retention_worker(platform, options, intake)
-    suggester = _suggester(platform, options, intake, uow)
     proxies = platform.auth.proxies
     served = [
         *routers(

@@ -2,12 +2,16 @@
 trained; `hotline train-suggester` learns from the tickets agents logged, beats the keyword
 baseline on the held-out part and stores its evaluation; a version kept without serving is
 switched in and back; a worse model does not serve; the scheduled retrain waits for enough
-new tickets; refusals in words and by role. The whole flow runs on SQLite; PostgreSQL keeps
-and serves the versions the same way (the model's bytes, the one serving flag)."""
+new tickets; refusals in words and by role. A ticket logged through the API carries the
+suggestion for its description, with the words behind it (the console's last request
+computed it), unless it was answered at once; a failing suggester never stops a ticket.
+The whole flow runs on SQLite; PostgreSQL keeps and serves the versions the same way (the
+model's bytes, the one serving flag)."""
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -29,7 +33,7 @@ from services.intake.bootstrap import build
 from services.intake.handlers.ports import CatalogueCache
 from services.intake.handlers.suggest import Suggester
 from tests.support import peers
-from tests.support.intake import IntakeApi
+from tests.support.intake import IntakeApi, outbox
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "suggester_corpus.jsonl"
 ROWS = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
@@ -76,6 +80,65 @@ def test_with_no_model_trained_the_cold_start_suggests_from_the_catalogue(
     confidences = [c["confidence"] for c in found["categories"]]
     assert confidences == sorted(confidences, reverse=True) and 0 < confidences[0] <= 1
     assert _suggest(api, "   ") == {"model_version": None, "categories": []}
+
+
+def _created(api: IntakeApi, **call: Any) -> dict[str, Any]:
+    logged = api.call(**call)
+    assert logged.status_code == 201, logged.text
+    events = outbox(api.client, logged.json()["id"])
+    return next(payload for kind, payload in events if kind == "TicketCreated")
+
+
+def test_a_new_ticket_carries_the_suggestion_the_console_was_shown(
+    api: IntakeApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    description = "我家小区停水两天了，水龙头一滴水都没有，什么时候来水"
+    shown = _suggest(api, description)["categories"]
+    assert shown[0]["words"] and all(w in description for w in shown[0]["words"])
+    assert all(isinstance(c["words"], list) for c in shown)
+    ranked = []
+    monkeypatch.setattr(Model, "top", lambda *a, **k: ranked.append(a) or [])
+    created = _created(api, description=description, category_code="020101")
+    assert ranked == []  # the console's answer, not computed again
+    assert created["suggestion"] == {
+        "category_code": shown[0]["code"],
+        "confidence": shown[0]["confidence"],
+        "model_version": None,
+        "words": shown[0]["words"],
+    }
+    monkeypatch.undo()
+    # Never asked by the console: computed when the ticket is logged.
+    fresh = _created(api, description="楼下饭馆油烟太大，熏得窗户都不敢开")
+    assert fresh["suggestion"]["model_version"] is None
+    assert 0 < fresh["suggestion"]["confidence"] <= 1
+    assert all(w in fresh["description"] for w in fresh["suggestion"]["words"])
+
+
+def test_a_ticket_answered_at_once_carries_no_suggestion(api: IntakeApi) -> None:
+    created = _created(
+        api,
+        request_type="consultation",
+        category_code="040107",
+        description="社保卡丢了怎么补办",
+        answer={"text": "带身份证到社保网点补办"},
+    )
+    assert created["answered_directly"] and created["suggestion"] is None
+
+
+def test_a_failing_suggester_never_stops_a_ticket(
+    api: IntakeApi, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("model unreadable")
+
+    monkeypatch.setattr(Suggester, "suggest", broken)
+    with caplog.at_level(logging.ERROR, logger="services.intake.handlers.context"):
+        created = _created(api, description="小区门口路灯坏了好几天")
+    assert created["suggestion"] is None
+    assert "category suggestion failed" in caplog.text
+    # No leaf suggested at all (characters the model never saw): no suggestion either.
+    monkeypatch.undo()
+    assert _created(api, description="ᚠᚢᚦᚨᚱ")["suggestion"] is None
 
 
 def test_trained_on_logged_tickets_it_beats_the_keyword_baseline_and_serves(

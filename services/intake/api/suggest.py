@@ -1,5 +1,6 @@
 """Category suggestions while the agent types: the top leaves for the description so far,
-with confidence. Nothing here changes a ticket; the agent accepts one or not."""
+with confidence and the words behind each. Nothing here changes a ticket; the agent accepts
+one or not (the ticket then carries the first suggestion for its description anyway)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,10 @@ class SuggestedCategory(BaseModel):
     name: str
     path: list[str] = Field(description="Names from the top level down to the leaf")
     confidence: float = Field(ge=0, le=1)
+    words: list[str] = Field(
+        description="The fragments of the description that weighed most for this category, "
+        "strongest first, as typed (none from a catalogue with a single leaf)"
+    )
 
 
 class SuggestionsRead(BaseModel):
@@ -43,7 +48,8 @@ def router(suggester: Suggester) -> APIRouter:
 
     @api.post("/suggestions")
     def suggestions(body: SuggestionsAsked) -> SuggestionsRead:
-        """The three leaf categories the description most likely belongs to, best first."""
+        """The three leaf categories the description most likely belongs to, best first,
+        each with the words of the description that weighed most for it."""
         version, found = suggester.suggest(body.description)
         return SuggestionsRead(
             model_version=version,
@@ -53,6 +59,7 @@ def router(suggester: Suggester) -> APIRouter:
                     name=s.category.name,
                     path=s.path,
                     confidence=s.confidence,
+                    words=list(s.words),
                 )
                 for s in found
             ],

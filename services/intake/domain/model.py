@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from proto.envelope import Event
 from proto.tickets import (
     CallAttached,
+    CategorySuggestion,
     Channel,
     RequestType,
     TicketAnsweredDirectly,
@@ -180,6 +181,8 @@ class Ticket:
     review: str = field(default="", repr=False, compare=False)
     number_hidden: bool = field(default=False, repr=False, compare=False)
     source: str = field(default="", repr=False, compare=False)  # carried by TicketCreated only
+    # What the suggester made of the description, for the dispatcher (carried by the event).
+    suggestion: CategorySuggestion | None = field(default=None, repr=False, compare=False)
     events: list[Event] = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -207,6 +210,7 @@ class Ticket:
             frequent_caller=self.frequent_caller,
             review=self.review,
             source=self.source,
+            suggestion=self.suggestion,
         )
 
     def answer_directly(self, answer: DirectAnswer, by: str, at: datetime) -> None:

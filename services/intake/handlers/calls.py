@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from proto.envelope import new_id
+from proto.tickets import CategorySuggestion
 from services.common.auth import Principal
 from services.common.errors import Invalid
 from services.intake import metrics
@@ -53,6 +54,8 @@ def log_call(intake: IntakeContext, cmd: LogCall, agent: Principal) -> Logged:
     _check_answer(cmd)
     if cmd.photos and cmd.duplicate_of:
         raise Invalid("intake.photos_not_with_duplicate", field="photos")
+    # Before the transaction: the model never holds it open.
+    suggestion = _suggestion(intake, cmd)
     now = intake.clock()
     with intake.uow() as uow:
         catalogue = _catalogue(intake, uow, cmd)
@@ -64,10 +67,18 @@ def log_call(intake: IntakeContext, cmd: LogCall, agent: Principal) -> Logged:
         if cmd.duplicate_of:
             logged = _attach(uow, cmd, caller, agent, now)
         else:
-            logged = _create(uow, cmd, caller, place, catalogue, agent, now)
+            logged = _create(uow, cmd, caller, place, catalogue, agent, now, suggestion)
         uow.commit()
     _count(cmd, logged)
     return logged
+
+
+def _suggestion(intake: IntakeContext, cmd: LogCall) -> CategorySuggestion | None:
+    """The category suggestion a new ticket carries for its dispatcher; none for a call
+    attached to an open ticket or answered at once (nothing to dispatch)."""
+    if cmd.duplicate_of or cmd.answer is not None:
+        return None
+    return intake.suggestion_for(cmd.description)
 
 
 def _frequent(intake: IntakeContext, uow: UnitOfWork, caller: Caller, now: datetime) -> bool:
@@ -181,8 +192,10 @@ def _create(
     catalogue: Catalogue,
     agent: Principal,
     now: datetime,
+    suggestion: CategorySuggestion | None = None,
 ) -> Logged:
     ticket = _ticket(uow, cmd, caller, place, catalogue, agent.username, now)
+    ticket.suggestion = suggestion
     if cmd.answer is not None:
         ticket.answer_directly(cmd.answer, agent.username, now)
     call = _new_call(ticket.id, cmd, caller, agent.username, now)

@@ -67,6 +67,8 @@ def accept(
     now = intake.clock()
     sender = _seal(intake, letter.sender)
     read = Read(place, letter.message_id, MailState.ticket, now, note=_note(letter, notes))
+    # Before the transaction: the model never holds it open.
+    suggestion = None if letter.automatic else intake.suggestion_for(letter.description)
     with intake.uow() as uow:
         if uow.mail.known(place):
             return Accepted(MailState.duplicate, None)
@@ -80,6 +82,7 @@ def accept(
             uow.commit()
             return Accepted(MailState.duplicate, earlier)
         ticket = _ticket(intake, uow, letter, _ref(uow, sender), now)
+        ticket.suggestion = suggestion
         _store(uow, ticket, photos)
         mail_id = uow.mail.record(_kept(replace(read, ticket_id=ticket.id), sender))
         if letter.sender and sender.cipher:

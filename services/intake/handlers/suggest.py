@@ -4,18 +4,22 @@ base), train a new version on intake's own tickets, and switch the serving versi
 
 The serving model is cached per instance and reloaded when the serving version changes, the
 cold start rebuilt when the catalogue's version moves: every instance follows a switch on
-its next request, as it follows an admin's catalogue change."""
+its next request, as it follows an admin's catalogue change. The latest answers are cached
+too, per (serving version, catalogue version, text): the console asks about the description
+the agent then submits, and the ticket's suggestion is that same answer, computed once."""
 
 from __future__ import annotations
 
 import math
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from proto.tickets import CategorySuggestion
 from services.common.clock import utcnow
 from services.common.errors import Invalid, NotFound
 from services.common.i18n import register
@@ -46,6 +50,13 @@ register(MESSAGES)
 Uow = Callable[[], UnitOfWork]
 # Models are asked for a few more leaves than shown: a leaf retired since training is skipped.
 SPARE = 5
+# What the console shows and the cache keeps: the three best leaves, five fragments each.
+SHOWN = 3
+WORDS = 5
+# Answers kept: enough for every agent's last description between two tickets.
+ANSWERS_KEPT = 256
+
+Answer = tuple[int | None, list["Suggested"]]
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,8 @@ class Suggested:
     category: Category
     path: list[str]
     confidence: float
+    # The fragments of the caller's words that weighed most for this leaf, strongest first.
+    words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,31 +86,66 @@ class Suggester:
         self._catalogue = catalogue
         self._clock = clock
         self._lock = threading.Lock()
+        # One model is loaded (or the cold start learned) at a time, outside any transaction.
+        self._loading = threading.Lock()
         # (serving version or None for the cold start, catalogue version, model)
         self._cached: tuple[int | None, int, Model] | None = None
+        self._answers: OrderedDict[tuple[int | None, int, str], list[Suggested]] = OrderedDict()
 
-    def suggest(self, text: str, k: int = 3) -> tuple[int | None, list[Suggested]]:
+    def suggest(self, text: str, k: int = SHOWN) -> Answer:
+        """The `k` leaves `text` most likely belongs to, best first, each with the words
+        that weighed most for it."""
         version, catalogue, model = self._current()
-        found: list[Suggested] = []
-        for code, confidence in model.top(text, k + SPARE):
-            leaf = catalogue.get(code)
-            if leaf is not None and leaf.is_leaf and not leaf.retired:
-                found.append(Suggested(leaf, catalogue.path(code), confidence))
+        if k > SHOWN:
+            return version, _ranked(model, catalogue, text, k)
+        key = (version, catalogue.version, text)
+        with self._lock:
+            found = self._answers.get(key)
+            if found is not None:
+                self._answers.move_to_end(key)
+        if found is None:
+            found = _ranked(model, catalogue, text, SHOWN)
+            with self._lock:
+                self._answers[key] = found
+                while len(self._answers) > ANSWERS_KEPT:
+                    self._answers.popitem(last=False)
         return version, found[:k]
+
+    def for_ticket(self, text: str) -> CategorySuggestion | None:
+        """The leaf ranked first for a new ticket's description, as its event carries it;
+        None when no leaf is suggested."""
+        version, found = self.suggest(text)
+        if not found:
+            return None
+        best = found[0]
+        return CategorySuggestion(
+            category_code=best.category.code,
+            confidence=best.confidence,
+            model_version=version,
+            words=list(best.words),
+        )
 
     def _current(self) -> tuple[int | None, Catalogue, Model]:
         with self._uow() as uow:
             catalogue = self._catalogue.get(uow.catalogue)
             serving = uow.suggesters.serving()
-            with self._lock:
+        cached = self._cached
+        if cached is None or not _fresh(cached, serving, catalogue.version):
+            with self._loading:
                 cached = self._cached
                 if cached is None or not _fresh(cached, serving, catalogue.version):
-                    self._cached = cached = (
-                        serving,
-                        catalogue.version,
-                        _load(uow, catalogue, serving),
-                    )
+                    model = self._load(catalogue, serving)
+                    self._cached = cached = (serving, catalogue.version, model)
         return cached[0], catalogue, cached[2]
+
+    def _load(self, catalogue: Catalogue, serving: int | None) -> Model:
+        """The serving model, or the cold start: read in a short transaction, built after."""
+        with self._uow() as uow:
+            stored = uow.suggesters.model_bytes(serving) if serving is not None else None
+            entries = uow.knowledge.every() if stored is None else []
+        if stored is not None:
+            return Model.loads(stored)
+        return train([], [], priors(catalogue, entries))
 
     def train(
         self,
@@ -172,12 +220,19 @@ def _fresh(cached: tuple[int | None, int, Model], serving: int | None, catalogue
     return cached[0] is None and cached[1] == catalogue
 
 
-def _load(uow: UnitOfWork, catalogue: Catalogue, serving: int | None) -> Model:
-    if serving is not None:
-        model = _stored(uow, serving)
-        if model is not None:
-            return model
-    return train([], [], priors(catalogue, uow.knowledge.every()))
+def _ranked(model: Model, catalogue: Catalogue, text: str, k: int) -> list[Suggested]:
+    """The model's best `k` leaves still in use, and the words behind each."""
+    found = []
+    for code, confidence in model.top(text, k + SPARE):
+        leaf = catalogue.get(code)
+        if leaf is not None and leaf.is_leaf and not leaf.retired:
+            found.append((leaf, confidence))
+    found = found[:k]
+    words = model.explain_each(text, [leaf.code for leaf, _ in found], WORDS)
+    return [
+        Suggested(leaf, catalogue.path(leaf.code), confidence, tuple(words.get(leaf.code, ())))
+        for leaf, confidence in found
+    ]
 
 
 def _stored(uow: UnitOfWork, version: int) -> Model | None:
