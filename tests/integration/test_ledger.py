@@ -30,6 +30,7 @@ from services.search.adapters.orm import ledger_entries, ledger_seals
 from services.search.bootstrap import build
 from services.search.domain import ledger as domain
 from services.search.handlers.ledger import Sealer, month_root
+from services.search.tools.rebuild import rebuild
 from tests.support.dispatch import put_on_bus
 from tests.support.harness import PASSWORDS, drain, driven
 from tests.support.monthly import SATISFIED, story
@@ -242,3 +243,15 @@ def test_json_lines_name_what_they_hold(client: TestClient, settings: Settings) 
 def test_a_ticket_the_ledger_never_held_does_not_verify(settings: Settings) -> None:
     checked = hotline(settings, "verify", "--ticket", "tk-nowhere")
     assert checked.exit_code == 1 and "no entry of chain ticket:tk-nowhere" in checked.stderr
+
+
+def test_an_index_rebuild_leaves_the_ledger_as_it_was(
+    client: TestClient, settings: Settings
+) -> None:
+    with engine_of(client).connect() as db:
+        before = db.execute(select(ledger_entries.c.sequence, ledger_entries.c.hash)).all()
+    report = rebuild(settings, poll_seconds=0.05)
+    assert report.tickets == 2
+    with engine_of(client).connect() as db:
+        after = db.execute(select(ledger_entries.c.sequence, ledger_entries.c.hash)).all()
+    assert after == before and len(after) == len(EVENTS)

@@ -188,5 +188,5 @@ class SqlLedger:
             "last_sequence": seal.last_sequence,
             "sealed_at": seal.sealed_at,
         }
-        added = self.session.execute(upsert(dialect, ledger_seals).on_conflict_do_nothing(), row)
-        return bool(added.rowcount)  # type: ignore[attr-defined]
+        statement = upsert(dialect, ledger_seals).values(row).on_conflict_do_nothing()
+        return self.session.execute(statement.returning(_S.day)).first() is not None
