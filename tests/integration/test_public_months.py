@@ -1,7 +1,8 @@
 """The month in public in the search service as its bootstrap builds it (real SQLite files,
 the embedded bus), without signing in: last month's figures equal the leaders' dashboard's,
 small counts are suppressed, the figures are frozen once published (a late event changes
-the dashboard, not the published month), a month not closed is a 404, a malformed one a
+the dashboard, not the published month), the month's root appears once the ledger has
+sealed each of its days, a month not closed is a 404, a malformed one a
 422, the CSV opens in Excel (BOM) and a flood of requests from one address gets 429."""
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import sessionmaker
 
 from benchmarks import search_corpus
 from services.common.settings import Settings
 from services.search.bootstrap import build
 from services.search.config import SearchSettings
+from services.search.handlers import ledger
 from tests.support.harness import PASSWORDS, drain, driven
-from tests.support.monthly import DAY, MONTH, THIS_MONTH, last_month, story
+from tests.support.monthly import DAY, LAST_MONTH, MONTH, THIS_MONTH, last_month, story
 
 PER_MINUTE = 40
 OPTIONS = SearchSettings(
@@ -103,6 +106,25 @@ def test_published_figures_stay_frozen_when_a_late_event_arrives(
     assert dashboard(client)["totals"]["created_this_month"] == 10
     after = client.get(f"/api/v1/public/months/{MONTH}").json()
     assert after == before
+
+
+def test_the_months_root_is_filled_in_once_every_day_is_sealed(
+    app: Any, client: TestClient
+) -> None:
+    assert client.get(f"/api/v1/public/months/{MONTH}").json()["root"] is None
+    sessions = sessionmaker(app.state.platform.engine)
+    sealer = ledger.Sealer(sessions)
+    first = LAST_MONTH
+    while first < THIS_MONTH:
+        sealer.seal(first)
+        first += timedelta(days=1)
+    root = ledger.month_root(sessions, MONTH)
+    assert root is not None and len(root) == 64
+    assert client.get(f"/api/v1/public/months/{MONTH}").json()["root"] == root
+    listed = client.get("/api/v1/public/months").json()["months"]
+    assert listed[0] == listed[0] | {"month": MONTH, "root": root}
+    rows = csv.DictReader(io.StringIO(client.get(f"/api/v1/public/months/{MONTH}.csv").text))
+    assert next(rows)["root"] == root
 
 
 def test_a_month_not_closed_is_not_found_and_a_bad_one_is_refused(client: TestClient) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import date, datetime
-from importlib import import_module
+from functools import partial
 from typing import Any
 
 from proto.rates import Weights
@@ -17,7 +17,7 @@ from services.search.adapters.public import PublishedMonths
 from services.search.domain import months as calendar
 from services.search.domain import public
 from services.search.domain.public_dictionary import dictionary
-from services.search.handlers import monthly
+from services.search.handlers import ledger, monthly
 from services.search.handlers.context import SearchContext
 from services.search.handlers.themes import ThemeBook
 
@@ -92,19 +92,5 @@ class PublicMonths:
 
 
 def ledger_roots(sessions: Callable[[], Any]) -> Roots:
-    """The month's sealed root from the ledger (`ledger.month_root`), None while a day of
-    it is not sealed, or where no ledger is kept."""
-
-    def root(month: str) -> str | None:
-        try:
-            ledger = import_module("services.search.handlers.ledger")
-        except ImportError:
-            return None
-        month_root = getattr(ledger, "month_root", None)
-        if month_root is None:
-            return None
-        with sessions() as session:
-            found: str | None = month_root(session, month)
-        return found
-
-    return root
+    """The month's sealed root from the ledger; None while a day of it is not sealed."""
+    return partial(ledger.month_root, sessions)
