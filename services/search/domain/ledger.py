@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from binascii import unhexlify
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -94,6 +94,34 @@ def merkle_root(hashes: Sequence[str | bytes]) -> str:
             paired.append(level[-1])
         level = paired
     return level[0].hex()
+
+
+class MerkleTree:
+    """The same root as `merkle_root`, built leaf by leaf in O(log n) memory: the stack
+    holds the perfect subtrees of n's binary decomposition, largest first, and the root
+    joins them from the right (so a month's export is checked without holding its hashes)."""
+
+    __slots__ = ("_stack", "count")
+
+    def __init__(self) -> None:
+        self._stack: list[tuple[int, bytes]] = []
+        self.count = 0
+
+    def add(self, hash_: str | bytes) -> None:
+        node, size, stack = _sha256(b"\x00" + unhexlify(hash_)).digest(), 1, self._stack
+        while stack and stack[-1][0] == size:
+            node = _sha256(b"\x01" + stack.pop()[1] + node).digest()
+            size *= 2
+        stack.append((size, node))
+        self.count += 1
+
+    def root(self) -> str:
+        if not self._stack:
+            return _sha256(b"").hexdigest()
+        node = self._stack[-1][1]
+        for _, left in reversed(self._stack[:-1]):
+            node = _sha256(b"\x01" + left + node).digest()
+        return node.hex()
 
 
 # --- days and months (Asia/Shanghai) ---
@@ -283,7 +311,7 @@ def verify_lines(lines: Iterable[bytes]) -> Checked:
     months of entries."""
     checked = Checked()
     heads: dict[bytes, tuple[bytes, int]] = {}
-    by_day: dict[date, list[bytes]] = {}
+    by_day: dict[date, MerkleTree] = {}
     hour_day: dict[bytes, date] = {}
     seals: list[Seal] = []
     sha = _sha256
@@ -317,7 +345,10 @@ def verify_lines(lines: Iterable[bytes]) -> Checked:
             day = hour_day[hour] = day_of(
                 datetime.strptime(hour.decode(), "%Y-%m-%dT%H").replace(tzinfo=UTC)
             )
-        by_day.setdefault(day, []).append(h)
+        tree = by_day.get(day)
+        if tree is None:
+            tree = by_day[day] = MerkleTree()
+        tree.add(h)
         if content[end + 13] == _QUOTE:  # `"corrects":"<hash>"` rather than `null`
             checked.corrections.append(_correction(line))
     checked.chains = len(heads)
@@ -325,13 +356,13 @@ def verify_lines(lines: Iterable[bytes]) -> Checked:
     return checked
 
 
-def _check_seals(checked: Checked, seals: list[Seal], days: dict[date, list[bytes]]) -> None:
+def _check_seals(checked: Checked, seals: list[Seal], days: dict[date, MerkleTree]) -> None:
     for seal in sorted(seals, key=lambda s: s.day):
-        hashes = days.get(seal.day, [])
-        if hashes and len(hashes) < seal.entries:
+        tree = days.get(seal.day) or MerkleTree()
+        if tree.count and tree.count < seal.entries:
             checked.partial_days.append(seal.day)  # a ticket's export: its root is not here
             continue
-        checked.mismatch = check_seal(seal, hashes)
+        checked.mismatch = _against(seal, tree.count, tree.root)
         if checked.mismatch is not None:
             return
         checked.days += 1
@@ -339,12 +370,16 @@ def _check_seals(checked: Checked, seals: list[Seal], days: dict[date, list[byte
 
 def check_seal(seal: Seal, hashes: Sequence[str | bytes]) -> Mismatch | None:
     """Whether the day's entry hashes (in sequence order) give the sealed root."""
-    if len(hashes) != seal.entries:
-        what = f"the seal counts {seal.entries} entries, {len(hashes)} are there now"
+    return _against(seal, len(hashes), lambda: merkle_root(hashes))
+
+
+def _against(seal: Seal, count: int, root: Callable[[], str]) -> Mismatch | None:
+    if count != seal.entries:
+        what = f"the seal counts {seal.entries} entries, {count} are there now"
         return Mismatch(what, day=seal.day)
-    root = merkle_root(hashes)
-    if root != seal.root:
-        return Mismatch(f"the entries give root {root}, the seal says {seal.root}", day=seal.day)
+    found = root()
+    if found != seal.root:
+        return Mismatch(f"the entries give root {found}, the seal says {seal.root}", day=seal.day)
     return None
 
 

@@ -31,7 +31,12 @@ def rfc6962(leaves: list[bytes]) -> bytes:
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17, 31, 33])
 def test_the_merkle_root_is_the_rfc_6962_tree(n: int) -> None:
     hashes = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(n)]
-    assert domain.merkle_root(hashes) == rfc6962([bytes.fromhex(h) for h in hashes]).hex()
+    expected = rfc6962([bytes.fromhex(h) for h in hashes]).hex()
+    assert domain.merkle_root(hashes) == expected
+    tree = domain.MerkleTree()
+    for h in hashes:
+        tree.add(h)
+    assert tree.root() == expected and tree.count == n
 
 
 def envelope(ticket: str, type_: str = "ProgressNoted", **payload: Any) -> dict[str, Any]:
