@@ -7,6 +7,7 @@ following the place as it changes."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.admin_pages import open_page
-from tests.support.harness import Cluster, embedded_env
+from tests.support.harness import Cluster, embedded_env, eventually
 
 PERCENT = re.compile(r"^\d{1,3}%$")
 CHOSEN = re.compile(r"\bchosen\b")
@@ -80,6 +81,7 @@ def test_suggestions_follow_the_description_alt1_picks_one_and_the_call_carries_
     expect(box).to_be_hidden()  # a new call starts without the last one's suggestions
 
 
+@functools.cache
 def routed_to(service: Cluster, area: str, category: str) -> str:
     """What dispatch's router says for the category at the place, as the console shows it."""
     with service.client("dispatch", "dispatcher") as dispatch:
@@ -98,6 +100,17 @@ def pick_place(console: Any, typed: str) -> str:
     return str(console.locator("#area_code").input_value())
 
 
+def departments_as_routed(console: Any, service: Cluster, area: str) -> list[str] | None:
+    """The departments beside the three suggestions once each is the router's for its
+    category at `area` (None until then: the suggestions may still be settling)."""
+    shown = console.locator("#suggestions button.suggestion").evaluate_all(
+        "(bs) => bs.map((b) => [b.dataset.code, b.querySelector('.department')?.textContent])"
+    )
+    if len(shown) != 3 or any(text != routed_to(service, area, code) for code, text in shown):
+        return None
+    return [text for _, text in shown]
+
+
 def test_beside_each_suggestion_the_department_dispatch_routes_it_to_at_the_chosen_place(
     console: Any, service: Cluster
 ) -> None:
@@ -109,13 +122,9 @@ def test_beside_each_suggestion_the_department_dispatch_routes_it_to_at_the_chos
     seen = {}
     for typed in ("科源", "永安里"):
         area = pick_place(console, typed)
-        codes = box.locator("button.suggestion").evaluate_all(
-            "(bs) => bs.map((b) => b.dataset.code)"
+        seen[typed] = eventually(
+            functools.partial(departments_as_routed, console, service, area), 10
         )
-        for index, code in enumerate(codes):
-            shown = box.locator("button.suggestion").nth(index).locator(".department")
-            expect(shown).to_have_text(routed_to(service, area, code))
-        seen[typed] = box.locator(".department").all_inner_texts()
     # The place decides: a territorial category goes to each place's own street office.
     assert seen["科源"] != seen["永安里"], seen
     console.fill("#area", "")  # the place is cleared: so are the departments
