@@ -129,3 +129,12 @@ def test_beside_each_suggestion_the_department_dispatch_routes_it_to_at_the_chos
     assert seen["科源"] != seen["永安里"], seen
     console.fill("#area", "")  # the place is cleared: so are the departments
     expect(box.locator(".department")).to_have_count(0)
+    asked = "**/api/v1/routing/departments"
+    console.route(asked, lambda route: route.abort())
+    with console.expect_event("requestfailed"):  # dispatch away: no department, no fuss
+        pick_place(console, "科源")
+    expect(box.locator("button.suggestion")).to_have_count(3)
+    expect(box.locator(".department")).to_have_count(0)
+    console.unroute(asked)
+    area = pick_place(console, "永安里")  # and the next place asks again
+    assert eventually(functools.partial(departments_as_routed, console, service, area), 10)
