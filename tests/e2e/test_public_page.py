@@ -28,7 +28,7 @@ from proto.envelope import Envelope
 from services.common.bus.embedded import EmbeddedBus
 from tests.e2e.test_proxy_pages import Deployed, Watched
 from tests.support import peers
-from tests.support.harness import PASSWORDS, SERVICES, eventually
+from tests.support.harness import PASSWORDS, ROOT, SERVICES, eventually
 from tests.support.monthly import DAY, MONTH
 
 # street → (district, street, community names; its street office)
@@ -52,6 +52,7 @@ CALLER = "欧阳锋"
 SECRETS = (CALLER, "13912345678", "独特描述", "柳林巷", "独特地址", "独特评论", "独特结果",
            "agent-ouyang", "staff-huangyaoshi", "NO0000", "pub-0000")  # fmt: skip
 PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+ARTIFACTS = ROOT / "test-artifacts"
 
 
 def ticket(n: int, area: str) -> list[Envelope]:
@@ -164,6 +165,7 @@ def test_the_public_page_shows_the_dashboards_figures_with_small_cells_suppresse
                     expected = [str(row["rank"]), row["label"], str(row["m_rated"])]
                     assert shown[row["key"]] == expected + [percent(row[k]) for k in rated]
                 else:  # 2 (under 10), and 10 hidden beside it
+                    assert shown[row["key"]][0] == "–"  # no rank
                     assert shown[row["key"]][2:] == ["<10"] * 5
         ranked = [r["key"] for r in board["departments"] if r["m_rated"] >= 11]
         assert sorted(ranked) == ["D-JXS", "D-ZGC"]  # the rest follow, by code
@@ -183,6 +185,8 @@ def test_the_public_page_shows_the_dashboards_figures_with_small_cells_suppresse
         expect(page.locator("header nav.menu")).to_have_count(0)
         page.wait_for_load_state("networkidle")
         assert tab.problems == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "public-page.png"), full_page=True)
         scan(page.content())
         page.locator("#lang-switch").click()
         expect(page.locator("#title-departments")).to_have_text(

@@ -75,7 +75,7 @@
 
   function ranked(name) {
     const rows = shown[name].map((r) => el("tr", { "data-key": r.key },
-      cell(r.rank, "count", r.suppressed), cell(r.label || r.key, "text"), cell(r.rated, "count", r.suppressed),
+      cell(r.rank, "count"), cell(r.label || r.key, "text"), cell(r.rated, "count", r.suppressed),
       ...RATES.map((k) => cell(r[k], "rate", r.suppressed))));
     const columns = [["rank", "count"], ["name", "text"], ["rated", "count"], ...RATES.map((k) => [k, "rate"])];
     return table(name, columns, rows);
