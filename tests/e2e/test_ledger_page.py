@@ -1,5 +1,6 @@
-"""The ledger's seals on the audit page in real Chromium, against the search service running
-as its own process on the embedded bus: the day sealed shows its Merkle root and count."""
+"""The ledger in real Chromium, against the search service running as its own process on
+the embedded bus: the audit page shows the day sealed with its Merkle root and count, and a
+ticket's timeline on the search page marks the entry that corrects an earlier one."""
 
 from __future__ import annotations
 
@@ -25,13 +26,13 @@ from tests.support.harness import PASSWORDS, Cluster, embedded_env, eventually
 from tests.support.monthly import SATISFIED, story
 
 TICKET = f"tk-{uuid.uuid4().hex[:8]}"
+EVENTS = story(TICKET, datetime.now(UTC), "110105001001", answers=SATISFIED, excluded=True)
 
 
 @pytest.fixture(scope="module")
 def sealed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Cluster, Seal]]:
     data_dir: Path = tmp_path_factory.mktemp("ledger-page")
-    events = story(TICKET, datetime.now(UTC), "110105001001", answers=SATISFIED, excluded=True)
-    put_on_bus(make_bus(Settings(data_dir=data_dir)), *events)
+    put_on_bus(make_bus(Settings(data_dir=data_dir)), *EVENTS)
     cluster = Cluster(embedded_env(data_dir), data_dir)
     cluster.start("search")
     form = {"username": "leader", "password": PASSWORDS["leader"]}
@@ -39,7 +40,7 @@ def sealed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Cluster, 
     token = httpx.post(f"{base}/api/v1/auth/token", data=form).json()["access_token"]
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as leader:
         chain = f"/api/v1/ledger/tickets/{TICKET}"
-        eventually(lambda: len(leader.get(chain).json()["entries"]) == len(events))
+        eventually(lambda: len(leader.get(chain).json()["entries"]) == len(EVENTS))
     engine = make_engine(f"sqlite:///{data_dir / 'search.db'}")
     seal = Sealer(sessionmaker(engine)).seal(day_of(datetime.now(UTC)))
     engine.dispose()
@@ -68,5 +69,14 @@ def test_the_audit_page_lists_each_sealed_day_with_its_root(
     expect(page.locator("#seals-title")).to_have_text("账本封存")
     page.locator("#lang-switch").click()
     expect(page.locator("#seals-title")).to_have_text("Ledger seals")
+
+    # The ticket's timeline on the search page: the upheld appeal marked as a correction.
+    page.goto(f"{cluster.url('search')}/search")
+    page.locator(f"button.hit[data-id='{TICKET}']").click()
+    expect(page.locator("#detail ol.timeline li")).to_have_count(len(EVENTS))
+    marked = page.locator("#detail ol.timeline li:has(.correction)")
+    expect(marked).to_have_count(1)
+    expect(marked).to_have_attribute("data-event", EVENTS[-1].event_id)
+    expect(marked.locator(".correction")).to_have_text("correction")
     assert errors == []
     context.close()

@@ -17,7 +17,7 @@
       "detail.frequent.about": "该来电人今日来电次数较多，请留意是否为同一诉求", "detail.photo": "照片 {n}",
       "detail.close": "关闭", "detail.timeline": "办理过程", "detail.where": "地点", "detail.category": "分类",
       "detail.department": "承办单位", "detail.created": "受理时间", "detail.due": "办理期限",
-      "detail.calls": "来电次数", "detail.caller": "来电人", "detail.caller.number": "留有号码", "detail.caller.anonymous": "匿名", "detail.rating": "评价", "overdue": "已超期",
+      "detail.calls": "来电次数", "detail.caller": "来电人", "detail.caller.number": "留有号码", "detail.caller.anonymous": "匿名", "detail.rating": "评价", "overdue": "已超期", "detail.correction": "更正",
       "calls": "{n} 次来电",
     },
     en: {
@@ -35,7 +35,7 @@
       "detail.photo": "Photo {n}",
       "detail.close": "Close", "detail.timeline": "Timeline", "detail.where": "Where", "detail.category": "Category",
       "detail.department": "Department", "detail.created": "Received", "detail.due": "Due",
-      "detail.calls": "Calls", "detail.caller": "Caller", "detail.caller.number": "Left a number", "detail.caller.anonymous": "Anonymous", "detail.rating": "Rating", "overdue": "Overdue",
+      "detail.calls": "Calls", "detail.caller": "Caller", "detail.caller.number": "Left a number", "detail.caller.anonymous": "Anonymous", "detail.rating": "Rating", "overdue": "Overdue", "detail.correction": "correction",
       "calls": "{n} calls",
     },
   });
@@ -182,7 +182,7 @@
         ...row("detail.caller", doc.has_phone === undefined ? null : t(doc.has_phone ? "detail.caller.number" : "detail.caller.anonymous")),
         ...row("detail.rating", rating)),
       el("h3", {}, t("detail.timeline")),
-      el("ol", { class: "timeline" }, ...doc.timeline.map((e) => el("li", {
+      el("ol", { class: "timeline" }, ...doc.timeline.map((e) => el("li", { "data-event": e.event_id,
         class: ["SlaBreached", "AssignmentReturned", "ReopenRequested"].includes(e.type) ? "bad"
           : ["AssignmentResolved", "TicketClosed"].includes(e.type) ? "ok" : "" },
         el("div", {}, el("strong", {}, t(`event.${e.type}`)), " ",
@@ -193,6 +193,20 @@
     $("detail").hidden = false;
     $("layout").classList.add("with-detail");
     close.focus();
+    markCorrections(doc.ticket_id);
+  }
+
+  // Entries of the ledger that correct an earlier one (an appeal taking a rating out of the
+  // rates, a reopening, …) get a small mark; for those who may read the audit log.
+  async function markCorrections(ticketId) {
+    if (!Hotline.may(user, "search/audit")) return;
+    try {
+      const chain = await Hotline.api(`/api/v1/ledger/tickets/${encodeURIComponent(ticketId)}`, { redirectOn401: false });
+      for (const entry of chain.entries.filter((x) => x.corrects)) {
+        const item = document.querySelector(`#detail li[data-event="${CSS.escape(entry.event_id)}"]`);
+        if (item) item.append(el("span", { class: "badge correction", title: entry.corrects }, t("detail.correction")));
+      }
+    } catch (problem) { /* the timeline reads as it is without the marks */ }
   }
 
   function hide() {
