@@ -3,22 +3,25 @@ Elasticsearch-API server (osmem-server): same documents in, same hits out."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
 
-from services.search.adapters.elastic import NODE_CLASS_ENV, ElasticIndex, make_client
-from services.search.adapters.fts import EmbeddedIndex
+from services.search.adapters.elastic import NODE_CLASS_ENV, ElasticIndex, make_client, mappings
+from services.search.adapters.fts import SCHEMA_VERSION, EmbeddedIndex
 from services.search.adapters.generations import EmbeddedGenerations
 from services.search.adapters.index import (
+    ADDED_FIELDS,
     TIME_ZONE,
     Bucket,
     DateRange,
@@ -28,9 +31,12 @@ from services.search.adapters.index import (
     SearchResult,
     text_values,
 )
+from services.search.adapters.labels import LabelStore
 from services.search.config import SearchSettings
 from services.search.domain.query import QuerySyntaxError
 from services.search.domain.tokenize import tokens
+from services.search.handlers import insights
+from services.search.handlers.context import SearchContext
 from tests.support import es_compat
 from tests.support.peers import Peer
 
@@ -451,6 +457,33 @@ class SearchIndexContract:
         )
         assert sum(b.count for b in result.facets["status"]) == len(chosen)
 
+    def test_the_dashboard_counts_suggestions_decided_in_its_month(
+        self, index: SearchIndex
+    ) -> None:
+        decided = [
+            ("accepted", "2026-11-03T02:00:00Z"),
+            ("accepted", "2026-11-30T15:59:00Z"),  # 23:59 on 30 November in Beijing
+            ("overridden", "2026-11-12T08:00:00+08:00"),
+            ("accepted", "2026-10-31T15:59:00Z"),  # still October in Beijing
+            ("overridden", "2026-11-30T16:00:00Z"),  # already December
+        ]
+        docs = [
+            make_doc(f"x2{i:02d}", "停水", suggestion_outcome=outcome, suggestion_decided_at=at)
+            for i, (outcome, at) in enumerate(decided)
+        ]
+        load(index, [*docs, make_doc("x299", "停水")])
+        reader = SearchContext(index, nullcontext, LabelStore())
+        november = DateRange(
+            insights.month_start(date(2026, 11, 1)), insights.month_start(date(2026, 12, 1))
+        )
+        assert insights.suggestions(reader, november) == {
+            "accepted": 2, "overridden": 1, "decided": 3, "acceptance": 2 / 3,
+        }  # fmt: skip
+        september = DateRange(
+            insights.month_start(date(2026, 9, 1)), insights.month_start(date(2026, 10, 1))
+        )
+        assert insights.suggestions(reader, september)["acceptance"] is None
+
     def test_channels_are_a_facet_and_a_filter(self, index: SearchIndex) -> None:
         docs = structured_docs()
         load(index, docs)
@@ -599,6 +632,24 @@ class TestEmbeddedIndex(SearchIndexContract):
             thread.join()
         assert find(index, "路灯").total == 400
 
+    def test_an_index_of_the_previous_layout_keeps_its_documents(self, tmp_path: Path) -> None:
+        path = tmp_path / "old.db"
+        old = EmbeddedIndex(path)
+        old.ensure()
+        old.put(make_doc("t1", "路灯不亮"))
+        old.close()
+        with sqlite3.connect(path) as db:  # as the layout before the suggestion's columns
+            for column in ("suggestion_outcome", "suggestion_decided_ms"):
+                db.execute(f"ALTER TABLE search_docs DROP COLUMN {column}")
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+        index = EmbeddedIndex(path)
+        index.ensure()
+        assert find(index, "路灯").total == 1
+        index.put(make_doc("t2", "路灯", suggestion_outcome="accepted"))
+        counted = index.search(SearchRequest(facets=["suggestion_outcome"], limit=0))
+        assert counted.facets["suggestion_outcome"] == [Bucket("accepted", 1)]
+        index.close()
+
     def test_index_lives_in_its_own_wal_file(self, tmp_path: Path) -> None:
         index = EmbeddedIndex(tmp_path / "own.db")
         index.ensure()
@@ -679,6 +730,25 @@ class TestElasticIndex(SearchIndexContract):
         assert list(aliased.body) == [f"{settings.elasticsearch_index}-v1"]
         index.drop()
         assert not client.indices.exists_alias(name=settings.elasticsearch_index)
+        client.close()
+
+    def test_an_index_made_before_the_suggestions_fields_gains_them(
+        self, elasticsearch: Peer
+    ) -> None:
+        settings = _settings(elasticsearch.url)
+        alias = settings.elasticsearch_index
+        client = es_compat.test_client(elasticsearch.url)
+        before = mappings(settings.elasticsearch_analyzer)
+        before["properties"] = {
+            k: v for k, v in before["properties"].items() if k not in ADDED_FIELDS
+        }
+        client.indices.create(index=f"{alias}-v1", mappings=before, aliases={alias: {}})
+        index = ElasticIndex(settings, client=client)
+        index.ensure()
+        load(index, [make_doc("t2", "路灯", suggestion_outcome="accepted")])
+        counted = index.search(SearchRequest(facets=["suggestion_outcome"], limit=0))
+        assert counted.facets["suggestion_outcome"] == [Bucket("accepted", 1)]
+        index.drop()
         client.close()
 
     def test_node_class_comes_from_the_environment(

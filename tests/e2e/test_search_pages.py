@@ -13,8 +13,11 @@ import httpx
 import pytest
 
 from benchmarks import search_corpus
+from proto.assignments import AssignmentDispatched
+from proto.envelope import Envelope
 from services.common.bus.embedded import EmbeddedBus
 from tests.support import evidence
+from tests.support.dispatch import envelope, ticket_created
 from tests.support.harness import PASSWORDS, ROOT, Cluster, embedded_env, eventually
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -39,6 +42,10 @@ def search(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     envelopes += evidence.with_photos("ev-web-0001", now - timedelta(hours=2), "web")
     later = now - timedelta(hours=3)
     envelopes += evidence.with_photos("ev-app-0002", later, "app", frequent=False)
+    # Three tickets sent on from the review queue with a suggestion: two where it pointed.
+    decided = (("010102", "accepted"), ("020101", "accepted"), ("030102", "overridden"))
+    for n, (category, outcome) in enumerate(decided):
+        envelopes += suggested(f"26120300{n}", category, outcome, now - timedelta(minutes=5))
     publisher = EmbeddedBus(data_dir / "bus.db").publisher()
     publisher.publish(list(search_corpus.messages(iter(envelopes))))
     publisher.close()
@@ -49,6 +56,19 @@ def search(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         eventually(lambda: dispatcher.get("/api/v1/search").json()["total"] == expected, 90)
     yield cluster
     cluster.stop()
+
+
+def suggested(number: str, category: str, outcome: str, at: datetime) -> list[Envelope]:
+    # No place: the ticket weighs in no hot spot.
+    created = ticket_created(
+        number=number, category_code=category, created_at=at, area_code=None, area_path=[]
+    )
+    sent = AssignmentDispatched(
+        assignment_id=f"as-{number}", department_code="D-JXS", department_name="建外街道办事处",
+        rule="manual", dispatched_at=at, dispatched_by="dispatcher", suggestion=outcome,  # type: ignore[arg-type]
+    )  # fmt: skip
+    first = envelope(created)
+    return [first, envelope(sent, first.ticket_id)]
 
 
 @pytest.fixture
@@ -139,7 +159,10 @@ def test_the_leaders_dashboard(search: Cluster, page: Any) -> None:
     sign_in(page, search, "leader", "/dashboard")
     page.wait_for_selector("#sla-chart svg")
     page.wait_for_selector("#hot-chart svg")
-    assert page.locator("#kpis .kpi").count() == 5
+    assert page.locator("#kpis .kpi").count() == 6
+    accepted = page.locator("#kpi-suggestions")
+    assert accepted.locator(".v").inner_text() == "66.7%"
+    assert "采纳 2 件 / 共 3 件" in accepted.inner_text()
     assert page.locator("#sla-chart svg circle").count() >= 2
     rates = page.locator("#rates tbody tr")
     assert rates.count() >= 3

@@ -30,6 +30,7 @@ from elasticsearch.helpers import BulkIndexError
 from services.common.consumer import PeerAway
 from services.search.adapters import elastic_query as eq
 from services.search.adapters.index import (
+    ADDED_FIELDS,
     DATE_FIELDS,
     KEYWORD_FIELDS,
     SUM_FIELDS,
@@ -123,7 +124,15 @@ class ElasticIndex:
             )
             if not self._client.indices.exists_alias(name=self._alias):
                 self._create_first()
+            else:
+                self._add_fields()
         self._ensured = True
+
+    def _add_fields(self) -> None:
+        """Maps the fields added since the live index was made (indexed from now on)."""
+        properties = mappings(self._analyzer)["properties"]
+        added = {name: properties[name] for name in ADDED_FIELDS}
+        self._client.indices.put_mapping(index=self._alias, properties=added)
 
     def _create_first(self) -> None:
         try:

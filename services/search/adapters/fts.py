@@ -25,6 +25,7 @@ from typing import Any
 from services.search.adapters import fts_query as q
 from services.search.adapters import fts_read
 from services.search.adapters.index import (
+    ADDED_FIELDS,
     DATE_FIELDS,
     FACET_FIELDS,
     KEYWORD_FIELDS,
@@ -41,11 +42,16 @@ from services.search.domain.query import parse
 from services.search.domain.tokenize import tokens
 
 BATCH = 500
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # White space and control characters separate terms; everything a term can hold does not.
 _TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* M* N* P* S* Co Cf'"
 _DATE_COLUMNS = tuple(f"{name.removesuffix('_at')}_ms" for name in DATE_FIELDS)
 _COLUMNS = ("ticket_id", *FACET_FIELDS, *_DATE_COLUMNS, *SUM_FIELDS)
+# What the layout before this one (3) lacks: its index gains them and keeps answering.
+_ADDED_COLUMNS = tuple(
+    f"{name.removesuffix('_at')}_ms INTEGER" if name in DATE_FIELDS else f"{name} TEXT"
+    for name in ADDED_FIELDS
+)
 # Selective filters are key tokens; these indexes serve sorting and date bounds on their own.
 _SCHEMA = [
     f"""CREATE TABLE IF NOT EXISTS {q.DOCS} (
@@ -91,7 +97,10 @@ class EmbeddedIndex:
     def ensure(self) -> None:
         with self._transaction() as db:
             found = db.execute("PRAGMA user_version").fetchone()[0]
-            if found not in (0, SCHEMA_VERSION):
+            if found == SCHEMA_VERSION - 1:
+                for column in _ADDED_COLUMNS:
+                    db.execute(f"ALTER TABLE {q.DOCS} ADD COLUMN {column}")
+            elif found not in (0, SCHEMA_VERSION):
                 # An index of an older layout: it is derived data, so start it again.
                 for table in (q.FTS, q.DOCS, q.BODIES):
                     db.execute(f"DROP TABLE IF EXISTS {table}")

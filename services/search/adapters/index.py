@@ -49,11 +49,15 @@ FACET_FIELDS = (
     "sla_state",
     "is_open",
     "hotspot_key",
+    "suggestion_outcome",
 )
+# Fields added since the index's first layout: an index made before them gains them in place
+# (unset on the documents written before, until the next rebuild) rather than being dropped.
+ADDED_FIELDS = ("suggestion_outcome", "suggestion_decided_at")
 # List-valued keyword fields (every level of a code, every department involved): filter only.
 LIST_FIELDS = ("category_codes", "area_codes", "department_codes")
 KEYWORD_FIELDS = FACET_FIELDS + LIST_FIELDS
-DATE_FIELDS = ("created_at", "due_at", "resolved_at", "rated_at")
+DATE_FIELDS = ("created_at", "due_at", "resolved_at", "rated_at", "suggestion_decided_at")
 SUM_FIELDS = (
     "calls",
     "m_resolved",

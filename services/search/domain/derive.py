@@ -66,6 +66,7 @@ def derive(doc: Doc) -> Doc:
     doc.update(_departments(doc.get("assignments", {})))
     doc.update(_clocks(doc))
     doc.update(_outcome(doc))
+    doc.update(_suggestion(doc.get("assignments", {})))
     doc["updated_at"] = doc["timeline"][-1]["at"] if doc["timeline"] else None
     return doc
 
@@ -228,6 +229,19 @@ def _clocks(doc: Doc) -> Doc:
 def _instant(iso: str) -> datetime:
     """An ISO time as an instant; a missing one sorts first."""
     return datetime.fromisoformat(iso) if iso else _EPOCH
+
+
+def _suggestion(assignments: dict[str, Assignment]) -> Doc:
+    """What the dispatcher did with the ticket's suggestion (accepted, overridden) and when,
+    as dispatch said in the assignment it sent by hand from the review queue: it weighs a
+    ticket's suggestion once, so the first such dispatch is the one."""
+    decided = sorted(
+        (_instant(sent.get("dispatched_at", "")), sent.get("dispatched_at"), sent["suggestion"])
+        for a in assignments.values()
+        if (sent := a.get("dispatched", {})).get("suggestion")
+    )
+    _, at, outcome = decided[0] if decided else (None, None, None)
+    return {"suggestion_outcome": outcome, "suggestion_decided_at": at}
 
 
 def _outcome(doc: Doc) -> Doc:

@@ -155,6 +155,7 @@ def month_figures(
         "hotspots": hot_spots(reader, until, limit=10)["spots"],
         "totals": _totals(reader, until, span, received),
         "proactive": _proactive(reader, span, received),
+        "suggestions": suggestions(reader, span),
     }
 
 
@@ -355,4 +356,22 @@ def _proactive(
         "open": run(filters={"is_open": ["true"]}, ranges=received).total,
         "resolved_this_month": int(resolved.sums.get("m_resolved", 0)),
         "within_sla_this_month": int(resolved.sums.get("m_within_sla", 0)),
+    }
+
+
+def suggestions(reader: SearchContext, span: DateRange) -> dict[str, Any]:
+    """Tickets sent by hand from the review queue in `span` while carrying a category
+    suggestion: how many went where it pointed, how many elsewhere, and the share accepted
+    (None when nothing was decided)."""
+    request = SearchRequest(
+        ranges={"suggestion_decided_at": span}, facets=["suggestion_outcome"], limit=0
+    )
+    counts = {b.key: b.count for b in reader.run(request).facets["suggestion_outcome"]}
+    accepted, overridden = counts.get("accepted", 0), counts.get("overridden", 0)
+    decided = accepted + overridden
+    return {
+        "accepted": accepted,
+        "overridden": overridden,
+        "decided": decided,
+        "acceptance": accepted / decided if decided else None,
     }

@@ -192,6 +192,17 @@ def test_the_whole_story_of_a_ticket() -> None:
     assert doc["timeline"][0]["by"] == "agent1"
 
 
+def test_the_dispatchers_verdict_on_the_suggestion_is_folded_once() -> None:
+    _, first = dispatched("a1", "D-JXS", 30)
+    _, again = dispatched("a2", "U-WATER", 90)
+    overridden = first.model_copy(update={"suggestion": "overridden"})
+    story = [created(), wrap(overridden, 30, "dispatch"), wrap(again, 90, "dispatch")]
+    doc = fold(list(reversed(story)))  # in any order
+    assert (doc["suggestion_outcome"], doc["suggestion_decided_at"]) == ("overridden", zulu(30))
+    plain = fold([created(), dispatched("a1", "D-JXS", 30)])
+    assert (plain["suggestion_outcome"], plain["suggestion_decided_at"]) == (None, None)
+
+
 def test_no_secret_and_no_phone_number_is_kept() -> None:
     text = str(fold(full_story()))
     assert "TOKEN1" not in text and "secret.invalid" not in text

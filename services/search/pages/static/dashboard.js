@@ -21,6 +21,8 @@
       "dash.c.theme": "专题", "dash.c.tasks": "任务完成", "dash.c.overdue_tasks": "逾期任务",
       "dash.c.change": "周均件数变化", "dash.c.act": "处置", "dash.to_theme": "立为专题", "dash.to_ticket": "主动立单",
       "dash.def.proactive": "主动立单（未诉先办）无来电人、不参与市民评价，不计入三率；与其他工单一样计入按时办结率，并单独计数。",
+      "dash.k.suggestions": "本月派单建议采纳率", "dash.k.suggestions.count": "采纳 {a} 件 / 共 {n} 件",
+      "dash.def.suggestions": "派单建议采纳率：从待审清单派出、带有分类建议的工单中，派往建议承办单位的件数 ÷ 件数（按派单时间计入月份）。",
       "dash.def.response": "响应率：市民回答“承办单位联系过我”、且派单记录的联系未超时的评价数 ÷ 评价数。",
       "dash.def.solution": "解决率：市民回答“问题已解决”的评价数 ÷ 评价数。",
       "dash.def.satisfaction": "满意率：（满意 + 基本满意 × 0.8）÷ 评价数。",
@@ -45,6 +47,8 @@
       "dash.c.theme": "Theme", "dash.c.tasks": "Tasks done", "dash.c.overdue_tasks": "Overdue tasks",
       "dash.c.change": "Weekly tickets change", "dash.c.act": "Act", "dash.to_theme": "Make a theme", "dash.to_ticket": "Proactive ticket",
       "dash.def.proactive": "Proactive tickets (opened with no caller) are never rated, so they count in none of the three rates; they count in the on-time rate like any other and are shown apart.",
+      "dash.k.suggestions": "Dispatch suggestions accepted this month", "dash.k.suggestions.count": "{a} of {n} accepted",
+      "dash.def.suggestions": "Suggestion acceptance: of the tickets sent on from the review queue with a category suggestion, those sent to the suggested department ÷ all of them (counted in the month they were sent).",
       "dash.def.response": "Response rate: ratings where the citizen says they were contacted and dispatch did not record the contact as late, ÷ ratings.",
       "dash.def.solution": "Solution rate: ratings saying the problem is solved ÷ ratings.",
       "dash.def.satisfaction": "Satisfaction rate: (satisfied + mostly satisfied × 0.8) ÷ ratings.",
@@ -78,6 +82,14 @@
     return el("a", { href: `${Hotline.BASE}/search?` + new URLSearchParams(params).toString() }, text);
   }
 
+  // The share of suggestions taken, with the count behind it ("—" while none was decided).
+  function suggestions(s) {
+    const value = s && s.decided ? pct(s.acceptance) : "—";
+    return el("div", { class: "kpi", id: "kpi-suggestions" }, el("div", { class: "v" }, value),
+      el("div", { class: "k" }, t("dash.k.suggestions")),
+      s && s.decided ? el("div", { class: "k" }, t("dash.k.suggestions.count", { a: s.accepted, n: s.decided })) : null);
+  }
+
   function render() {
     const b = board;
     $("generated").textContent = t("dash.generated", { time: Hotline.fmtTime(b.generated_at) });
@@ -86,6 +98,7 @@
       el("div", { class: "k" }, t(key)));
     $("kpis").replaceChildren(kpi("dash.k.open", b.totals.open), kpi("dash.k.overdue", b.totals.overdue, `${Hotline.BASE}/search?overdue=true&sort=due`),
       kpi("dash.k.created", b.totals.created_this_month), kpi("dash.k.breached", b.totals.breached_open),
+      suggestions(b.suggestions),
       kpi("dash.k.proactive", b.proactive.created_this_month, `${Hotline.BASE}/search?channel=proactive`));
     renderThemes(b.themes);
 
