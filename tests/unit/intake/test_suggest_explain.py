@@ -1,5 +1,6 @@
 """The words behind a suggestion: `Model.explain` gives the fragments of the caller's text
-that weighed most for a leaf, strongest first, cut from the text as typed."""
+that weighed most for a leaf, strongest first, cut from the text as typed; both it and the
+ranking read the text's tf-idf row without sklearn's per-call checks, to the same figures."""
 
 import numpy as np
 import pytest
@@ -110,3 +111,17 @@ def test_a_reading_lines_up_with_the_text_as_typed() -> None:
     odd = _Reading.of("İstanbul 停水")
     assert odd.analysed == "i\u0307stanbul 停水"
     assert odd.fragments([(0, 9), (10, 12)], 5) == ["İstanbul", "停水"]
+
+
+@pytest.mark.parametrize("two", [False, True])
+def test_the_ranking_is_the_classifiers_own_predict_proba(two: bool) -> None:
+    labels = ["a" if n < 6 else "b" for n in range(len(TEXTS))] if two else LABELS
+    model = train(TEXTS, labels)
+    texts = ["半夜工地施工", "停水了路灯也不亮", "ＷＩＦＩ  断网", "工地工地工地", "灯"]
+    for text in texts:
+        expected = model._classifier.predict_proba(model._vectorizer.transform([text]))[0]
+        classes = model.labels
+        ranked = sorted(range(len(classes)), key=lambda i: -expected[i])
+        found = model.top(text, k=len(classes))
+        assert [code for code, _ in found] == [classes[i] for i in ranked]
+        assert [p for _, p in found] == pytest.approx([expected[i] for i in ranked], abs=1e-4)
