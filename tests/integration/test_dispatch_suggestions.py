@@ -50,8 +50,10 @@ class Desk:
             self._tokens[user] = token
         return {"Authorization": f"Bearer {self._tokens[user]}", "Accept-Language": lang}
 
-    def post(self, user: str, path: str, body: Any = None, lang: str = "zh-CN") -> Any:
-        headers = self.headers(user, lang) | {"Idempotency-Key": uuid.uuid4().hex}
+    def post(
+        self, user: str, path: str, body: Any = None, lang: str = "zh-CN", key: str = ""
+    ) -> Any:
+        headers = self.headers(user, lang) | {"Idempotency-Key": key or uuid.uuid4().hex}
         return self.client.post(path, json=body or {}, headers=headers)
 
     def queue(self) -> dict[str, Any]:
@@ -127,11 +129,18 @@ def test_the_review_queue_shows_the_suggestion_with_the_department_it_routes_to(
 def test_accepting_the_suggestion_routes_the_ticket_and_records_it(desk: Desk) -> None:
     ticket = desk.waiting(suggestion=WATER)
     before = desk.counted("accepted")
-    assert desk.post("chaoyang-jxs", f"/api/v1/tickets/{ticket}/accept-suggestion").status_code == (
-        403
-    )
-    answer = desk.post("dispatcher", f"/api/v1/tickets/{ticket}/accept-suggestion")
+    # Dispatchers only: not even the department the suggestion points at.
+    for user in ("water", "chaoyang-jxs", "leader", "agent1"):
+        refused = desk.post(user, f"/api/v1/tickets/{ticket}/accept-suggestion")
+        assert refused.status_code == 403, user
+    staff = desk.client.get("/api/v1/review-queue", headers=desk.headers("water"))
+    assert staff.status_code == 403
+    key = uuid.uuid4().hex
+    answer = desk.post("dispatcher", f"/api/v1/tickets/{ticket}/accept-suggestion", key=key)
     assert answer.status_code == 201, answer.text
+    # A retry with the same key gets the first answer back and sends nothing again.
+    retried = desk.post("dispatcher", f"/api/v1/tickets/{ticket}/accept-suggestion", key=key)
+    assert (retried.status_code, retried.json()) == (201, answer.json())
     (lead,) = answer.json()
     assert (lead["department_code"], lead["rule"]) == ("U-WATER", "suggestion:rule:R-WATER")
     assert ticket not in desk.queue()
