@@ -20,7 +20,7 @@ from services.common.bus.factory import make_bus
 from services.common.settings import Settings
 from services.dispatch.adapters.seed import SEED
 from tests.support.dispatch import envelope, put_on_bus, ticket_created
-from tests.support.harness import ROOT, Cluster, embedded_env, eventually
+from tests.support.harness import ROOT, Cluster, call_body, embedded_env, eventually
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -254,6 +254,32 @@ def test_accepting_a_suggestion_on_the_review_queue_routes_the_ticket(
     assert (sent["department_code"], sent["rule"]) == ("U-WATER", "suggestion:rule:R-WATER")
     assert sent["department_name"] == department
     assert page.locator("table.desk tr", has_text="2611300042").count() == 1
+
+
+def test_a_call_logged_at_intake_brings_its_suggestion_to_the_review_queue(
+    service: Cluster,
+) -> None:
+    # Logged under another category with no place: only a dispatcher can send it on.
+    words = "家里从早上开始停水，到现在水龙头一滴水都没有"
+    body = call_body(category_code="010101", area_code=None, description=words)
+    with service.client("intake", "agent1") as intake:
+        logged = intake.post("/api/v1/calls", json=body)
+    assert logged.status_code == 201, logged.text
+    ticket = logged.json()["id"]
+    with api(service, "dispatcher") as dispatch:
+        queued = eventually(
+            lambda: next((t for t in dispatch.get("/api/v1/review-queue").json()
+                          if t["id"] == ticket), None)
+        )  # fmt: skip
+        suggestion = queued["suggestion"]
+        assert (suggestion["category_code"], suggestion["department_code"]) == (
+            "020101",
+            "U-WATER",
+        )
+        assert suggestion["words"] and all(w in words for w in suggestion["words"])
+        sent = dispatch.post(f"/api/v1/tickets/{ticket}/accept-suggestion")
+        assert sent.status_code == 201, sent.text
+    assert lead(service, ticket)["rule"] == "suggestion:rule:R-WATER"
 
 
 # What a thumb can hit reliably (WCAG 2.5.5, Apple's and Android's guidelines).
