@@ -2,7 +2,7 @@
 the embedded bus), without signing in: last month's figures equal the leaders' dashboard's,
 small counts are suppressed, the figures are frozen once published (a late event changes
 the dashboard, not the published month), the month's root appears once the ledger has
-sealed each of its days, a month not closed is a 404, a malformed one a
+sealed each of its days, a month not closed is a 404, a malformed one (or a year 0000) a
 422, the CSV opens in Excel (BOM) and a flood of requests from one address gets 429."""
 
 from __future__ import annotations
@@ -137,6 +137,12 @@ def test_a_month_not_closed_is_not_found_and_a_bad_one_is_refused(client: TestCl
     assert bad.status_code == 422 and "月份" in bad.json()["detail"]
     empty = client.get("/api/v1/public/months/2001-01.csv")
     assert empty.status_code == 404
+    # "0000" has the form of a year but is none; the rest are not months at all.
+    odd = ("0000-01", "0000-01.csv", "9999-12", "１９９９-０１", "2026-01%00", "2026-01.CSV")
+    for month in odd:
+        refused = client.get(f"/api/v1/public/months/{month}", headers={"Accept-Language": "en"})
+        assert refused.status_code == 422, (month, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
 
 
 def test_the_csv_opens_in_excel_and_holds_the_json_figures(client: TestClient) -> None:

@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any
 
 from proto.rates import Weights
-from services.common.errors import NotFound
+from services.common.errors import Invalid, NotFound
 from services.search.adapters.index import TIME_ZONE
 from services.search.adapters.public import PublishedMonths
 from services.search.domain import months as calendar
@@ -56,7 +56,11 @@ class PublicMonths:
     def month(self, text: str, now: datetime) -> dict[str, Any]:
         """The month `text` names as published. Invalid (422) when malformed or before 1970;
         NotFound (404) when it has not closed yet or had no ticket and no rating."""
-        chosen = calendar.parse(text, now.astimezone(TIME_ZONE).date())
+        try:
+            chosen = calendar.parse(text, now.astimezone(TIME_ZONE).date())
+        except ValueError:  # "0000-01" has the month's form but no such year exists
+            earliest = calendar.name(calendar.EARLIEST)
+            raise Invalid("search.month_too_early", field="month", earliest=earliest) from None
         row = self._published(chosen, now)
         return {
             "month": row["month"],
