@@ -10,6 +10,7 @@
    such days, and the check's memory does not grow with the days).
 
     python -m benchmarks.ledger [--tickets 70000] [--consumer-tickets 1500]
+    python -m benchmarks.ledger --skip-consumer --postgres   # the day on a throwaway PostgreSQL
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from services.search.adapters.ledger import SqlLedger
 from services.search.domain import ledger as domain
 from services.search.handlers import ledger
 from services.search.handlers.ledger import Scope, Sealer
+from tests.support import peers
 
 ENTRIES_PER_TICKET = 8
 BATCH = 2000
@@ -95,8 +97,8 @@ def _event(ticket: str, n: int) -> dict[str, Any]:
     }
 
 
-def seal_and_verify(tickets: int, folder: Path) -> dict[str, Any]:
-    url = f"sqlite:///{folder / 'search.db'}"
+def seal_and_verify(tickets: int, folder: Path, url: str = "") -> dict[str, Any]:
+    url = url or f"sqlite:///{folder / 'search.db'}"
     upgrade("search", url)
     engine = make_engine(url)
     sessions = sessionmaker(engine)
@@ -152,6 +154,9 @@ def main(
     tickets: Annotated[int, typer.Option(help="Tickets of the sealed day")] = 70_000,
     consumer_tickets: Annotated[int, typer.Option(help="Tickets through the consumer")] = 1500,
     skip_consumer: bool = False,
+    postgres: Annotated[
+        bool, typer.Option(help="Seal and verify on a throwaway PostgreSQL")
+    ] = False,
 ) -> None:
     report: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -164,8 +169,15 @@ def main(
         added = on["cpu_ms_per_event"] - off["cpu_ms_per_event"]
         report["consumer"] = {"off": off, "on": on, "added_cpu_ms_per_event": round(added, 3)}
         report["consumer"]["added_percent"] = round(100 * added / off["cpu_ms_per_event"], 1)
-    with tempfile.TemporaryDirectory() as folder:
-        report["day"] = seal_and_verify(tickets, Path(folder))
+    server = peers.start_postgres(databases=("ledger_bench",)) if postgres else None
+    try:
+        url = server.url.replace("{db}", "ledger_bench") if server else ""
+        with tempfile.TemporaryDirectory() as folder:
+            report["day"] = seal_and_verify(tickets, Path(folder), url)
+        report["day"]["database"] = "postgresql" if server else "sqlite"
+    finally:
+        if server:
+            server.stop()
     report["load_average_after"] = os.getloadavg()
     print(json.dumps(report, indent=2, ensure_ascii=False))
 

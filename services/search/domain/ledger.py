@@ -247,6 +247,7 @@ class Checked:
     days: int = 0  # sealed days whose root was recomputed and matched
     corrections: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, event, hash)
     partial_days: list[date] = field(default_factory=list)  # sealed, not all entries here
+    unsealed: int = 0  # entries of days with no seal in the export (not sealed yet)
     mismatch: Mismatch | None = None
 
     @property
@@ -315,43 +316,56 @@ def verify_lines(lines: Iterable[bytes]) -> Checked:
     hour_day: dict[bytes, date] = {}
     seals: list[Seal] = []
     sha = _sha256
-    for line in lines:
-        if line.startswith(b'{"seal":'):
-            seals.append(Seal.from_json(json.loads(line)["seal"]))
-            continue
-        if not line.startswith(b'{"sequence":'):
-            continue  # the header, blank lines
-        comma = line.index(b",", _HASH_AT)
-        h, prev = line[comma + 9 : comma + 73], line[comma + 88 : comma + 152]
-        content = line[comma + 164 : -1]
-        checked.entries += 1
-        if sha(prev + content).hexdigest().encode() != h:
-            checked.mismatch = _explain(line, "its hash does not match its content and prev_hash")
-            return checked
-        end = content.index(b'"', _CHAIN_AT)
-        chain = content[_CHAIN_AT:end]
-        position = int(content[content.rindex(b'"position":') + 11 : _POSITION_END])
-        head = heads.get(chain)
-        if head is not None and (head[0] != prev or head[1] + 1 != position):
-            what = "prev_hash is not the hash of the chain's entry before it"
-            if head[1] + 1 != position:
-                what = f"position {position} follows {head[1]}: an entry is missing or moved"
-            checked.mismatch = _explain(line, what)
-            return checked
-        heads[chain] = (h, position)
-        hour = content[_RECORDED_HOUR]
-        day = hour_day.get(hour)
-        if day is None:
-            day = hour_day[hour] = day_of(
-                datetime.strptime(hour.decode(), "%Y-%m-%dT%H").replace(tzinfo=UTC)
-            )
-        tree = by_day.get(day)
-        if tree is None:
-            tree = by_day[day] = MerkleTree()
-        tree.add(h)
-        if content[end + 13] == _QUOTE:  # `"corrects":"<hash>"` rather than `null`
-            checked.corrections.append(_correction(line))
+    header, line = False, b""
+    try:
+        for line in lines:
+            if line.startswith(b'{"seal":'):
+                seals.append(Seal.from_json(json.loads(line)["seal"]))
+                continue
+            if not line.startswith(b'{"sequence":'):
+                header = header or line.startswith(b'{"ledger":')
+                continue  # the header, blank lines
+            comma = line.index(b",", _HASH_AT)
+            h, prev = line[comma + 9 : comma + 73], line[comma + 88 : comma + 152]
+            content = line[comma + 164 : -1]
+            checked.entries += 1
+            if sha(prev + content).hexdigest().encode() != h:
+                checked.mismatch = _explain(
+                    line, "its hash does not match its content and prev_hash"
+                )
+                return checked
+            end = content.index(b'"', _CHAIN_AT)
+            chain = content[_CHAIN_AT:end]
+            position = int(content[content.rindex(b'"position":') + 11 : _POSITION_END])
+            head = heads.get(chain)
+            if head is not None and (head[0] != prev or head[1] + 1 != position):
+                what = "prev_hash is not the hash of the chain's entry before it"
+                if head[1] + 1 != position:
+                    what = f"position {position} follows {head[1]}: an entry is missing or moved"
+                checked.mismatch = _explain(line, what)
+                return checked
+            heads[chain] = (h, position)
+            hour = content[_RECORDED_HOUR]
+            day = hour_day.get(hour)
+            if day is None:
+                day = hour_day[hour] = day_of(
+                    datetime.strptime(hour.decode(), "%Y-%m-%dT%H").replace(tzinfo=UTC)
+                )
+            tree = by_day.get(day)
+            if tree is None:
+                tree = by_day[day] = MerkleTree()
+            tree.add(h)
+            if content[end + 13] == _QUOTE:  # `"corrects":"<hash>"` rather than `null`
+                checked.corrections.append(_correction(line))
+    except (ValueError, IndexError, KeyError, TypeError):
+        checked.mismatch = _explain(line, "not a well-formed line of an export")
+        return checked
+    if not header:
+        checked.mismatch = Mismatch('not a ledger export: no {"ledger": …} header line')
+        return checked
     checked.chains = len(heads)
+    sealed = {seal.day for seal in seals}
+    checked.unsealed = sum(tree.count for day, tree in by_day.items() if day not in sealed)
     _check_seals(checked, seals, by_day)
     return checked
 
@@ -443,7 +457,8 @@ def _explain(line: bytes, what: str) -> Mismatch:
             what, raw.get("sequence"), content.get("chain", ""), content["event"]["event_id"]
         )
     except (ValueError, KeyError, TypeError, AttributeError):
-        return Mismatch(what + " (and the line is not a well-formed entry)", -1)
+        start = line[:60].decode(errors="replace")
+        return Mismatch(f"{what}; the line is not a well-formed entry: {start}…")
 
 
 def _correction(line: bytes) -> tuple[int, str, str]:

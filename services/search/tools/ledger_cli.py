@@ -85,6 +85,8 @@ def report(checked: Checked, console: Console, err: IO[str]) -> bool:
     if checked.partial_days:
         days = ", ".join(str(d) for d in checked.partial_days)
         partial = f"; not all entries of {days} are here, so their roots were not recomputed"
+    if checked.unsealed:
+        partial += f"; {checked.unsealed:,} entries are of days not sealed yet"
     console.print(
         f"verified {checked.entries:,} entries in {checked.chains:,} chains, "
         f"{checked.days} sealed day(s) match their roots, "

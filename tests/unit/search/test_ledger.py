@@ -123,7 +123,7 @@ def test_a_whole_chain_rewritten_still_fails_its_day_root() -> None:
 
 def test_a_seal_over_more_entries_than_the_export_holds_is_partial_not_failed() -> None:
     lines = export(EVENTS)
-    ticket = [line for line in lines if b'"chain":"ticket:t1"' in line or b"seal" in line]
+    ticket = [x for x in lines if b'"chain":"ticket:t1"' in x or b"seal" in x or b"ledger" in x]
     checked = domain.verify_lines(ticket)
     assert checked.ok and checked.partial_days == [date(2026, 11, 30)] and checked.days == 0
 
@@ -132,8 +132,16 @@ def test_corrections_are_listed() -> None:
     rated = envelope("t1", "TicketRated", department_code="D1", satisfaction="dissatisfied")
     content = domain.content_of("ticket:t1", 1, AT, "ab" * 32, rated)
     line = domain.entry_line(7, domain.entry_hash(domain.GENESIS, content), domain.GENESIS, content)
-    checked = domain.verify_lines([line.encode()])
+    checked = domain.verify_lines([b'{"ledger":{"format":1}}', line.encode()])
     assert checked.corrections == [(7, rated["event_id"], "ab" * 32)]
+    assert checked.unsealed == 1  # no seal of its day in this export
+
+
+def test_what_is_not_an_export_is_named() -> None:
+    assert named([]) == 'not a ledger export: no {"ledger": …} header line'
+    lines = export(EVENTS)
+    lines[2] = lines[2][:40]
+    assert "entry 2" not in named(lines) and "not a well-formed" in named(lines)
 
 
 def earlier(*entries: tuple[str, dict[str, Any]]) -> list[Earlier]:
