@@ -107,7 +107,8 @@ def hidden(counts: Sequence[int], min_count: int) -> set[int]:
 def suppress(selected: Mapping[str, Any], min_count: int) -> dict[str, Any]:
     """The frozen figures as published: each suppressed cell's number is null and its
     `suppressed` flag true (see `hidden`); a ranked row's rates, score and rank go with its
-    count of ratings, and suppressed rows follow the ranked ones, by code."""
+    count of ratings, the shown rows are ranked among themselves (`_reranked`), and
+    suppressed rows follow the ranked ones, by code."""
     received = int(selected["received"])
     out: dict[str, Any] = {
         "received": {"count": None if small(received, min_count) else received}
@@ -122,9 +123,21 @@ def suppress(selected: Mapping[str, Any], min_count: int) -> dict[str, Any]:
     for table in RANKINGS:
         rows = selected[table]
         gone = hidden([row["rated"] for row in rows], min_count)
-        shown = [_rated_row(row, False) for i, row in enumerate(rows) if i not in gone]
+        shown = _reranked([_rated_row(row, False) for i, row in enumerate(rows) if i not in gone])
         held = sorted((row for i, row in enumerate(rows) if i in gone), key=lambda r: r["key"])
         out[table] = shown + [_rated_row(row, True) for row in held]
+    return out
+
+
+def _reranked(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The shown rows (in the dashboard's order) ranked among themselves, ties kept (1, 2, 2,
+    4): the dashboard's ranks would leave a gap where a suppressed row stood, and place it,
+    with its score, between its neighbours. Unrated rows keep no rank."""
+    out: list[dict[str, Any]] = []
+    for position, row in enumerate(rows, 1):
+        tied = out and row["rank"] is not None and row["rank"] == rows[position - 2]["rank"]
+        rank = None if row["rank"] is None else out[-1]["rank"] if tied else position
+        out.append(dict(row) | {"rank": rank})
     return out
 
 

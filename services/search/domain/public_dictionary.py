@@ -81,9 +81,11 @@ FIELDS: dict[str, tuple[str, str, str, Mapping[str, str]]] = {
         RATE_RULE,
     ),
     "rank": (
-        "按综合得分由高到低的名次（与领导驾驶舱相同：得分相同名次相同，下一名次跳过）；不公布的行无名次",
-        "Place by score, highest first, as on the leaders' dashboard (equal scores share a "
-        "place, the next skips); a suppressed row has none",
+        "在公布的各行中按综合得分由高到低的名次（顺序与领导驾驶舱相同：得分相同名次相同，"
+        "下一名次跳过）；不公布的行无名次，也不占名次",
+        "Place among the published rows by score, highest first, in the leaders' dashboard's "
+        "order (equal scores share a place, the next skips); a suppressed row has none and "
+        "takes none",
         "place",
         RATE_RULE,
     ),

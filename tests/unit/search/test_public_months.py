@@ -148,6 +148,21 @@ def test_a_small_unit_is_suppressed_with_its_complement_and_listed_last() -> Non
     assert shown["city"]["rated"] == 35 and not shown["city"]["suppressed"]
 
 
+def test_shown_units_are_ranked_among_themselves_so_no_gap_places_a_suppressed_one() -> None:
+    figures = board()
+    rows = figures["departments"][:1]
+    # The dashboard's ranks: E ties with A at 1, C (3 ratings) and B (10, its complement)
+    # at 3 and 4; then F and G tied at 5, and H unrated.
+    for key, n, rank in (("E", 15, 1), ("C", 3, 3), ("B", 10, 4), ("F", 30, 5), ("G", 11, 5)):
+        rows.append(board()["departments"][0] | {"key": f"D-{key}", "m_rated": n, "rank": rank})
+    rows.append(rows[-1] | {"key": "D-H", "m_rated": 0, "score": None, "rank": None})
+    shown = suppress(select(figures | {"departments": rows}), 10)["departments"]
+    assert [(d["key"], d["rank"]) for d in shown] == [
+        ("D-A", 1), ("D-E", 1), ("D-F", 3), ("D-G", 3), ("D-H", None), ("D-B", None),
+        ("D-C", None),
+    ]  # fmt: skip
+
+
 def test_the_dictionary_names_every_published_field_and_its_rule() -> None:
     words = dictionary(Rules(min_count=7))
     named = {f["name"] for f in words["fields"]}
