@@ -5,8 +5,10 @@ accepted is refused (409) with nothing written."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -16,12 +18,14 @@ from sqlalchemy import select
 
 from proto.envelope import Envelope
 from proto.tickets import CategorySuggestion
+from services.common.auth import Principal, Role
+from services.common.errors import Conflict
 from services.common.messaging_tables import outbox_table
 from services.common.settings import Settings
 from services.dispatch.adapters.orm import metadata, suggestion_decisions
 from services.dispatch.bootstrap import build
 from services.dispatch.config import DispatchSettings
-from services.dispatch.handlers import consumers
+from services.dispatch.handlers import consumers, dispatcher
 from services.dispatch.handlers.context import DispatchContext
 from tests.support import peers
 from tests.support.dispatch import envelope, ticket_created
@@ -220,3 +224,26 @@ def test_what_cannot_be_accepted_is_refused_with_nothing_written(
     assert desk.decision(ticket) is None
     missing = desk.post("dispatcher", "/api/v1/tickets/no-such-ticket/accept-suggestion")
     assert missing.status_code == 404
+
+
+def test_two_dispatchers_at_once_send_a_ticket_once(desk: Desk) -> None:
+    """The ticket's row is held while it is sent: the second finds it sent (a 409), and
+    suggested versus final is recorded once."""
+    ticket = desk.waiting(suggestion=WATER)
+    user = Principal(username="dispatcher", name="张伟", role=Role.dispatcher)
+    start = threading.Barrier(2)
+
+    def accept() -> Any:
+        start.wait()
+        return dispatcher.accept_suggestion(desk.deps, user, ticket)
+
+    def elsewhere() -> Any:
+        start.wait()
+        return dispatcher.dispatch_by_hand(desk.deps, user, ticket, "D-JXS", (), "")
+
+    with ThreadPoolExecutor(2) as pool:
+        tries = [pool.submit(accept), pool.submit(elsewhere)]
+    failures = [t.exception() for t in tries if t.exception() is not None]
+    assert len(failures) == 1 and isinstance(failures[0], Conflict), failures
+    assert len(desk.dispatched(ticket)) == 1
+    assert desk.decision(ticket) is not None

@@ -78,7 +78,7 @@ class MemoryTickets:
     def __init__(self, state: State):
         self.state = state
 
-    def load(self, ticket_id: str) -> Ticket | None:
+    def load(self, ticket_id: str, *, lock: bool = False) -> Ticket | None:
         return copy.copy(self.state.tickets.get(ticket_id))
 
     def add(self, ticket: Ticket) -> None:

@@ -58,6 +58,7 @@ _SAVE_CLOCKS = update(clocks).where(
 )
 _ADD_ACTIVITY = insert(activity)
 _LOAD_TICKET = select(tickets).where(_T.id == bindparam("b_id"))
+_LOAD_TICKET_LOCKED = _LOAD_TICKET.with_for_update()
 _ADD_TICKET = insert(tickets)
 _SAVE_TICKET = update(tickets).where(_T.id == bindparam("b_id"))
 _LOAD_EXTENSION = select(extensions).where(_E.id == bindparam("b_id"))
@@ -169,8 +170,13 @@ def _suggestion_values(s: Suggestion | None) -> dict[str, Any]:
     }
 
 
-def load_ticket(session: Session, ticket_id: str) -> Ticket | None:
-    row = session.execute(_LOAD_TICKET, {"b_id": ticket_id}).first()
+def load_ticket(session: Session, ticket_id: str, *, lock: bool = False) -> Ticket | None:
+    """The ticket; `lock` holds its row until the transaction ends, so two dispatchers
+    sending it at once take turns and the second finds it sent."""
+    locked = lock and session.get_bind().dialect.name == "postgresql"
+    row = session.execute(
+        _LOAD_TICKET_LOCKED if locked else _LOAD_TICKET, {"b_id": ticket_id}
+    ).first()
     if row is None:
         return None
     m = dict(row._mapping)

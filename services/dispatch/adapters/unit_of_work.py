@@ -63,8 +63,8 @@ class SqlTickets:
     def __init__(self, session: Session):
         self._session = session
 
-    def load(self, ticket_id: str) -> Ticket | None:
-        return repository.load_ticket(self._session, ticket_id)
+    def load(self, ticket_id: str, *, lock: bool = False) -> Ticket | None:
+        return repository.load_ticket(self._session, ticket_id, lock=lock)
 
     def add(self, ticket: Ticket) -> None:
         repository.add_ticket(self._session, ticket)

@@ -73,7 +73,7 @@ def _send(
     and counted once committed."""
     now = deps.now()
     with deps.uow() as u:
-        ticket = u.tickets.load(ticket_id)
+        ticket = u.tickets.load(ticket_id, lock=True)
         if ticket is None:
             raise NotFound("dispatch.ticket_not_found", id=ticket_id)
         if ticket.state not in ("review", "returned"):

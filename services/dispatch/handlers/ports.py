@@ -43,7 +43,8 @@ class Assignments(Protocol):
 
 
 class Tickets(Protocol):
-    def load(self, ticket_id: str) -> Ticket | None: ...
+    def load(self, ticket_id: str, *, lock: bool = False) -> Ticket | None:
+        """`lock`: held for change until the transaction ends."""
 
     def add(self, ticket: Ticket) -> None: ...
 
