@@ -37,6 +37,11 @@ def test_the_merkle_root_is_the_rfc_6962_tree(n: int) -> None:
     for h in hashes:
         tree.add(h)
     assert tree.root() == expected and tree.count == n
+    for runs in ([hashes[:16], hashes[16:]], [hashes[:3], hashes[3:7], hashes[7:]], [hashes]):
+        joined = domain.MerkleTree()
+        for run in runs:
+            joined.extend(run)
+        assert joined.root() == expected and joined.count == n
 
 
 def envelope(ticket: str, type_: str = "ProgressNoted", **payload: Any) -> dict[str, Any]:
