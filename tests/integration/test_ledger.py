@@ -209,7 +209,9 @@ def test_an_entry_removed_from_the_end_of_a_chain_is_named_by_its_head(
             db.execute(ledger_entries.insert().values(**last))
 
 
-def test_a_month_has_a_root_only_once_every_day_of_it_is_sealed(client: TestClient) -> None:
+def test_a_month_has_a_root_only_once_every_day_of_it_is_sealed(
+    client: TestClient, settings: Settings, tmp_path: Path
+) -> None:
     engine = engine_of(client)
     today = datetime.now(UTC).astimezone(domain.SHANGHAI).date()
     month = today.strftime("%Y-%m")
@@ -226,6 +228,13 @@ def test_a_month_has_a_root_only_once_every_day_of_it_is_sealed(client: TestClie
         expected = domain.merkle_root([roots[day] for day in days])
         assert month_root(sessionmaker(engine), month) == expected
         assert sealer.seal(days[0]) is None  # sealed once
+        out = tmp_path / "month.jsonl"
+        assert (
+            hotline(settings, "ledger", "export", "--month", month, "--out", str(out)).exit_code
+            == 0
+        )
+        checked = hotline(settings, "verify", str(out))  # every day's seal, empty days too
+        assert f"{len(days)} sealed day(s) match" in checked.output, checked.output
     finally:
         with engine.begin() as db:
             db.execute(ledger_seals.delete().where(ledger_seals.c.day != today))

@@ -207,12 +207,24 @@ def export(sessions: Callable[[], Session], scope: Scope, out: IO[str]) -> int:
             out.write(domain.entry_line(row.sequence, row.hash, row.prev_hash, row.content) + "\n")
             days.add(_day_of_content(row.content))
             count += 1
-        first, last = (min(days), max(days)) if days else (None, None)
-        seals = ledger.seals(first, last) if days else []
+        seals = ledger.seals(*_sealed_span(scope, days))
     for seal in seals:
         if seal.day in days or scope.ticket is None:
             out.write(json.dumps({"seal": seal.as_json()}) + "\n")
     return count
+
+
+def _sealed_span(scope: Scope, days: set[date]) -> tuple[date | None, date | None]:
+    """The days whose seals an export carries: its day's, its month's (empty days too), or
+    those of the days its entries were recorded on."""
+    if scope.day is not None:
+        return scope.day, scope.day
+    if scope.month is not None:
+        month = domain.month_days(scope.month)
+        return month[0], month[-1]
+    if scope.ticket is not None and not days:
+        return date.max, date.min  # none
+    return (min(days), max(days)) if scope.ticket is not None else (None, None)
 
 
 def _rows(ledger: SqlLedger, scope: Scope) -> Iterator[Any]:
