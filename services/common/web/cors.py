@@ -5,7 +5,13 @@ on :8001) asking another (dispatch on :8002) is a cross-origin request with the 
 cookie. It is let through only for an origin on the very host and scheme the browser used for
 this request and on one of the platform's service ports; any other origin gets no CORS header
 at all, so the browser keeps its answer from the page. Behind the proxy every page and API is
-one origin and none of this is needed."""
+one origin and none of this is needed.
+
+A sibling may only do what the pages do across services: GET, and POST with a JSON body and
+no Idempotency-Key (a question, such as intake's console asking dispatch where categories
+would go). No page updates or deletes in another service, so a preflight for PUT, PATCH,
+DELETE or an Idempotency-Key is refused: a script slipped into one service's page cannot
+drive the others' changes (docs/security.md)."""
 
 from __future__ import annotations
 
@@ -16,8 +22,8 @@ from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-HEADERS = ("Idempotency-Key",)  # besides the safelisted ones (Accept-Language, Content-Type)
+METHODS = ("GET", "POST")
+HEADERS: tuple[str, ...] = ()  # besides the safelisted ones (Accept-Language, Content-Type)
 
 
 class SiblingOrigins:
@@ -55,6 +61,9 @@ class SiblingOrigins:
             return False
         return (
             asking.scheme == scope.get("scheme")
+            # What a browser sends is scheme://host:port alone; anything else is forged.
+            and "@" not in asking.netloc
+            and (asking.path, asking.query, asking.fragment) == ("", "", "")
             and asking.hostname is not None
             and asking.hostname == here
             and port in self.ports

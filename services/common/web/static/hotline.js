@@ -150,7 +150,8 @@ const Hotline = (() => {
   }
 
   // `service` asks a sibling service's API (SERVICES) instead of this one's: on its own port
-  // that is another origin, which lets the session cookie through (web/cors.py).
+  // that is another origin, which lets the session cookie through for a GET, or a POST
+  // without `key` (web/cors.py).
   async function api(path, { method = "GET", body, form, key, redirectOn401 = true, service } = {}) {
     const base = service ? SERVICES[service] : BASE;
     const elsewhere = new URL(base || "/", location.href).origin !== location.origin;
