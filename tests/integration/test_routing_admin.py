@@ -163,7 +163,9 @@ def test_bad_or_unauthorised_department_questions_are_refused(desk: Desk) -> Non
     assert {e["field"] for e in zh.json()["errors"]} == {"area_code", "category_codes.0"}
     assert zh.json()["errors"][0]["message"] != en.json()["errors"][0]["message"]
     too_many = {"area_code": STREET, "category_codes": ["010101"] * 11}
-    for body in (too_many, {"area_code": STREET}, {"category_codes": [], "extra": 1}):
+    # Digits, but not ASCII ones: full-width and Arabic-Indic.
+    wide = {"area_code": "１１０１０５００１００１", "category_codes": ["٠١٠١٠١"]}
+    for body in (too_many, wide, {"area_code": STREET}, {"category_codes": [], "extra": 1}):
         assert desk.call("POST", "agent1", path, body).status_code == 422, body
     for user in ("leader", "chaoyang-jxs"):
         asked = {"area_code": STREET, "category_codes": ["010101"]}
