@@ -1,6 +1,8 @@
 """A page on its own port may call a sibling service of the platform with the session cookie:
 credentialed CORS for exactly the platform's service ports on the host and scheme the browser
-used, for GET and POST only, and no CORS header at all for any other origin."""
+used, for GET and POST only, and no CORS header at all for any other origin. A change with
+the session cookie from any other origin is refused (a forged request: SameSite=Lax lets the
+cookie through from another port or subdomain of the same site)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.common.auth import TOKEN_COOKIE
 from services.common.settings import Settings
 from services.common.web import mount_pages
 
@@ -22,6 +25,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     app = FastAPI()
 
     @app.post("/api/v1/echo")
+    @app.get("/api/v1/echo")
     def echo() -> dict[str, bool]:
         return {"ok": True}
 
@@ -112,3 +116,43 @@ def test_a_request_from_no_other_origin_is_untouched(client: TestClient) -> None
     answer = client.post("/api/v1/echo")
     assert answer.status_code == 200
     assert not any(name.startswith("access-control-") for name in answer.headers)
+
+
+SIGNED_IN = {"Cookie": f"{TOKEN_COOKIE}=a-session"}
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://10.0.0.5:3000",  # another port of this host: the same site
+        "http://portal.10.0.0.5.example",
+        "null",
+        "http://[::1",
+    ],
+)
+def test_a_change_with_the_cookie_from_another_origin_is_refused(
+    client: TestClient, origin: str
+) -> None:
+    asked = {**SIGNED_IN, "Origin": origin, "Accept-Language": "en"}
+    refused = client.post("/api/v1/echo", headers=asked)
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "another site" in refused.json()["detail"]
+    assert client.get("/api/v1/echo", headers=asked).json() == {"ok": True}  # reading is no change
+    anonymous = client.post("/api/v1/echo", headers={"Origin": origin})
+    assert anonymous.json() == {"ok": True}  # no cookie, nothing to forge
+
+
+@pytest.mark.parametrize(
+    ("origin", "host"),
+    [
+        ("http://10.0.0.5:8080", "10.0.0.5:8080"),  # the proxy's one origin
+        ("https://hotline.example", "hotline.example"),  # behind a TLS proxy: http here
+        (None, "10.0.0.5:9002"),  # no Origin: no browser page asked
+    ],
+)
+def test_a_change_with_the_cookie_from_this_origin_goes_ahead(
+    client: TestClient, origin: str | None, host: str
+) -> None:
+    asked = {**SIGNED_IN, "Host": host} | ({"Origin": origin} if origin else {})
+    assert client.post("/api/v1/echo", headers=asked).json() == {"ok": True}
