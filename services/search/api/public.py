@@ -100,7 +100,7 @@ def router(
         out.write(BOM)
         writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
         writer.writeheader()
-        writer.writerows(_cells(row) for row in csv_rows(found["month"], found, found["root"]))
+        writer.writerows(csv_rows(found["month"], found, found["root"]))
         name = f"hotline-public-{found['month']}.csv"
         disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
         return Response(out.getvalue().encode("utf-8"), media_type=CSV, headers=disposition)
@@ -114,7 +114,3 @@ def router(
         return published.month(month, utcnow())
 
     return api
-
-
-def _cells(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: ("true" if v else "false") if isinstance(v, bool) else v for k, v in row.items()}

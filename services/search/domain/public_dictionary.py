@@ -135,14 +135,32 @@ def dictionary(rules: Rules) -> dict[str, Any]:
 
 def csv_rows(month: str, shown: Mapping[str, Any], root: str | None) -> Iterator[dict[str, Any]]:
     """One row per published cell or row, each naming its section; the month's root on
-    the `received` row."""
-    yield {"month": month, "section": "received", **shown["received"], "root": root or ""}
+    the `received` row. Ready to write: flags as true/false, text safe in a spreadsheet."""
+    rows = [{"month": month, "section": "received", **shown["received"], "root": root or ""}]
     for table in VOLUMES:
-        for row in shown[table]:
-            yield {"month": month, "section": table, **row}
-    yield {"month": month, "section": "city", **shown["city"]}
+        rows += ({"month": month, "section": table, **row} for row in shown[table])
+    rows.append({"month": month, "section": "city", **shown["city"]})
     for table in RANKINGS:
-        for row in shown[table]:
-            yield {"month": month, "section": table, **row}
-    for theme in shown["themes"]:
-        yield {"month": month, "section": "themes", **theme, "label": theme["category_name"]}
+        rows += ({"month": month, "section": table, **row} for row in shown[table])
+    rows += (
+        {"month": month, "section": "themes", **theme, "label": theme["category_name"]}
+        for theme in shown["themes"]
+    )
+    return (_cells(row) for row in rows)
+
+
+# A spreadsheet reads a cell starting so as a formula: a theme's title or a unit's name is
+# typed by staff, and the file is opened by anyone.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cells(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _cell(value) for key, value in row.items()}
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value

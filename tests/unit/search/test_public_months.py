@@ -179,6 +179,17 @@ def test_the_csv_rows_name_their_section_and_carry_the_root() -> None:
     assert rows[0]["section"] == "received" and rows[0]["root"] == "ab" * 32
     sections = [r["section"] for r in rows]
     assert sections.count("departments") == 3 and sections[-1] == "themes"
+    assert rows[1]["suppressed"] == "true" and rows[-1]["tasks"] == 3
+
+
+def test_no_text_in_the_csv_reads_as_a_formula_in_a_spreadsheet() -> None:
+    figures = board()
+    figures["themes"][0]["title"] = '=HYPERLINK("http://evil.example","点此")'
+    figures["departments"][0]["label"] = "@SUM(1+1)"
+    rows = list(csv_rows("2026-11", suppress(select(figures), 10), None))
+    assert rows[-1]["title"] == "'" + figures["themes"][0]["title"]
+    department = next(r for r in rows if r["section"] == "departments")
+    assert (department["label"], department["score"]) == ("'@SUM(1+1)", 0.9)
 
 
 class Store:
