@@ -10,13 +10,13 @@ one origin and none of this is needed.
 A sibling may only do what the pages do across services: GET, and POST with a JSON body and
 no Idempotency-Key (a question, such as intake's console asking dispatch where categories
 would go). No page updates or deletes in another service, so a preflight for PUT, PATCH,
-DELETE or an Idempotency-Key is refused: a script slipped into one service's page cannot
-drive the others' changes (docs/security.md).
+DELETE or an Idempotency-Key is refused: a script slipped into one service's page reaches
+no update or deletion of the others, only their POSTs (docs/security.md).
 
 The session cookie is SameSite=Lax, which keeps it off a POST from another site, but not off
 one from another origin of the same site: another port of this host, another subdomain of
-the domain. A form there can POST with no body, which a JSON route does not need to accept
-(acknowledge, revoke, accept). So a change (any method but GET, HEAD, OPTIONS) carrying the
+the domain. A form there can POST, and a change that takes no body (acknowledge, revoke,
+accept) would go through. So a change (any method but GET, HEAD, OPTIONS) carrying the
 session cookie from a page of any origin other than this one or a sibling is refused with
 403 before it reaches a route. Without the cookie nothing is refused: no ambient credential,
 no forgery (tokens in a header, anonymous forms such as Open311's)."""
