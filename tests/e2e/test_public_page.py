@@ -208,6 +208,21 @@ def test_the_public_page_shows_the_dashboards_figures_with_small_cells_suppresse
         tab.context.close()
 
 
+def test_a_month_in_the_address_leads_no_request_out_of_the_public_api(
+    site: Site, browser: Any
+) -> None:
+    tab = Watched(browser)
+    asked: list[str] = []
+    tab.page.on("request", lambda request: asked.append(request.url))
+    try:
+        tab.page.goto(f"{site.url}/public/?month=../../search")
+        expect(tab.page.locator("#problem")).not_to_be_empty()
+        api = [url for url in asked if "/api/" in url]
+        assert api and all(url.startswith(f"{site.url}/search/api/v1/public/") for url in api), api
+    finally:
+        tab.context.close()
+
+
 def scan(text: str) -> None:
     for secret in SECRETS:
         assert secret not in text, secret

@@ -111,7 +111,9 @@
   }
 
   async function load() {
-    const month = $("month").value;
+    // Encoded: the month may come from the address (?month=), and "../" there must not lead
+    // the page's requests out of the public API.
+    const month = encodeURIComponent($("month").value);
     if (!month) return;
     history.replaceState(null, "", `?month=${month}`);
     $("csv").href = `${API}/months/${month}.csv`;
