@@ -18,7 +18,11 @@ def parse(text: str, today: date) -> date:
     match = PATTERN.fullmatch(text)
     if match is None:
         raise Invalid("search.bad_month", field="month", month=text)
-    first = date(int(match.group(1)), int(match.group(2)), 1)
+    year, month = int(match.group(1)), int(match.group(2))
+    # Year 0 is no date at all: refused as too early, like any year before the earliest.
+    if year < EARLIEST.year:
+        raise Invalid("search.month_too_early", field="month", earliest=name(EARLIEST))
+    first = date(year, month, 1)
     if first < EARLIEST:
         raise Invalid("search.month_too_early", field="month", earliest=name(EARLIEST))
     if first > today.replace(day=1):

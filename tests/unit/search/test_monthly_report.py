@@ -53,7 +53,8 @@ def test_the_worked_example_of_three_rates_md_scores_72_83() -> None:
     ("text", "code"),
     [("2026-13", "search.bad_month"), ("2026-1", "search.bad_month"),
      ("2026-11\n", "search.bad_month"), ("１９７０-01", "search.bad_month"),
-     ("1969-12", "search.month_too_early"), ("2027-01", "search.month_in_future")],
+     ("1969-12", "search.month_too_early"), ("0000-01", "search.month_too_early"),
+     ("2027-01", "search.month_in_future")],
 )  # fmt: skip
 def test_months_that_are_refused(text: str, code: str) -> None:
     with pytest.raises(Invalid) as refused:
