@@ -178,6 +178,9 @@ def test_a_draft_is_previewed_without_touching_the_saved_rules(desk: Desk) -> No
     assert (answer["rule_id"], answer["lead"]["code"], answer["draft"]) == ("R-GAS", "U-GAS", True)
     saved = desk.preview("dispatcher", category="010101", area=STREET).json()
     assert (saved["outcome"], saved["draft"]) == ("territory", False)
+    # Codes are ASCII digits: full-width ones are refused, not read as no match.
+    wide = desk.preview("dispatcher", category="０１０１０１", area=STREET)
+    assert wide.status_code == 422 and wide.json()["errors"][0]["field"] == "category"
 
 
 def test_shadowed_and_contradicting_rules_are_found(desk: Desk) -> None:

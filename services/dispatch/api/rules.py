@@ -49,8 +49,8 @@ SCHEDULED: dict[int | str, dict[str, Any]] = {
 }
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
-CategoryCode = Annotated[str, StringConstraints(pattern=r"^\d{2,12}$")]
-AreaCode = Annotated[str, StringConstraints(pattern=r"^\d{6,12}$")]
+CategoryCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,12}$")]
+AreaCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6,12}$")]
 
 
 class DraftRule(Input):
