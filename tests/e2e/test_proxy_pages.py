@@ -393,6 +393,12 @@ def test_every_service_serves_its_icon_under_its_root_path(site: Site) -> None:
     assert httpx.get(f"{site.url}/favicon.ico").content[:4] == b"\x00\x00\x01\x00"
 
 
+def test_metrics_are_not_served_through_the_proxy(site: Site) -> None:
+    for service in SERVICES:
+        assert httpx.get(f"{site.url}/{service}/metrics").status_code == 404
+        assert httpx.get(f"{site.url}/{service}/healthz").status_code == 200
+
+
 def test_redirects_stay_on_the_origin_the_browser_used(site: Site) -> None:
     for path in ("/", "/intake", "/dispatch/", "/feedback/callbacks/", "/search/docs/"):
         landed = httpx.get(site.at(path), follow_redirects=True)
