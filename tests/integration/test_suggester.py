@@ -4,7 +4,8 @@ baseline on the held-out part and stores its evaluation; a version kept without 
 switched in and back; a worse model does not serve; the scheduled retrain waits for enough
 new tickets; refusals in words and by role. A ticket logged through the API carries the
 suggestion for its description, with the words behind it (the console's last request
-computed it), unless it was answered at once; a failing suggester never stops a ticket.
+computed it), unless it was answered at once; a failing suggester never stops a ticket,
+nor does a model still loading.
 The whole flow runs on SQLite; PostgreSQL keeps and serves the versions the same way (the
 model's bytes, the one serving flag)."""
 
@@ -33,6 +34,7 @@ from services.intake.bootstrap import build
 from services.intake.handlers.ports import CatalogueCache
 from services.intake.handlers.suggest import Suggester
 from tests.support import peers
+from tests.support.harness import eventually
 from tests.support.intake import IntakeApi, outbox
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "suggester_corpus.jsonl"
@@ -114,6 +116,17 @@ def test_a_new_ticket_carries_the_suggestion_the_console_was_shown(
     assert all(w in fresh["description"] for w in fresh["suggestion"]["words"])
 
 
+def test_a_ticket_never_waits_for_the_model_to_load(tmp_path: Path) -> None:
+    """The first ticket after a start goes without a suggestion rather than wait seconds
+    for the cold start; the model is learned meanwhile, and later tickets carry one."""
+    with TestClient(build(Settings(data_dir=tmp_path))) as client:
+        api = IntakeApi(client)
+        first = _created(api, description="楼下饭馆油烟太大，熏得窗户都不敢开")
+        assert first["suggestion"] is None
+        later = eventually(lambda: _created(api, description="小区门口的路灯不亮了")["suggestion"])
+        assert later["model_version"] is None and later["words"]
+
+
 def test_a_ticket_answered_at_once_carries_no_suggestion(api: IntakeApi) -> None:
     created = _created(
         api,
@@ -131,6 +144,7 @@ def test_a_failing_suggester_never_stops_a_ticket(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("model unreadable")
 
+    _suggest(api, "小区门口路灯坏了")  # the model in memory: the ticket would ask it
     monkeypatch.setattr(Suggester, "suggest", broken)
     with caplog.at_level(logging.ERROR, logger="services.intake.handlers.context"):
         created = _created(api, description="小区门口路灯坏了好几天")

@@ -10,6 +10,7 @@ the agent then submits, and the ticket's suggestion is that same answer, compute
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -46,6 +47,7 @@ MESSAGES = {
     },
 }
 register(MESSAGES)
+log = logging.getLogger(__name__)
 
 Uow = Callable[[], UnitOfWork]
 # Models are asked for a few more leaves than shown: a leaf retired since training is skipped.
@@ -113,7 +115,12 @@ class Suggester:
 
     def for_ticket(self, text: str) -> CategorySuggestion | None:
         """The leaf ranked first for a new ticket's description, as its event carries it;
-        None when no leaf is suggested."""
+        None when no leaf is suggested. A ticket never waits for a model to be loaded or the
+        cold start learned (seconds of CPU, a citizen's submit or an agent's save would
+        hang on it): until the current model is in memory, tickets go without a suggestion
+        and the model is loaded in the background."""
+        if not self._in_memory():
+            return None
         version, found = self.suggest(text)
         if not found:
             return None
@@ -124,6 +131,25 @@ class Suggester:
             model_version=version,
             words=list(best.words),
         )
+
+    def _in_memory(self) -> bool:
+        """Whether the current model is loaded; if not, starts loading it in the background
+        (unless that is under way)."""
+        with self._uow() as uow:
+            catalogue = self._catalogue.get(uow.catalogue)
+            serving = uow.suggesters.serving()
+        cached = self._cached
+        if cached is not None and _fresh(cached, serving, catalogue.version):
+            return True
+        if not self._loading.locked():
+            threading.Thread(target=self._load_quietly, name="suggester-load", daemon=True).start()
+        return False
+
+    def _load_quietly(self) -> None:
+        try:
+            self._current()
+        except Exception:
+            log.exception("the category suggester's model could not be loaded")
 
     def _current(self) -> tuple[int | None, Catalogue, Model]:
         with self._uow() as uow:
