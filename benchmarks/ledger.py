@@ -31,7 +31,7 @@ from benchmarks import search_corpus
 from services.common.db import make_engine
 from services.common.migrations import upgrade
 from services.common.settings import Settings
-from services.search.adapters.ledger import SqlLedger
+from services.search.adapters.ledger import SqlLedger, ledgers
 from services.search.domain import ledger as domain
 from services.search.handlers import ledger
 from services.search.handlers.ledger import Scope, Sealer
@@ -118,14 +118,14 @@ def seal_and_verify(tickets: int, folder: Path, url: str = "") -> dict[str, Any]
     day = domain.day_of(datetime.now(UTC))
 
     started, cpu = time.monotonic(), time.process_time()
-    seal = Sealer(sessions).seal(day)
+    seal = Sealer(ledgers(sessions)).seal(day)
     sealing = {"s": time.monotonic() - started, "cpu_s": time.process_time() - cpu}
     assert seal is not None and seal.entries == entries
 
     out = folder / "day.jsonl"
     started = time.monotonic()
     with out.open("w", encoding="utf-8") as stream:
-        exported = ledger.export(sessions, Scope(day=day), stream)
+        exported = ledger.export(ledgers(sessions), Scope(day=day), stream)
     export_s = time.monotonic() - started
 
     started, cpu = time.monotonic(), time.process_time()

@@ -33,6 +33,7 @@ from services.search.adapters.elastic import ElasticIndex
 from services.search.adapters.generations import EmbeddedGenerations
 from services.search.adapters.index import SearchIndex
 from services.search.adapters.labels import LabelStore
+from services.search.adapters.ledger import enter, ledgers
 from services.search.adapters.orm import metadata
 from services.search.adapters.public import PublishedMonths
 from services.search.adapters.themes import theme_stores
@@ -75,7 +76,7 @@ def _public(
     """The month in public: no sign-in, limited per client address."""
     sessions = sessionmaker(platform.engine)
     rules = Rules(options.search_public_min_count, options.search_public_close_days)
-    roots = ledger_roots(sessions)
+    roots = ledger_roots(ledgers(sessions))
     published = PublicMonths(reader, book, book.weights, PublishedMonths(sessions), rules, roots)
     per_minute = options.search_public_requests_per_minute
     return public_routes.router(published, settings, PAGES, per_minute, platform.auth.proxies)
@@ -97,12 +98,12 @@ def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
     labels = LabelStore()
     fold = partial(folding.on_event, index)
     # Every event consumed is also entered in the ledger, in the same transaction.
-    folds = {e.TYPE: chained(fold) for e in KNOWN_EVENTS}
+    folds = {e.TYPE: chained(fold, enter) for e in KNOWN_EVENTS}
     add_consumer(platform, settings, "search", TOPICS, folds, uow)
     # The audit log stays in this database whatever the index: see adapters/audit.py.
     audited = uow_factory(platform.engine, metadata, "search", AuditUnitOfWork)
     # The consumer hands each handler a unit of work of `audited`'s kind: an AuditTransaction.
-    keep = {e.TYPE: chained(cast(Handler, audit.on_event)) for e in AUDIT_EVENTS}
+    keep = {e.TYPE: chained(cast(Handler, audit.on_event), enter) for e in AUDIT_EVENTS}
     add_consumer(platform, settings, "search-audit", (AUDIT,), keep, audited)
     platform.checks["index"] = index.ping
     platform.closers.append(index.close)
@@ -115,7 +116,7 @@ def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
     watch = alarms.AlarmWatch(reader, alarmed, options.hotspot_thresholds())
     interval = options.hotspot_alarm_interval_seconds
     platform.workers.append(Worker("search-hotspot-alarms", watch.step, idle=interval))
-    sealer = Sealer(sessionmaker(platform.engine))
+    sealer = Sealer(ledgers(sessionmaker(platform.engine)))
     platform.workers.append(Worker("search-ledger-seals", sealer.step, idle=60.0))
     read, change = theme_stores(sessionmaker(platform.engine), changes)
     book = ThemeBook(reader, read, change, RateWeightSettings().weights())
@@ -123,7 +124,7 @@ def build(settings: Settings, options: SearchSettings | None = None) -> FastAPI:
     served = [routes.router(reader, book), theme_routes.router(book)]
     served.append(report_routes.router(reader, book, book.weights))
     served.append(audit_routes.router(audit_log))
-    served.append(ledger_routes.router(LedgerBook(sessionmaker(platform.engine))))
+    served.append(ledger_routes.router(LedgerBook(ledgers(sessionmaker(platform.engine)))))
     served.append(alarm_routes.router(reader, alarmed))
     served.append(_public(platform, settings, options, reader, book))
     app = create_app(platform, served, "Hotline search")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import sessionmaker
 from services.common.bus.factory import make_bus
 from services.common.db import make_engine
 from services.common.settings import Settings
+from services.search.adapters.ledger import ledgers
 from services.search.domain.ledger import Seal, day_of
 from services.search.handlers.ledger import Sealer
 from tests.support.dispatch import put_on_bus
@@ -42,7 +43,7 @@ def sealed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Cluster, 
         chain = f"/api/v1/ledger/tickets/{TICKET}"
         eventually(lambda: len(leader.get(chain).json()["entries"]) == len(EVENTS))
     engine = make_engine(f"sqlite:///{data_dir / 'search.db'}")
-    seal = Sealer(sessionmaker(engine)).seal(day_of(datetime.now(UTC)))
+    seal = Sealer(ledgers(sessionmaker(engine))).seal(day_of(datetime.now(UTC)))
     engine.dispose()
     assert seal is not None
     yield cluster, seal

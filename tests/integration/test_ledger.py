@@ -26,6 +26,7 @@ from proto.audit import ConfigurationChanged
 from proto.envelope import Envelope
 from services.cli import app as cli
 from services.common.settings import Settings
+from services.search.adapters.ledger import ledgers
 from services.search.adapters.orm import ledger_entries, ledger_seals
 from services.search.bootstrap import build
 from services.search.domain import ledger as domain
@@ -73,7 +74,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(driven(build(settings))) as test_client:
         publish(test_client, EVENTS)
         publish(test_client, EVENTS[:4] + AUDITED)  # delivered again
-        Sealer(sessionmaker(engine_of(test_client))).seal(domain.day_of(datetime.now(UTC)))
+        Sealer(ledgers(sessionmaker(engine_of(test_client)))).seal(domain.day_of(datetime.now(UTC)))
         yield test_client
 
 
@@ -215,9 +216,8 @@ def test_a_month_has_a_root_only_once_every_day_of_it_is_sealed(
     engine = engine_of(client)
     today = datetime.now(UTC).astimezone(domain.SHANGHAI).date()
     month = today.strftime("%Y-%m")
-    with sessionmaker(engine)() as session:
-        assert month_root(session, month) is None
-    sealer = Sealer(sessionmaker(engine))
+    assert month_root(ledgers(sessionmaker(engine)), month) is None
+    sealer = Sealer(ledgers(sessionmaker(engine)))
     days = domain.month_days(month)
     for day in days:
         if day != today:
@@ -226,7 +226,7 @@ def test_a_month_has_a_root_only_once_every_day_of_it_is_sealed(
         with engine.connect() as db:
             roots = dict(db.execute(select(ledger_seals.c.day, ledger_seals.c.root)).all())
         expected = domain.merkle_root([roots[day] for day in days])
-        assert month_root(sessionmaker(engine), month) == expected
+        assert month_root(ledgers(sessionmaker(engine)), month) == expected
         assert sealer.seal(days[0]) is None  # sealed once
         out = tmp_path / "month.jsonl"
         assert (

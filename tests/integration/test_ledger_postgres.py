@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from services.cli import app as cli
 from services.common.db import make_engine
 from services.common.migrations import upgrade
-from services.search.adapters.ledger import SqlLedger
+from services.search.adapters.ledger import SqlLedger, ledgers
 from services.search.adapters.orm import ledger_entries, ledger_seals
 from services.search.domain import ledger as domain
 from services.search.handlers.ledger import Sealer
@@ -104,7 +104,7 @@ def test_two_workers_seal_a_day_once(
     _, engine = database
     sessions = sessionmaker(engine)
     today = domain.day_of(datetime.now(UTC))
-    one, two = Sealer(sessions), Sealer(sessions)
+    one, two = Sealer(ledgers(sessions)), Sealer(ledgers(sessions))
     with caplog.at_level("INFO", logger="services.search.handlers.ledger"):
         sealed = race([lambda: one.seal(today), lambda: two.seal(today)])
     assert len([s for s in sealed if s is not None]) == 1

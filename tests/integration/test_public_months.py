@@ -20,6 +20,7 @@ from sqlalchemy.orm import sessionmaker
 
 from benchmarks import search_corpus
 from services.common.settings import Settings
+from services.search.adapters.ledger import ledgers
 from services.search.bootstrap import build
 from services.search.config import SearchSettings
 from services.search.handlers import ledger
@@ -113,12 +114,12 @@ def test_the_months_root_is_filled_in_once_every_day_is_sealed(
 ) -> None:
     assert client.get(f"/api/v1/public/months/{MONTH}").json()["root"] is None
     sessions = sessionmaker(app.state.platform.engine)
-    sealer = ledger.Sealer(sessions)
+    sealer = ledger.Sealer(ledgers(sessions))
     first = LAST_MONTH
     while first < THIS_MONTH:
         sealer.seal(first)
         first += timedelta(days=1)
-    root = ledger.month_root(sessions, MONTH)
+    root = ledger.month_root(ledgers(sessions), MONTH)
     assert root is not None and len(root) == 64
     assert client.get(f"/api/v1/public/months/{MONTH}").json()["root"] == root
     listed = client.get("/api/v1/public/months").json()["months"]

@@ -9,7 +9,8 @@ instances never fork a chain and never wait on each other in a circle."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.common.clock import utcnow
-from services.common.db import upsert
+from services.common.db import UnitOfWork, upsert
 from services.search.adapters.orm import ledger_entries, ledger_heads, ledger_seals
 from services.search.domain import ledger as domain
 from services.search.domain.ledger import GENESIS, Earlier, Seal
@@ -38,6 +39,30 @@ class Head:
     hash: str
 
 
+def ledgers(
+    sessions: Callable[[], AbstractContextManager[Session]],
+) -> Callable[[], AbstractContextManager[SqlLedger]]:
+    """A ledger per session of `sessions` (one transaction each; `commit` to keep writes)."""
+
+    @contextmanager
+    def opened() -> Iterator[SqlLedger]:
+        with sessions() as session:
+            yield SqlLedger(session)
+
+    return opened
+
+
+def enter(uow: UnitOfWork, event: dict[str, Any]) -> None:
+    """Stages `event` in the ledger of `uow`'s transaction; all staged in it are entered just
+    before it commits (one lock of their heads, one insert)."""
+    info = uow.session.info
+    ledger: SqlLedger | None = info.get("ledger")
+    if ledger is None:
+        ledger = info["ledger"] = SqlLedger(uow.session)
+    if ledger.stage(event):
+        uow.before_commit.append(ledger.flush_staged)
+
+
 class SqlLedger:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -53,6 +78,9 @@ class SqlLedger:
 
     def flush_staged(self) -> None:
         self.flush()
+
+    def commit(self) -> None:
+        self.session.commit()
 
     def flush(self) -> int:
         """Enters the staged events at the ends of their chains; returns how many."""

@@ -8,18 +8,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any, Protocol
-
-from sqlalchemy.orm import Session
 
 from proto.envelope import Envelope
 from services.common.clock import utcnow
 from services.common.consumer import Handler
 from services.common.db import UnitOfWork
-from services.search.adapters.ledger import SqlLedger
 from services.search.domain import ledger as domain
 from services.search.domain.ledger import Checked, Mismatch, Seal
 
@@ -32,67 +29,54 @@ CHAINING = True
 # by a transaction still committing is in it.
 GRACE = timedelta(minutes=10)
 
-Sessions = Callable[[], AbstractContextManager[Session]]
+
+class Ledger(Protocol):
+    """The ledger's storage in one transaction (services/search/adapters/ledger.py)."""
+
+    def chain(self, chain: str) -> list[dict[str, Any]]: ...
+    def head(self, chain: str) -> Any: ...
+    def day_hashes(self, day: date) -> list[tuple[int, str]]: ...
+    def entries_between(self, start: datetime, end: datetime) -> Iterator[Any]: ...
+    def first_recorded(self) -> datetime | None: ...
+    def seals(self, start: date | None = None, end: date | None = None) -> list[Seal]: ...
+    def sealed_days(self) -> set[date]: ...
+    def add_seal(self, seal: Seal) -> bool: ...
+    def commit(self) -> None: ...
 
 
-class _HasSession(Protocol):
-    @property
-    def session(self) -> Session: ...
+Ledgers = Callable[[], AbstractContextManager[Ledger]]
+# Stages an event (as a dict) in the ledger of the consumer's transaction.
+Enter = Callable[[UnitOfWork, dict[str, Any]], None]
 
 
 # --- entering ---
 
 
-def chained(handler: Handler) -> Handler:
+def chained(handler: Handler, enter: Enter) -> Handler:
     """`handler`, then the event entered in the ledger in the same transaction (so, with
     the consumer's inbox row: once per event however often it is delivered)."""
 
     def handle(uow: UnitOfWork, envelope: Envelope, event: Any) -> None:
         handler(uow, envelope, event)
         if CHAINING:
-            enter(uow, envelope)
+            enter(uow, envelope.model_dump(mode="json"))
 
     return handle
-
-
-def enter(uow: UnitOfWork, envelope: Envelope) -> None:
-    """Stages the event; all staged in the transaction are chained just before it commits
-    (one lock of their heads, one insert)."""
-    info = uow.session.info
-    ledger: SqlLedger | None = info.get("ledger")
-    if ledger is None:
-        ledger = info["ledger"] = SqlLedger(uow.session)
-    if ledger.stage(envelope.model_dump(mode="json")):
-        uow.before_commit.append(ledger.flush_staged)
 
 
 # --- the month's root ---
 
 
-def month_root(source: Session | _HasSession | Sessions, month: str) -> str | None:
+def month_root(ledgers: Ledgers, month: str) -> str | None:
     """The root of "YYYY-MM" (Asia/Shanghai), in hex: the RFC 6962 Merkle tree hash over the
     month's day roots in day order (docs/ledger.md). None while any day of the month is not
-    sealed yet. ValueError when `month` is not YYYY-MM.
-
-    `source` is an open SQLAlchemy `Session` on search's database, a unit of work (its
-    `.session`), or a session factory (called, then closed)."""
+    sealed yet. ValueError when `month` is not YYYY-MM."""
     days = domain.month_days(month)
-    with _session(source) as session:
-        seals = SqlLedger(session).seals(days[0], days[-1])
+    with ledgers() as ledger:
+        seals = ledger.seals(days[0], days[-1])
     if len(seals) != len(days):
         return None
     return domain.merkle_root([seal.root for seal in seals])
-
-
-@contextmanager
-def _session(source: Session | _HasSession | Sessions) -> Iterator[Session]:
-    if isinstance(source, Session):
-        yield source
-    elif hasattr(source, "session"):
-        yield source.session
-    else:
-        with source() as session:
-            yield session
 
 
 # --- sealing ---
@@ -102,14 +86,13 @@ class Sealer:
     """Seals every closed day not sealed yet (a worker step). Two instances may both work
     out a day's root; the day's key lets one store it, and only that one logs it."""
 
-    def __init__(self, sessions: Callable[[], Session], clock: Callable[[], datetime] = utcnow):
-        self._sessions = sessions
+    def __init__(self, ledgers: Ledgers, clock: Callable[[], datetime] = utcnow):
+        self._ledgers = ledgers
         self._clock = clock
 
     def step(self) -> int:
         today = domain.day_of(self._clock() - GRACE)
-        with self._sessions() as session:
-            ledger = SqlLedger(session)
+        with self._ledgers() as ledger:
             first = ledger.first_recorded()
             sealed = ledger.sealed_days()
         start = domain.day_of(first) if first else None
@@ -117,8 +100,7 @@ class Sealer:
 
     def seal(self, day: date) -> Seal | None:
         """Seals `day`; None when another instance did first."""
-        with self._sessions() as session:
-            ledger = SqlLedger(session)
+        with self._ledgers() as ledger:
             found = ledger.day_hashes(day)
             seal = Seal(
                 day=day,
@@ -129,7 +111,7 @@ class Sealer:
                 sealed_at=utcnow(),
             )
             stored = ledger.add_seal(seal)
-            session.commit()
+            ledger.commit()
         if not stored:
             return None
         log.info("ledger day sealed", extra={"fields": {"ledger_seal": seal.as_json()}})
@@ -139,21 +121,21 @@ class Sealer:
 class LedgerBook:
     """What the admin pages read: the seals, and one ticket's chain with its corrections."""
 
-    def __init__(self, sessions: Callable[[], Session]) -> None:
-        self._sessions = sessions
+    def __init__(self, ledgers: Ledgers) -> None:
+        self._ledgers = ledgers
 
     def seals(self, limit: int) -> list[dict[str, Any]]:
         """The newest `limit` seals, newest first."""
-        with self._sessions() as session:
-            seals = SqlLedger(session).seals()
+        with self._ledgers() as ledger:
+            seals = ledger.seals()
         return [seal.as_json() for seal in reversed(seals[-limit:])]
 
     def ticket(self, ticket_id: str) -> dict[str, Any]:
         """The ticket's chain, oldest first (a correction names the entry it corrects), and
         whether it verifies now."""
-        with self._sessions() as session:
-            rows = SqlLedger(session).chain(domain.ticket_chain(ticket_id))
-        checked = verify_ticket(self._sessions, ticket_id)
+        with self._ledgers() as ledger:
+            rows = ledger.chain(domain.ticket_chain(ticket_id))
+        checked = verify_ticket(self._ledgers, ticket_id)
         entries = [
             {
                 "sequence": row["sequence"],
@@ -194,15 +176,14 @@ class Scope:
         return {k: v for k, v in found.items() if v}
 
 
-def export(sessions: Callable[[], Session], scope: Scope, out: IO[str]) -> int:
+def export(ledgers: Ledgers, scope: Scope, out: IO[str]) -> int:
     """Writes the entries in scope as JSON lines (docs/ledger.md), in sequence order, then
     the seals of the days they were recorded on; returns the count of entries."""
     header = {"ledger": {"format": 1, "exported_at": utcnow().isoformat(), **scope.as_json()}}
     out.write(json.dumps(header, ensure_ascii=False) + "\n")
     days: set[date] = set()
     count = 0
-    with sessions() as session:
-        ledger = SqlLedger(session)
+    with ledgers() as ledger:
         for row in _rows(ledger, scope):
             out.write(domain.entry_line(row.sequence, row.hash, row.prev_hash, row.content) + "\n")
             days.add(_day_of_content(row.content))
@@ -227,7 +208,7 @@ def _sealed_span(scope: Scope, days: set[date]) -> tuple[date | None, date | Non
     return (min(days), max(days)) if scope.ticket is not None else (None, None)
 
 
-def _rows(ledger: SqlLedger, scope: Scope) -> Iterator[Any]:
+def _rows(ledger: Ledger, scope: Scope) -> Iterator[Any]:
     if scope.ticket is not None:
         for row in ledger.chain(domain.ticket_chain(scope.ticket)):
             yield _Row(row["sequence"], row["hash"], row["prev_hash"], row["content"])
@@ -261,13 +242,12 @@ def verify_file(stream: IO[bytes]) -> Checked:
     return domain.verify_lines(domain.iter_lines(chunks))
 
 
-def verify_ticket(sessions: Callable[[], Session], ticket_id: str) -> Checked:
+def verify_ticket(ledgers: Ledgers, ticket_id: str) -> Checked:
     """Checks one ticket's chain in the database: every stored column against the hashed
     content, every hash and link, the chain's head, and the root of every sealed day the
     chain has entries on (over all that day's entries)."""
     chain = domain.ticket_chain(ticket_id)
-    with sessions() as session:
-        ledger = SqlLedger(session)
+    with ledgers() as ledger:
         rows = ledger.chain(chain)
         checked = domain.check_chain(chain, rows, ledger.head(chain))
         if not checked.ok:

@@ -95,6 +95,6 @@ class PublicMonths:
         return row
 
 
-def ledger_roots(sessions: Callable[[], Any]) -> Roots:
+def ledger_roots(ledgers: ledger.Ledgers) -> Roots:
     """The month's sealed root from the ledger; None while a day of it is not sealed."""
-    return partial(ledger.month_root, sessions)
+    return partial(ledger.month_root, ledgers)

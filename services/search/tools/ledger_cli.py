@@ -4,29 +4,30 @@ on the configured search database."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import IO
 
 from rich.console import Console
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from services.common.db import make_engine
 from services.common.migrations import upgrade
 from services.common.settings import Settings
+from services.search.adapters.ledger import ledgers
 from services.search.domain.ledger import Checked, month_days
 from services.search.handlers import ledger
 
 
 @contextmanager
-def _sessions(settings: Settings) -> Iterator[Callable[[], Session]]:
+def _ledgers(settings: Settings) -> Iterator[ledger.Ledgers]:
     url = settings.database_url_for("search")
     upgrade("search", url)
     engine = make_engine(url)
     try:
-        yield sessionmaker(engine)
+        yield ledgers(sessionmaker(engine))
     finally:
         engine.dispose()
 
@@ -48,17 +49,17 @@ def scope(day: str | None, month: str | None, ticket: str | None) -> ledger.Scop
 
 
 def export(settings: Settings, chosen: ledger.Scope, out: Path | None) -> int:
-    with _sessions(settings) as sessions:
+    with _ledgers(settings) as opened:
         if out is None:
-            return ledger.export(sessions, chosen, sys.stdout)
+            return ledger.export(opened, chosen, sys.stdout)
         with out.open("w", encoding="utf-8", newline="\n") as stream:
-            return ledger.export(sessions, chosen, stream)
+            return ledger.export(opened, chosen, stream)
 
 
 def seal(settings: Settings, console: Console) -> int:
     """Seals every closed day not sealed yet (what search's worker does every minute)."""
-    with _sessions(settings) as sessions:
-        done = ledger.Sealer(sessions).step()
+    with _ledgers(settings) as opened:
+        done = ledger.Sealer(opened).step()
     console.print(f"sealed {done} day(s)")
     return done
 
@@ -69,8 +70,8 @@ def verify_file(path: Path) -> Checked:
 
 
 def verify_ticket(settings: Settings, ticket_id: str) -> Checked:
-    with _sessions(settings) as sessions:
-        return ledger.verify_ticket(sessions, ticket_id)
+    with _ledgers(settings) as opened:
+        return ledger.verify_ticket(opened, ticket_id)
 
 
 def report(checked: Checked, console: Console, err: IO[str]) -> bool:
